@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "SwiftAutograd",
+    products: [
+        .library(name: "Autograd", targets: ["Autograd"]),
+        .executable(name: "autograd-server", targets: ["autograd-server"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C shims: thin, one header each (see the module maps for why they exist).
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "CMicroHTTPD",
+            linkerSettings: [.linkedLibrary("microhttpd")]
+        ),
+        // The engine: tensors, ops with their vector-Jacobian products, backward, modules.
+        .target(
+            name: "Autograd",
+            dependencies: [
+                "COpenBLAS",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        // The JSON graph format: decode, validate, run on Autograd, encode.
+        .target(name: "AutogradGraph", dependencies: ["Autograd"]),
+        // HTTP on libmicrohttpd: lifecycle, routing, limits, problem responses.
+        .target(
+            name: "AutogradServer",
+            dependencies: [
+                "AutogradGraph", "CMicroHTTPD",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "autograd-server",
+            dependencies: [
+                "AutogradServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
+        .testTarget(
+            name: "AutogradGraphTests",
+            dependencies: ["AutogradGraph", "Autograd"],
+            resources: [.copy("../Fixtures")]
+        ),
+        .testTarget(name: "AutogradServerTests", dependencies: ["AutogradServer", "AutogradGraph"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

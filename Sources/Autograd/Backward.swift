@@ -1,0 +1,92 @@
+/// Why `backward` cannot run.
+public enum AutogradError: Error, Sendable, Equatable {
+    /// `backward()` without a seed on a tensor that is not a scalar.
+    case nonScalarWithoutSeed(shape: [Int])
+    /// The seed's shape differs from the tensor's.
+    case seedShapeMismatch(expected: [Int], got: [Int])
+}
+
+extension Tensor {
+    /// Reverse-mode differentiation from this tensor: adds d(self)/d(leaf), contracted with
+    /// `seed` (default 1 for a scalar), into the `grad` of every leaf that requires one.
+    ///
+    /// The graph is walked iteratively, so chains of any length are safe; gradients of a
+    /// tensor used more than once are summed.
+    public func backward(seed: NDArray<T>? = nil) throws(AutogradError) {
+        let seed = try resolvedSeed(seed)
+        guard requiresGrad else { return }
+        if op == nil {
+            accumulate(seed, into: self)
+            return
+        }
+        let order = topologicalOrder()
+        var grads = [NDArray<T>?](repeating: nil, count: order.count)
+        grads[order.count - 1] = seed
+        defer { for node in order { node.backwardSlot = -1 } }
+
+        // Visit each node after every node that consumes it, so its gradient is complete
+        // when its op's vector-Jacobian product sends it on to the inputs.
+        for slot in stride(from: order.count - 1, through: 0, by: -1) {
+            guard let g = grads[slot], let op = order[slot].op else { continue }
+            grads[slot] = nil
+            let node = order[slot]
+            let needs = node.inputs.map(\.requiresGrad)
+            let inputGrads = op.vjp(g, inputs: node.inputs.map(\.value), output: node.value, needs: needs)
+            for (i, input) in node.inputs.enumerated() where needs[i] {
+                guard var gi = inputGrads[i] else { continue }
+                if gi.shape != input.shape { gi = gi.sum(to: input.shape) }
+                if input.op == nil {
+                    accumulate(gi, into: input)
+                } else {
+                    let s = input.backwardSlot
+                    if let existing = grads[s] { grads[s] = existing.adding(gi) } else { grads[s] = gi }
+                }
+            }
+        }
+    }
+
+    private func resolvedSeed(_ seed: NDArray<T>?) throws(AutogradError) -> NDArray<T> {
+        guard let seed else {
+            guard count == 1 else {
+                throw .nonScalarWithoutSeed(shape: shape)
+            }
+            return NDArray(repeating: 1, shape: shape)
+        }
+        guard seed.shape == shape else { throw .seedShapeMismatch(expected: shape, got: seed.shape) }
+        return seed
+    }
+
+    private func accumulate(_ g: NDArray<T>, into leaf: Tensor<T>) {
+        if let existing = leaf.grad { leaf.grad = existing.adding(g) } else { leaf.grad = g }
+    }
+
+    /// The non-leaf tensors that require a gradient and reach `self`, each after all of
+    /// its inputs (iterative depth-first post-order, inputs in declaration order).
+    /// Assigns each its `backwardSlot`; `self` is last.
+    private func topologicalOrder() -> [Tensor<T>] {
+        var order: [Tensor<T>] = []
+        // (node, index of the next input to visit)
+        var stack: [(Tensor<T>, Int)] = [(self, 0)]
+        backwardSlot = -2  // on the stack
+        while let (node, next) = stack.last {
+            if next < node.inputs.count {
+                stack[stack.count - 1].1 = next + 1
+                let input = node.inputs[next]
+                if input.op != nil && input.requiresGrad && input.backwardSlot == -1 {
+                    input.backwardSlot = -2
+                    stack.append((input, 0))
+                }
+            } else {
+                stack.removeLast()
+                node.backwardSlot = order.count
+                order.append(node)
+            }
+        }
+        return order
+    }
+}
+
+extension NDArray {
+    /// Elementwise sum of two arrays of the same shape.
+    func adding(_ other: NDArray<T>) -> NDArray<T> { zip(other) { $0 + $1 } }
+}

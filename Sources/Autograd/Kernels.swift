@@ -1,0 +1,172 @@
+// The elementwise and reduction loops every op is built from. They run over unsafe
+// buffer pointers; the element function is a closure literal at each call site, which
+// `@inline(__always)` lets the optimiser inline into the loop.
+
+extension NDArray {
+    /// Applies `f` to every element.
+    @inline(__always)
+    public func map(_ f: (T) -> T) -> NDArray<T> {
+        let n = count
+        return data.withUnsafeBufferPointer { src in
+            NDArray(shape: shape) { dst in
+                for i in 0..<n { dst[i] = f(src[i]) }
+            }
+        }
+    }
+
+    /// Combines two arrays of the same shape element by element.
+    @inline(__always)
+    public func zip(_ other: NDArray<T>, _ f: (T, T) -> T) -> NDArray<T> {
+        let n = count
+        return data.withUnsafeBufferPointer { a in
+            other.data.withUnsafeBufferPointer { b in
+                NDArray(shape: shape) { dst in
+                    for i in 0..<n { dst[i] = f(a[i], b[i]) }
+                }
+            }
+        }
+    }
+
+    /// Combines three arrays of the same shape element by element.
+    @inline(__always)
+    public func zip(_ b: NDArray<T>, _ c: NDArray<T>, _ f: (T, T, T) -> T) -> NDArray<T> {
+        let n = count
+        return data.withUnsafeBufferPointer { pa in
+            b.data.withUnsafeBufferPointer { pb in
+                c.data.withUnsafeBufferPointer { pc in
+                    NDArray(shape: shape) { dst in
+                        for i in 0..<n { dst[i] = f(pa[i], pb[i], pc[i]) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// NumPy-broadcasting elementwise combination; `shape` is the broadcast shape of the
+    /// two operands (the caller has checked they broadcast).
+    @inline(__always)
+    public static func broadcast(
+        _ a: NDArray<T>, _ b: NDArray<T>, to shape: [Int], _ f: (T, T) -> T
+    ) -> NDArray<T> {
+        if a.shape == shape && b.shape == shape { return a.zip(b, f) }
+        let n = Shape.count(shape) ?? 0
+        return a.data.withUnsafeBufferPointer { pa in
+            b.data.withUnsafeBufferPointer { pb in
+                NDArray(shape: shape) { dst in
+                    if b.count == 1 && a.count == n {
+                        let s = pb[0]
+                        for i in 0..<n { dst[i] = f(pa[i], s) }
+                    } else if a.count == 1 && b.count == n {
+                        let s = pa[0]
+                        for i in 0..<n { dst[i] = f(s, pb[i]) }
+                    } else {
+                        var walk = StridedWalk(
+                            shape: shape,
+                            strides: [Shape.broadcastStrides(a.shape, to: shape),
+                                      Shape.broadcastStrides(b.shape, to: shape)])
+                        var o = 0
+                        let inner = walk.innerCount
+                        let sa = walk.innerStride(0), sb = walk.innerStride(1)
+                        while o < n {
+                            var ia = walk.offset(0), ib = walk.offset(1)
+                            for j in 0..<inner {
+                                dst[o + j] = f(pa[ia], pb[ib])
+                                ia &+= sa
+                                ib &+= sb
+                            }
+                            o &+= inner
+                            walk.advanceOuter()
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// This array broadcast to `target` (which it must broadcast to).
+    public func broadcast(to target: [Int]) -> NDArray<T> {
+        if shape == target { return self }
+        let zero = NDArray(scalar: 0)
+        return NDArray.broadcast(self, zero, to: target) { x, _ in x }
+    }
+
+    /// Sums this array down to `target`, a shape it broadcasts to: the un-broadcasting
+    /// step of every backward pass, and the kernel of `sum`. Leading axes missing from
+    /// `target` and axes where `target` has 1 are summed over.
+    public func sum(to target: [Int]) -> NDArray<T> {
+        if shape == target { return self }
+        let n = count
+        let outCount = Shape.count(target) ?? 0
+        // Read the result through strides that are 0 along the summed axes.
+        let outStrides = Shape.broadcastStrides(target, to: shape)
+        var result = [T](repeating: 0, count: outCount)
+        if n == 0 { return NDArray(shape: target, data: result) }
+        data.withUnsafeBufferPointer { src in
+            result.withUnsafeMutableBufferPointer { dst in
+                if outCount == 1 {
+                    var acc: T = 0
+                    for i in 0..<n { acc += src[i] }
+                    dst[0] = acc
+                    return
+                }
+                var walk = StridedWalk(shape: shape, strides: [outStrides])
+                let inner = walk.innerCount
+                let so = walk.innerStride(0)
+                var i = 0
+                while i < n {
+                    var io = walk.offset(0)
+                    if so == 0 {
+                        var acc: T = 0
+                        for j in 0..<inner { acc += src[i + j] }
+                        dst[io] += acc
+                    } else {
+                        for j in 0..<inner {
+                            dst[io] += src[i + j]
+                            io &+= so
+                        }
+                    }
+                    i &+= inner
+                    walk.advanceOuter()
+                }
+            }
+        }
+        return NDArray(shape: target, data: result)
+    }
+}
+
+/// Walks the outer axes of a row-major shape (all but the last) like an odometer, keeping
+/// the matching offsets into operands read through their own strides. The innermost axis
+/// is left to the caller's tight loop.
+@usableFromInline
+struct StridedWalk {
+    let shape: [Int]
+    let strides: [[Int]]
+    var index: [Int]
+    var offsets: [Int]
+
+    @usableFromInline
+    init(shape: [Int], strides: [[Int]]) {
+        self.shape = shape.isEmpty ? [1] : shape
+        self.strides = shape.isEmpty ? strides.map { _ in [0] } : strides
+        self.index = [Int](repeating: 0, count: self.shape.count)
+        self.offsets = [Int](repeating: 0, count: strides.count)
+    }
+
+    @usableFromInline var innerCount: Int { shape[shape.count - 1] }
+    @usableFromInline func innerStride(_ k: Int) -> Int { strides[k][shape.count - 1] }
+    @usableFromInline func offset(_ k: Int) -> Int { offsets[k] }
+
+    /// Moves to the next row of the innermost axis.
+    @usableFromInline
+    mutating func advanceOuter() {
+        var axis = shape.count - 2
+        while axis >= 0 {
+            index[axis] += 1
+            for k in 0..<offsets.count { offsets[k] &+= strides[k][axis] }
+            if index[axis] < shape[axis] { return }
+            for k in 0..<offsets.count { offsets[k] &-= strides[k][axis] &* shape[axis] }
+            index[axis] = 0
+            axis -= 1
+        }
+    }
+}

@@ -1,0 +1,49 @@
+/// A dense, contiguous, row-major array: the numeric payload of a tensor, and the
+/// currency of every forward kernel and vector-Jacobian product.
+///
+/// It is a value type; a `Tensor` wraps one and adds the graph.
+public struct NDArray<T: Scalar>: Sendable, Equatable {
+    public var shape: [Int]
+    public var data: [T]
+
+    /// An array with the given shape and row-major data. `data.count` must equal the
+    /// shape's element count.
+    public init(shape: [Int], data: [T]) {
+        precondition(Shape.count(shape) == data.count, "NDArray: data count does not match shape")
+        self.shape = shape
+        self.data = data
+    }
+
+    /// An array of `shape` with every element `value`.
+    public init(repeating value: T, shape: [Int]) {
+        self.shape = shape
+        self.data = [T](repeating: value, count: Shape.count(shape) ?? 0)
+    }
+
+    /// A scalar (shape `[]`).
+    public init(scalar: T) {
+        self.shape = []
+        self.data = [scalar]
+    }
+
+    /// An array of `shape` whose elements are written by `body` into uninitialised storage.
+    @inlinable
+    public init(
+        shape: [Int], unsafeUninitialized body: (inout UnsafeMutableBufferPointer<T>) -> Void
+    ) {
+        let n = Shape.count(shape) ?? 0
+        self.shape = shape
+        self.data = [T](unsafeUninitializedCapacity: n) { buffer, count in
+            body(&buffer)
+            count = n
+        }
+    }
+
+    public var count: Int { data.count }
+    public var rank: Int { shape.count }
+
+    /// The same data read with another shape of the same element count.
+    public func reshaped(_ newShape: [Int]) -> NDArray {
+        NDArray(shape: newShape, data: data)
+    }
+}

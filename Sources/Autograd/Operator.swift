@@ -1,0 +1,85 @@
+/// One differentiable operation: its wire name, arity and attributes, its shape rule, its
+/// forward kernel and its vector-Jacobian product, declared together in one file.
+///
+/// The engine knows no op by name: `Tensor.apply` runs `forward` and records the op, and
+/// `backward()` calls `vjp`. Un-broadcasting is the engine's job: a `vjp` may return an
+/// input's gradient in the output's broadcast shape and the engine sums it back down.
+public protocol Operator: Sendable {
+    /// Name, arity and attributes: the op's public contract, read by the graph format and
+    /// by `GET /ops`.
+    static var signature: OpSignature { get }
+
+    /// Builds the op from attributes already checked against `signature` for type and
+    /// filled with defaults; validates their values.
+    init(attributes: Attributes) throws(OpError)
+
+    /// The output shape for these input shapes, or the reason they are not acceptable.
+    /// Called before anything is computed, so kernels may assume valid input.
+    func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int]
+
+    /// Computes the output from the inputs (whose shapes passed `outputShape`).
+    func forward<T: Scalar>(_ inputs: [NDArray<T>]) -> NDArray<T>
+
+    /// The vector-Jacobian product: given `grad`, the upstream gradient of the output,
+    /// returns each input's gradient (`nil` where `needs[i]` is false). A returned array may
+    /// have the output's broadcast shape; the engine un-broadcasts it.
+    func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?]
+}
+
+/// How many inputs an op takes.
+public enum Arity: Sendable, Equatable {
+    case exactly(Int)
+    case range(Int, Int)
+    case atLeast(Int)
+
+    public func accepts(_ n: Int) -> Bool {
+        switch self {
+        case .exactly(let k): n == k
+        case .range(let lo, let hi): n >= lo && n <= hi
+        case .atLeast(let lo): n >= lo
+        }
+    }
+
+    /// "2", "2 or 3", "at least 1".
+    public var description: String {
+        switch self {
+        case .exactly(let k): "\(k)"
+        case .range(let lo, let hi): hi == lo + 1 ? "\(lo) or \(hi)" : "\(lo) to \(hi)"
+        case .atLeast(let lo): "at least \(lo)"
+        }
+    }
+}
+
+/// An op's public contract.
+public struct OpSignature: Sendable {
+    /// The wire name (`"add"`, `"mse_loss"`).
+    public let name: String
+    public let arity: Arity
+    /// Input names in order, for documentation (`["x", "W", "b"]`).
+    public let inputs: [String]
+    public let attributes: [AttributeSpec]
+    /// One line for the op table and `GET /ops`.
+    public let summary: String
+
+    public init(
+        name: String, arity: Arity, inputs: [String], attributes: [AttributeSpec] = [],
+        summary: String
+    ) {
+        self.name = name
+        self.arity = arity
+        self.inputs = inputs
+        self.attributes = attributes
+        self.summary = summary
+    }
+}
+
+/// Why an op cannot be built or applied. The graph format turns `.attribute` into a
+/// pointer at `/ops/i/attrs/NAME` and `.shape` into one at `/ops/i`.
+public enum OpError: Error, Sendable, Equatable {
+    case attribute(name: String, detail: String)
+    case shape(String)
+    /// An input's values (not only its shape) are invalid, e.g. a class index out of range.
+    case input(index: Int, detail: String)
+}

@@ -1,0 +1,16 @@
+/// Every op the engine offers, in the order `GET /ops` and the README's table list them.
+/// The graph format, the op listing and the fixture coverage check all read this list.
+public enum Operators {
+    public static let all: [any Operator.Type] = [
+        Add.self, Sub.self, Mul.self, Div.self, Neg.self,
+        MatMul.self, LinearOp.self,
+        Sum.self, Mean.self,
+        MSELoss.self,
+    ]
+
+    private static let byName: [String: any Operator.Type] = Dictionary(
+        uniqueKeysWithValues: all.map { ($0.signature.name, $0) })
+
+    /// The op with this wire name.
+    public static func named(_ name: String) -> (any Operator.Type)? { byName[name] }
+}

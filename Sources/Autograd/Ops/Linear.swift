@@ -1,0 +1,48 @@
+/// `y = x @ W + b` with `W` of shape `[in, out]`: the seed engine's layout (and Keras's
+/// `Dense`), not `torch.nn.functional.linear`'s `[out, in]`.
+public struct LinearOp: Operator {
+    public static let signature = OpSignature(
+        name: "linear", arity: .range(2, 3), inputs: ["x", "W", "b"],
+        summary: "x @ W + b with x [..., in], W [in, out], optional b [out]")
+
+    public init() {}
+    public init(attributes: Attributes) {}
+
+    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
+        let x = inputs[0], w = inputs[1]
+        guard x.count >= 1 else { throw .shape("linear: x must have at least one axis, got []") }
+        guard w.count == 2 else { throw .shape("linear: W must be 2-D [in, out], got \(Shape.describe(w))") }
+        guard x[x.count - 1] == w[0] else {
+            throw .shape("linear: x's last axis \(x[x.count - 1]) differs from W's in-features \(w[0])")
+        }
+        if inputs.count == 3 && inputs[2] != [w[1]] {
+            throw .shape("linear: b must have shape [\(w[1])], got \(Shape.describe(inputs[2]))")
+        }
+        return Array(x.dropLast()) + [w[1]]
+    }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        let outShape = Array(x[0].shape.dropLast()) + [x[1].shape[1]]
+        var y = gemm(flatten(x[0]), x[1])
+        if x.count == 3 { y = NDArray.broadcast(y, x[2], to: y.shape) { $0 + $1 } }
+        return y.reshaped(outShape)
+    }
+
+    // dx = G Wᵀ, dW = xᵀ G over the flattened batch; db = G, summed by the engine.
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        let g = flatten(grad)
+        var result: [NDArray<T>?] = [
+            needs[0] ? gemm(g, x[1], transB: true).reshaped(x[0].shape) : nil,
+            needs[1] ? gemm(flatten(x[0]), g, transA: true) : nil,
+        ]
+        if x.count == 3 { result.append(needs[2] ? grad : nil) }
+        return result
+    }
+
+    /// `[..., n]` as `[batch, n]`.
+    private func flatten<T>(_ a: NDArray<T>) -> NDArray<T> {
+        a.reshaped([a.shape.dropLast().reduce(1, *), a.shape[a.shape.count - 1]])
+    }
+}

@@ -1,0 +1,36 @@
+/// Mean squared error: `reduce((input - target)²)`.
+public struct MSELoss: Operator {
+    public static let signature = OpSignature(
+        name: "mse_loss", arity: .exactly(2), inputs: ["input", "target"],
+        attributes: [Reduction.attribute],
+        summary: "squared error (input - target)², reduced; operands of the same shape")
+
+    public let reduction: Reduction
+
+    public init(reduction: Reduction = .mean) { self.reduction = reduction }
+
+    public init(attributes: Attributes) throws(OpError) {
+        self.init(reduction: try Reduction(attributes: attributes))
+    }
+
+    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
+        guard inputs[0] == inputs[1] else {
+            throw .shape(
+                "mse_loss: input \(Shape.describe(inputs[0])) and target \(Shape.describe(inputs[1])) differ in shape")
+        }
+        return reduction.outputShape(inputs[0])
+    }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        reduction.apply(x[0].zip(x[1]) { ($0 - $1) * ($0 - $1) })
+    }
+
+    // d/dinput = 2 (input - target) · g, and its negative for the target.
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        let g = reduction.spread(grad, over: x[0].shape)
+        let d = x[0].zip(x[1], g) { p, t, g in 2 * (p - t) * g }
+        return [needs[0] ? d : nil, needs[1] ? d.map { -$0 } : nil]
+    }
+}

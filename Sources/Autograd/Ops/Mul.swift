@@ -1,0 +1,26 @@
+/// `a * b` elementwise, broadcasting.
+public struct Mul: Operator {
+    public static let signature = OpSignature(
+        name: "mul", arity: .exactly(2), inputs: ["a", "b"],
+        summary: "a * b elementwise, with NumPy broadcasting")
+
+    public init() {}
+    public init(attributes: Attributes) {}
+
+    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] { try Shape.broadcastRule(inputs) }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        let shape = Shape.broadcast(x[0].shape, x[1].shape) ?? []
+        return NDArray.broadcast(x[0], x[1], to: shape) { $0 * $1 }
+    }
+
+    // da = g * b, db = g * a, both in the output's shape until the engine sums them back.
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        [
+            needs[0] ? NDArray.broadcast(grad, x[1], to: grad.shape) { $0 * $1 } : nil,
+            needs[1] ? NDArray.broadcast(grad, x[0], to: grad.shape) { $0 * $1 } : nil,
+        ]
+    }
+}

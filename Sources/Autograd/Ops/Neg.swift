@@ -1,0 +1,18 @@
+/// `-x`.
+public struct Neg: Operator {
+    public static let signature = OpSignature(
+        name: "neg", arity: .exactly(1), inputs: ["x"], summary: "-x")
+
+    public init() {}
+    public init(attributes: Attributes) {}
+
+    public func outputShape(_ inputs: [[Int]]) -> [Int] { inputs[0] }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].map { -$0 } }
+
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        [grad.map { -$0 }]
+    }
+}

@@ -1,0 +1,110 @@
+/// The `axis` / `keepdims` pair of the reductions, resolved against an input shape.
+public struct ReducedAxes: Sendable {
+    /// Normalised axes, ascending.
+    public let axes: [Int]
+    /// The input shape with every reduced axis set to 1.
+    public let keptShape: [Int]
+    /// The output shape: `keptShape`, or without the reduced axes unless `keepdims`.
+    public let outputShape: [Int]
+    /// How many input elements each output element reduces.
+    public let groupSize: Int
+
+    public static let axisAttribute = AttributeSpec(
+        "axis", .intOrInts, default: .null, "axis or axes to reduce, negatives from the end; default all")
+    public static let keepdimsAttribute = AttributeSpec(
+        "keepdims", .bool, default: .bool(false), "keep reduced axes with length 1")
+
+    public init(shape: [Int], axes: [Int]?, keepdims: Bool) throws(OpError) {
+        let normalized: [Int]
+        do {
+            normalized = try Shape.normalizeAxes(axes, rank: shape.count)
+        } catch {
+            throw .attribute(name: "axis", detail: error.text)
+        }
+        var kept = shape
+        var group = 1
+        for a in normalized {
+            group *= shape[a]
+            kept[a] = 1
+        }
+        self.axes = normalized
+        self.keptShape = kept
+        self.groupSize = group
+        self.outputShape = keepdims ? kept : shape.indices.filter { !normalized.contains($0) }.map { shape[$0] }
+    }
+}
+
+/// Sum over axes.
+public struct Sum: Operator {
+    public static let signature = OpSignature(
+        name: "sum", arity: .exactly(1), inputs: ["x"],
+        attributes: [ReducedAxes.axisAttribute, ReducedAxes.keepdimsAttribute],
+        summary: "sum over axes (default all)")
+
+    public let axes: [Int]?
+    public let keepdims: Bool
+
+    public init(axes: [Int]? = nil, keepdims: Bool = false) {
+        self.axes = axes
+        self.keepdims = keepdims
+    }
+
+    public init(attributes: Attributes) throws(OpError) {
+        self.init(axes: try attributes.axes("axis"), keepdims: try attributes.bool("keepdims"))
+    }
+
+    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
+        try ReducedAxes(shape: inputs[0], axes: axes, keepdims: keepdims).outputShape
+    }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        guard let r = try? ReducedAxes(shape: x[0].shape, axes: axes, keepdims: keepdims) else { return x[0] }
+        return x[0].sum(to: r.keptShape).reshaped(r.outputShape)
+    }
+
+    // Every summed element receives the upstream gradient of its group.
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        guard let r = try? ReducedAxes(shape: x[0].shape, axes: axes, keepdims: keepdims) else { return [nil] }
+        return [grad.reshaped(r.keptShape).broadcast(to: x[0].shape)]
+    }
+}
+
+/// Mean over axes.
+public struct Mean: Operator {
+    public static let signature = OpSignature(
+        name: "mean", arity: .exactly(1), inputs: ["x"],
+        attributes: [ReducedAxes.axisAttribute, ReducedAxes.keepdimsAttribute],
+        summary: "mean over axes (default all)")
+
+    public let axes: [Int]?
+    public let keepdims: Bool
+
+    public init(axes: [Int]? = nil, keepdims: Bool = false) {
+        self.axes = axes
+        self.keepdims = keepdims
+    }
+
+    public init(attributes: Attributes) throws(OpError) {
+        self.init(axes: try attributes.axes("axis"), keepdims: try attributes.bool("keepdims"))
+    }
+
+    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
+        try ReducedAxes(shape: inputs[0], axes: axes, keepdims: keepdims).outputShape
+    }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        guard let r = try? ReducedAxes(shape: x[0].shape, axes: axes, keepdims: keepdims) else { return x[0] }
+        let n = T(r.groupSize)
+        return x[0].sum(to: r.keptShape).reshaped(r.outputShape).map { $0 / n }
+    }
+
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        guard let r = try? ReducedAxes(shape: x[0].shape, axes: axes, keepdims: keepdims) else { return [nil] }
+        let n = T(r.groupSize)
+        return [grad.reshaped(r.keptShape).map { $0 / n }.broadcast(to: x[0].shape)]
+    }
+}

@@ -1,0 +1,42 @@
+/// How a loss reduces its elementwise values: PyTorch's `reduction` argument.
+public enum Reduction: String, Sendable, CaseIterable {
+    case mean
+    case sum
+    case none
+
+    public static let attribute = AttributeSpec(
+        "reduction", .choice(allCases.map(\.rawValue)), default: .string("mean"),
+        "mean or sum of the elementwise losses, or none to keep them")
+
+    public init(attributes: Attributes) throws(OpError) {
+        let name = try attributes.string("reduction")
+        guard let r = Reduction(rawValue: name) else {
+            throw .attribute(name: "reduction", detail: "must be \"mean\", \"sum\" or \"none\"")
+        }
+        self = r
+    }
+
+    /// The loss's shape given the shape of its elementwise values.
+    public func outputShape(_ elementwise: [Int]) -> [Int] { self == .none ? elementwise : [] }
+
+    /// Reduces the elementwise losses.
+    public func apply<T: Scalar>(_ losses: NDArray<T>) -> NDArray<T> {
+        switch self {
+        case .none: return losses
+        case .sum: return losses.sum(to: [])
+        case .mean: return losses.sum(to: []).map { $0 / T(losses.count) }
+        }
+    }
+
+    /// The upstream gradient of each elementwise loss: `grad` itself for `none`, else the
+    /// scalar `grad` (over the element count for `mean`) spread over `shape`.
+    public func spread<T: Scalar>(_ grad: NDArray<T>, over shape: [Int]) -> NDArray<T> {
+        switch self {
+        case .none: return grad
+        case .sum: return grad.broadcast(to: shape)
+        case .mean:
+            let n = T(Shape.count(shape) ?? 1)
+            return grad.map { $0 / n }.broadcast(to: shape)
+        }
+    }
+}

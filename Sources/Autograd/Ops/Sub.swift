@@ -1,0 +1,21 @@
+/// `a - b`, broadcasting.
+public struct Sub: Operator {
+    public static let signature = OpSignature(
+        name: "sub", arity: .exactly(2), inputs: ["a", "b"], summary: "a - b, with NumPy broadcasting")
+
+    public init() {}
+    public init(attributes: Attributes) {}
+
+    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] { try Shape.broadcastRule(inputs) }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        let shape = Shape.broadcast(x[0].shape, x[1].shape) ?? []
+        return NDArray.broadcast(x[0], x[1], to: shape) { $0 - $1 }
+    }
+
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        [grad, needs[1] ? grad.map { -$0 } : nil]
+    }
+}

@@ -1,0 +1,108 @@
+/// A node of the computation graph: an array of values, and, for a tensor made by an op,
+/// the op and its inputs, so that `backward()` can send gradients back through it.
+///
+/// ```swift
+/// let x = Tensor<Float>([[1, 2], [3, 4]])
+/// let W = Tensor<Float>([[0.1, 0.2], [0.3, 0.4]], requiresGrad: true)
+/// let loss = mseLoss(x.matmul(W), Tensor(NDArray(repeating: 1, shape: [2, 2])))
+/// try loss.backward()
+/// print(W.grad!)   // [[1.6, 3.0], [2.2, 4.2]]
+/// ```
+///
+/// Tensors are not thread-safe; a graph is built and differentiated on one thread.
+public final class Tensor<T: Scalar> {
+    /// The values.
+    public let value: NDArray<T>
+    /// Whether gradients flow to this tensor. Set it on leaves (parameters and inputs);
+    /// a tensor made by an op requires a gradient when any of its inputs does.
+    public var requiresGrad: Bool
+    /// The accumulated gradient of a leaf after `backward()`; `nil` before, or when no
+    /// gradient reached it (see `gradOrZeros`).
+    public internal(set) var grad: NDArray<T>?
+
+    /// The op that made this tensor, or `nil` for a leaf.
+    public let op: (any Operator)?
+    /// The op's inputs; emptied iteratively on deinit so that a long chain does not
+    /// recurse once per node.
+    var inputs: [Tensor<T>]
+    /// This node's place in the current backward pass (-1 outside one).
+    var backwardSlot = -1
+
+    /// A leaf tensor.
+    public init(_ value: NDArray<T>, requiresGrad: Bool = false) {
+        self.value = value
+        self.requiresGrad = requiresGrad
+        self.op = nil
+        self.inputs = []
+    }
+
+    init(value: NDArray<T>, op: any Operator, inputs: [Tensor<T>]) {
+        self.value = value
+        self.requiresGrad = true
+        self.op = op
+        self.inputs = inputs
+    }
+
+    deinit {
+        // Release the graph behind this tensor without recursion: a 100,000-op chain
+        // would otherwise run 100,000 nested deinits and overflow the stack.
+        var pending = inputs
+        inputs = []
+        while var t = pending.popLast() {
+            if isKnownUniquelyReferenced(&t) {
+                pending.append(contentsOf: t.inputs)
+                t.inputs = []
+            }
+        }
+    }
+
+    public var shape: [Int] { value.shape }
+    public var rank: Int { value.shape.count }
+    public var count: Int { value.count }
+    /// The row-major values.
+    public var scalars: [T] { value.data }
+    /// Whether this tensor was made by an op.
+    public var isLeaf: Bool { op == nil }
+
+    /// The gradient, or zeros of this tensor's shape when no gradient reached it.
+    public var gradOrZeros: NDArray<T> { grad ?? NDArray(repeating: 0, shape: shape) }
+
+    /// Forgets the accumulated gradient.
+    public func zeroGrad() { grad = nil }
+
+    /// Applies `op` to `inputs`, checking arity and shapes first. Records the op for
+    /// `backward()` when any input requires a gradient.
+    public static func apply(_ op: some Operator, _ inputs: [Tensor<T>]) throws(OpError) -> Tensor<T> {
+        let signature = type(of: op).signature
+        guard signature.arity.accepts(inputs.count) else {
+            throw .shape("\(signature.name) takes \(signature.arity.description) inputs, got \(inputs.count)")
+        }
+        let shape = try op.outputShape(inputs.map(\.shape))
+        return apply(op, inputs, checkedShape: shape)
+    }
+
+    /// Applies `op` whose output shape for these inputs was already computed by
+    /// `outputShape` (the graph format validates a whole graph before running it).
+    public static func apply(_ op: any Operator, _ inputs: [Tensor<T>], checkedShape shape: [Int]) -> Tensor<T> {
+        let out = op.forward(inputs.map(\.value))
+        assert(out.shape == shape, "\(type(of: op).signature.name) produced \(out.shape), expected \(shape)")
+        guard inputs.contains(where: \.requiresGrad) else { return Tensor(out) }
+        return Tensor(value: out, op: op, inputs: inputs)
+    }
+
+    /// `apply` for the operator sugar of the Swift API, where a shape error is a
+    /// programming error, as an out-of-range index is.
+    static func applyOrTrap(_ op: some Operator, _ inputs: [Tensor<T>]) -> Tensor<T> {
+        do {
+            return try apply(op, inputs)
+        } catch {
+            preconditionFailure("\(type(of: op).signature.name): \(error)")
+        }
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String {
+        "Tensor(\(value)\(requiresGrad ? ", requiresGrad: true" : ""))"
+    }
+}

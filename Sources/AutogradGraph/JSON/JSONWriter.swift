@@ -1,0 +1,97 @@
+import Autograd
+
+/// Appends JSON text to a byte buffer. Used for every response body, so that numbers
+/// print the same way everywhere: the shortest text that reads back to the same value,
+/// and `"NaN"`, `"Infinity"`, `"-Infinity"` for non-finite values (protobuf's mapping).
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+
+    public mutating func raw(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func byte(_ b: UInt8) { bytes.append(b) }
+
+    /// A JSON string with the escapes RFC 8259 requires.
+    public mutating func string(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): raw("\\\"")
+            case UInt8(ascii: "\\"): raw("\\\\")
+            case 0x0A: raw("\\n")
+            case 0x0D: raw("\\r")
+            case 0x09: raw("\\t")
+            case 0..<0x20:
+                raw("\\u00")
+                bytes.append(Self.hex[Int(b >> 4)])
+                bytes.append(Self.hex[Int(b & 0xF)])
+            default: bytes.append(b)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    public mutating func int(_ v: Int) { bytes.append(contentsOf: String(v).utf8) }
+
+    public mutating func bool(_ v: Bool) { v ? raw("true") : raw("false") }
+
+    /// A float: shortest round-trip text, or the protobuf string for a non-finite value.
+    public mutating func number<T: Scalar>(_ v: T) {
+        if v.isFinite {
+            bytes.append(contentsOf: v.description.utf8)
+        } else if v.isNaN {
+            raw("\"NaN\"")
+        } else {
+            v < 0 ? raw("\"-Infinity\"") : raw("\"Infinity\"")
+        }
+    }
+
+    /// `"key":`
+    public mutating func key(_ k: String) {
+        string(k)
+        byte(UInt8(ascii: ":"))
+    }
+
+    /// An array of ints: `[2,3]`.
+    public mutating func ints(_ values: [Int]) {
+        byte(UInt8(ascii: "["))
+        for (i, v) in values.enumerated() {
+            if i > 0 { byte(UInt8(ascii: ",")) }
+            int(v)
+        }
+        byte(UInt8(ascii: "]"))
+    }
+
+    /// `{"shape":[..],"data":nested}`: values nested as the shape says, a bare number for [].
+    public mutating func tensor<T: Scalar>(_ a: NDArray<T>) {
+        raw("{\"shape\":")
+        ints(a.shape)
+        raw(",\"data\":")
+        a.data.withUnsafeBufferPointer { data in
+            var offset = 0
+            nested(a.shape, axis: 0, data: data, offset: &offset)
+        }
+        byte(UInt8(ascii: "}"))
+    }
+
+    private mutating func nested<T: Scalar>(
+        _ shape: [Int], axis: Int, data: UnsafeBufferPointer<T>, offset: inout Int
+    ) {
+        if axis == shape.count {
+            number(data[offset])
+            offset += 1
+            return
+        }
+        byte(UInt8(ascii: "["))
+        for i in 0..<shape[axis] {
+            if i > 0 { byte(UInt8(ascii: ",")) }
+            nested(shape, axis: axis + 1, data: data, offset: &offset)
+        }
+        byte(UInt8(ascii: "]"))
+    }
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+}
