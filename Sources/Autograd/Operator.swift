@@ -17,6 +17,10 @@ public protocol Operator: Sendable {
     /// Called before anything is computed, so kernels may assume valid input.
     func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int]
 
+    /// Checks what depends on input values rather than shapes (class indices in range);
+    /// called before `forward`. Most ops accept any values and keep the default.
+    func validateValues<T: Scalar>(_ inputs: [NDArray<T>]) throws(OpError)
+
     /// Computes the output from the inputs (whose shapes passed `outputShape`).
     func forward<T: Scalar>(_ inputs: [NDArray<T>]) -> NDArray<T>
 
@@ -26,6 +30,10 @@ public protocol Operator: Sendable {
     func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?]
+}
+
+extension Operator {
+    public func validateValues<T: Scalar>(_ inputs: [NDArray<T>]) throws(OpError) {}
 }
 
 /// How many inputs an op takes.

@@ -6,6 +6,9 @@ public enum Operators {
         MatMul.self, LinearOp.self,
         Sum.self, Mean.self,
         MSELoss.self,
+        // elementwise and activations
+        // softmax, reductions and shape ops
+        // losses
     ]
 
     private static let byName: [String: any Operator.Type] = Dictionary(

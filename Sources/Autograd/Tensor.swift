@@ -78,6 +78,7 @@ public final class Tensor<T: Scalar> {
             throw .shape("\(signature.name) takes \(signature.arity.description) inputs, got \(inputs.count)")
         }
         let shape = try op.outputShape(inputs.map(\.shape))
+        try op.validateValues(inputs.map(\.value))
         return apply(op, inputs, checkedShape: shape)
     }
 

@@ -1,1 +1,68 @@
+// Fixed-arity wrappers around libmicrohttpd's variadic functions; see
+// include/CMicroHTTPD.h for why each exists.
 #include "CMicroHTTPD.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+struct MHD_Daemon *cmhd_start(unsigned int flags,
+                              const char *host,
+                              uint16_t port,
+                              MHD_AccessHandlerCallback ah,
+                              void *ah_cls,
+                              MHD_RequestCompletedCallback rc,
+                              void *rc_cls,
+                              unsigned int connection_timeout,
+                              unsigned int connection_limit,
+                              size_t memory_limit)
+{
+  // MHD reads the address only while binding inside MHD_start_daemon, so
+  // storage on this stack frame is enough.
+  struct sockaddr_storage addr;
+  memset(&addr, 0, sizeof(addr));
+  if (host == NULL) {
+    errno = EINVAL;
+    return NULL;
+  }
+  struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
+  if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+  } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    flags |= MHD_USE_IPv6;
+  } else {
+    errno = EINVAL;
+    return NULL;
+  }
+
+  // Options are appended to a fixed array so that unset limits can be
+  // omitted; MHD_OPTION_ARRAY passes them through the variadic call.
+  struct MHD_OptionItem options[8];
+  size_t n = 0;
+  options[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &addr};
+  options[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)rc, rc_cls};
+  options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)connection_timeout, NULL};
+  if (connection_limit != 0)
+    options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)connection_limit, NULL};
+  if (memory_limit != 0)
+    options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)memory_limit, NULL};
+  options[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+
+  return MHD_start_daemon(flags, port, NULL, NULL, ah, ah_cls,
+                          MHD_OPTION_ARRAY, options,
+                          MHD_OPTION_END);
+}
+
+uint16_t cmhd_bound_port(struct MHD_Daemon *daemon)
+{
+  if (daemon == NULL)
+    return 0;
+  const union MHD_DaemonInfo *info =
+      MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+  return info == NULL ? 0 : info->port;
+}

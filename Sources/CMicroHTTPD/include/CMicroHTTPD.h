@@ -1,1 +1,45 @@
+// CMicroHTTPD: the smallest C surface Swift needs to drive libmicrohttpd.
+//
+// Everything here exists because Swift cannot call C variadic functions:
+// MHD_start_daemon and MHD_get_daemon_info take `...` option lists. Each
+// cmhd_ function is a fixed-arity wrapper around one of them. All other MHD
+// functions (MHD_queue_response, MHD_suspend_connection, ...) are called from
+// Swift directly through this header's include of <microhttpd.h>.
+#ifndef CMICROHTTPD_H
+#define CMICROHTTPD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
 #include <microhttpd.h>
+
+/// Starts a daemon bound to `host` (a numeric IPv4 or IPv6 address) and `port`
+/// (0 picks a free port). Wraps the variadic MHD_start_daemon with the options
+/// the server uses:
+///  - MHD_OPTION_SOCK_ADDR: bind to `host` only, not to every interface.
+///  - MHD_OPTION_NOTIFY_COMPLETED: `rc` releases per-connection state.
+///  - MHD_OPTION_CONNECTION_TIMEOUT: idle seconds before MHD closes a connection
+///    (0 = MHD's default of no timeout).
+///  - MHD_OPTION_CONNECTION_LIMIT / MHD_OPTION_CONNECTION_MEMORY_LIMIT: passed
+///    only when non-zero, otherwise MHD's defaults apply.
+/// MHD_USE_IPv6 is added to `flags` when `host` is an IPv6 address.
+/// Returns NULL if `host` is not a numeric address or the daemon fails to start
+/// (errno is left as MHD set it; EINVAL for a bad host).
+struct MHD_Daemon *cmhd_start(unsigned int flags,
+                              const char *host,
+                              uint16_t port,
+                              MHD_AccessHandlerCallback ah,
+                              void *ah_cls,
+                              MHD_RequestCompletedCallback rc,
+                              void *rc_cls,
+                              unsigned int connection_timeout,
+                              unsigned int connection_limit,
+                              size_t memory_limit);
+
+/// The port the daemon's listening socket is bound to (useful after port 0),
+/// or 0 if unknown. Wraps the variadic MHD_get_daemon_info with
+/// MHD_DAEMON_INFO_BIND_PORT.
+uint16_t cmhd_bound_port(struct MHD_Daemon *daemon);
+
+#endif

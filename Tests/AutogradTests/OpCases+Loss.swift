@@ -1,0 +1,4 @@
+import Autograd
+
+/// Op-table rows for the Loss ops.
+let lossCases: [OpCase] = []
