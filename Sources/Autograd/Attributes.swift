@@ -4,6 +4,8 @@ public enum AttributeType: Sendable, Equatable {
     /// An int or a list of ints (`axis`).
     case intOrInts
     case ints
+    /// An int or null (`start` and `stop` of `slice`, where null means "to the end").
+    case optionalInt
     case number
     case bool
     /// One of a fixed set of strings.
@@ -15,6 +17,7 @@ public enum AttributeType: Sendable, Equatable {
         case .int: "integer"
         case .intOrInts: "integer or array of integers"
         case .ints: "array of integers"
+        case .optionalInt: "integer or null"
         case .number: "number"
         case .bool: "boolean"
         case .choice(let options): "one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
@@ -50,6 +53,7 @@ public struct AttributeSpec: Sendable {
     public func accepts(_ value: AttributeValue) -> Bool {
         switch (type, value) {
         case (.int, .int), (.intOrInts, .int), (.intOrInts, .ints), (.ints, .ints),
+            (.optionalInt, .int), (.optionalInt, .null),
             (.number, .number), (.number, .int), (.bool, .bool):
             return true
         case (.choice(let options), .string(let s)):
@@ -89,6 +93,15 @@ public struct Attributes: Sendable {
         case .int(let v)?: return [v]
         case .ints(let v)?: return v
         default: throw Self.wrongType(name, "an integer or an array of integers")
+        }
+    }
+
+    /// An int-or-null attribute; `nil` when absent or null.
+    public func optionalInt(_ name: String) throws(OpError) -> Int? {
+        switch values[name] {
+        case nil, .null?: return nil
+        case .int(let v)?: return v
+        default: throw Self.wrongType(name, "an integer or null")
         }
     }
 
