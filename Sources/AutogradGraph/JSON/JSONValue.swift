@@ -15,12 +15,12 @@ public struct JSONNumber: Sendable, Equatable, Hashable {
     }
 
     /// The exact integer the text spelled, when the text is an integer literal whose
-    /// magnitude is at most 2^53 (so that the `Double` holds it exactly); otherwise nil.
+    /// magnitude is below 2^53 (so that the `Double` holds it exactly); otherwise nil.
     ///
     /// `2.0` and `1e3` give nil (not integer literals), and so does `9007199254740993`
     /// (its text can no longer be recovered from the rounded `Double`). `-0` gives 0.
     public var exactInt: Int? {
-        guard isIntegerLiteral, value.magnitude <= 9_007_199_254_740_992 else { return nil }
+        guard isIntegerLiteral, value.magnitude < 9_007_199_254_740_992 else { return nil }
         return Int(exactly: value)
     }
 }

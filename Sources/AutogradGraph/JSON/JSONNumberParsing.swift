@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Decimal to `Double` conversion for the parser. Every result is correctly rounded
+/// (round to nearest, ties to even):
+///
+/// 1. Clinger's fast path: a significand `m <= 2^53` and `|scale| <= 22` is exact as
+///    `Double(m) * 10^scale` or `Double(m) / 10^-scale` (both operands exact, one
+///    rounding). Also `scale == 0` with any 64-bit `m` (one rounding in the conversion),
+///    and `22 < scale <= 22 + 15` when `m * 10^(scale - 22)` stays below 2^53.
+/// 2. Otherwise `strtod` on a NUL-terminated, locale-independent copy (`digits e scale`,
+///    no decimal point), which glibc rounds correctly.
+enum JSONNumberParsing {
+    /// 10^0 ... 10^22, all exactly representable.
+    static let powersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ]
+
+    /// 10^0 ... 10^15 as integers, for the extended fast path.
+    static let intPowersOfTen: [UInt64] = [
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000,
+        1_000_000_000, 10_000_000_000, 100_000_000_000, 1_000_000_000_000,
+        10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
+    ]
+
+    /// `mantissa * 10^scale` when it can be computed exactly with one rounding, else nil.
+    @inline(__always)
+    static func fastPath(mantissa: UInt64, scale: Int) -> Double? {
+        if scale == 0 { return Double(mantissa) }
+        guard mantissa <= 1 << 53 else { return nil }
+        if scale < 0 {
+            guard scale >= -22 else { return nil }
+            return powersOfTen.withUnsafeBufferPointer { Double(mantissa) / $0[-scale] }
+        }
+        if scale <= 22 {
+            return powersOfTen.withUnsafeBufferPointer { Double(mantissa) * $0[scale] }
+        }
+        guard scale <= 22 + 15 else { return nil }
+        let (m, overflow) = mantissa.multipliedReportingOverflow(
+            by: intPowersOfTen.withUnsafeBufferPointer { $0[scale - 22] })
+        guard !overflow, m <= 1 << 53 else { return nil }
+        return Double(m) * 1e22
+    }
+
+    /// Correctly rounded conversion through `strtod`. The digits are the integer digits
+    /// `base[intStart..<intEnd]` followed by `fractionDigits` digits after the point at
+    /// `intEnd`; the value is `digits * 10^scale` (unsigned).
+    static func slowPath(
+        base: UnsafePointer<UInt8>, intStart: Int, intEnd: Int, fractionDigits: Int, scale: Int
+    ) -> Double {
+        let exponentText = Array(String(scale).utf8)
+        let digits = (intEnd - intStart) + fractionDigits
+        let capacity = digits + 1 + exponentText.count + 1
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: capacity) { buf in
+            guard let p = buf.baseAddress else { return .nan }
+            var k = 0
+            for j in intStart..<intEnd {
+                p[k] = CChar(bitPattern: base[j])
+                k += 1
+            }
+            if fractionDigits > 0 {
+                for j in (intEnd + 1)..<(intEnd + 1 + fractionDigits) {
+                    p[k] = CChar(bitPattern: base[j])
+                    k += 1
+                }
+            }
+            p[k] = CChar(bitPattern: UInt8(ascii: "e"))
+            k += 1
+            for b in exponentText {
+                p[k] = CChar(bitPattern: b)
+                k += 1
+            }
+            p[k] = 0
+            return strtod(p, nil)
+        }
+    }
+}
