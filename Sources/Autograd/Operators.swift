@@ -7,6 +7,8 @@ public enum Operators {
         Sum.self, Mean.self,
         MSELoss.self,
         // elementwise and activations
+        Pow.self, Exp.self, Log.self, Sqrt.self, Abs.self, Maximum.self, Minimum.self,
+        ReLUOp.self, SigmoidOp.self, TanhOp.self, GELUOp.self, LeakyReLUOp.self, SoftplusOp.self,
         // softmax, reductions and shape ops
         // losses
     ]

@@ -66,3 +66,12 @@ uint16_t cmhd_bound_port(struct MHD_Daemon *daemon)
       MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
   return info == NULL ? 0 : info->port;
 }
+
+int cmhd_connection_fd(struct MHD_Connection *connection)
+{
+  if (connection == NULL)
+    return -1;
+  const union MHD_ConnectionInfo *info =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+  return info == NULL ? -1 : info->connect_fd;
+}

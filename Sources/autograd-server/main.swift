@@ -1,1 +1,50 @@
-print("autograd-server")
+// autograd-server: the command line around AutogradServer.HTTPServer.
+// Keep C callbacks out of this file: top-level code here is main-actor isolated under
+// Swift 6, and libmicrohttpd calls its callbacks from its own thread.
+import ArgumentParser
+import AutogradGraph
+import AutogradServer
+import Foundation
+import Logging
+
+struct AutogradServerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "autograd-server",
+        abstract: "Serve reverse-mode autodiff over HTTP: POST a JSON graph, get values and gradients.")
+
+    @Option(help: "Numeric IPv4 or IPv6 address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "TCP port; 0 picks a free one (the log says which).")
+    var port = 8080
+
+    @Option(help: "Largest accepted request body in bytes; larger ones get 413.")
+    var maxBodyBytes = ServerConfiguration.defaultMaxBodyBytes
+
+    @Option(help: "Most graph computations running at once (default: number of cores).")
+    var maxInflight = ProcessInfo.processInfo.activeProcessorCount
+
+    var serverConfiguration: ServerConfiguration {
+        ServerConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes, maxInflight: maxInflight)
+    }
+
+    func validate() throws {
+        let errors = serverConfiguration.validationErrors()
+        if !errors.isEmpty { throw ValidationError(errors.joined(separator: "; ")) }
+    }
+
+    func run() throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let logger = Logger(label: "autograd-server")
+        let server = HTTPServer(configuration: serverConfiguration, service: GraphService(), logger: logger)
+        do {
+            try server.start()
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode.failure
+        }
+        runUntilTerminated(logger: logger) { server.stop() }
+    }
+}
+
+AutogradServerCommand.main()

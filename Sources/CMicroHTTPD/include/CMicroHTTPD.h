@@ -42,4 +42,11 @@ struct MHD_Daemon *cmhd_start(unsigned int flags,
 /// MHD_DAEMON_INFO_BIND_PORT.
 uint16_t cmhd_bound_port(struct MHD_Daemon *daemon);
 
+/// The connection's socket, or -1. Wraps the variadic MHD_get_connection_info with
+/// MHD_CONNECTION_INFO_CONNECTION_FD. Needed because libmicrohttpd 0.9.75 cannot queue a
+/// response while a request body is still arriving (MHD_queue_response fails in that
+/// state): to answer 413 as soon as a chunked body passes the limit, the server writes
+/// the response to this socket itself and then closes the connection.
+int cmhd_connection_fd(struct MHD_Connection *connection);
+
 #endif

@@ -1,0 +1,19 @@
+/// `e ** x` elementwise.
+public struct Exp: Operator {
+    public static let signature = OpSignature(
+        name: "exp", arity: .exactly(1), inputs: ["x"], summary: "e ** x elementwise")
+
+    public init() {}
+    public init(attributes: Attributes) {}
+
+    public func outputShape(_ inputs: [[Int]]) -> [Int] { Shape.sameShapeRule(inputs) }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].map { T.exp($0) } }
+
+    // d exp(x) = exp(x): reuse the output.
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        [grad.zip(output) { $0 * $1 }]
+    }
+}

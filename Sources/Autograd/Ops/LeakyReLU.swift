@@ -1,0 +1,32 @@
+/// Leaky ReLU: `x` where `x > 0`, else `negative_slope * x`.
+public struct LeakyReLUOp: Operator {
+    public static let signature = OpSignature(
+        name: "leaky_relu", arity: .exactly(1), inputs: ["x"],
+        attributes: [
+            AttributeSpec("negative_slope", .number, default: .number(0.01), "the slope for x <= 0")
+        ],
+        summary: "x where x > 0, else negative_slope * x")
+
+    public let negativeSlope: Double
+
+    public init(negativeSlope: Double = 0.01) { self.negativeSlope = negativeSlope }
+
+    public init(attributes: Attributes) throws(OpError) {
+        self.init(negativeSlope: try attributes.number("negative_slope"))
+    }
+
+    public func outputShape(_ inputs: [[Int]]) -> [Int] { Shape.sameShapeRule(inputs) }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        let slope = T(negativeSlope)
+        return x[0].map { $0 > 0 ? $0 : $0 * slope }
+    }
+
+    // g or slope * g; at 0 the slope, as torch's leaky_relu_backward (`x > 0 ? g : g * slope`).
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        let slope = T(negativeSlope)
+        return [grad.zip(x[0]) { g, x in x > 0 ? g : g * slope }]
+    }
+}

@@ -1,0 +1,19 @@
+/// Natural logarithm elementwise: `log(0) = -inf`, `log(x < 0) = NaN`.
+public struct Log: Operator {
+    public static let signature = OpSignature(
+        name: "log", arity: .exactly(1), inputs: ["x"], summary: "natural logarithm elementwise")
+
+    public init() {}
+    public init(attributes: Attributes) {}
+
+    public func outputShape(_ inputs: [[Int]]) -> [Int] { Shape.sameShapeRule(inputs) }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].map { T.log($0) } }
+
+    // d log(x) = 1/x, so g/0 = ±inf at 0, as torch.
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        [grad.zip(x[0]) { $0 / $1 }]
+    }
+}

@@ -1,0 +1,28 @@
+/// The larger of `a` and `b` elementwise, broadcasting; NaN if either is NaN.
+public struct Maximum: Operator {
+    public static let signature = OpSignature(
+        name: "maximum", arity: .exactly(2), inputs: ["a", "b"],
+        summary: "elementwise maximum, NaN-propagating, with NumPy broadcasting")
+
+    public init() {}
+    public init(attributes: Attributes) {}
+
+    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] { try Shape.broadcastRule(inputs) }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        let shape = Shape.broadcast(x[0].shape, x[1].shape) ?? []
+        return NDArray.broadcast(x[0], x[1], to: shape) { a, b in a > b || a.isNaN ? a : b }
+    }
+
+    // The gradient goes to the larger input; a tie splits it, g/2 each, as torch does.
+    // Where either is NaN neither comparison holds and both get g, as in torch.
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        let a = x[0].broadcast(to: grad.shape), b = x[1].broadcast(to: grad.shape)
+        return [
+            needs[0] ? grad.zip(a, b) { g, a, b in a == b ? g / 2 : a < b ? 0 : g } : nil,
+            needs[1] ? grad.zip(a, b) { g, a, b in a == b ? g / 2 : a > b ? 0 : g } : nil,
+        ]
+    }
+}

@@ -1,0 +1,19 @@
+/// Rectified linear unit `max(x, 0)` elementwise; NaN stays NaN.
+public struct ReLUOp: Operator {
+    public static let signature = OpSignature(
+        name: "relu", arity: .exactly(1), inputs: ["x"], summary: "max(x, 0) elementwise")
+
+    public init() {}
+    public init(attributes: Attributes) {}
+
+    public func outputShape(_ inputs: [[Int]]) -> [Int] { Shape.sameShapeRule(inputs) }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].map { $0 < 0 ? 0 : $0 } }
+
+    // g where the output is positive; the subgradient at 0 is 0, as torch's threshold_backward.
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        [grad.zip(output) { g, y in y <= 0 ? 0 : g }]
+    }
+}

@@ -1,0 +1,30 @@
+/// The logistic function `1 / (1 + e^-x)` elementwise.
+public struct SigmoidOp: Operator {
+    public static let signature = OpSignature(
+        name: "sigmoid", arity: .exactly(1), inputs: ["x"], summary: "1 / (1 + exp(-x)) elementwise")
+
+    public init() {}
+    public init(attributes: Attributes) {}
+
+    public func outputShape(_ inputs: [[Int]]) -> [Int] { Shape.sameShapeRule(inputs) }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].map { T.sigmoid($0) } }
+
+    // σ' = σ(1 - σ), from the output, in torch's sigmoid_backward order g * (1 - σ) * σ.
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        [grad.zip(output) { g, s in g * (1 - s) * s }]
+    }
+}
+
+extension Scalar {
+    /// The logistic function, with `exp` only ever of a non-positive argument: `1/(1+e^-x)`
+    /// for `x >= 0`, `e^x/(1+e^x)` below, so no `exp` overflows and `sigmoid(-1000)` is 0.
+    @inline(__always)
+    static func sigmoid(_ x: Self) -> Self {
+        if x >= 0 { return 1 / (1 + exp(-x)) }
+        let e = exp(x)
+        return e / (1 + e)
+    }
+}

@@ -1,0 +1,19 @@
+/// Square root elementwise: `sqrt(x < 0) = NaN`.
+public struct Sqrt: Operator {
+    public static let signature = OpSignature(
+        name: "sqrt", arity: .exactly(1), inputs: ["x"], summary: "square root elementwise")
+
+    public init() {}
+    public init(attributes: Attributes) {}
+
+    public func outputShape(_ inputs: [[Int]]) -> [Int] { Shape.sameShapeRule(inputs) }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].map { $0.squareRoot() } }
+
+    // d sqrt(x) = 1 / (2 sqrt(x)), from the output; inf at 0, as torch.
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        [grad.zip(output) { $0 / (2 * $1) }]
+    }
+}

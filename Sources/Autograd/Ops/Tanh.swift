@@ -1,0 +1,19 @@
+/// Hyperbolic tangent elementwise.
+public struct TanhOp: Operator {
+    public static let signature = OpSignature(
+        name: "tanh", arity: .exactly(1), inputs: ["x"], summary: "hyperbolic tangent elementwise")
+
+    public init() {}
+    public init(attributes: Attributes) {}
+
+    public func outputShape(_ inputs: [[Int]]) -> [Int] { Shape.sameShapeRule(inputs) }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].map { T.tanh($0) } }
+
+    // tanh' = 1 - tanh², from the output, as torch's tanh_backward.
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        [grad.zip(output) { g, y in g * (1 - y * y) }]
+    }
+}

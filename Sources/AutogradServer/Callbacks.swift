@@ -1,0 +1,38 @@
+import CMicroHTTPD
+
+// The C callbacks libmicrohttpd calls on its polling thread. They live in this library, as
+// nonisolated top-level functions: defined in the executable's main.swift they would be
+// main-actor isolated under Swift 6 and trap when MHD calls them from its own thread.
+// `cls` is an unretained `RequestHandler` (the `HTTPServer` keeps it alive until after
+// MHD_stop_daemon); `*con_cls` is a retained `ConnectionState`, released in `requestCompleted`.
+
+/// MHD_AccessHandlerCallback.
+func accessHandler(
+    cls: UnsafeMutableRawPointer?, connection: OpaquePointer?, url: UnsafePointer<CChar>?,
+    method: UnsafePointer<CChar>?, version: UnsafePointer<CChar>?, uploadData: UnsafePointer<CChar>?,
+    uploadDataSize: UnsafeMutablePointer<Int>?, conCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+) -> MHD_Result {
+    guard let cls, let connection, let uploadDataSize, let conCls else { return .NO }
+    let handler = Unmanaged<RequestHandler>.fromOpaque(cls).takeUnretainedValue()
+    if let existing = conCls.pointee {
+        let state = Unmanaged<ConnectionState>.fromOpaque(existing).takeUnretainedValue()
+        return handler.continue(state, connection: connection, data: uploadData, size: uploadDataSize)
+    }
+    let state = ConnectionState(
+        method: method.map { String(cString: $0) } ?? "",
+        path: url.map { String(cString: $0) } ?? "")
+    conCls.pointee = Unmanaged.passRetained(state).toOpaque()
+    return handler.begin(state, connection: connection)
+}
+
+/// MHD_RequestCompletedCallback.
+func requestCompleted(
+    cls: UnsafeMutableRawPointer?, connection: OpaquePointer?,
+    conCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, toe: MHD_RequestTerminationCode
+) {
+    guard let conCls, let raw = conCls.pointee else { return }
+    conCls.pointee = nil
+    let state = Unmanaged<ConnectionState>.fromOpaque(raw).takeRetainedValue()
+    guard let cls else { return }
+    Unmanaged<RequestHandler>.fromOpaque(cls).takeUnretainedValue().complete(state)
+}

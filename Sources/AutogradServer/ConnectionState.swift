@@ -1,0 +1,74 @@
+import AutogradGraph
+import Foundation
+
+/// One request's state across libmicrohttpd's repeated access-handler calls. MHD keeps a
+/// retained pointer to it in `*con_cls`; the request-completed callback releases it.
+///
+/// `@unchecked Sendable`: every stored property except `computed` is touched only on
+/// MHD's polling thread (MHD calls the access handler and the completed callback for a
+/// connection from that one thread). `computed` crosses from the computation queue to the
+/// polling thread and is guarded by `lock`.
+final class ConnectionState: @unchecked Sendable {
+    enum Phase {
+        /// Collecting the body of a graph request.
+        case receiving(Endpoint)
+        /// Decided on the first call for a request without a body; queued on the final
+        /// call, so the connection can stay open for the next request.
+        case deferred(Response)
+        /// The body went over the limit and the answer was written directly
+        /// (`EarlyRejection`); up to `remaining` more body bytes are dropped, then the
+        /// connection is closed.
+        case draining(remaining: Int)
+        /// Suspended while `GraphService` runs.
+        case computing
+        /// A response is queued; nothing more to do.
+        case answered
+    }
+
+    let method: String
+    let path: String
+    let started = DispatchTime.now()
+    var phase: Phase = .answered
+    var body: [UInt8] = []
+    /// Body bytes seen so far, counted even when they are being discarded.
+    var received = 0
+    /// Status and body size of the queued response, for the request log.
+    var status: Int?
+    var responseBytes = 0
+    /// Counted by the shutdown accounting between suspension and completion.
+    var tracked = false
+
+    private let lock = NSLock()
+    private var computed: Response?
+
+    init(method: String, path: String) {
+        self.method = method
+        self.path = path
+    }
+
+    /// Called on the computation queue before the connection is resumed.
+    func setComputed(_ response: Response) {
+        lock.lock()
+        computed = response
+        lock.unlock()
+    }
+
+    /// Called on the polling thread after resumption.
+    func takeComputed() -> Response? {
+        lock.lock()
+        defer { lock.unlock() }
+        let r = computed
+        computed = nil
+        return r
+    }
+
+    var elapsedMilliseconds: Double {
+        Double(DispatchTime.now().uptimeNanoseconds &- started.uptimeNanoseconds) / 1_000_000
+    }
+}
+
+/// A libmicrohttpd connection handle carried to the computation queue, which only passes
+/// it to `MHD_resume_connection` (documented thread-safe with MHD_ALLOW_SUSPEND_RESUME).
+struct ConnectionHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+}

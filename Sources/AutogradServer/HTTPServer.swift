@@ -1,0 +1,87 @@
+import AutogradGraph
+import CMicroHTTPD
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The HTTP front of `GraphService` on libmicrohttpd: `start()` binds and serves from
+/// MHD's internal polling thread, `stop()` drains in-flight computations and stops.
+///
+/// `@unchecked Sendable`: `daemon` and `boundPort` are guarded by `lock`; `start`/`stop`
+/// may be called from any thread.
+public final class HTTPServer: @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    private let handler: RequestHandler
+    private let logger: Logger
+    private let lock = NSLock()
+    private var daemon: OpaquePointer?
+    private var boundPort: Int?
+
+    static let daemonFlags: UInt32 =
+        MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
+        | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_ERROR_LOG.rawValue
+
+    public init(configuration: ServerConfiguration, service: GraphService = GraphService(), logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.handler = RequestHandler(
+            service: service, maxBodyBytes: configuration.maxBodyBytes,
+            maxInflight: configuration.maxInflight, logger: logger)
+    }
+
+    deinit { stop() }
+
+    /// The port being listened on, once started.
+    public var port: Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        return boundPort
+    }
+
+    /// Binds and starts serving; returns the bound port (the kernel's pick for port 0) and
+    /// logs `listening on http://HOST:PORT`.
+    @discardableResult
+    public func start() throws -> Int {
+        let errors = configuration.validationErrors()
+        guard errors.isEmpty else { throw ServerError.invalidConfiguration(errors) }
+        lock.lock()
+        defer { lock.unlock() }
+        guard daemon == nil else { throw ServerError.alreadyStarted }
+        let context = Unmanaged.passUnretained(handler).toOpaque()
+        let started = cmhd_start(
+            Self.daemonFlags, configuration.host, UInt16(configuration.port),
+            accessHandler, context, requestCompleted, context,
+            UInt32(configuration.connectionTimeoutSeconds), 0, 0)
+        guard let started else {
+            throw ServerError.startFailed(host: configuration.host, port: configuration.port, errno: errno)
+        }
+        let port = Int(cmhd_bound_port(started))
+        daemon = started
+        boundPort = port
+        logger.info("listening on http://\(NumericAddress.authority(host: configuration.host, port: port))")
+        return port
+    }
+
+    /// Graceful stop: no new connections (MHD_quiesce_daemon) and no new computations
+    /// (503), wait for suspended requests to get their answers and, up to the grace period,
+    /// for those answers to be sent; then MHD_stop_daemon. Idempotent.
+    public func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let daemon else { return }
+        handler.shutdown.stopAccepting()
+        let listenSocket = MHD_quiesce_daemon(daemon)
+        if listenSocket >= 0 { close(listenSocket) }
+        handler.shutdown.waitForComputations()
+        let deadline = Date(timeIntervalSinceNow: configuration.shutdownGracePeriodSeconds)
+        if !handler.shutdown.waitForAnswers(until: deadline) {
+            logger.warning("stopping with answers still being sent after \(configuration.shutdownGracePeriodSeconds)s")
+        }
+        MHD_stop_daemon(daemon)
+        self.daemon = nil
+        logger.info("stopped")
+    }
+}

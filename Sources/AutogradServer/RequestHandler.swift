@@ -1,0 +1,154 @@
+import AutogradGraph
+import CMicroHTTPD
+import Foundation
+import Logging
+
+/// The per-daemon context libmicrohttpd passes to the C callbacks: decides what each
+/// access-handler call does. Runs on MHD's polling thread, except the computation closure.
+///
+/// `@unchecked Sendable`: its stored properties are immutable or themselves thread-safe
+/// (`ComputeLimiter`, `ShutdownAccounting` lock internally; `GraphService` and `Logger`
+/// are Sendable values).
+final class RequestHandler: @unchecked Sendable {
+    let service: GraphService
+    let maxBodyBytes: Int
+    let logger: Logger
+    let limiter: ComputeLimiter
+    let shutdown = ShutdownAccounting()
+
+    init(service: GraphService, maxBodyBytes: Int, maxInflight: Int, logger: Logger) {
+        self.service = service
+        self.maxBodyBytes = maxBodyBytes
+        self.limiter = ComputeLimiter(limit: maxInflight)
+        self.logger = logger
+    }
+
+    /// First call for a request: headers are in, no body yet. Answers right away when the
+    /// route, media type or declared length already decides the outcome.
+    func begin(_ state: ConnectionState, connection: OpaquePointer) -> MHD_Result {
+        switch Router.resolve(method: state.method, path: state.path) {
+        case .failure(let problem):
+            return answer(problem.response, state: state, connection: connection)
+        case .success(.health):
+            return answer(Router.healthResponse, state: state, connection: connection)
+        case .success(.graph(let endpoint)):
+            let contentType = header(connection, "Content-Type")
+            guard MediaType.isJSON(contentType) else {
+                return answer(HTTPProblems.unsupportedMediaType(got: contentType), state: state, connection: connection)
+            }
+            if let declared = header(connection, "Content-Length") {
+                guard let length = UInt64(declared.trimmingCharacters(in: .whitespaces)) else {
+                    return answer(HTTPProblems.badContentLength(declared), state: state, connection: connection)
+                }
+                // Answered before any body byte is read; MHD then closes the connection.
+                guard length <= UInt64(maxBodyBytes) else {
+                    return ResponseQueueing.queue(HTTPProblems.contentTooLarge(limit: maxBodyBytes), on: connection, state: state)
+                }
+                state.body.reserveCapacity(Int(length))
+            }
+            state.phase = .receiving(endpoint)
+            return .YES
+        }
+    }
+
+    /// An answer known from the headers. Without a request body it waits for the final
+    /// call, which keeps the connection alive; with one it goes now and MHD closes the
+    /// connection instead of reading a body nobody wants.
+    private func answer(_ response: Response, state: ConnectionState, connection: OpaquePointer) -> MHD_Result {
+        if hasBody(connection) { return ResponseQueueing.queue(response, on: connection, state: state) }
+        state.phase = .deferred(response)
+        return .YES
+    }
+
+    private func hasBody(_ connection: OpaquePointer) -> Bool {
+        if header(connection, "Transfer-Encoding") != nil { return true }
+        guard let length = header(connection, "Content-Length") else { return false }
+        return length.trimmingCharacters(in: .whitespaces) != "0"
+    }
+
+    /// Later calls: upload chunks (`*size > 0`), the end of the body (`*size == 0`), or the
+    /// call after resumption.
+    func `continue`(_ state: ConnectionState, connection: OpaquePointer, data: UnsafePointer<CChar>?,
+                    size: UnsafeMutablePointer<Int>) -> MHD_Result {
+        let count = size.pointee
+        switch state.phase {
+        case .receiving(let endpoint):
+            if count > 0 {
+                size.pointee = 0
+                state.received += count
+                guard state.received <= maxBodyBytes else {
+                    state.body = []
+                    return reject(state, connection: connection, with: HTTPProblems.contentTooLarge(limit: maxBodyBytes))
+                }
+                if let data {
+                    data.withMemoryRebound(to: UInt8.self, capacity: count) {
+                        state.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: count))
+                    }
+                }
+                return .YES
+            }
+            return compute(endpoint, state: state, connection: connection)
+        case .deferred(let response):
+            size.pointee = 0
+            if count > 0 { return .YES }
+            return ResponseQueueing.queue(response, on: connection, state: state)
+        case .draining(let remaining):
+            size.pointee = 0
+            state.received += count
+            guard count > 0, count < remaining else { return .NO }  // body over, or enough dropped: close
+            state.phase = .draining(remaining: remaining - count)
+            return .YES
+        case .computing:
+            size.pointee = 0
+            guard let response = state.takeComputed() else { return .YES }
+            return ResponseQueueing.queue(response, on: connection, state: state)
+        case .answered:
+            size.pointee = 0
+            return .YES
+        }
+    }
+
+    /// Over the limit mid-body: libmicrohttpd 0.9.75 cannot queue a response until the body
+    /// ends, so `EarlyRejection` writes it to the socket, then the connection drains and closes.
+    private func reject(_ state: ConnectionState, connection: OpaquePointer, with response: Response) -> MHD_Result {
+        if ResponseQueueing.queue(response, on: connection, state: state) == .YES { return .YES }
+        guard EarlyRejection.write(response, to: connection) else { return .NO }
+        state.status = response.status
+        state.responseBytes = response.body.count
+        state.phase = .draining(remaining: EarlyRejection.lingerBytes)
+        return .YES
+    }
+
+    /// The body is complete: suspend the connection and run the service on a queue of its
+    /// own (bounded by the limiter); resume with the answer.
+    private func compute(_ endpoint: Endpoint, state: ConnectionState, connection: OpaquePointer) -> MHD_Result {
+        guard shutdown.beginComputation() else {
+            return ResponseQueueing.queue(HTTPProblems.shuttingDown(), on: connection, state: state)
+        }
+        state.tracked = true
+        state.phase = .computing
+        let body = state.body
+        state.body = []
+        MHD_suspend_connection(connection)
+        let handle = ConnectionHandle(pointer: connection)
+        let service = self.service
+        let shutdown = self.shutdown
+        limiter.submit {
+            let response = service.respond(to: endpoint, body: body)
+            state.setComputed(response)
+            MHD_resume_connection(handle.pointer)
+            shutdown.endComputation()
+        }
+        return .YES
+    }
+
+    /// The request is over (answered, or the client went away): log it, settle accounting.
+    func complete(_ state: ConnectionState) {
+        if state.tracked { shutdown.endAnswer() }
+        logger.info("\(RequestLog.line(method: state.method, path: state.path, status: state.status, bytes: state.responseBytes, milliseconds: state.elapsedMilliseconds))")
+    }
+
+    private func header(_ connection: OpaquePointer, _ name: String) -> String? {
+        MHD_lookup_connection_value(connection, .HEADER_KIND, name).map { String(cString: $0) }
+    }
+}
