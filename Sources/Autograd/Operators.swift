@@ -10,6 +10,8 @@ public enum Operators {
         Pow.self, Exp.self, Log.self, Sqrt.self, Abs.self, Maximum.self, Minimum.self,
         ReLUOp.self, SigmoidOp.self, TanhOp.self, GELUOp.self, LeakyReLUOp.self, SoftplusOp.self,
         // softmax, reductions and shape ops
+        Softmax.self, LogSoftmax.self, Amax.self, Amin.self,
+        Reshape.self, Transpose.self, Concat.self, SliceOp.self,
         // losses
     ]
 

@@ -1,35 +1,165 @@
-/// Matrix product of two 2-D arrays through BLAS.
+/// Matrix product with NumPy's `matmul` (and `torch.matmul`) semantics, every product
+/// through BLAS: a 1-D left operand is a row vector and a 1-D right operand a column
+/// vector (their axis is removed from the result), and the axes before the last two are
+/// batch axes that broadcast.
 public struct MatMul: Operator {
     public static let signature = OpSignature(
         name: "matmul", arity: .exactly(2), inputs: ["a", "b"],
-        summary: "matrix product a @ b of [m, k] and [k, n] (BLAS gemm)")
+        summary: "matrix product a @ b as numpy.matmul: 1-D operands as vectors, batch axes broadcast (BLAS gemm)")
 
     public init() {}
     public init(attributes: Attributes) {}
 
     public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
-        let a = inputs[0], b = inputs[1]
-        guard a.count == 2, b.count == 2 else {
-            throw .shape("matmul needs 2-D operands, got \(Shape.describe(a)) and \(Shape.describe(b))")
-        }
-        guard a[1] == b[0] else {
-            throw .shape("matmul: inner dimensions differ: \(Shape.describe(a)) @ \(Shape.describe(b))")
-        }
-        return [a[0], b[1]]
+        try MatMulPlan(inputs[0], inputs[1]).outputShape
     }
 
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
-        gemm(x[0], x[1])
+        guard let p = try? MatMulPlan(x[0].shape, x[1].shape) else { return x[0] }
+        let out: NDArray<T>
+        if p.bBatchCount == 1 {
+            // b is one matrix: all of a's rows go through a single gemm.
+            out = gemm(x[0].reshaped([p.aBatchCount * p.m, p.k]), x[1].reshaped([p.k, p.n]))
+        } else {
+            var c = [T](repeating: 0, count: p.batchCount * p.m * p.n)
+            p.forEachBatch(x[0], x[1], into: &c) { a, b, c in
+                T.gemm(
+                    transA: false, transB: false, m: p.m, n: p.n, k: p.k,
+                    alpha: 1, a: a, lda: p.k, b: b, ldb: p.n, beta: 0, c: c, ldc: p.n)
+            }
+            out = NDArray(shape: p.outputShape, data: c)
+        }
+        return out.reshaped(p.outputShape)
     }
 
-    // For C = A B: dA = G Bᵀ and dB = Aᵀ G, both as gemm calls with a transposed operand.
+    // For C = A B per batch: dA = G Bᵀ and dB = Aᵀ G, as gemm calls with a transposed
+    // operand. An operand broadcast over batch axes gets the sum over them, accumulated
+    // in place by gemm's beta = 1.
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        [
-            needs[0] ? gemm(grad, x[1], transB: true) : nil,
-            needs[1] ? gemm(x[0], grad, transA: true) : nil,
-        ]
+        guard let p = try? MatMulPlan(x[0].shape, x[1].shape) else { return [nil, nil] }
+        var da: NDArray<T>?
+        var db: NDArray<T>?
+        if p.bBatchCount == 1 {
+            // As in the forward pass, the batch folds into the rows of single gemm calls.
+            let g = grad.reshaped([p.batchCount * p.m, p.n])
+            let a = x[0].reshaped([p.aBatchCount * p.m, p.k])
+            if needs[0] { da = gemm(g, x[1].reshaped([p.k, p.n]), transB: true) }
+            if needs[1] { db = gemm(a, g, transA: true) }
+        } else {
+            let (m, n, k) = (p.m, p.n, p.k)
+            if needs[0] {
+                var c = [T](repeating: 0, count: p.aBatchCount * m * k)
+                p.forEachBatch(grad, x[1], into: &c, aInputBatch: true) { g, b, c in
+                    T.gemm(
+                        transA: false, transB: true, m: m, n: k, k: n,
+                        alpha: 1, a: g, lda: n, b: b, ldb: n, beta: 1, c: c, ldc: k)
+                }
+                da = NDArray(shape: [c.count], data: c)
+            }
+            if needs[1] {
+                var c = [T](repeating: 0, count: p.bBatchCount * k * n)
+                p.forEachBatch(x[0], grad, into: &c, bOutputBatch: true) { a, g, c in
+                    T.gemm(
+                        transA: true, transB: false, m: k, n: n, k: m,
+                        alpha: 1, a: a, lda: k, b: g, ldb: n, beta: 1, c: c, ldc: n)
+                }
+                db = NDArray(shape: [c.count], data: c)
+            }
+        }
+        return [da?.reshaped(x[0].shape), db?.reshaped(x[1].shape)]
+    }
+}
+
+/// The shapes of a matmul: operands promoted to `[batch..., m, k]` and `[batch..., k, n]`
+/// (a 1-D `a` as `[1, k]`, a 1-D `b` as `[k, 1]`), their broadcast batch and the result.
+struct MatMulPlan {
+    let m: Int, k: Int, n: Int
+    let aBatch: [Int], bBatch: [Int], batch: [Int]
+    let aBatchCount: Int, bBatchCount: Int, batchCount: Int
+    let outputShape: [Int]
+
+    init(_ a: [Int], _ b: [Int]) throws(OpError) {
+        guard !a.isEmpty, !b.isEmpty else {
+            throw .shape("matmul needs operands of rank 1 or more, got \(Shape.describe(a)) and \(Shape.describe(b))")
+        }
+        let a2 = a.count == 1 ? [1] + a : a
+        let b2 = b.count == 1 ? b + [1] : b
+        guard a2[a2.count - 1] == b2[b2.count - 2] else {
+            throw .shape("matmul: inner dimensions differ: \(Shape.describe(a)) @ \(Shape.describe(b))")
+        }
+        aBatch = Array(a2.dropLast(2))
+        bBatch = Array(b2.dropLast(2))
+        guard let batch = Shape.broadcast(aBatch, bBatch) else {
+            throw .shape(
+                "matmul: batch axes \(Shape.describe(aBatch)) and \(Shape.describe(bBatch)) do not broadcast")
+        }
+        self.batch = batch
+        m = a2[a2.count - 2]
+        k = a2[a2.count - 1]
+        n = b2[b2.count - 1]
+        outputShape = batch + (a.count == 1 ? [] : [m]) + (b.count == 1 ? [] : [n])
+        guard let ac = Shape.count(aBatch), let bc = Shape.count(bBatch), let c = Shape.count(batch),
+            Shape.count(outputShape) != nil
+        else {
+            throw .shape("matmul: \(Shape.describe(a)) @ \(Shape.describe(b)) has too many elements")
+        }
+        aBatchCount = ac
+        bBatchCount = bc
+        batchCount = c
+    }
+
+    /// Calls `body` once per batch matrix of the result, in row-major batch order, with
+    /// pointers to the matrices of `x` and `y` and to a block of `c`. By default `x` and
+    /// `y` are the operands (read through their broadcast batch) and `c` holds one block
+    /// per output batch. With `aInputBatch`, `x` is the upstream gradient (output batch)
+    /// and `c` is indexed like `a`'s batch; with `bOutputBatch`, `y` is the upstream
+    /// gradient and `c` is indexed like `b`'s batch.
+    func forEachBatch<T: Scalar>(
+        _ x: NDArray<T>, _ y: NDArray<T>, into c: inout [T],
+        aInputBatch: Bool = false, bOutputBatch: Bool = false,
+        _ body: (UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void
+    ) {
+        guard m > 0, n > 0, k > 0, batchCount > 0 else { return }
+        let aOffsets = batchOffsets(aBatch, matrix: m * k)
+        let bOffsets = batchOffsets(bBatch, matrix: k * n)
+        let outOffsets = (0..<batchCount).map { $0 * m * n }
+        let xOffsets = aInputBatch ? outOffsets : aOffsets
+        let yOffsets = bOutputBatch ? outOffsets : bOffsets
+        let cOffsets = aInputBatch ? aOffsets : bOutputBatch ? bOffsets : outOffsets
+        x.data.withUnsafeBufferPointer { px in
+            y.data.withUnsafeBufferPointer { py in
+                c.withUnsafeMutableBufferPointer { pc in
+                    guard let px = px.baseAddress, let py = py.baseAddress, let pc = pc.baseAddress else { return }
+                    for i in 0..<batchCount {
+                        body(px + xOffsets[i], py + yOffsets[i], pc + cOffsets[i])
+                    }
+                }
+            }
+        }
+    }
+
+    /// For each output batch index, the offset of an operand's matrix when its batch
+    /// axes `own` are broadcast to `batch` and each matrix has `matrix` elements.
+    private func batchOffsets(_ own: [Int], matrix: Int) -> [Int] {
+        let strides = Shape.broadcastStrides(own, to: batch)
+        var offsets = [Int](repeating: 0, count: batchCount)
+        var index = [Int](repeating: 0, count: batch.count)
+        var offset = 0
+        for i in 0..<batchCount {
+            offsets[i] = offset * matrix
+            var axis = batch.count - 1
+            while axis >= 0 {
+                index[axis] += 1
+                offset += strides[axis]
+                if index[axis] < batch[axis] { break }
+                offset -= strides[axis] * batch[axis]
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        return offsets
     }
 }
 

@@ -1,0 +1,60 @@
+/// Maximum over axes, as `torch.amax`.
+public struct Amax: Operator {
+    public static let signature = OpSignature(
+        name: "amax", arity: .exactly(1), inputs: ["x"],
+        attributes: [ReducedAxes.axisAttribute, ReducedAxes.keepdimsAttribute],
+        summary: "maximum over axes (default all); ties share the gradient equally")
+
+    public let axes: [Int]?
+    public let keepdims: Bool
+
+    public init(axes: [Int]? = nil, keepdims: Bool = false) {
+        self.axes = axes
+        self.keepdims = keepdims
+    }
+
+    public init(attributes: Attributes) throws(OpError) {
+        self.init(axes: try attributes.axes("axis"), keepdims: try attributes.bool("keepdims"))
+    }
+
+    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
+        try ReducedAxes.extremum("amax", shape: inputs[0], axes: axes, keepdims: keepdims).outputShape
+    }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        guard let r = try? ReducedAxes(shape: x[0].shape, axes: axes, keepdims: keepdims) else { return x[0] }
+        return x[0].reducedMax(to: r.keptShape).reshaped(r.outputShape)
+    }
+
+    // Elements tied for the extremum share their group's upstream gradient equally.
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        guard let r = try? ReducedAxes(shape: x[0].shape, axes: axes, keepdims: keepdims) else { return [nil] }
+        return [extremumGradient(grad, x: x[0], extremum: output, reduced: r)]
+    }
+}
+
+extension ReducedAxes {
+    /// The reduction of amax and amin, which, as in PyTorch, have no value for an empty
+    /// group: a reduced axis of length 0 is a shape error.
+    static func extremum(_ op: String, shape: [Int], axes: [Int]?, keepdims: Bool) throws(OpError) -> ReducedAxes {
+        let r = try ReducedAxes(shape: shape, axes: axes, keepdims: keepdims)
+        if let a = r.axes.first(where: { shape[$0] == 0 }) {
+            throw .shape("\(op): cannot reduce axis \(a) of length 0 in \(Shape.describe(shape))")
+        }
+        return r
+    }
+}
+
+/// The gradient of amax and amin, torch.amax's rule: each element equal to its group's
+/// extremum gets `g / (number of such elements)`, the rest 0. A NaN extremum matches no
+/// element, so its group gets 0 * (g / 0) = NaN, as in PyTorch.
+func extremumGradient<T: Scalar>(
+    _ grad: NDArray<T>, x: NDArray<T>, extremum: NDArray<T>, reduced r: ReducedAxes
+) -> NDArray<T> {
+    let e = extremum.reshaped(r.keptShape)
+    let mask = NDArray.broadcast(x, e, to: x.shape) { $0 == $1 ? 1 : 0 }
+    let share = grad.reshaped(r.keptShape).zip(mask.sum(to: r.keptShape)) { $0 / $1 }
+    return NDArray.broadcast(mask, share, to: x.shape) { $0 * $1 }
+}

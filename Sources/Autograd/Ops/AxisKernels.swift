@@ -1,0 +1,108 @@
+// Axis arithmetic and loops shared by the ops that work along axes: softmax, log_softmax,
+// amax, amin, transpose, concat and slice.
+
+extension Shape {
+    /// `axis` normalised against `rank` (negatives count from the end), or an attribute
+    /// error at `name`. With `scalarAllowed`, a rank-0 shape accepts axis 0 and -1, as
+    /// PyTorch's softmax does.
+    static func resolveAxis(
+        _ axis: Int, rank: Int, name: String = "axis", scalarAllowed: Bool = false
+    ) throws(OpError) -> Int {
+        let r = scalarAllowed ? max(rank, 1) : rank
+        guard axis >= -r && axis < r else {
+            throw .attribute(name: name, detail: "axis \(axis) is out of range for a tensor of rank \(rank)")
+        }
+        return rank == 0 ? 0 : (axis < 0 ? axis + rank : axis)
+    }
+
+    /// `shape` read as `[outer, n, inner]` around `axis`, which must be a valid axis
+    /// (a rank-0 shape is `[1, 1, 1]`).
+    static func split(_ shape: [Int], at axis: Int) -> (outer: Int, n: Int, inner: Int) {
+        guard !shape.isEmpty else { return (1, 1, 1) }
+        return (
+            shape[..<axis].reduce(1, *), shape[axis], shape[(axis + 1)...].reduce(1, *)
+        )
+    }
+
+    /// `shape` with `axis` set to 1 (unchanged when rank 0).
+    static func keeping(_ shape: [Int], axis: Int) -> [Int] {
+        var kept = shape
+        if !kept.isEmpty { kept[axis] = 1 }
+        return kept
+    }
+}
+
+extension NDArray {
+    /// Reduces this array down to `target` with `combine`, as `sum(to:)` does with `+`:
+    /// every output element starts at `initial` and folds in its group in row-major order.
+    @inline(__always)
+    func reduce(to target: [Int], initial: T, _ combine: (T, T) -> T) -> NDArray<T> {
+        if shape == target { return self }
+        let n = count
+        var result = [T](repeating: initial, count: Shape.count(target) ?? 0)
+        if n == 0 { return NDArray(shape: target, data: result) }
+        let outStrides = Shape.broadcastStrides(target, to: shape)
+        data.withUnsafeBufferPointer { src in
+            result.withUnsafeMutableBufferPointer { dst in
+                var walk = StridedWalk(shape: shape, strides: [outStrides])
+                let inner = walk.innerCount
+                let so = walk.innerStride(0)
+                var i = 0
+                while i < n {
+                    var io = walk.offset(0)
+                    if so == 0 {
+                        var acc = dst[io]
+                        for j in 0..<inner { acc = combine(acc, src[i + j]) }
+                        dst[io] = acc
+                    } else {
+                        for j in 0..<inner {
+                            dst[io] = combine(dst[io], src[i + j])
+                            io &+= so
+                        }
+                    }
+                    i &+= inner
+                    walk.advanceOuter()
+                }
+            }
+        }
+        return NDArray(shape: target, data: result)
+    }
+
+    /// The largest element of each group of `target` (NaN wins, as in PyTorch).
+    func reducedMax(to target: [Int]) -> NDArray<T> {
+        reduce(to: target, initial: -.infinity) { acc, v in v > acc || v.isNaN ? v : acc }
+    }
+
+    /// The smallest element of each group of `target` (NaN wins, as in PyTorch).
+    func reducedMin(to target: [Int]) -> NDArray<T> {
+        reduce(to: target, initial: .infinity) { acc, v in v < acc || v.isNaN ? v : acc }
+    }
+
+    /// The array with its axes reordered: output axis `i` is input axis `perm[i]`
+    /// (`perm` a permutation of `0..<rank`). A strided copy.
+    func permuted(_ perm: [Int]) -> NDArray<T> {
+        let outShape = perm.map { shape[$0] }
+        if perm == Array(0..<perm.count) { return self }
+        let own = Shape.strides(shape)
+        let srcStrides = perm.map { own[$0] }
+        let n = count
+        return data.withUnsafeBufferPointer { src in
+            NDArray(shape: outShape) { dst in
+                guard n > 0 else { return }
+                var walk = StridedWalk(shape: outShape, strides: [srcStrides])
+                let inner = walk.innerCount
+                let s = walk.innerStride(0)
+                var o = 0
+                while o < n {
+                    var i = walk.offset(0)
+                    for j in 0..<inner {
+                        dst[o + j] = src[i]
+                        i &+= s
+                    }
+                    o &+= inner
+                    walk.advanceOuter()
+                }
+            }
+        }
+    }
+}
