@@ -141,6 +141,20 @@ private func number(_ text: String) throws -> JSONNumber {
         Num(text: "9007199254740993e-5", value: 9007199254740993e-5, isInteger: false),
         Num(text: "0.30000000000000004", value: 0.30000000000000004, isInteger: false),
         Num(text: "3.141592653589793238462643383279", value: 3.141592653589793, isInteger: false),
+        // Exact halfway cases: ties to even (Eisel-Lemire and strtod paths).
+        Num(text: "90071992547409930e-1", value: 9007199254740992, isInteger: false),
+        Num(text: "90071992547409950e-1", value: 9007199254740996, isInteger: false),
+        Num(text: "9007199254740993.0", value: 9007199254740992, isInteger: false),
+        Num(
+            text: "1.00000000000000011102230246251565404236316680908203125", value: 1, isInteger: false),
+        Num(
+            text: "1.00000000000000011102230246251565404236316680908203126", value: 1.0000000000000002,
+            isInteger: false),
+        Num(text: "7.2057594037927933e16", value: 72057594037927936, isInteger: false),
+        Num(text: "0.1e1", value: 1, isInteger: false),
+        Num(text: "4.9e-324", value: .leastNonzeroMagnitude, isInteger: false),
+        Num(text: "1e-323", value: Double(bitPattern: 2), isInteger: false),
+        Num(text: "8.98846567431158e307", value: 8.98846567431158e307, isInteger: false),
         Num(text: "1e400", value: .infinity, isInteger: false),
         Num(text: "-1e400", value: -.infinity, isInteger: false),
         Num(text: "1e-400", value: 0, isInteger: false),

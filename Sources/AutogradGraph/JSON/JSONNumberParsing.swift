@@ -13,8 +13,12 @@ import Darwin
 ///    `Double(m) * 10^scale` or `Double(m) / 10^-scale` (both operands exact, one
 ///    rounding). Also `scale == 0` with any 64-bit `m` (one rounding in the conversion),
 ///    and `22 < scale <= 22 + 15` when `m * 10^(scale - 22)` stays below 2^53.
-/// 2. Otherwise `strtod` on a NUL-terminated, locale-independent copy (`digits e scale`,
-///    no decimal point), which glibc rounds correctly.
+/// 2. Otherwise, for up to 19 significant digits, the Eisel-Lemire algorithm (as in
+///    fast_float): a 64x128-bit product with a truncated power of five gives the result
+///    or, in the rare ambiguous cases, declines.
+/// 3. Otherwise (more than 19 significant digits, or Eisel-Lemire declined) `strtod` on
+///    a NUL-terminated, locale-independent copy (`digits e scale`, no decimal point),
+///    which glibc rounds correctly.
 enum JSONNumberParsing {
     /// 10^0 ... 10^22, all exactly representable.
     static let powersOfTen: [Double] = [
@@ -46,6 +50,56 @@ enum JSONNumberParsing {
             by: intPowersOfTen.withUnsafeBufferPointer { $0[scale - 22] })
         guard !overflow, m <= 1 << 53 else { return nil }
         return Double(m) * 1e22
+    }
+
+    /// Eisel-Lemire: `w * 10^q` correctly rounded, for `w != 0`; nil when the product
+    /// approximation cannot decide (then use `slowPath`).
+    static func eiselLemire(_ w: UInt64, _ q: Int) -> Double? {
+        if w == 0 || q < smallestPowerOfFive { return 0 }
+        if q > largestPowerOfFive { return .infinity }
+        let lz = w.leadingZeroBitCount
+        let w = w << UInt64(lz)
+        let index = 2 * (q - smallestPowerOfFive)
+        return powersOfFive128.withUnsafeBufferPointer { table -> Double? in
+            // 128-bit approximation of w * 5^q; the second word only when needed.
+            var (high, low) = w.multipliedFullWidth(by: table[index])
+            let precisionMask: UInt64 = 0xFFFF_FFFF_FFFF_FFFF >> 55  // 52 + 3 bits kept
+            if high & precisionMask == precisionMask {
+                let second = w.multipliedFullWidth(by: table[index + 1]).high
+                let (sum, carry) = low.addingReportingOverflow(second)
+                low = sum
+                if carry { high &+= 1 }
+            }
+            // Conservative: the original algorithm's ambiguous case goes to strtod.
+            if low == .max && (q < -27 || q > 55) { return nil }
+
+            let upperbit = Int(high >> 63)
+            let shift = UInt64(upperbit + 64 - 52 - 3)
+            var mantissa = high >> shift
+            // power(q) = floor(q * log2(10)) + 63, minus the minimum exponent -1023.
+            var power2 = (((152_170 + 65_536) * q) >> 16) + 63 + upperbit - lz + 1023
+            if power2 <= 0 {  // subnormal
+                if -power2 + 1 >= 64 { return 0 }
+                mantissa >>= UInt64(-power2 + 1)
+                mantissa += mantissa & 1
+                mantissa >>= 1
+                power2 = mantissa < (1 << 52) ? 0 : 1
+                return Double(bitPattern: UInt64(power2) << 52 | mantissa)
+            }
+            // Exactly halfway between two doubles (only possible for small q): ties to even.
+            if low <= 1 && q >= -4 && q <= 23 && mantissa & 3 == 1 && (mantissa << shift) == high {
+                mantissa &= ~1
+            }
+            mantissa += mantissa & 1
+            mantissa >>= 1
+            if mantissa >= (2 << 52) {
+                mantissa = 1 << 52
+                power2 += 1
+            }
+            mantissa &= ~(1 << 52)
+            if power2 >= 0x7FF { return .infinity }
+            return Double(bitPattern: UInt64(power2) << 52 | mantissa)
+        }
     }
 
     /// Correctly rounded conversion through `strtod`. The digits are the integer digits

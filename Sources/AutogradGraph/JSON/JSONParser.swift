@@ -40,6 +40,7 @@ public enum JSONParser {
         var parser = Parser(
             base: base.assumingMemoryBound(to: UInt8.self), count: bytes.count,
             maxDepth: min(max(maxDepth, 0), depthLimit))
+        defer { parser.releaseStack() }
         return try parser.parseDocument()
     }
 }
@@ -89,11 +90,55 @@ struct Parser {
     var i = 0
     /// Scratch space for strings with escapes.
     var scratch: [UInt8] = []
+    /// Elements of the arrays being parsed, innermost last. Each array is moved out into
+    /// an exactly sized `[JSONValue]` when it closes, so large arrays are built without
+    /// repeated reallocation. Owned: `releaseStack()` must run when parsing ends.
+    var stack: UnsafeMutablePointer<JSONValue>
+    var stackCount = 0
+    var stackCapacity = 256
 
     init(base: UnsafePointer<UInt8>, count: Int, maxDepth: Int) {
         self.base = base
         self.count = count
         self.maxDepth = maxDepth
+        self.stack = .allocate(capacity: stackCapacity)
+    }
+
+    mutating func releaseStack() {
+        stack.deinitialize(count: stackCount)
+        stack.deallocate()
+        stackCount = 0
+        stackCapacity = 0
+    }
+
+    @inline(__always) mutating func push(_ value: consuming JSONValue) {
+        if stackCount == stackCapacity { growStack() }
+        (stack + stackCount).initialize(to: value)
+        stackCount += 1
+    }
+
+    @inline(never) mutating func growStack() {
+        let capacity = Swift.max(stackCapacity * 2, 256)
+        let grown = UnsafeMutablePointer<JSONValue>.allocate(capacity: capacity)
+        grown.moveInitialize(from: stack, count: stackCount)
+        stack.deallocate()
+        stack = grown
+        stackCapacity = capacity
+    }
+
+    /// Moves the stack entries from `start` on into a new array.
+    mutating func popArray(from start: Int) -> [JSONValue] {
+        let n = stackCount - start
+        guard n > 0 else { return [] }
+        let source = stack + start
+        let array = [JSONValue](unsafeUninitializedCapacity: n) { buffer, initialized in
+            if let b = buffer.baseAddress {
+                b.moveInitialize(from: source, count: n)
+                initialized = n
+            }
+        }
+        stackCount = start
+        return array
     }
 
     @inline(__always) func fail(_ message: String, at offset: Int) -> JSONParseError {
@@ -172,15 +217,16 @@ struct Parser {
     mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
         i += 1  // '['
         skipWhitespace()
-        var elements: [JSONValue] = []
         if i < count && base[i] == A.rbracket {
             i += 1
-            return .array(elements)
+            return .array([])
         }
+        let start = stackCount
         while true {
             if i == count {
-                throw prefixed(fail("unexpected end of input, expected a value", at: i), String(elements.count))
+                throw prefixed(fail("unexpected end of input, expected a value", at: i), String(stackCount - start))
             }
+            let index = stackCount - start  // before parsing: nested arrays use the stack too
             let element: JSONValue
             do {
                 let c = base[i]
@@ -190,9 +236,9 @@ struct Parser {
                     element = try parseValue(depth: depth)
                 }
             } catch {
-                throw prefixed(error, String(elements.count))
+                throw prefixed(error, String(index))
             }
-            elements.append(element)
+            push(element)
             skipWhitespace()
             guard i < count else {
                 throw fail("unexpected end of input, expected ',' or ']'", at: i)
@@ -206,7 +252,7 @@ struct Parser {
                     throw fail("trailing comma in array", at: comma)
                 }
             } else if c == A.rbracket {
-                return .array(elements)
+                return .array(popArray(from: start))
             } else {
                 throw fail("unexpected character \(describeByte(c)), expected ',' or ']'", at: i - 1)
             }
@@ -546,6 +592,8 @@ struct Parser {
             value = 0
         } else if !truncated, let fast = JSONNumberParsing.fastPath(mantissa: mantissa, scale: scale) {
             value = fast
+        } else if !truncated, let el = JSONNumberParsing.eiselLemire(mantissa, scale) {
+            value = el
         } else {
             value = JSONNumberParsing.slowPath(
                 base: base, intStart: intStart, intEnd: intEnd, fractionDigits: fractionDigits, scale: scale)
