@@ -13,6 +13,7 @@ public enum Operators {
         Softmax.self, LogSoftmax.self, Amax.self, Amin.self,
         Reshape.self, Transpose.self, Concat.self, SliceOp.self,
         // losses
+        CrossEntropy.self, BinaryCrossEntropy.self, BinaryCrossEntropyWithLogits.self,
     ]
 
     private static let byName: [String: any Operator.Type] = Dictionary(

@@ -11,8 +11,8 @@
 ///
 /// Tensors are not thread-safe; a graph is built and differentiated on one thread.
 public final class Tensor<T: Scalar> {
-    /// The values.
-    public let value: NDArray<T>
+    /// The values. Settable inside the module only, for optimizers updating a leaf in place.
+    public internal(set) var value: NDArray<T>
     /// Whether gradients flow to this tensor. Set it on leaves (parameters and inputs);
     /// a tensor made by an op requires a gradient when any of its inputs does.
     public var requiresGrad: Bool

@@ -9,16 +9,19 @@ struct OpCase: Sendable, CustomTestStringConvertible {
     let ranges: [ClosedRange<Double>]
     /// Inputs that get no gradient (class indices).
     let constant: Set<Int>
+    /// Inputs given verbatim rather than drawn from `ranges` (class indices must be integral).
+    let fixed: [Int: [Double]]
 
     init(
         _ name: String, _ shapes: [[Int]], attrs: [String: AttributeValue] = [:],
-        ranges: [ClosedRange<Double>] = [], constant: Set<Int> = []
+        ranges: [ClosedRange<Double>] = [], constant: Set<Int> = [], fixed: [Int: [Double]] = [:]
     ) {
         self.name = name
         self.attrs = attrs
         self.shapes = shapes
         self.ranges = ranges
         self.constant = constant
+        self.fixed = fixed
     }
 
     var testDescription: String {
@@ -28,7 +31,8 @@ struct OpCase: Sendable, CustomTestStringConvertible {
 
     func inputs(seed: UInt64 = 1) -> [NDArray<Double>] {
         shapes.enumerated().map { i, s in
-            randomArray(s, in: i < ranges.count ? ranges[i] : -2...2, seed: seed &+ UInt64(i) &* 7919)
+            if let values = fixed[i] { return NDArray(shape: s, data: values) }
+            return randomArray(s, in: i < ranges.count ? ranges[i] : -2...2, seed: seed &+ UInt64(i) &* 7919)
         }
     }
 

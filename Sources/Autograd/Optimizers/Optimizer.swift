@@ -1,0 +1,43 @@
+/// Updates a fixed list of parameters from their gradients, one `step()` at a time, with
+/// the same arithmetic as `torch.optim`'s single-tensor (non-foreach) implementation.
+///
+/// ```swift
+/// let optimizer = Adam(model.parameters, lr: 1e-2)
+/// for _ in 0..<100 {
+///     optimizer.zeroGrad()
+///     let loss = crossEntropy(model(x), y)
+///     try loss.backward()
+///     optimizer.step()
+/// }
+/// ```
+///
+/// State (momentum buffers, moment estimates, step counts) is kept per parameter, aligned
+/// with `parameters`. A parameter whose `grad` is `nil` is skipped and its state left
+/// untouched, as torch does.
+public protocol Optimizer<Scalar>: AnyObject {
+    associatedtype Scalar: Autograd.Scalar
+    /// The tensors updated, in a fixed order.
+    var parameters: [Tensor<Scalar>] { get }
+    /// Updates every parameter that has a gradient, in place.
+    func step()
+    /// Forgets every parameter's gradient (torch's `zero_grad(set_to_none=True)`).
+    func zeroGrad()
+}
+
+extension Optimizer {
+    public func zeroGrad() {
+        for p in parameters { p.zeroGrad() }
+    }
+}
+
+extension Tensor {
+    /// Runs `body` over this tensor's values, writable in place, and its gradient: the one
+    /// door through which optimizers change a tensor. Does nothing without a gradient.
+    func updateInPlace(_ body: (UnsafeMutableBufferPointer<T>, UnsafeBufferPointer<T>) -> Void) {
+        guard let grad else { return }
+        precondition(grad.shape == value.shape, "optimizer: gradient shape \(grad.shape) differs from \(value.shape)")
+        grad.data.withUnsafeBufferPointer { g in
+            value.data.withUnsafeMutableBufferPointer { w in body(w, g) }
+        }
+    }
+}
