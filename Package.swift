@@ -50,11 +50,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
-        .testTarget(
-            name: "AutogradGraphTests",
-            dependencies: ["AutogradGraph", "Autograd"],
-            resources: [.copy("../Fixtures")]
-        ),
+        // Fixtures (Tests/Fixtures, api/examples) are read from the checkout by path.
+        .testTarget(name: "AutogradGraphTests", dependencies: ["AutogradGraph", "Autograd"]),
         .testTarget(name: "AutogradServerTests", dependencies: ["AutogradServer", "AutogradGraph"]),
     ],
     swiftLanguageModes: [.v6]

@@ -2,4 +2,11 @@
 public enum Endpoint: String, Sendable, CaseIterable {
     /// Outputs and gradients.
     case backward
+
+    /// The top-level fields a request to this endpoint may have.
+    var fields: [String] {
+        switch self {
+        case .backward: ["dtype", "tensors", "ops", "loss", "seed", "outputs", "gradients"]
+        }
+    }
 }

@@ -1,3 +1,5 @@
+import Autograd
+
 /// Limits a request must stay within; checked before anything is computed.
 public struct GraphLimits: Sendable {
     /// Elements across all tensors and intermediate values of one request.
@@ -10,8 +12,8 @@ public struct GraphLimits: Sendable {
     public init() {}
 }
 
-/// Answers graph requests: decode, validate, run, encode. Stateless and thread-safe; the
-/// server calls `respond` from a computation queue, never from its polling thread.
+/// Answers graph requests: parse, decode, plan, run, encode. Stateless and thread-safe;
+/// the server calls `respond` from a computation queue, never from its polling thread.
 public struct GraphService: Sendable {
     public let limits: GraphLimits
 
@@ -20,6 +22,36 @@ public struct GraphService: Sendable {
     /// The complete answer to one request body sent to `endpoint`. Never traps: every
     /// failure becomes a problem response.
     public func respond(to endpoint: Endpoint, body: [UInt8]) -> Response {
-        Problem(status: 501, title: "Not Implemented", detail: "graph execution is being written").response
+        do {
+            let bytes = try answer(endpoint, body)
+            return Response(status: 200, contentType: "application/json", body: bytes)
+        } catch {
+            return error.response
+        }
+    }
+
+    private func answer(_ endpoint: Endpoint, _ body: [UInt8]) throws(Problem) -> [UInt8] {
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(body, maxDepth: limits.maxDepth)
+        } catch {
+            throw Problem(
+                status: 400, title: "Bad Request",
+                detail: "The request body is not valid JSON: \(error.message) at byte \(error.offset).",
+                errors: [.init(pointer: error.pointer, detail: error.message)])
+        }
+        var decoder = RequestDecoder(endpoint: endpoint, limits: limits)
+        let request = try decoder.decode(document)
+        let plan = try GraphPlan(request, problems: decoder.problems, limits: limits, needsGradients: true)
+        switch request.dtype {
+        case .float32: return try run(plan, Float.self)
+        case .float64: return try run(plan, Double.self)
+        }
+    }
+
+    private func run<T: Scalar>(_ plan: GraphPlan, _: T.Type) throws(Problem) -> [UInt8] {
+        var executor = Executor<T>(plan: plan)
+        try executor.run(differentiate: true)
+        return executor.encode(gradients: true)
     }
 }

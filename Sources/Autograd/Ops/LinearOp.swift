@@ -3,7 +3,7 @@
 public struct LinearOp: Operator {
     public static let signature = OpSignature(
         name: "linear", arity: .range(2, 3), inputs: ["x", "W", "b"],
-        summary: "x @ W + b with x [..., in], W [in, out], optional b [out]")
+        summary: "x @ W + b with x [..., in], W [in, out], optional b [out] (or any shape broadcasting to the output)")
 
     public init() {}
     public init(attributes: Attributes) {}
@@ -15,10 +15,12 @@ public struct LinearOp: Operator {
         guard x[x.count - 1] == w[0] else {
             throw .shape("linear: x's last axis \(x[x.count - 1]) differs from W's in-features \(w[0])")
         }
-        if inputs.count == 3 && inputs[2] != [w[1]] {
-            throw .shape("linear: b must have shape [\(w[1])], got \(Shape.describe(inputs[2]))")
+        let out = Array(x.dropLast()) + [w[1]]
+        // b is usually [out]; like `x @ W + b` it may be anything that broadcasts to y.
+        if inputs.count == 3 && Shape.broadcast(out, inputs[2]) != out {
+            throw .shape("linear: b of shape \(Shape.describe(inputs[2])) does not broadcast to the output \(Shape.describe(out))")
         }
-        return Array(x.dropLast()) + [w[1]]
+        return out
     }
 
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {

@@ -1,0 +1,200 @@
+import Autograd
+
+/// A request made ready to run: ops in dependency order, every name resolved to a slot,
+/// every shape known and within the limits. Building it allocates no tensor.
+struct GraphPlan {
+    /// A value the graph computes with: the request's tensors first (slots
+    /// `0..<tensors.count`), then the ops' outputs in execution order.
+    struct Step {
+        let op: OpInput
+        let `operator`: any Operator
+        /// Slots of the inputs.
+        let inputs: [Int]
+        let shape: [Int]
+    }
+
+    let request: GraphRequest
+    let steps: [Step]
+    /// Slot of the loss, if any.
+    let loss: Int?
+    /// Names and slots to return, in response order.
+    let outputs: [(name: String, slot: Int)]
+    /// Tensor names and slots whose gradients to return, in response order.
+    let gradients: [(name: String, slot: Int)]
+    /// Tensors that need a gradient: requested ones and those with requires_grad.
+    let differentiable: [Bool]
+
+    /// Plans `request`, adding to the `problems` its decoding found; throws them all.
+    init(_ request: GraphRequest, problems: ProblemList, limits: GraphLimits, needsGradients: Bool) throws(Problem) {
+        var problems = problems
+        self.request = request
+
+        // Names are unique across tensors and ops.
+        var slotOf: [String: Int] = [:]
+        for (i, t) in request.tensors.enumerated() { slotOf[t.name] = i }
+        var opIndexOf: [String: Int] = [:]  // op id -> position in request.ops
+        for (k, op) in request.ops.enumerated() {
+            if slotOf[op.id] != nil || opIndexOf[op.id] != nil {
+                problems.invalid(op.pointer + "/id", "the name \"\(op.id.prefix(64))\" is already used by a tensor or an earlier op")
+            } else {
+                opIndexOf[op.id] = k
+            }
+        }
+        for op in request.ops {
+            for (j, name) in op.inputs.enumerated()
+            where slotOf[name] == nil && opIndexOf[name] == nil && !request.invalidTensorNames.contains(name) {
+                problems.invalid(op.pointer + "/inputs/\(j)", "no tensor or op is named \"\(name.prefix(64))\"")
+            }
+        }
+        // Order the ops so each comes after the ops it reads: iterative depth-first
+        // post-order, starting from each op in request order, so the order is the same
+        // for the same request and a 100,000-op chain needs no deep recursion.
+        let order = Self.topologicalOrder(request.ops, opIndexOf: opIndexOf, problems: &problems)
+        if order.count < request.ops.count { throw problems.problem }  // a cycle: nothing further is checkable
+
+        // Shapes, in that order, and the element limit.
+        var shapes: [[Int]] = request.tensors.map(\.shape)
+        var elements = request.tensors.reduce(0) { $0 + $1.data.count }
+        var steps: [Step] = []
+        steps.reserveCapacity(order.count)
+        var failed = [Bool](repeating: false, count: request.tensors.count)
+        for k in order {
+            let op = request.ops[k]
+            let inputs = op.inputs.map { name in slotOf[name] ?? -1 }
+            slotOf[op.id] = shapes.count
+            // An op whose input already failed is not checked again: one cause, one report.
+            guard let opType = op.op, !inputs.contains(where: { $0 < 0 || failed[$0] }) else {
+                shapes.append([])
+                failed.append(true)
+                continue
+            }
+            var shape: [Int] = []
+            var ok = true
+            do {
+                shape = try opType.outputShape(inputs.map { shapes[$0] })
+            } catch {
+                problems.add(error, opPointer: op.pointer)
+                ok = false
+            }
+            if ok {
+                let count = Shape.count(shape) ?? Int.max
+                let (total, overflow) = elements.addingReportingOverflow(count)
+                if overflow || total > limits.maxElements {
+                    problems.invalid(op.pointer, "output \(Shape.describe(shape)) would bring the request to more than \(limits.maxElements) elements")
+                    ok = false
+                } else if shape.count > limits.maxRank {
+                    problems.invalid(op.pointer, "output rank \(shape.count) is over the limit of \(limits.maxRank)")
+                    ok = false
+                } else {
+                    elements = total
+                }
+            }
+            shapes.append(shape)
+            failed.append(!ok)
+            steps.append(Step(op: op, operator: opType, inputs: inputs, shape: shape))
+        }
+
+        // loss, seed, outputs, gradients.
+        var loss: Int?
+        if let name = request.loss {
+            if let s = slotOf[name] {
+                loss = s
+                if let seed = request.seed {
+                    if !failed[s] && seed.shape != shapes[s] {
+                        problems.invalid("/seed", "the seed has shape \(Shape.describe(seed.shape)); the loss \"\(name.prefix(64))\" has \(Shape.describe(shapes[s]))")
+                    }
+                } else if !failed[s] && !shapes[s].isEmpty {
+                    problems.invalid("/loss", "the loss \"\(name.prefix(64))\" has shape \(Shape.describe(shapes[s])); a loss must be a scalar (shape []) unless a seed is given")
+                }
+            } else if !request.invalidTensorNames.contains(name) {
+                problems.invalid("/loss", "no tensor or op is named \"\(name.prefix(64))\"")
+            }
+        } else if request.seed != nil {
+            problems.invalid("/seed", "a seed needs a loss to differentiate")
+        }
+
+        var outputs: [(String, Int)] = []
+        if let names = request.outputs {
+            for (i, name) in names.enumerated() {
+                if let s = slotOf[name] { outputs.append((name, s)) } else if !request.invalidTensorNames.contains(name) {
+                    problems.invalid("/outputs/\(i)", "no tensor or op is named \"\(name.prefix(64))\"")
+                }
+            }
+        } else if let name = request.loss, let s = slotOf[name] {
+            outputs = [(name, s)]
+        } else {
+            // Without a loss: every op no other op reads, in request order.
+            var consumed = Set<String>()
+            for op in request.ops { consumed.formUnion(op.inputs) }
+            outputs = request.ops.filter { !consumed.contains($0.id) }.compactMap { op in slotOf[op.id].map { (op.id, $0) } }
+        }
+
+        var gradients: [(String, Int)] = []
+        var differentiable = request.tensors.map(\.requiresGrad)
+        if let names = request.gradients {
+            if request.loss == nil {
+                problems.invalid("/gradients", "gradients need a loss to differentiate")
+            }
+            for (i, name) in names.enumerated() {
+                if let s = slotOf[name], s < request.tensors.count {
+                    gradients.append((name, s))
+                    differentiable[s] = true
+                } else if slotOf[name] != nil {
+                    problems.invalid("/gradients/\(i)", "\"\(name.prefix(64))\" is an op; gradients are returned for tensors")
+                } else if !request.invalidTensorNames.contains(name) {
+                    problems.invalid("/gradients/\(i)", "no tensor is named \"\(name.prefix(64))\"")
+                }
+            }
+        } else if request.loss != nil {
+            gradients = request.tensors.enumerated().filter { $1.requiresGrad }.map { ($1.name, $0) }
+        }
+        try problems.check()
+
+        self.steps = steps
+        self.loss = loss
+        self.outputs = outputs
+        self.gradients = needsGradients ? gradients : []
+        self.differentiable = needsGradients ? differentiable : differentiable.map { _ in false }
+    }
+
+    /// Op indices in dependency order; a cycle is reported at each op on it, and leaves
+    /// the order empty.
+    private static func topologicalOrder(
+        _ ops: [OpInput], opIndexOf: [String: Int], problems: inout ProblemList
+    ) -> [Int] {
+        // 0: not visited, 1: on the current path, 2: done.
+        var state = [UInt8](repeating: 0, count: ops.count)
+        var order: [Int] = []
+        order.reserveCapacity(ops.count)
+        var stack: [(op: Int, next: Int)] = []
+        for start in ops.indices where state[start] == 0 {
+            state[start] = 1
+            stack.append((start, 0))
+            while let (k, next) = stack.last {
+                let inputs = ops[k].inputs
+                if next < inputs.count {
+                    stack[stack.count - 1].next = next + 1
+                    guard let dep = opIndexOf[inputs[next]] else { continue }
+                    if state[dep] == 0 {
+                        state[dep] = 1
+                        stack.append((dep, 0))
+                    } else if state[dep] == 1 {
+                        // The ops from `dep` up the stack to `k` form the cycle.
+                        let cycle = stack[(stack.lastIndex { $0.op == dep } ?? 0)...].map(\.op)
+                        let path = cycle.prefix(8).map { "\"\(ops[$0].id.prefix(64))\"" }.joined(separator: " -> ")
+                            + (cycle.count > 8 ? " -> ..." : "") + " -> \"\(ops[dep].id.prefix(64))\""
+                        for c in cycle {
+                            problems.invalid(ops[c].pointer, "op is on a cycle of \(cycle.count) ops: \(path)")
+                        }
+                        return []
+                    }
+                } else {
+                    stack.removeLast()
+                    state[k] = 2
+                    order.append(k)
+                }
+            }
+        }
+        return order
+    }
+}

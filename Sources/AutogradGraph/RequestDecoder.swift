@@ -1,0 +1,384 @@
+import Autograd
+
+/// Turns a parsed JSON document into a `GraphRequest`, collecting a problem with a pointer
+/// for everything wrong rather than stopping at the first.
+struct RequestDecoder {
+    let endpoint: Endpoint
+    let limits: GraphLimits
+    var problems = ProblemList()
+
+    init(endpoint: Endpoint, limits: GraphLimits) {
+        self.endpoint = endpoint
+        self.limits = limits
+    }
+
+    /// Decodes `document`, recording every problem found in `problems`; throws only when
+    /// the document is not an object at all.
+    mutating func decode(_ document: JSONValue) throws(Problem) -> GraphRequest {
+        guard case .object(let root) = document else {
+            problems.wrongType("", "the request body must be a JSON object, not \(document.kindName)")
+            throw problems.problem
+        }
+        var request = GraphRequest()
+        let allowed = endpoint.fields
+        for key in root.keys where !allowed.contains(key) {
+            problems.invalid(Pointer.join("", key), "unknown field; expected one of: " + allowed.joined(separator: ", "))
+        }
+        if let v = root["dtype"] { request.dtype = decodeDType(v) }
+        decodeTensors(root["tensors"], into: &request)
+        decodeOps(root["ops"], into: &request)
+        request.loss = optionalName(root["loss"], at: "/loss")
+        if let seed = root["seed"] { request.seed = decodeTensor(seed, name: "seed", at: "/seed", allowRequiresGrad: false) }
+        request.outputs = optionalNames(root["outputs"], at: "/outputs")
+        request.gradients = optionalNames(root["gradients"], at: "/gradients")
+        return request
+    }
+
+    // MARK: dtype
+
+    private mutating func decodeDType(_ v: JSONValue) -> DType {
+        guard case .string(let s) = v else {
+            problems.wrongType("/dtype", "must be a string, \"float32\" or \"float64\"; got \(v.kindName)")
+            return .float32
+        }
+        guard let d = DType(rawValue: s) else {
+            problems.invalid("/dtype", "unknown dtype \"\(s)\"; expected \"float32\" or \"float64\"")
+            return .float32
+        }
+        return d
+    }
+
+    // MARK: tensors
+
+    private mutating func decodeTensors(_ v: JSONValue?, into request: inout GraphRequest) {
+        guard let v else {
+            problems.wrongType("/tensors", "required field missing: an object mapping names to tensors")
+            return
+        }
+        guard case .object(let tensors) = v else {
+            problems.wrongType("/tensors", "must be an object mapping names to tensors; got \(v.kindName)")
+            return
+        }
+        for (name, value) in tensors.members {
+            let pointer = Pointer.join("/tensors", name)
+            if name.isEmpty { problems.invalid(pointer, "a tensor name must not be empty") }
+            if let t = decodeTensor(value, name: name, at: pointer, allowRequiresGrad: true) {
+                request.tensors.append(t)
+            } else {
+                request.invalidTensorNames.insert(name)
+            }
+        }
+    }
+
+    /// `{"data": nested}` or `{"shape": [...], "data": [flat]}`, optional `requires_grad`.
+    mutating func decodeTensor(_ v: JSONValue, name: String, at pointer: String, allowRequiresGrad: Bool) -> TensorInput? {
+        guard case .object(let obj) = v else {
+            problems.wrongType(pointer, "a tensor must be an object with \"data\" (and optionally \"shape\"); got \(v.kindName)")
+            return nil
+        }
+        let known = allowRequiresGrad ? ["data", "shape", "requires_grad"] : ["data", "shape"]
+        for key in obj.keys where !known.contains(key) {
+            problems.invalid(Pointer.join(pointer, key), "unknown tensor field; expected " + known.joined(separator: ", "))
+        }
+        var requiresGrad = false
+        if let rg = obj["requires_grad"], allowRequiresGrad {
+            if case .bool(let b) = rg { requiresGrad = b } else {
+                problems.wrongType(pointer + "/requires_grad", "must be a boolean; got \(rg.kindName)")
+            }
+        }
+        let before = problems.count
+        var shape: [Int]?
+        if let s = obj["shape"] { shape = decodeShape(s, at: pointer + "/shape") }
+        guard let data = obj["data"] else {
+            problems.wrongType(pointer + "/data", "required field missing: the tensor's values")
+            return nil
+        }
+        var values: [Double] = []
+        let dataPointer = pointer + "/data"
+        if let shape {
+            // Explicit shape: the values come flat, row-major (a bare number for shape []).
+            guard problems.count == before else { return nil }
+            guard let count = Shape.count(shape), count <= limits.maxElements else {
+                problems.invalid(pointer, "shape \(Shape.describe(shape)) has more elements than the limit of \(limits.maxElements)")
+                return nil
+            }
+            switch data {
+            case .array(let items):
+                values.reserveCapacity(items.count)
+                for (i, item) in items.enumerated() { appendNumber(item, at: Pointer.join(dataPointer, i), to: &values) }
+            default:
+                appendNumber(data, at: dataPointer, to: &values)
+            }
+            guard problems.count == before else { return nil }
+            guard values.count == count else {
+                problems.invalid(pointer, "shape \(Shape.describe(shape)) needs \(count) values, data has \(values.count)")
+                return nil
+            }
+            return TensorInput(name: name, shape: shape, data: values, requiresGrad: requiresGrad, pointer: pointer)
+        }
+        // No shape: it is the nesting of the data.
+        var inferred: [Int] = []
+        var probe = data
+        while case .array(let items) = probe {
+            inferred.append(items.count)
+            guard inferred.count <= limits.maxRank else {
+                problems.invalid(dataPointer, "nested deeper than the rank limit of \(limits.maxRank)")
+                return nil
+            }
+            guard let first = items.first else { break }
+            probe = first
+        }
+        guard let count = Shape.count(inferred), count <= limits.maxElements else {
+            problems.invalid(pointer, "more elements than the limit of \(limits.maxElements)")
+            return nil
+        }
+        values.reserveCapacity(count)
+        flatten(data, shape: inferred, axis: 0, at: dataPointer, root: dataPointer, into: &values)
+        guard problems.count == before else { return nil }
+        return TensorInput(name: name, shape: inferred, data: values, requiresGrad: requiresGrad, pointer: pointer)
+    }
+
+    private mutating func decodeShape(_ v: JSONValue, at pointer: String) -> [Int]? {
+        guard case .array(let dims) = v else {
+            problems.wrongType(pointer, "must be an array of non-negative integers; got \(v.kindName)")
+            return nil
+        }
+        guard dims.count <= limits.maxRank else {
+            problems.invalid(pointer, "rank \(dims.count) is over the limit of \(limits.maxRank)")
+            return nil
+        }
+        var shape: [Int] = []
+        for (i, d) in dims.enumerated() {
+            let p = Pointer.join(pointer, i)
+            guard case .number(let n) = d, n.isIntegerLiteral else {
+                problems.wrongType(p, "a dimension must be an integer; got \(d.kindName == "number" ? "a fraction" : d.kindName)")
+                continue
+            }
+            guard n.value >= 0 else {
+                problems.invalid(p, "a dimension must not be negative")
+                continue
+            }
+            // Dimensions past Int's range are kept as Int.max: the element count then
+            // overflows and is reported for the whole tensor.
+            shape.append(Int(exactly: n.value) ?? Int.max)
+        }
+        return shape.count == dims.count ? shape : nil
+    }
+
+    /// Appends the values of nested `data`, which must nest exactly as `shape` says.
+    private mutating func flatten(
+        _ data: JSONValue, shape: [Int], axis: Int, at pointer: String, root: String, into values: inout [Double]
+    ) {
+        if axis == shape.count {
+            if case .array = data {
+                problems.invalid(root, "ragged nesting: \(pointer.dropFirst(root.count)) is an array where a number belongs")
+            } else {
+                appendNumber(data, at: pointer, to: &values)
+            }
+            return
+        }
+        guard case .array(let items) = data else {
+            if case .number = data {
+                problems.invalid(root, "ragged nesting: \(pointer.dropFirst(root.count)) is a number where an array of \(shape[axis]) belongs")
+            } else {
+                problems.wrongType(pointer, "must be an array or a number; got \(data.kindName)")
+            }
+            return
+        }
+        guard items.count == shape[axis] else {
+            problems.invalid(
+                root, "ragged nesting: \(pointer.dropFirst(root.count).isEmpty ? "the data" : String(pointer.dropFirst(root.count))) has \(items.count) items where \(shape[axis]) belong")
+            return
+        }
+        for (i, item) in items.enumerated() {
+            let count = problems.count
+            flatten(item, shape: shape, axis: axis + 1, at: Pointer.join(pointer, i), root: root, into: &values)
+            if problems.count != count { return }  // one report per tensor is enough
+        }
+    }
+
+    /// A number, or one of the strings "NaN", "Infinity", "-Infinity".
+    private mutating func appendNumber(_ v: JSONValue, at pointer: String, to values: inout [Double]) {
+        switch v {
+        case .number(let n):
+            guard n.value.isFinite else {
+                problems.invalid(pointer, "number out of range; write non-finite values as \"Infinity\" or \"-Infinity\"")
+                return
+            }
+            values.append(n.value)
+        case .string("NaN"): values.append(.nan)
+        case .string("Infinity"): values.append(.infinity)
+        case .string("-Infinity"): values.append(-.infinity)
+        case .string(let s):
+            problems.wrongType(pointer, "must be a number or \"NaN\", \"Infinity\", \"-Infinity\"; got the string \"\(s.prefix(32))\"")
+        default:
+            problems.wrongType(pointer, "must be a number; got \(v.kindName)")
+        }
+    }
+
+    // MARK: ops
+
+    private mutating func decodeOps(_ v: JSONValue?, into request: inout GraphRequest) {
+        guard let v else {
+            problems.wrongType("/ops", "required field missing: an array of ops")
+            return
+        }
+        guard case .array(let ops) = v else {
+            problems.wrongType("/ops", "must be an array of ops; got \(v.kindName)")
+            return
+        }
+        guard ops.count <= limits.maxOps else {
+            problems.invalid("/ops", "\(ops.count) ops is over the limit of \(limits.maxOps)")
+            return
+        }
+        for (i, item) in ops.enumerated() {
+            if let op = decodeOp(item, index: i) { request.ops.append(op) }
+        }
+    }
+
+    private mutating func decodeOp(_ v: JSONValue, index: Int) -> OpInput? {
+        let pointer = "/ops/\(index)"
+        guard case .object(let obj) = v else {
+            problems.wrongType(pointer, "an op must be an object with \"id\", \"op\", \"inputs\" and optional \"attrs\"; got \(v.kindName)")
+            return nil
+        }
+        for key in obj.keys where !["id", "op", "inputs", "attrs"].contains(key) {
+            problems.invalid(Pointer.join(pointer, key), "unknown op field; expected id, op, inputs, attrs")
+        }
+        let id = requiredString(obj["id"], at: pointer + "/id", what: "the op's output name")
+        if id?.isEmpty == true { problems.invalid(pointer + "/id", "an op id must not be empty") }
+        let opName = requiredString(obj["op"], at: pointer + "/op", what: "the op's name")
+        var inputs: [String] = []
+        var inputCount: Int?
+        switch obj["inputs"] {
+        case nil:
+            problems.wrongType(pointer + "/inputs", "required field missing: an array of input names")
+        case .array(let items)?:
+            inputCount = items.count
+            for (j, item) in items.enumerated() {
+                if case .string(let s) = item { inputs.append(s) } else {
+                    problems.wrongType(pointer + "/inputs/\(j)", "an input must be a name (string); got \(item.kindName)")
+                }
+            }
+        case let other?:
+            problems.wrongType(pointer + "/inputs", "must be an array of input names; got \(other.kindName)")
+        }
+        guard let id else { return nil }
+        // An op that cannot be built still defines its name, so its uses resolve.
+        let unbuilt = OpInput(id: id, op: nil, inputs: inputs, index: index)
+        guard let opName else { return unbuilt }
+        guard let type = Operators.named(opName) else {
+            problems.invalid(pointer + "/op", "unknown op \"\(opName.prefix(64))\"; GET /ops lists them")
+            return unbuilt
+        }
+        let signature = type.signature
+        if let n = inputCount, !signature.arity.accepts(n) {
+            problems.invalid(pointer + "/inputs", "\(opName) takes \(signature.arity.description) inputs, got \(n)")
+            return unbuilt
+        }
+        guard inputCount == inputs.count,
+              let attrs = decodeAttributes(obj["attrs"], for: signature, at: pointer + "/attrs")
+        else { return unbuilt }
+        do {
+            return OpInput(id: id, op: try type.init(attributes: attrs), inputs: inputs, index: index)
+        } catch {
+            problems.add(error, opPointer: pointer)
+            return unbuilt
+        }
+    }
+
+    /// Checks attribute names and JSON types against the op's signature and fills in
+    /// defaults; `nil` when any is wrong.
+    private mutating func decodeAttributes(_ v: JSONValue?, for signature: OpSignature, at pointer: String) -> Attributes? {
+        var values: [String: AttributeValue] = [:]
+        var ok = true
+        switch v {
+        case nil, .null?: break
+        case .object(let obj)?:
+            for (name, raw) in obj.members {
+                let p = Pointer.join(pointer, name)
+                guard let spec = signature.attributes.first(where: { $0.name == name }) else {
+                    let known = signature.attributes.map(\.name)
+                    problems.invalid(p, "\(signature.name) has no attribute \"\(name.prefix(64))\"" + (known.isEmpty ? "" : "; it takes " + known.joined(separator: ", ")))
+                    ok = false
+                    continue
+                }
+                guard let value = Self.attributeValue(raw), value == .null || spec.accepts(value) else {
+                    problems.invalid(p, "must be \(spec.type.description)")
+                    ok = false
+                    continue
+                }
+                values[name] = value
+            }
+        case let other?:
+            problems.wrongType(pointer, "must be an object of attributes; got \(other.kindName)")
+            return nil
+        }
+        return ok ? Attributes.withDefaults(values, for: signature) : nil
+    }
+
+    /// The attribute value a JSON value spells, if it spells one.
+    static func attributeValue(_ v: JSONValue) -> AttributeValue? {
+        switch v {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .string(let s): return .string(s)
+        case .number(let n):
+            if let i = n.exactInt { return .int(i) }
+            return n.value.isFinite ? .number(n.value) : nil
+        case .array(let items):
+            var ints: [Int] = []
+            for item in items {
+                guard case .number(let n) = item, let i = n.exactInt else { return nil }
+                ints.append(i)
+            }
+            return .ints(ints)
+        case .object: return nil
+        }
+    }
+
+    // MARK: names
+
+    private mutating func requiredString(_ v: JSONValue?, at pointer: String, what: String) -> String? {
+        guard let v else {
+            problems.wrongType(pointer, "required field missing: \(what)")
+            return nil
+        }
+        guard case .string(let s) = v else {
+            problems.wrongType(pointer, "must be a string; got \(v.kindName)")
+            return nil
+        }
+        return s
+    }
+
+    private mutating func optionalName(_ v: JSONValue?, at pointer: String) -> String? {
+        guard let v, !v.isNull else { return nil }
+        guard case .string(let s) = v else {
+            problems.wrongType(pointer, "must be a name (string); got \(v.kindName)")
+            return nil
+        }
+        return s
+    }
+
+    private mutating func optionalNames(_ v: JSONValue?, at pointer: String) -> [String]? {
+        guard let v, !v.isNull else { return nil }
+        guard case .array(let items) = v else {
+            problems.wrongType(pointer, "must be an array of names; got \(v.kindName)")
+            return nil
+        }
+        var names: [String] = []
+        var seen = Set<String>()
+        for (i, item) in items.enumerated() {
+            guard case .string(let s) = item else {
+                problems.wrongType(Pointer.join(pointer, i), "must be a name (string); got \(item.kindName)")
+                continue
+            }
+            guard seen.insert(s).inserted else {
+                problems.invalid(Pointer.join(pointer, i), "\"\(s.prefix(64))\" is listed twice")
+                continue
+            }
+            names.append(s)
+        }
+        return names
+    }
+}

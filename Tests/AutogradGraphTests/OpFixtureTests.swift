@@ -1,0 +1,43 @@
+import Autograd
+import AutogradGraph
+import Testing
+
+/// Every op's values and gradients against PyTorch, through the wire format.
+@Suite struct OpFixtureTests {
+    static let cases = FixtureCase.load(FixturePaths.ops)
+
+    @Test(arguments: cases)
+    func matchesPyTorch(_ c: FixtureCase) throws {
+        let response = GraphService().respond(to: .backward, body: c.requestBytes)
+        #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self).prefix(500))")
+        guard response.status == 200 else { return }
+        let tol = defaultTolerance(c.request)
+        expectResponse(
+            try JSONParser.parse(response.body), matches: c.response,
+            rtol: c.rtol ?? tol.rtol, atol: c.atol ?? tol.atol, c.name)
+    }
+
+    @Test func everyRegisteredOpHasFixturesInBothPrecisions() {
+        for type in Operators.all {
+            let name = type.signature.name
+            let mine = Self.cases.filter { $0.file == name + ".json" }
+            #expect(mine.contains { $0.request["dtype"]?.stringValue == "float32" }, "\(name): no float32 fixture")
+            #expect(mine.contains { $0.request["dtype"]?.stringValue == "float64" }, "\(name): no float64 fixture")
+        }
+    }
+
+    @Test func everyFixtureNamesARegisteredOp() {
+        for file in Set(Self.cases.map(\.file)) {
+            let name = String(file.dropLast(".json".count))
+            #expect(Operators.named(name) != nil, "fixture \(file) names no registered op")
+        }
+    }
+
+    @Test func sameRequestGivesTheSameBytes() {
+        for c in Self.cases.prefix(40) {
+            let a = GraphService().respond(to: .backward, body: c.requestBytes)
+            let b = GraphService().respond(to: .backward, body: c.requestBytes)
+            #expect(a.body == b.body, "\(c.name)")
+        }
+    }
+}
