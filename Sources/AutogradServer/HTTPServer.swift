@@ -24,7 +24,11 @@ public final class HTTPServer: @unchecked Sendable {
         MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
         | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_ERROR_LOG.rawValue
 
-    public init(configuration: ServerConfiguration, service: GraphService = GraphService(), logger: Logger) {
+    /// `logger` gets the `listening on` line, one line per request and shutdown notes.
+    public init(
+        configuration: ServerConfiguration, service: GraphService = GraphService(),
+        logger: Logger = Logger(label: "autograd-server")
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.handler = RequestHandler(

@@ -6,13 +6,23 @@ import Logging
 import Glibc
 #endif
 
-/// Serves until SIGINT or SIGTERM, then runs `shutdown` (the graceful stop) and exits 0.
-/// The signals are ignored for default delivery and observed through DispatchSource
-/// signal sources on a queue of their own, so the handler may block while draining.
-func runUntilTerminated(logger: Logger, shutdown: @escaping @Sendable () -> Void) -> Never {
+/// Observes SIGINT and SIGTERM through DispatchSource signal sources on a queue of their
+/// own (so the handler may block while the server drains): the first one runs `shutdown`
+/// (the graceful stop) and exits 0. Call before starting the server, so that once it logs
+/// `listening on` a signal can no longer be lost or kill it.
+///
+/// The signals are blocked in the calling (main) thread first; every thread created later
+/// inherits the mask, so the kernel keeps them pending for libdispatch (signalfd on Linux)
+/// instead of applying the default action or discarding them as ignored.
+func handleTerminationSignals(logger: Logger, shutdown: @escaping @Sendable () -> Void) -> [DispatchSourceSignal] {
+    let numbers = [SIGINT, SIGTERM]
+    var mask = sigset_t()
+    sigemptyset(&mask)
+    for number in numbers { sigaddset(&mask, number) }
+    pthread_sigmask(SIG_BLOCK, &mask, nil)
     let queue = DispatchQueue(label: "autograd-server.signals")
-    let sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-        signal(number, SIG_IGN)
+    return numbers.map { number in
+        signal(number, SIG_IGN)  // for platforms where dispatch uses kqueue; harmless here
         let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
         source.setEventHandler {
             logger.info("received signal \(number), stopping")
@@ -22,5 +32,4 @@ func runUntilTerminated(logger: Logger, shutdown: @escaping @Sendable () -> Void
         source.resume()
         return source
     }
-    withExtendedLifetime(sources) { dispatchMain() }
 }

@@ -37,13 +37,14 @@ struct AutogradServerCommand: ParsableCommand {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let logger = Logger(label: "autograd-server")
         let server = HTTPServer(configuration: serverConfiguration, service: GraphService(), logger: logger)
+        let signalSources = handleTerminationSignals(logger: logger) { server.stop() }
         do {
             try server.start()
         } catch {
             logger.critical("\(error)")
             throw ExitCode.failure
         }
-        runUntilTerminated(logger: logger) { server.stop() }
+        withExtendedLifetime(signalSources) { dispatchMain() }
     }
 }
 

@@ -1,0 +1,60 @@
+import AutogradGraph
+import Testing
+
+@testable import AutogradServer
+
+@Suite("HTTP pieces")
+struct UnitTests {
+    @Test(arguments: [
+        ("application/json", true), ("Application/JSON", true), ("application/json; charset=utf-8", true),
+        (" application/json ;charset=UTF-8", true), ("application/json;", true),
+        ("text/plain", false), ("application/jsonp", false), ("application/problem+json", false),
+        ("", false),
+    ])
+    func mediaType(value: String, isJSON: Bool) {
+        #expect(MediaType.isJSON(value) == isJSON)
+    }
+
+    @Test func missingContentTypeIsNotJSON() {
+        #expect(!MediaType.isJSON(nil))
+    }
+
+    @Test func routes() throws {
+        #expect(try Router.resolve(method: "GET", path: "/healthz").get() == .health)
+        #expect(try Router.resolve(method: "HEAD", path: "/healthz").get() == .health)
+        for endpoint in Endpoint.allCases {
+            #expect(try Router.resolve(method: "POST", path: "/\(endpoint.rawValue)").get() == .graph(endpoint))
+        }
+        guard case .failure(let notFound) = Router.resolve(method: "GET", path: "/") else { Issue.record("/ routed"); return }
+        #expect(notFound.response.status == 404)
+        guard case .failure(let wrong) = Router.resolve(method: "PUT", path: "/healthz") else { Issue.record("PUT routed"); return }
+        #expect(wrong.response.status == 405)
+        #expect(wrong.response.headers.first { $0.name == "Allow" }?.value == "GET, HEAD")
+    }
+
+    @Test func requestLogLine() {
+        #expect(RequestLog.line(method: "POST", path: "/backward", status: 200, bytes: 57, milliseconds: 1.5)
+            == "request method=POST path=/backward status=200 bytes=57 ms=1.500")
+        #expect(RequestLog.line(method: "GET", path: "/a b\n%", status: nil, bytes: 0, milliseconds: 0)
+            == "request method=GET path=/a%20b%0A%25 status=- bytes=0 ms=0.000")
+    }
+
+    @Test func earlyRejectionWireFormat() {
+        let response = Response(status: 413, contentType: "application/problem+json", body: Array("{}".utf8), headers: [("X-A", "1")])
+        let text = String(decoding: EarlyRejection.wireBytes(response), as: UTF8.self)
+        #expect(text == "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Type: application/problem+json\r\nX-A: 1\r\nContent-Length: 2\r\n\r\n{}")
+    }
+
+    @Test func portParsing() {
+        #expect(ServerProcess.parsePort(fromLog: "2026 info autograd-server: [AutogradServer] listening on http://127.0.0.1:4321\n") == 4321)
+        #expect(ServerProcess.parsePort(fromLog: "listening on http://[::1]:80") == 80)
+        #expect(ServerProcess.parsePort(fromLog: "nothing") == nil)
+    }
+
+    @Test func configurationValidation() {
+        #expect(ServerConfiguration().validationErrors().isEmpty)
+        #expect(ServerConfiguration(port: 70000).validationErrors().count == 1)
+        #expect(ServerConfiguration(host: "example.com").validationErrors().count == 1)
+        #expect(ServerConfiguration(maxBodyBytes: -1, maxInflight: 0).validationErrors().count == 2)
+    }
+}
