@@ -5,20 +5,24 @@ import Autograd
 /// `GraphService`; everything below it is generic.
 struct Executor<T: Scalar> {
     let plan: GraphPlan
+    /// The request's tensors, made once: `/train` updates them in place between passes.
+    let leaves: [Tensor<T>]
+    /// The value of every slot after `forward()`: the leaves, then each step's output.
+    private(set) var values: [Tensor<T>]
 
-    /// The values of every slot, after `run`.
-    private(set) var values: [Tensor<T>] = []
-
-    init(plan: GraphPlan) { self.plan = plan }
-
-    /// Computes every op's output; then, if `differentiate`, the gradients of the loss.
-    /// Throws only for problems that depend on values (an out-of-range class index).
-    mutating func run(differentiate: Bool) throws(Problem) {
-        let request = plan.request
-        values.reserveCapacity(request.tensors.count + plan.steps.count)
-        for (i, t) in request.tensors.enumerated() {
-            values.append(Tensor(Self.array(t), requiresGrad: differentiate && plan.differentiable[i]))
+    init(plan: GraphPlan, differentiate: Bool) {
+        self.plan = plan
+        leaves = plan.request.tensors.enumerated().map { i, t in
+            Tensor(NDArray(shape: t.shape, data: t.data.map { T($0) }), requiresGrad: differentiate && plan.differentiable[i])
         }
+        values = leaves
+    }
+
+    /// Computes every op's output. Throws only for problems that depend on values (an
+    /// out-of-range class index), with the pointer of the op's input.
+    mutating func forward() throws(Problem) {
+        values = leaves
+        values.reserveCapacity(leaves.count + plan.steps.count)
         for step in plan.steps {
             let inputs = step.inputs.map { values[$0] }
             do {
@@ -30,43 +34,47 @@ struct Executor<T: Scalar> {
             }
             values.append(Tensor.apply(step.operator, inputs, checkedShape: step.shape))
         }
-        guard differentiate, let loss = plan.loss else { return }
+    }
+
+    /// Differentiates the loss (with the request's seed, if any) into the leaves' `grad`.
+    func backward() throws(Problem) {
+        guard let loss = plan.loss else { return }
         do {
-            try values[loss].backward(seed: request.seed.map(Self.array))
+            try values[loss].backward(seed: plan.request.seed.map { NDArray(shape: $0.shape, data: $0.data.map { T($0) }) })
         } catch {
-            // The plan checked the seed's shape and the loss's rank.
+            // Unreachable: the plan checked the seed's shape and the loss's rank.
             throw Problem(status: 422, title: "Unprocessable Content", detail: "backward: \(error)")
         }
     }
 
-    /// The response body: outputs, and gradients unless `gradients` is false.
+    /// The value in `slot`.
+    func value(_ slot: Int) -> NDArray<T> { values[slot].value }
+
+    /// The response body of /backward (`gradients: true`) or /forward.
     func encode(gradients: Bool) -> [UInt8] {
         var w = JSONWriter(capacity: 1024)
         w.raw("{\"dtype\":")
         w.string(T.dtype.rawValue)
         w.raw(",\"outputs\":")
-        object(plan.outputs.map { ($0.name, values[$0.slot].value) }, into: &w)
+        w.tensors(plan.outputs.map { ($0.name, values[$0.slot].value) })
         if gradients {
             w.raw(",\"gradients\":")
-            object(plan.gradients.map { ($0.name, values[$0.slot].gradOrZeros) }, into: &w)
+            w.tensors(plan.gradients.map { ($0.name, values[$0.slot].gradOrZeros) })
         }
         w.raw("}")
         return w.bytes
     }
+}
 
-    private func object(_ members: [(String, NDArray<T>)], into w: inout JSONWriter) {
-        w.raw("{")
+extension JSONWriter {
+    /// `{"name": tensor, ...}` in the given order.
+    mutating func tensors<T: Scalar>(_ members: [(String, NDArray<T>)]) {
+        raw("{")
         for (i, (name, array)) in members.enumerated() {
-            if i > 0 { w.raw(",") }
-            w.key(name)
-            w.tensor(array)
+            if i > 0 { raw(",") }
+            key(name)
+            tensor(array)
         }
-        w.raw("}")
-    }
-
-    /// A request tensor in this precision. Values beyond its range (1e39 in float32) become
-    /// infinities, as a cast does in PyTorch.
-    static func array(_ t: TensorInput) -> NDArray<T> {
-        NDArray(shape: t.shape, data: t.data.map { T($0) })
+        raw("}")
     }
 }

@@ -25,7 +25,10 @@ struct GraphPlan {
     let differentiable: [Bool]
 
     /// Plans `request`, adding to the `problems` its decoding found; throws them all.
-    init(_ request: GraphRequest, problems: ProblemList, limits: GraphLimits, needsGradients: Bool) throws(Problem) {
+    init(
+        _ request: GraphRequest, problems: ProblemList, limits: GraphLimits, needsGradients: Bool,
+        requiresLoss: Bool = false
+    ) throws(Problem) {
         var problems = problems
         self.request = request
 
@@ -109,6 +112,8 @@ struct GraphPlan {
             } else if !request.invalidTensorNames.contains(name) {
                 problems.invalid("/loss", "no tensor or op is named \"\(name.prefix(64))\"")
             }
+        } else if requiresLoss {
+            problems.wrongType("/loss", "required: the scalar to minimise")
         } else if request.seed != nil {
             problems.invalid("/seed", "a seed needs a loss to differentiate")
         }

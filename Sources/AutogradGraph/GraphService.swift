@@ -8,6 +8,8 @@ public struct GraphLimits: Sendable {
     public var maxRank = 8
     /// JSON nesting depth accepted by the parser.
     public var maxDepth = 64
+    /// Steps one `/train` request may ask for.
+    public var maxTrainSteps = 10_000
 
     public init() {}
 }
@@ -42,16 +44,27 @@ public struct GraphService: Sendable {
         }
         var decoder = RequestDecoder(endpoint: endpoint, limits: limits)
         let request = try decoder.decode(document)
-        let plan = try GraphPlan(request, problems: decoder.problems, limits: limits, needsGradients: true)
+        let plan = try GraphPlan(
+            request, problems: decoder.problems, limits: limits, needsGradients: endpoint != .forward,
+            requiresLoss: endpoint == .train)
         switch request.dtype {
-        case .float32: return try run(plan, Float.self)
-        case .float64: return try run(plan, Double.self)
+        case .float32: return try run(endpoint, plan, Float.self)
+        case .float64: return try run(endpoint, plan, Double.self)
         }
     }
 
-    private func run<T: Scalar>(_ plan: GraphPlan, _: T.Type) throws(Problem) -> [UInt8] {
-        var executor = Executor<T>(plan: plan)
-        try executor.run(differentiate: true)
-        return executor.encode(gradients: true)
+    private func run<T: Scalar>(_ endpoint: Endpoint, _ plan: GraphPlan, _: T.Type) throws(Problem) -> [UInt8] {
+        switch endpoint {
+        case .backward, .forward:
+            var executor = Executor<T>(plan: plan, differentiate: endpoint == .backward)
+            try executor.forward()
+            if endpoint == .backward { try executor.backward() }
+            return executor.encode(gradients: endpoint == .backward)
+        case .train:
+            guard let training = plan.request.training else {
+                throw Problem(status: 422, title: "Unprocessable Content", detail: "missing optimizer or steps")
+            }
+            return try Trainer<T>(plan: plan, training: training).run()
+        }
     }
 }

@@ -31,6 +31,7 @@ struct RequestDecoder {
         if let seed = root["seed"] { request.seed = decodeTensor(seed, name: "seed", at: "/seed", allowRequiresGrad: false) }
         request.outputs = optionalNames(root["outputs"], at: "/outputs")
         request.gradients = optionalNames(root["gradients"], at: "/gradients")
+        if endpoint == .train { request.training = decodeTraining(root, maxSteps: limits.maxTrainSteps) }
         return request
     }
 
@@ -76,7 +77,7 @@ struct RequestDecoder {
             problems.wrongType(pointer, "a tensor must be an object with \"data\" (and optionally \"shape\"); got \(v.kindName)")
             return nil
         }
-        let known = allowRequiresGrad ? ["data", "shape", "requires_grad"] : ["data", "shape"]
+        let known = allowRequiresGrad ? ["data", "shape", "init", "requires_grad"] : ["data", "shape"]
         for key in obj.keys where !known.contains(key) {
             problems.invalid(Pointer.join(pointer, key), "unknown tensor field; expected " + known.joined(separator: ", "))
         }
@@ -89,8 +90,26 @@ struct RequestDecoder {
         let before = problems.count
         var shape: [Int]?
         if let s = obj["shape"] { shape = decodeShape(s, at: pointer + "/shape") }
+        if let initializer = obj["init"], allowRequiresGrad {
+            // Values made by the server: a shape is required and data is not allowed.
+            guard obj["data"] == nil else {
+                problems.invalid(pointer + "/init", "give either data or init, not both")
+                return nil
+            }
+            guard let shape else {
+                if obj["shape"] == nil { problems.wrongType(pointer + "/shape", "required with init") }
+                return nil
+            }
+            guard problems.count == before else { return nil }
+            guard let count = Shape.count(shape), count <= limits.maxElements else {
+                problems.invalid(pointer, "shape \(Shape.describe(shape)) has more elements than the limit of \(limits.maxElements)")
+                return nil
+            }
+            guard let made = decodeInit(initializer, shape: shape, at: pointer + "/init") else { return nil }
+            return TensorInput(name: name, shape: shape, data: made.values(count: count), requiresGrad: requiresGrad, pointer: pointer)
+        }
         guard let data = obj["data"] else {
-            problems.wrongType(pointer + "/data", "required field missing: the tensor's values")
+            problems.wrongType(pointer + "/data", "required field missing: the tensor's values (or an init)")
             return nil
         }
         var values: [Double] = []

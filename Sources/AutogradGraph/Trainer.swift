@@ -1,0 +1,49 @@
+import Autograd
+
+/// `/train`: full-batch optimisation with a torch.optim optimizer. Each step zeroes the
+/// gradients, runs the graph forward, records the loss, runs backward and updates every
+/// requires_grad tensor.
+struct Trainer<T: Scalar> {
+    let plan: GraphPlan
+    let training: TrainingRequest
+
+    func run() throws(Problem) -> [UInt8] {
+        var executor = Executor<T>(plan: plan, differentiate: true)
+        let parameters = plan.gradients.map { executor.leaves[$0.slot] }
+        let optimizer = makeOptimizer(parameters)
+        var losses: [T] = []
+        losses.reserveCapacity(training.steps)
+        for _ in 0..<training.steps {
+            optimizer.zeroGrad()
+            try executor.forward()
+            if let loss = plan.loss { losses.append(executor.value(loss).data[0]) }
+            try executor.backward()
+            optimizer.step()
+        }
+        var w = JSONWriter(capacity: 1024)
+        w.raw("{\"dtype\":")
+        w.string(T.dtype.rawValue)
+        w.raw(",\"losses\":[")
+        for (i, l) in losses.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.number(l)
+        }
+        w.raw("],\"parameters\":")
+        w.tensors(plan.gradients.map { ($0.name, executor.leaves[$0.slot].value) })
+        w.raw("}")
+        return w.bytes
+    }
+
+    /// The optimizer; its hyper-parameters were validated by the decoder, so the
+    /// optimizers' own preconditions hold.
+    private func makeOptimizer(_ parameters: [Tensor<T>]) -> any Optimizer<T> {
+        switch training.optimizer {
+        case .sgd(let lr, let momentum, let dampening, let nesterov, let weightDecay):
+            return SGD(parameters, lr: lr, momentum: momentum, dampening: dampening, nesterov: nesterov, weightDecay: weightDecay)
+        case .adam(let lr, let beta1, let beta2, let eps, let weightDecay, let decoupled):
+            return decoupled
+                ? AdamW(parameters, lr: lr, betas: (beta1, beta2), eps: eps, weightDecay: weightDecay)
+                : Adam(parameters, lr: lr, betas: (beta1, beta2), eps: eps, weightDecay: weightDecay)
+        }
+    }
+}
