@@ -36,3 +36,17 @@ func requestCompleted(
     guard let cls else { return }
     Unmanaged<RequestHandler>.fromOpaque(cls).takeUnretainedValue().complete(state)
 }
+
+/// `cmhd_log_fn`: libmicrohttpd's error messages, already formatted by the shim, into the
+/// server's logger. The close after an early 413 (`EarlyRejection`) is deliberate, so MHD's
+/// complaint about it is only debug.
+func libraryLog(cls: UnsafeMutableRawPointer?, message: UnsafePointer<CChar>?) {
+    guard let cls, let message else { return }
+    let handler = Unmanaged<RequestHandler>.fromOpaque(cls).takeUnretainedValue()
+    let text = String(cString: message)
+    if text.hasPrefix("Application reported internal error") {
+        handler.logger.debug("libmicrohttpd: \(text)")
+    } else {
+        handler.logger.notice("libmicrohttpd: \(text)")
+    }
+}

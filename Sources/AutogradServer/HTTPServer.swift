@@ -19,24 +19,41 @@ public final class HTTPServer: @unchecked Sendable {
     private let lock = NSLock()
     private var daemon: OpaquePointer?
     private var boundPort: Int?
+    /// Handed to MHD for its error log; freed in deinit, after the daemon is gone.
+    private let logTarget: UnsafeMutablePointer<cmhd_log_target>
 
     static let daemonFlags: UInt32 =
         MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
         | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_ERROR_LOG.rawValue
 
     /// `logger` gets the `listening on` line, one line per request and shutdown notes.
-    public init(
+    public convenience init(
         configuration: ServerConfiguration, service: GraphService = GraphService(),
         logger: Logger = Logger(label: "autograd-server")
     ) {
+        self.init(configuration: configuration, logger: logger) { endpoint, body in
+            service.respond(to: endpoint, body: body)
+        }
+    }
+
+    /// A logger that drops everything (quiet tests).
+    static var discardingLogger: Logger { Logger(label: "autograd-server", factory: { _ in SwiftLogNoOpLogHandler() }) }
+
+    /// With any responder in place of `GraphService` (tests: slow or counting stand-ins).
+    init(configuration: ServerConfiguration, logger: Logger, respond: @escaping RequestHandler.Responder) {
         self.configuration = configuration
         self.logger = logger
         self.handler = RequestHandler(
-            service: service, maxBodyBytes: configuration.maxBodyBytes,
+            respond: respond, maxBodyBytes: configuration.maxBodyBytes,
             maxInflight: configuration.maxInflight, logger: logger)
+        logTarget = .allocate(capacity: 1)
+        logTarget.initialize(to: cmhd_log_target(fn: libraryLog, cls: Unmanaged.passUnretained(handler).toOpaque()))
     }
 
-    deinit { stop() }
+    deinit {
+        stop()
+        logTarget.deallocate()
+    }
 
     /// The port being listened on, once started.
     public var port: Int? {
@@ -58,7 +75,7 @@ public final class HTTPServer: @unchecked Sendable {
         let started = cmhd_start(
             Self.daemonFlags, configuration.host, UInt16(configuration.port),
             accessHandler, context, requestCompleted, context,
-            UInt32(configuration.connectionTimeoutSeconds), 0, 0)
+            UInt32(configuration.connectionTimeoutSeconds), 0, 0, logTarget)
         guard let started else {
             throw ServerError.startFailed(host: configuration.host, port: configuration.port, errno: errno)
         }

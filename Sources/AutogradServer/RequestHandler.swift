@@ -7,17 +7,20 @@ import Logging
 /// access-handler call does. Runs on MHD's polling thread, except the computation closure.
 ///
 /// `@unchecked Sendable`: its stored properties are immutable or themselves thread-safe
-/// (`ComputeLimiter`, `ShutdownAccounting` lock internally; `GraphService` and `Logger`
-/// are Sendable values).
+/// (`ComputeLimiter`, `ShutdownAccounting` lock internally; `respond` and `Logger` are
+/// Sendable).
 final class RequestHandler: @unchecked Sendable {
-    let service: GraphService
+    /// `GraphService.respond` in production; tests substitute slow or counting stand-ins.
+    typealias Responder = @Sendable (Endpoint, [UInt8]) -> Response
+
+    let respond: Responder
     let maxBodyBytes: Int
     let logger: Logger
     let limiter: ComputeLimiter
     let shutdown = ShutdownAccounting()
 
-    init(service: GraphService, maxBodyBytes: Int, maxInflight: Int, logger: Logger) {
-        self.service = service
+    init(respond: @escaping Responder, maxBodyBytes: Int, maxInflight: Int, logger: Logger) {
+        self.respond = respond
         self.maxBodyBytes = maxBodyBytes
         self.limiter = ComputeLimiter(limit: maxInflight)
         self.logger = logger
@@ -131,10 +134,10 @@ final class RequestHandler: @unchecked Sendable {
         state.body = []
         MHD_suspend_connection(connection)
         let handle = ConnectionHandle(pointer: connection)
-        let service = self.service
+        let respond = self.respond
         let shutdown = self.shutdown
         limiter.submit {
-            let response = service.respond(to: endpoint, body: body)
+            let response = respond(endpoint, body)
             state.setComputed(response)
             MHD_resume_connection(handle.pointer)
             shutdown.endComputation()

@@ -5,7 +5,23 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+
+// MHD_LogCallback: format MHD's message and hand it to the Swift side.
+static void cmhd_log_trampoline(void *cls, const char *fmt, va_list ap)
+{
+  struct cmhd_log_target *target = cls;
+  if (target == NULL || target->fn == NULL || fmt == NULL)
+    return;
+  char message[512];
+  vsnprintf(message, sizeof(message), fmt, ap);
+  size_t n = strlen(message);
+  while (n > 0 && (message[n - 1] == '\n' || message[n - 1] == '\r'))
+    message[--n] = '\0';
+  target->fn(target->cls, message);
+}
 
 struct MHD_Daemon *cmhd_start(unsigned int flags,
                               const char *host,
@@ -16,7 +32,8 @@ struct MHD_Daemon *cmhd_start(unsigned int flags,
                               void *rc_cls,
                               unsigned int connection_timeout,
                               unsigned int connection_limit,
-                              size_t memory_limit)
+                              size_t memory_limit,
+                              struct cmhd_log_target *log)
 {
   // MHD reads the address only while binding inside MHD_start_daemon, so
   // storage on this stack frame is enough.
@@ -42,8 +59,11 @@ struct MHD_Daemon *cmhd_start(unsigned int flags,
 
   // Options are appended to a fixed array so that unset limits can be
   // omitted; MHD_OPTION_ARRAY passes them through the variadic call.
-  struct MHD_OptionItem options[8];
+  struct MHD_OptionItem options[10];
   size_t n = 0;
+  // The logger first, as MHD asks, so that start-up errors reach it too.
+  if (log != NULL)
+    options[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)cmhd_log_trampoline, log};
   options[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &addr};
   options[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)rc, rc_cls};
   options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)connection_timeout, NULL};

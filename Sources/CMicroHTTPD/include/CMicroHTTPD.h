@@ -14,6 +14,17 @@
 #include <sys/socket.h>
 #include <microhttpd.h>
 
+/// Receives one formatted libmicrohttpd error message (no trailing newline).
+typedef void (*cmhd_log_fn)(void *cls, const char *message);
+
+/// Where libmicrohttpd's error log goes. MHD's own logger callback takes a va_list, which
+/// Swift cannot format; the shim's trampoline formats it and calls `fn` instead. The
+/// caller owns this struct and keeps it alive until MHD_stop_daemon has returned.
+struct cmhd_log_target {
+  cmhd_log_fn fn;
+  void *cls;
+};
+
 /// Starts a daemon bound to `host` (a numeric IPv4 or IPv6 address) and `port`
 /// (0 picks a free port). Wraps the variadic MHD_start_daemon with the options
 /// the server uses:
@@ -21,6 +32,8 @@
 ///  - MHD_OPTION_NOTIFY_COMPLETED: `rc` releases per-connection state.
 ///  - MHD_OPTION_CONNECTION_TIMEOUT: idle seconds before MHD closes a connection
 ///    (0 = MHD's default of no timeout).
+///  - MHD_OPTION_EXTERNAL_LOGGER: MHD's messages go to `log` (if non-NULL) instead
+///    of stderr.
 ///  - MHD_OPTION_CONNECTION_LIMIT / MHD_OPTION_CONNECTION_MEMORY_LIMIT: passed
 ///    only when non-zero, otherwise MHD's defaults apply.
 /// MHD_USE_IPv6 is added to `flags` when `host` is an IPv6 address.
@@ -35,7 +48,8 @@ struct MHD_Daemon *cmhd_start(unsigned int flags,
                               void *rc_cls,
                               unsigned int connection_timeout,
                               unsigned int connection_limit,
-                              size_t memory_limit);
+                              size_t memory_limit,
+                              struct cmhd_log_target *log);
 
 /// The port the daemon's listening socket is bound to (useful after port 0),
 /// or 0 if unknown. Wraps the variadic MHD_get_daemon_info with
