@@ -200,7 +200,28 @@ def check_spec(spec, schemas):
     errs = schemas.errors(schemas.named("BackwardResponse"), response)
     check(not errs, "seed-linear-mse.response.json matches BackwardResponse", "; ".join(errs[:3]))
     check_fixtures(schemas)
+    check_example_files(schemas)
     return request, response
+
+
+def check_example_files(schemas):
+    """Every api/examples/*.json request matches its schema (TrainRequest when it has an
+    `optimizer`, else BackwardRequest); every *.response.json its request's response."""
+    directory = os.path.dirname(EXAMPLE_REQUEST)
+    for file in sorted(os.listdir(directory)):
+        if not file.endswith(".json"):
+            continue
+        with open(os.path.join(directory, file), encoding="utf-8") as f:
+            value = json.load(f)
+        if file.endswith(".response.json"):
+            with open(os.path.join(directory, file[:-len(".response.json")] + ".json"), encoding="utf-8") as f:
+                train = "optimizer" in json.load(f)
+            schema = "TrainResponse" if train else "BackwardResponse"
+        else:
+            schema = "TrainRequest" if "optimizer" in value else "BackwardRequest"
+        errs = schemas.errors(schemas.named(schema), thin(value)) + \
+            [f"at {p}: not a Number" for p in bad_leaves(value)[:1]]
+        check(not errs, f"api/examples/{file} matches {schema}", "; ".join(errs[:3]))
 
 
 def thin(document):
