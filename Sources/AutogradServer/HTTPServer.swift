@@ -31,20 +31,24 @@ public final class HTTPServer: @unchecked Sendable {
         configuration: ServerConfiguration, service: GraphService = GraphService(),
         logger: Logger = Logger(label: "autograd-server")
     ) {
-        self.init(configuration: configuration, logger: logger) { endpoint, body in
-            service.respond(to: endpoint, body: body)
-        }
+        self.init(
+            configuration: configuration, logger: logger,
+            respond: { endpoint, body in service.respond(to: endpoint, body: body) },
+            operations: { service.operations() })
     }
 
     /// A logger that drops everything (quiet tests).
     static var discardingLogger: Logger { Logger(label: "autograd-server", factory: { _ in SwiftLogNoOpLogHandler() }) }
 
     /// With any responder in place of `GraphService` (tests: slow or counting stand-ins).
-    init(configuration: ServerConfiguration, logger: Logger, respond: @escaping RequestHandler.Responder) {
+    init(
+        configuration: ServerConfiguration, logger: Logger, respond: @escaping RequestHandler.Responder,
+        operations: @escaping @Sendable () -> Response = { GraphService().operations() }
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.handler = RequestHandler(
-            respond: respond, maxBodyBytes: configuration.maxBodyBytes,
+            respond: respond, operations: operations, maxBodyBytes: configuration.maxBodyBytes,
             maxInflight: configuration.maxInflight, logger: logger)
         logTarget = .allocate(capacity: 1)
         logTarget.initialize(to: cmhd_log_target(fn: libraryLog, cls: Unmanaged.passUnretained(handler).toOpaque()))

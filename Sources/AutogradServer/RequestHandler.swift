@@ -14,13 +14,19 @@ final class RequestHandler: @unchecked Sendable {
     typealias Responder = @Sendable (Endpoint, [UInt8]) -> Response
 
     let respond: Responder
+    /// `GraphService.operations()`: a cached document, cheap enough for the polling thread.
+    let operations: @Sendable () -> Response
     let maxBodyBytes: Int
     let logger: Logger
     let limiter: ComputeLimiter
     let shutdown = ShutdownAccounting()
 
-    init(respond: @escaping Responder, maxBodyBytes: Int, maxInflight: Int, logger: Logger) {
+    init(
+        respond: @escaping Responder, operations: @escaping @Sendable () -> Response,
+        maxBodyBytes: Int, maxInflight: Int, logger: Logger
+    ) {
         self.respond = respond
+        self.operations = operations
         self.maxBodyBytes = maxBodyBytes
         self.limiter = ComputeLimiter(limit: maxInflight)
         self.logger = logger
@@ -34,6 +40,8 @@ final class RequestHandler: @unchecked Sendable {
             return answer(problem.response, state: state, connection: connection)
         case .success(.health):
             return answer(Router.healthResponse, state: state, connection: connection)
+        case .success(.operations):
+            return answer(operations(), state: state, connection: connection)
         case .success(.graph(let endpoint)):
             let contentType = header(connection, "Content-Type")
             guard MediaType.isJSON(contentType) else {

@@ -3,6 +3,8 @@ import AutogradGraph
 /// What a request line asks for, decided from method and path alone.
 enum Route: Equatable {
     case health
+    /// `GET /ops`: the op catalog (`GraphService.operations()`).
+    case operations
     case graph(Endpoint)
 }
 
@@ -10,15 +12,17 @@ enum Route: Equatable {
 /// Every `Endpoint` is a `POST /<rawValue>` route, so new endpoints appear without edits here.
 enum Router {
     static let healthPath = "/healthz"
-    static let healthMethods = ["GET", "HEAD"]
+    static let operationsPath = "/ops"
+    static let readMethods = ["GET", "HEAD"]
     static let graphMethods = ["POST"]
 
     static func resolve(method: String, path: String) -> Result<Route, RouteProblem> {
-        if path == healthPath {
-            guard healthMethods.contains(method) else {
-                return .failure(RouteProblem(HTTPProblems.methodNotAllowed(method: method, path: path, allow: healthMethods)))
+        let reads: [String: Route] = [healthPath: .health, operationsPath: .operations]
+        if let route = reads[path] {
+            guard readMethods.contains(method) else {
+                return .failure(RouteProblem(HTTPProblems.methodNotAllowed(method: method, path: path, allow: readMethods)))
             }
-            return .success(.health)
+            return .success(route)
         }
         if path.hasPrefix("/"), let endpoint = Endpoint(rawValue: String(path.dropFirst())) {
             guard graphMethods.contains(method) else {

@@ -25,6 +25,15 @@ struct InProcessTests {
         }
     }
 
+    @Test func opsCatalogComesFromTheService() throws {
+        let (server, port) = try Self.startServer()
+        defer { server.stop() }
+        expectSame(try HTTP.request(port: port, method: "GET", path: "/ops"), GraphService().operations())
+        let post = try HTTP.postJSON(port: port, path: "/ops", body: Array("{}".utf8))
+        #expect(post.status == 405)
+        #expect(post.header("Allow") == "GET, HEAD")
+    }
+
     @Test func headOnHealthHasHeadersOnly() throws {
         let (server, port) = try Self.startServer()
         defer { server.stop() }

@@ -22,6 +22,7 @@ struct UnitTests {
     @Test func routes() throws {
         #expect(try Router.resolve(method: "GET", path: "/healthz").get() == .health)
         #expect(try Router.resolve(method: "HEAD", path: "/healthz").get() == .health)
+        #expect(try Router.resolve(method: "GET", path: "/ops").get() == .operations)
         for endpoint in Endpoint.allCases {
             #expect(try Router.resolve(method: "POST", path: "/\(endpoint.rawValue)").get() == .graph(endpoint))
         }
