@@ -38,7 +38,7 @@ enum HTTPProblems {
     static func shuttingDown() -> Response {
         Problem(
             status: 503, title: "Service Unavailable", detail: "the server is shutting down",
-            headers: [(name: "Connection", value: "close")]
+            headers: [(name: "Retry-After", value: "1"), (name: "Connection", value: "close")]
         ).response
     }
 }

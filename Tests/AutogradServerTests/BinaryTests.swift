@@ -99,6 +99,22 @@ struct BinaryTests {
         #expect(throws: (any Error).self) { try RawHTTPConnection(port: server.port, timeoutSeconds: 1) }
     }
 
+    /// SIGTERM while a computation runs: the client still gets its full answer, exit 0.
+    @Test func sigtermDrainsInflightComputation() throws {
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("api/examples/mlp-train.json")
+        guard let body = try? Array(Data(contentsOf: example)) else { return }  // example not in this checkout
+        let server = try ServerProcess()
+        let expected = GraphService().respond(to: .train, body: body)
+        let connection = try RawHTTPConnection(port: server.port, timeoutSeconds: 20)
+        connection.send("POST /train HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
+        connection.send(body)
+        usleep(50_000)
+        kill(server.process.processIdentifier, SIGTERM)
+        expectSame(try connection.readResponse(), expected)
+        #expect(server.stop(signal: SIGTERM) == 0)
+    }
+
     @Test func concurrentRequestsAreAllAnswered() throws {
         let server = try ServerProcess(arguments: ["--max-inflight", "2"])
         let port = server.port
