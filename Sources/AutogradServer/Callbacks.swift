@@ -34,7 +34,7 @@ func requestCompleted(
     conCls.pointee = nil
     let state = Unmanaged<ConnectionState>.fromOpaque(raw).takeRetainedValue()
     guard let cls else { return }
-    Unmanaged<RequestHandler>.fromOpaque(cls).takeUnretainedValue().complete(state)
+    Unmanaged<RequestHandler>.fromOpaque(cls).takeUnretainedValue().complete(state, ending: RequestLog.ending(toe))
 }
 
 /// `cmhd_log_fn`: libmicrohttpd's error messages, already formatted by the shim, into the

@@ -154,9 +154,9 @@ final class RequestHandler: @unchecked Sendable {
     }
 
     /// The request is over (answered, or the client went away): log it, settle accounting.
-    func complete(_ state: ConnectionState) {
+    func complete(_ state: ConnectionState, ending: String?) {
         if state.tracked { shutdown.endAnswer() }
-        logger.info("\(RequestLog.line(method: state.method, path: state.path, status: state.status, bytes: state.responseBytes, milliseconds: state.elapsedMilliseconds))")
+        logger.info("\(RequestLog.line(method: state.method, path: state.path, status: state.status, bytes: state.responseBytes, milliseconds: state.elapsedMilliseconds, ending: ending))")
     }
 
     private func header(_ connection: OpaquePointer, _ name: String) -> String? {

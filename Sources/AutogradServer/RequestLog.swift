@@ -1,14 +1,31 @@
+import CMicroHTTPD
 import Foundation
 import Logging
 
 /// The one log line per request:
 /// `request method=POST path=/backward status=200 bytes=57 ms=1.234`
-/// (`status=-` when the connection ended before a response was queued).
+/// (`status=-` when the connection ended before a response was queued), followed by
+/// ` ended=REASON` when libmicrohttpd did not complete the exchange normally
+/// (`error`, `timeout`, `shutdown`, `read-error`, `client-abort`).
 enum RequestLog {
-    static func line(method: String, path: String, status: Int?, bytes: Int, milliseconds: Double) -> String {
+    static func line(method: String, path: String, status: Int?, bytes: Int, milliseconds: Double, ending: String? = nil) -> String {
         let statusText = status.map(String.init) ?? "-"
         let ms = String(format: "%.3f", milliseconds)
-        return "request method=\(sanitize(method)) path=\(sanitize(path)) status=\(statusText) bytes=\(bytes) ms=\(ms)"
+        let suffix = ending.map { " ended=\($0)" } ?? ""
+        return "request method=\(sanitize(method)) path=\(sanitize(path)) status=\(statusText) bytes=\(bytes) ms=\(ms)\(suffix)"
+    }
+
+    /// Why a request ended, or nil for a normal completion.
+    static func ending(_ code: MHD_RequestTerminationCode) -> String? {
+        switch code {
+        case .REQUEST_TERMINATED_COMPLETED_OK: return nil
+        case .REQUEST_TERMINATED_WITH_ERROR: return "error"
+        case .REQUEST_TERMINATED_TIMEOUT_REACHED: return "timeout"
+        case .REQUEST_TERMINATED_DAEMON_SHUTDOWN: return "shutdown"
+        case .REQUEST_TERMINATED_READ_ERROR: return "read-error"
+        case .REQUEST_TERMINATED_CLIENT_ABORT: return "client-abort"
+        @unknown default: return "other"
+        }
     }
 
     /// Client-controlled text goes into the log one line, no spaces: control characters,

@@ -1,4 +1,5 @@
 import AutogradGraph
+import CMicroHTTPD
 import Testing
 
 @testable import AutogradServer
@@ -38,6 +39,10 @@ struct UnitTests {
             == "request method=POST path=/backward status=200 bytes=57 ms=1.500")
         #expect(RequestLog.line(method: "GET", path: "/a b\n%", status: nil, bytes: 0, milliseconds: 0)
             == "request method=GET path=/a%20b%0A%25 status=- bytes=0 ms=0.000")
+        #expect(RequestLog.line(method: "POST", path: "/train", status: nil, bytes: 0, milliseconds: 2, ending: "client-abort")
+            == "request method=POST path=/train status=- bytes=0 ms=2.000 ended=client-abort")
+        #expect(RequestLog.ending(.REQUEST_TERMINATED_COMPLETED_OK) == nil)
+        #expect(RequestLog.ending(.REQUEST_TERMINATED_TIMEOUT_REACHED) == "timeout")
     }
 
     @Test func earlyRejectionWireFormat() {
