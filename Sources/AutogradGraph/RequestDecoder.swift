@@ -71,7 +71,8 @@ struct RequestDecoder {
         }
     }
 
-    /// `{"data": nested}` or `{"shape": [...], "data": [flat]}`, optional `requires_grad`.
+    /// `{"data": nested}`, or `{"shape": [...], "data": [flat]}` (or nested as the shape
+    /// says), or `{"shape": [...], "init": {...}}`; optional `requires_grad`.
     mutating func decodeTensor(_ v: JSONValue, name: String, at pointer: String, allowRequiresGrad: Bool) -> TensorInput? {
         guard case .object(let obj) = v else {
             problems.wrongType(pointer, "a tensor must be an object with \"data\" (and optionally \"shape\"); got \(v.kindName)")
@@ -122,6 +123,10 @@ struct RequestDecoder {
                 return nil
             }
             switch data {
+            case .array(let items) where shape.count > 1 && items.first?.arrayValue != nil:
+                // Nested as the shape says (a response tensor sent back as it came).
+                values.reserveCapacity(count)
+                flatten(data, shape: shape, axis: 0, at: dataPointer, root: dataPointer, into: &values)
             case .array(let items):
                 values.reserveCapacity(items.count)
                 for (i, item) in items.enumerated() { appendNumber(item, at: Pointer.join(dataPointer, i), to: &values) }

@@ -82,6 +82,15 @@ import Testing
         #expect(WireTensor(json["outputs"]?["q"])?.shape == [])
     }
 
+    @Test func aResponseTensorCanBeSentBackAsARequestTensor() throws {
+        let (status, json) = try run(#"{"tensors": {"a": {"shape": [2, 2], "data": [[1, 2], [3, 4]]}}, "ops": [{"id": "n", "op": "neg", "inputs": ["a"]}]}"#)
+        #expect(status == 200)
+        #expect(WireTensor(json["outputs"]?["n"]) == WireTensor(shape: [2, 2], data: [-1, -2, -3, -4]))
+        let (bad, problem) = try run(#"{"tensors": {"a": {"shape": [2, 2], "data": [[1, 2], [3]]}}, "ops": []}"#)
+        #expect(bad == 422)
+        #expect(problem["errors"]?.arrayValue?.first?["pointer"] == "/tensors/a/data")
+    }
+
     @Test func nonFiniteValuesTravelAsStrings() throws {
         let response = GraphService().respond(to: .backward, body: Array(#"{"dtype": "float64", "tensors": {"a": {"data": ["NaN", "Infinity", "-Infinity", 1]}}, "ops": [{"id": "n", "op": "neg", "inputs": ["a"]}]}"#.utf8))
         #expect(String(decoding: response.body, as: UTF8.self)
