@@ -10,6 +10,9 @@ public struct GraphLimits: Sendable {
     public var maxDepth = 64
     /// Steps one `/train` request may ask for.
     public var maxTrainSteps = 10_000
+    /// Wall-clock seconds one request may compute; past it the executor stops between ops
+    /// and answers 503. 0 or less: no limit. (`--request-timeout` on the server.)
+    public var requestTimeoutSeconds: Double = 30
 
     public init() {}
 }
