@@ -33,7 +33,7 @@ struct FixtureCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     /// The request as the bytes a client would send.
-    var requestBytes: [UInt8] { JSONText.encode(request) }
+    var requestBytes: [UInt8] { JSONWriter.encode(request) }
 
     static func load(_ dir: URL) -> [FixtureCase] {
         FixturePaths.files(in: dir).flatMap { url -> [FixtureCase] in
@@ -47,40 +47,6 @@ struct FixtureCase: Sendable, CustomTestStringConvertible {
                     request: c["request"] ?? .null, response: c["response"] ?? .null,
                     rtol: c["rtol"]?.numberValue?.value, atol: c["atol"]?.numberValue?.value)
             }
-        }
-    }
-}
-
-/// Re-encodes a parsed document (for sending a fixture's request as bytes).
-enum JSONText {
-    static func encode(_ v: JSONValue) -> [UInt8] {
-        var w = JSONWriter()
-        write(v, &w)
-        return w.bytes
-    }
-
-    private static func write(_ v: JSONValue, _ w: inout JSONWriter) {
-        switch v {
-        case .null: w.raw("null")
-        case .bool(let b): w.bool(b)
-        case .number(let n):
-            if let i = n.exactInt { w.int(i) } else { w.number(n.value) }
-        case .string(let s): w.string(s)
-        case .array(let items):
-            w.raw("[")
-            for (i, item) in items.enumerated() {
-                if i > 0 { w.raw(",") }
-                write(item, &w)
-            }
-            w.raw("]")
-        case .object(let o):
-            w.raw("{")
-            for (i, m) in o.members.enumerated() {
-                if i > 0 { w.raw(",") }
-                w.key(m.key)
-                write(m.value, &w)
-            }
-            w.raw("}")
         }
     }
 }

@@ -46,7 +46,7 @@ struct LiveGraphTests {
             let doc = try JSONParser.parse([UInt8](try Data(contentsOf: url)))
             for c in doc["cases"]?.arrayValue ?? [] {
                 guard let request = c["request"] else { continue }
-                let body = encode(request)
+                let body = JSONWriter.encode(request)
                 let response = try HTTP.postJSON(port: server.port, path: "/backward", body: body)
                 let expected = GraphService().respond(to: .backward, body: body)
                 #expect(response.status == 200, "\(c["name"]?.stringValue ?? "")")
@@ -115,7 +115,7 @@ struct LiveGraphTests {
             default: return m
             }
         } + [("outputs", ["logits"])])
-        let forward = try HTTP.postJSON(port: server.port, path: "/forward", body: encode(.object(request)))
+        let forward = try HTTP.postJSON(port: server.port, path: "/forward", body: JSONWriter.encode(.object(request)))
         #expect(forward.status == 200, "\(forward.bodyText.prefix(300))")
         let logits = Self.numbers(try JSONParser.parse(forward.body)["outputs"]?["logits"]?["data"])
         let labels = Self.numbers(tensors["labels"]?["data"])
@@ -130,27 +130,4 @@ struct LiveGraphTests {
         #expect(response.status == 200)
         #expect(response.body == GraphService().operations().body)
     }
-}
-
-/// A parsed document as request bytes.
-private func encode(_ v: JSONValue) -> [UInt8] {
-    var w = JSONWriter()
-    func write(_ v: JSONValue) {
-        switch v {
-        case .null: w.raw("null")
-        case .bool(let b): w.bool(b)
-        case .number(let n): if let i = n.exactInt { w.int(i) } else { w.number(n.value) }
-        case .string(let s): w.string(s)
-        case .array(let items):
-            w.raw("[")
-            for (i, item) in items.enumerated() { if i > 0 { w.raw(",") }; write(item) }
-            w.raw("]")
-        case .object(let o):
-            w.raw("{")
-            for (i, m) in o.members.enumerated() { if i > 0 { w.raw(",") }; w.key(m.key); write(m.value) }
-            w.raw("}")
-        }
-    }
-    write(v)
-    return w.bytes
 }

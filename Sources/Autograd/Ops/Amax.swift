@@ -1,9 +1,6 @@
 /// Maximum over axes, as `torch.amax`.
-public struct Amax: Operator {
-    public static let signature = OpSignature(
-        name: "amax", arity: .exactly(1), inputs: ["x"],
-        attributes: [ReducedAxes.axisAttribute, ReducedAxes.keepdimsAttribute],
-        summary: "maximum over axes (default all); ties share the gradient equally")
+public struct Amax: AxisReduction {
+    public static let signature = reductionSignature("amax", "maximum over axes (default all); ties share the gradient equally")
 
     public let axes: [Int]?
     public let keepdims: Bool
@@ -13,16 +10,12 @@ public struct Amax: Operator {
         self.keepdims = keepdims
     }
 
-    public init(attributes: Attributes) throws(OpError) {
-        self.init(axes: try attributes.axes("axis"), keepdims: try attributes.bool("keepdims"))
-    }
-
     public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
-        try ReducedAxes.extremum("amax", shape: inputs[0], axes: axes, keepdims: keepdims).outputShape
+        try ReducedAxes.extremum("amax", try reduced(inputs[0])).outputShape
     }
 
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
-        guard let r = try? ReducedAxes(shape: x[0].shape, axes: axes, keepdims: keepdims) else { return x[0] }
+        guard let r = try? reduced(x[0].shape) else { return x[0] }
         return x[0].reducedMax(to: r.keptShape).reshaped(r.outputShape)
     }
 
@@ -30,7 +23,7 @@ public struct Amax: Operator {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        guard let r = try? ReducedAxes(shape: x[0].shape, axes: axes, keepdims: keepdims) else { return [nil] }
+        guard let r = try? reduced(x[0].shape) else { return [nil] }
         return [extremumGradient(grad, x: x[0], extremum: output, reduced: r)]
     }
 }
@@ -38,10 +31,9 @@ public struct Amax: Operator {
 extension ReducedAxes {
     /// The reduction of amax and amin, which, as in PyTorch, have no value for an empty
     /// group: a reduced axis of length 0 is a shape error.
-    static func extremum(_ op: String, shape: [Int], axes: [Int]?, keepdims: Bool) throws(OpError) -> ReducedAxes {
-        let r = try ReducedAxes(shape: shape, axes: axes, keepdims: keepdims)
-        if let a = r.axes.first(where: { shape[$0] == 0 }) {
-            throw .shape("\(op): cannot reduce axis \(a) of length 0 in \(Shape.describe(shape))")
+    static func extremum(_ op: String, _ r: ReducedAxes) throws(OpError) -> ReducedAxes {
+        if let a = r.axes.first(where: { r.inputShape[$0] == 0 }) {
+            throw .shape("\(op): cannot reduce axis \(a) of length 0 in \(Shape.describe(r.inputShape))")
         }
         return r
     }

@@ -1,9 +1,6 @@
 /// Minimum over axes, as `torch.amin`.
-public struct Amin: Operator {
-    public static let signature = OpSignature(
-        name: "amin", arity: .exactly(1), inputs: ["x"],
-        attributes: [ReducedAxes.axisAttribute, ReducedAxes.keepdimsAttribute],
-        summary: "minimum over axes (default all); ties share the gradient equally")
+public struct Amin: AxisReduction {
+    public static let signature = reductionSignature("amin", "minimum over axes (default all); ties share the gradient equally")
 
     public let axes: [Int]?
     public let keepdims: Bool
@@ -13,16 +10,12 @@ public struct Amin: Operator {
         self.keepdims = keepdims
     }
 
-    public init(attributes: Attributes) throws(OpError) {
-        self.init(axes: try attributes.axes("axis"), keepdims: try attributes.bool("keepdims"))
-    }
-
     public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
-        try ReducedAxes.extremum("amin", shape: inputs[0], axes: axes, keepdims: keepdims).outputShape
+        try ReducedAxes.extremum("amin", try reduced(inputs[0])).outputShape
     }
 
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
-        guard let r = try? ReducedAxes(shape: x[0].shape, axes: axes, keepdims: keepdims) else { return x[0] }
+        guard let r = try? reduced(x[0].shape) else { return x[0] }
         return x[0].reducedMin(to: r.keptShape).reshaped(r.outputShape)
     }
 
@@ -30,7 +23,7 @@ public struct Amin: Operator {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        guard let r = try? ReducedAxes(shape: x[0].shape, axes: axes, keepdims: keepdims) else { return [nil] }
+        guard let r = try? reduced(x[0].shape) else { return [nil] }
         return [extremumGradient(grad, x: x[0], extremum: output, reduced: r)]
     }
 }

@@ -1,28 +1,12 @@
 /// Binary cross-entropy of probabilities `p` against targets `t` of the same shape:
 /// `−(t·log p + (1 − t)·log(1 − p))`, reduced. PyTorch's `binary_cross_entropy` (without
 /// `weight`).
-public struct BinaryCrossEntropy: Operator {
-    public static let signature = OpSignature(
-        name: "binary_cross_entropy", arity: .exactly(2), inputs: ["input", "target"],
-        attributes: [Reduction.attribute],
-        summary: "binary cross-entropy of probabilities against targets of the same shape")
+public struct BinaryCrossEntropy: ElementwiseLoss {
+    public static let signature = lossSignature("binary_cross_entropy", "binary cross-entropy of probabilities against targets of the same shape")
 
     public let reduction: Reduction
 
     public init(reduction: Reduction = .mean) { self.reduction = reduction }
-
-    public init(attributes: Attributes) throws(OpError) {
-        self.init(reduction: try Reduction(attributes: attributes))
-    }
-
-    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
-        guard inputs[0] == inputs[1] else {
-            throw .shape(
-                "binary_cross_entropy: input \(Shape.describe(inputs[0])) and target "
-                    + "\(Shape.describe(inputs[1])) differ in shape")
-        }
-        return reduction.outputShape(inputs[0])
-    }
 
     // Each log is clamped at −100, as torch does, so p = 0 or p = 1 gives a loss of at most
     // 100 rather than infinity.

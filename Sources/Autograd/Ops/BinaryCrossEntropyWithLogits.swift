@@ -1,28 +1,12 @@
 /// Binary cross-entropy of logits `x` against targets `t` of the same shape, i.e.
 /// `binary_cross_entropy(sigmoid(x), t)` computed without forming the sigmoid. PyTorch's
 /// `binary_cross_entropy_with_logits` (without `weight` or `pos_weight`).
-public struct BinaryCrossEntropyWithLogits: Operator {
-    public static let signature = OpSignature(
-        name: "binary_cross_entropy_with_logits", arity: .exactly(2), inputs: ["input", "target"],
-        attributes: [Reduction.attribute],
-        summary: "binary cross-entropy of sigmoid(logits) against targets of the same shape, stably")
+public struct BinaryCrossEntropyWithLogits: ElementwiseLoss {
+    public static let signature = lossSignature("binary_cross_entropy_with_logits", "binary cross-entropy of sigmoid(logits) against targets of the same shape, stably")
 
     public let reduction: Reduction
 
     public init(reduction: Reduction = .mean) { self.reduction = reduction }
-
-    public init(attributes: Attributes) throws(OpError) {
-        self.init(reduction: try Reduction(attributes: attributes))
-    }
-
-    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
-        guard inputs[0] == inputs[1] else {
-            throw .shape(
-                "binary_cross_entropy_with_logits: input \(Shape.describe(inputs[0])) and target "
-                    + "\(Shape.describe(inputs[1])) differ in shape")
-        }
-        return reduction.outputShape(inputs[0])
-    }
 
     // max(x, 0) − x·t + log1p(exp(−|x|)): the softplus rewrite, whose exp never
     // overflows, so logits of ±1000 give finite, exact losses.

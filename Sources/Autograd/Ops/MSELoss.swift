@@ -1,25 +1,10 @@
 /// Mean squared error: `reduce((input - target)²)`.
-public struct MSELoss: Operator {
-    public static let signature = OpSignature(
-        name: "mse_loss", arity: .exactly(2), inputs: ["input", "target"],
-        attributes: [Reduction.attribute],
-        summary: "squared error (input - target)², reduced; operands of the same shape")
+public struct MSELoss: ElementwiseLoss {
+    public static let signature = lossSignature("mse_loss", "squared error (input - target)², reduced; operands of the same shape")
 
     public let reduction: Reduction
 
     public init(reduction: Reduction = .mean) { self.reduction = reduction }
-
-    public init(attributes: Attributes) throws(OpError) {
-        self.init(reduction: try Reduction(attributes: attributes))
-    }
-
-    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
-        guard inputs[0] == inputs[1] else {
-            throw .shape(
-                "mse_loss: input \(Shape.describe(inputs[0])) and target \(Shape.describe(inputs[1])) differ in shape")
-        }
-        return reduction.outputShape(inputs[0])
-    }
 
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         reduction.apply(x[0].zip(x[1]) { ($0 - $1) * ($0 - $1) })

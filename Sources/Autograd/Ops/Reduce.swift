@@ -1,5 +1,7 @@
 /// The `axis` / `keepdims` pair of the reductions, resolved against an input shape.
 public struct ReducedAxes: Sendable {
+    /// The shape reduced.
+    public let inputShape: [Int]
     /// Normalised axes, ascending.
     public let axes: [Int]
     /// The input shape with every reduced axis set to 1.
@@ -27,6 +29,7 @@ public struct ReducedAxes: Sendable {
             group *= shape[a]
             kept[a] = 1
         }
+        self.inputShape = shape
         self.axes = normalized
         self.keptShape = kept
         self.groupSize = group
@@ -34,12 +37,40 @@ public struct ReducedAxes: Sendable {
     }
 }
 
+/// An op that reduces its one input over `axis` (all by default), keeping the reduced axes
+/// with length 1 when `keepdims`: sum, mean, amax, amin. Their attribute decoding and
+/// shape rule live here once.
+public protocol AxisReduction: Operator {
+    var axes: [Int]? { get }
+    var keepdims: Bool { get }
+    init(axes: [Int]?, keepdims: Bool)
+}
+
+extension AxisReduction {
+    public init(attributes: Attributes) throws(OpError) {
+        self.init(axes: try attributes.axes("axis"), keepdims: try attributes.bool("keepdims"))
+    }
+
+    /// The signature of a reduction: one input `x`, attributes `axis` and `keepdims`.
+    static func reductionSignature(_ name: String, _ summary: String) -> OpSignature {
+        OpSignature(
+            name: name, arity: .exactly(1), inputs: ["x"],
+            attributes: [ReducedAxes.axisAttribute, ReducedAxes.keepdimsAttribute], summary: summary)
+    }
+
+    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
+        try reduced(inputs[0]).outputShape
+    }
+
+    /// The axes resolved against an input shape.
+    func reduced(_ shape: [Int]) throws(OpError) -> ReducedAxes {
+        try ReducedAxes(shape: shape, axes: axes, keepdims: keepdims)
+    }
+}
+
 /// Sum over axes.
-public struct Sum: Operator {
-    public static let signature = OpSignature(
-        name: "sum", arity: .exactly(1), inputs: ["x"],
-        attributes: [ReducedAxes.axisAttribute, ReducedAxes.keepdimsAttribute],
-        summary: "sum over axes (default all)")
+public struct Sum: AxisReduction {
+    public static let signature = reductionSignature("sum", "sum over axes (default all)")
 
     public let axes: [Int]?
     public let keepdims: Bool
@@ -49,16 +80,8 @@ public struct Sum: Operator {
         self.keepdims = keepdims
     }
 
-    public init(attributes: Attributes) throws(OpError) {
-        self.init(axes: try attributes.axes("axis"), keepdims: try attributes.bool("keepdims"))
-    }
-
-    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
-        try ReducedAxes(shape: inputs[0], axes: axes, keepdims: keepdims).outputShape
-    }
-
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
-        guard let r = try? ReducedAxes(shape: x[0].shape, axes: axes, keepdims: keepdims) else { return x[0] }
+        guard let r = try? reduced(x[0].shape) else { return x[0] }
         return x[0].sum(to: r.keptShape).reshaped(r.outputShape)
     }
 
@@ -66,17 +89,14 @@ public struct Sum: Operator {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        guard let r = try? ReducedAxes(shape: x[0].shape, axes: axes, keepdims: keepdims) else { return [nil] }
+        guard let r = try? reduced(x[0].shape) else { return [nil] }
         return [grad.reshaped(r.keptShape).broadcast(to: x[0].shape)]
     }
 }
 
 /// Mean over axes.
-public struct Mean: Operator {
-    public static let signature = OpSignature(
-        name: "mean", arity: .exactly(1), inputs: ["x"],
-        attributes: [ReducedAxes.axisAttribute, ReducedAxes.keepdimsAttribute],
-        summary: "mean over axes (default all)")
+public struct Mean: AxisReduction {
+    public static let signature = reductionSignature("mean", "mean over axes (default all)")
 
     public let axes: [Int]?
     public let keepdims: Bool
@@ -86,16 +106,8 @@ public struct Mean: Operator {
         self.keepdims = keepdims
     }
 
-    public init(attributes: Attributes) throws(OpError) {
-        self.init(axes: try attributes.axes("axis"), keepdims: try attributes.bool("keepdims"))
-    }
-
-    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
-        try ReducedAxes(shape: inputs[0], axes: axes, keepdims: keepdims).outputShape
-    }
-
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
-        guard let r = try? ReducedAxes(shape: x[0].shape, axes: axes, keepdims: keepdims) else { return x[0] }
+        guard let r = try? reduced(x[0].shape) else { return x[0] }
         let n = T(r.groupSize)
         return x[0].sum(to: r.keptShape).reshaped(r.outputShape).map { $0 / n }
     }
@@ -103,7 +115,7 @@ public struct Mean: Operator {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        guard let r = try? ReducedAxes(shape: x[0].shape, axes: axes, keepdims: keepdims) else { return [nil] }
+        guard let r = try? reduced(x[0].shape) else { return [nil] }
         let n = T(r.groupSize)
         return [grad.reshaped(r.keptShape).map { $0 / n }.broadcast(to: x[0].shape)]
     }

@@ -40,3 +40,33 @@ public enum Reduction: String, Sendable, CaseIterable {
         }
     }
 }
+
+/// A loss over two operands of the same shape, reduced elementwise values: mse_loss,
+/// binary_cross_entropy, binary_cross_entropy_with_logits. Their attribute and shape rule
+/// live here once.
+public protocol ElementwiseLoss: Operator {
+    var reduction: Reduction { get }
+    init(reduction: Reduction)
+}
+
+extension ElementwiseLoss {
+    public init(attributes: Attributes) throws(OpError) {
+        self.init(reduction: try Reduction(attributes: attributes))
+    }
+
+    /// The signature of such a loss: inputs `input` and `target`, attribute `reduction`.
+    static func lossSignature(_ name: String, _ summary: String) -> OpSignature {
+        OpSignature(
+            name: name, arity: .exactly(2), inputs: ["input", "target"], attributes: [Reduction.attribute],
+            summary: summary)
+    }
+
+    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
+        guard inputs[0] == inputs[1] else {
+            throw .shape(
+                "\(Self.signature.name): input \(Shape.describe(inputs[0])) and target "
+                    + "\(Shape.describe(inputs[1])) differ in shape")
+        }
+        return reduction.outputShape(inputs[0])
+    }
+}

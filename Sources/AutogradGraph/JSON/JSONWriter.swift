@@ -93,5 +93,37 @@ public struct JSONWriter {
         byte(UInt8(ascii: "]"))
     }
 
+    /// A parsed document, written back (integers as integers, other numbers shortest).
+    public mutating func value(_ v: JSONValue) {
+        switch v {
+        case .null: raw("null")
+        case .bool(let b): bool(b)
+        case .number(let n): if let i = n.exactInt { int(i) } else { number(n.value) }
+        case .string(let s): string(s)
+        case .array(let items):
+            byte(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { byte(UInt8(ascii: ",")) }
+                value(item)
+            }
+            byte(UInt8(ascii: "]"))
+        case .object(let o):
+            byte(UInt8(ascii: "{"))
+            for (i, m) in o.members.enumerated() {
+                if i > 0 { byte(UInt8(ascii: ",")) }
+                key(m.key)
+                value(m.value)
+            }
+            byte(UInt8(ascii: "}"))
+        }
+    }
+
+    /// The bytes of a parsed document.
+    public static func encode(_ v: JSONValue) -> [UInt8] {
+        var w = JSONWriter()
+        w.value(v)
+        return w.bytes
+    }
+
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 }
