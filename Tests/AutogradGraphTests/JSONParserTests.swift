@@ -1,19 +1,10 @@
+import Autograd
 import Testing
 
 @testable import AutogradGraph
 
-/// SplitMix64: a small seeded generator so that the random tests are reproducible.
-private struct JSONTestRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The engine's seeded generator, so that the random tests are reproducible.
+private typealias JSONTestRNG = SplitMix64
 
 private func parse(_ text: String, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
     try JSONParser.parse(Array(text.utf8), maxDepth: maxDepth)

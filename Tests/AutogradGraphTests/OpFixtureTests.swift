@@ -8,13 +8,7 @@ import Testing
 
     @Test(arguments: cases)
     func matchesPyTorch(_ c: FixtureCase) throws {
-        let response = GraphService().respond(to: .backward, body: c.requestBytes)
-        #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self).prefix(500))")
-        guard response.status == 200 else { return }
-        let tol = defaultTolerance(c.request)
-        expectResponse(
-            try JSONParser.parse(response.body), matches: c.response,
-            rtol: c.rtol ?? tol.rtol, atol: c.atol ?? tol.atol, c.name)
+        try expectFixture(c, endpoint: .backward)
     }
 
     @Test func everyRegisteredOpHasFixturesInBothPrecisions() {

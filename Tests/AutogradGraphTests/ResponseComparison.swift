@@ -93,3 +93,16 @@ private func compare(
 func defaultTolerance(_ request: JSONValue) -> (rtol: Double, atol: Double) {
     request["dtype"]?.stringValue == "float64" ? (1e-10, 1e-12) : (1e-5, 1e-6)
 }
+
+/// Runs a fixture's request through `endpoint` in process and compares the answer with
+/// PyTorch's, at the fixture's tolerance or the default for its dtype.
+func expectFixture(_ c: FixtureCase, endpoint: Endpoint, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let response = GraphService().respond(to: endpoint, body: c.requestBytes)
+    #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self).prefix(500))",
+            sourceLocation: sourceLocation)
+    guard response.status == 200 else { return }
+    let tol = defaultTolerance(c.request)
+    expectResponse(
+        try JSONParser.parse(response.body), matches: c.response,
+        rtol: c.rtol ?? tol.rtol, atol: c.atol ?? tol.atol, c.name, sourceLocation: sourceLocation)
+}

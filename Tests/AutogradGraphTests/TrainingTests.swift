@@ -15,13 +15,7 @@ import Testing
 
     @Test(arguments: cases)
     func matchesTorchOptim(_ c: FixtureCase) throws {
-        let response = GraphService().respond(to: .train, body: c.requestBytes)
-        #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self).prefix(500))")
-        guard response.status == 200 else { return }
-        let tol = defaultTolerance(c.request)
-        expectResponse(
-            try JSONParser.parse(response.body), matches: c.response,
-            rtol: c.rtol ?? tol.rtol, atol: c.atol ?? tol.atol, c.name)
+        try expectFixture(c, endpoint: .train)
     }
 
     private static let graph = #""tensors": {"x": {"data": [[1, 2], [3, 4]]}, "w": {"data": [0.5, -0.5], "requires_grad": true}}, "ops": [{"id": "p", "op": "mul", "inputs": ["x", "w"]}, {"id": "l", "op": "sum", "inputs": ["p"]}], "loss": "l""#
