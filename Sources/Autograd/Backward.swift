@@ -4,6 +4,8 @@ public enum AutogradError: Error, Sendable, Equatable {
     case nonScalarWithoutSeed(shape: [Int])
     /// The seed's shape differs from the tensor's.
     case seedShapeMismatch(expected: [Int], got: [Int])
+    /// `shouldStop` returned true between two nodes; gradients are partial.
+    case stopped
 }
 
 extension Tensor {
@@ -11,8 +13,10 @@ extension Tensor {
     /// `seed` (default 1 for a scalar), into the `grad` of every leaf that requires one.
     ///
     /// The graph is walked iteratively, so chains of any length are safe; gradients of a
-    /// tensor used more than once are summed.
-    public func backward(seed: NDArray<T>? = nil) throws(AutogradError) {
+    /// tensor used more than once are summed. `shouldStop` is asked before each node's
+    /// vector-Jacobian product (a deadline, a cancelled request); when it answers true the
+    /// pass ends with `AutogradError.stopped`, leaving the leaves' gradients partial.
+    public func backward(seed: NDArray<T>? = nil, shouldStop: (() -> Bool)? = nil) throws(AutogradError) {
         let seed = try resolvedSeed(seed)
         guard requiresGrad else { return }
         if op == nil {
@@ -28,6 +32,7 @@ extension Tensor {
         // when its op's vector-Jacobian product sends it on to the inputs.
         for slot in stride(from: order.count - 1, through: 0, by: -1) {
             guard let g = grads[slot], let op = order[slot].op else { continue }
+            if let shouldStop, shouldStop() { throw .stopped }
             grads[slot] = nil
             let node = order[slot]
             let needs = node.inputs.map(\.requiresGrad)

@@ -9,9 +9,12 @@ struct Executor<T: Scalar> {
     let leaves: [Tensor<T>]
     /// The value of every slot after `forward()`: the leaves, then each step's output.
     private(set) var values: [Tensor<T>]
+    /// Checked before each op, forward and backward.
+    let deadline: Deadline
 
-    init(plan: GraphPlan, differentiate: Bool) {
+    init(plan: GraphPlan, differentiate: Bool, deadline: Deadline = .none) {
         self.plan = plan
+        self.deadline = deadline
         leaves = plan.request.tensors.enumerated().map { i, t in
             Tensor(NDArray(shape: t.shape, data: t.data.map { T($0) }), requiresGrad: differentiate && plan.differentiable[i])
         }
@@ -23,7 +26,8 @@ struct Executor<T: Scalar> {
     mutating func forward() throws(Problem) {
         values = leaves
         values.reserveCapacity(leaves.count + plan.steps.count)
-        for step in plan.steps {
+        for (k, step) in plan.steps.enumerated() {
+            try deadline.check("before op \(k + 1) of \(plan.steps.count) of the forward pass (\(step.op.pointer))")
             let inputs = step.inputs.map { values[$0] }
             do {
                 try step.operator.validateValues(inputs.map(\.value))
@@ -39,8 +43,13 @@ struct Executor<T: Scalar> {
     /// Differentiates the loss (with the request's seed, if any) into the leaves' `grad`.
     func backward() throws(Problem) {
         guard let loss = plan.loss else { return }
+        let deadline = deadline
         do {
-            try values[loss].backward(seed: plan.request.seed.map { NDArray(shape: $0.shape, data: $0.data.map { T($0) }) })
+            try values[loss].backward(
+                seed: plan.request.seed.map { NDArray(shape: $0.shape, data: $0.data.map { T($0) }) },
+                shouldStop: deadline.seconds == nil ? nil : { deadline.isPast })
+        } catch .stopped {
+            throw deadline.problem("during the backward pass")
         } catch {
             // Unreachable: the plan checked the seed's shape and the loss's rank.
             throw Problem(status: 422, title: "Unprocessable Content", detail: "backward: \(error)")

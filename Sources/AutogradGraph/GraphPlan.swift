@@ -88,6 +88,9 @@ struct GraphPlan {
                 } else if shape.count > limits.maxRank {
                     problems.invalid(op.pointer, "output rank \(shape.count) is over the limit of \(limits.maxRank)")
                     ok = false
+                } else if let why = limits.shapeProblem(shape) {
+                    problems.invalid(op.pointer, "output: " + why)
+                    ok = false
                 } else {
                     elements = total
                 }

@@ -27,15 +27,22 @@ public struct GraphService: Sendable {
     /// The complete answer to one request body sent to `endpoint`. Never traps: every
     /// failure becomes a problem response.
     public func respond(to endpoint: Endpoint, body: [UInt8]) -> Response {
+        respond(to: endpoint, body: body, since: .now)
+    }
+
+    /// As `respond(to:body:)`, with the request timeout counted from `start` (when the
+    /// server received the request, so time spent waiting for a computation slot counts).
+    public func respond(to endpoint: Endpoint, body: [UInt8], since start: ContinuousClock.Instant) -> Response {
+        let deadline = Deadline(seconds: limits.requestTimeoutSeconds, from: start)
         do {
-            let bytes = try answer(endpoint, body)
+            let bytes = try answer(endpoint, body, deadline)
             return Response(status: 200, contentType: "application/json", body: bytes)
         } catch {
             return error.response
         }
     }
 
-    private func answer(_ endpoint: Endpoint, _ body: [UInt8]) throws(Problem) -> [UInt8] {
+    private func answer(_ endpoint: Endpoint, _ body: [UInt8], _ deadline: Deadline) throws(Problem) -> [UInt8] {
         let document: JSONValue
         do {
             document = try JSONParser.parse(body, maxDepth: limits.maxDepth)
@@ -51,15 +58,16 @@ public struct GraphService: Sendable {
             request, problems: decoder.problems, limits: limits, needsGradients: endpoint != .forward,
             requiresLoss: endpoint == .train)
         switch request.dtype {
-        case .float32: return try run(endpoint, plan, Float.self)
-        case .float64: return try run(endpoint, plan, Double.self)
+        case .float32: return try run(endpoint, plan, Float.self, deadline)
+        case .float64: return try run(endpoint, plan, Double.self, deadline)
         }
     }
 
-    private func run<T: Scalar>(_ endpoint: Endpoint, _ plan: GraphPlan, _: T.Type) throws(Problem) -> [UInt8] {
+    private func run<T: Scalar>(_ endpoint: Endpoint, _ plan: GraphPlan, _: T.Type, _ deadline: Deadline) throws(Problem) -> [UInt8] {
+        try deadline.check("before computing (parsing and planning took the time)")
         switch endpoint {
         case .backward, .forward:
-            var executor = Executor<T>(plan: plan, differentiate: endpoint == .backward)
+            var executor = Executor<T>(plan: plan, differentiate: endpoint == .backward, deadline: deadline)
             try executor.forward()
             if endpoint == .backward { try executor.backward() }
             return executor.encode(gradients: endpoint == .backward)
@@ -67,7 +75,7 @@ public struct GraphService: Sendable {
             guard let training = plan.request.training else {
                 throw Problem(status: 422, title: "Unprocessable Content", detail: "missing optimizer or steps")
             }
-            return try Trainer<T>(plan: plan, training: training).run()
+            return try Trainer<T>(plan: plan, training: training, deadline: deadline).run()
         }
     }
 }

@@ -6,6 +6,9 @@ struct RequestDecoder {
     let endpoint: Endpoint
     let limits: GraphLimits
     var problems = ProblemList()
+    /// Elements of the tensors decoded so far: the request's tensors together stay within
+    /// `limits.maxElements`, checked before an `init` makes or data is copied into any.
+    private(set) var elements = 0
 
     init(endpoint: Endpoint, limits: GraphLimits) {
         self.endpoint = endpoint
@@ -43,7 +46,7 @@ struct RequestDecoder {
             return .float32
         }
         guard let d = DType(rawValue: s) else {
-            problems.invalid("/dtype", "unknown dtype \"\(s)\"; expected \"float32\" or \"float64\"")
+            problems.invalid("/dtype", "unknown dtype \"\(s.prefix(64))\"; expected \"float32\" or \"float64\"")
             return .float32
         }
         return d
@@ -102,10 +105,7 @@ struct RequestDecoder {
                 return nil
             }
             guard problems.count == before else { return nil }
-            guard let count = Shape.count(shape), count <= limits.maxElements else {
-                problems.invalid(pointer, "shape \(Shape.describe(shape)) has more elements than the limit of \(limits.maxElements)")
-                return nil
-            }
+            guard let count = admit(shape, at: pointer) else { return nil }
             guard let made = decodeInit(initializer, shape: shape, at: pointer + "/init") else { return nil }
             return TensorInput(name: name, shape: shape, data: made.values(count: count), requiresGrad: requiresGrad, pointer: pointer)
         }
@@ -118,10 +118,7 @@ struct RequestDecoder {
         if let shape {
             // Explicit shape: the values come flat, row-major (a bare number for shape []).
             guard problems.count == before else { return nil }
-            guard let count = Shape.count(shape), count <= limits.maxElements else {
-                problems.invalid(pointer, "shape \(Shape.describe(shape)) has more elements than the limit of \(limits.maxElements)")
-                return nil
-            }
+            guard let count = admit(shape, at: pointer) else { return nil }
             switch data {
             case .array(let items) where shape.count > 1 && items.first?.arrayValue != nil:
                 // Nested as the shape says (a response tensor sent back as it came).
@@ -152,14 +149,28 @@ struct RequestDecoder {
             guard let first = items.first else { break }
             probe = first
         }
-        guard let count = Shape.count(inferred), count <= limits.maxElements else {
-            problems.invalid(pointer, "more elements than the limit of \(limits.maxElements)")
-            return nil
-        }
+        guard let count = admit(inferred, at: pointer) else { return nil }
         values.reserveCapacity(count)
         flatten(data, shape: inferred, axis: 0, at: dataPointer, root: dataPointer, into: &values)
         guard problems.count == before else { return nil }
         return TensorInput(name: name, shape: inferred, data: values, requiresGrad: requiresGrad, pointer: pointer)
+    }
+
+    /// The element count of a tensor of `shape` at `pointer`, counted against the
+    /// request's element limit; `nil` (with the problem recorded) when over a limit.
+    private mutating func admit(_ shape: [Int], at pointer: String) -> Int? {
+        if let why = limits.shapeProblem(shape) {
+            problems.invalid(pointer, why)
+            return nil
+        }
+        let count = Shape.count(shape) ?? Int.max
+        let (total, overflow) = elements.addingReportingOverflow(count)
+        guard !overflow, total <= limits.maxElements else {
+            problems.invalid(pointer, "with shape \(Shape.describe(shape)) the request's tensors would hold more than \(limits.maxElements) elements")
+            return nil
+        }
+        elements = total
+        return count
     }
 
     private mutating func decodeShape(_ v: JSONValue, at pointer: String) -> [Int]? {

@@ -6,14 +6,16 @@ import Autograd
 struct Trainer<T: Scalar> {
     let plan: GraphPlan
     let training: TrainingRequest
+    var deadline: Deadline = .none
 
     func run() throws(Problem) -> [UInt8] {
-        var executor = Executor<T>(plan: plan, differentiate: true)
+        var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline)
         let parameters = plan.gradients.map { executor.leaves[$0.slot] }
         let optimizer = makeOptimizer(parameters)
         var losses: [T] = []
         losses.reserveCapacity(training.steps)
-        for _ in 0..<training.steps {
+        for step in 0..<training.steps {
+            try deadline.check("at step \(step + 1) of \(training.steps)")
             optimizer.zeroGrad()
             try executor.forward()
             if let loss = plan.loss { losses.append(executor.value(loss).data[0]) }

@@ -26,11 +26,15 @@ public struct Concat: Operator {
                     "concat: input \(i) has shape \(Shape.describe(s)), which differs from input 0's "
                         + "\(Shape.describe(first)) outside axis \(a)")
             }
-            out[a] += s[a]
+            let (joined, overflow) = out[a].addingReportingOverflow(s[a])
+            guard !overflow else { throw .shape("concat: the joined axis \(a) is longer than Int.max") }
+            out[a] = joined
         }
         return out
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         guard let shape = try? outputShape(x.map(\.shape)), let a = try? Shape.resolveAxis(axis, rank: shape.count)
         else { return x[0] }
@@ -53,6 +57,8 @@ public struct Concat: Operator {
     }
 
     // Each input's gradient is its own slab of the upstream gradient.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
