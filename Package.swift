@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C shims: thin, one header each (see the module maps for why they exist).
@@ -39,7 +40,10 @@ let package = Package(
             dependencies: [
                 "AutogradGraph", "CMicroHTTPD",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            // GET /openapi.yaml: api/openapi.yaml (through a symlink) compiled into the binary.
+            resources: [.embedInCode("openapi.yaml")]
         ),
         .executableTarget(
             name: "autograd-server",

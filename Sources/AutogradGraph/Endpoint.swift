@@ -6,13 +6,16 @@ public enum Endpoint: String, Sendable, CaseIterable {
     case forward
     /// Full-batch optimisation steps; the loss at each step and the final parameters.
     case train
+    /// The graph as Graphviz DOT (after a backward pass when it has a loss: with gradient
+    /// norms); the server renders it as SVG on request.
+    case graph
 
     /// The top-level fields a request to this endpoint may have.
     var fields: [String] {
         let graph = ["dtype", "tensors", "ops", "loss", "seed", "outputs", "gradients"]
         switch self {
-        case .backward, .forward: return graph
-        case .train: return ["dtype", "tensors", "ops", "loss", "optimizer", "steps"]
+        case .backward, .forward, .graph: return graph + ["id"]
+        case .train: return ["id"] + ["dtype", "tensors", "ops", "loss", "optimizer", "steps"]
         }
     }
 }

@@ -34,15 +34,16 @@ public struct GraphService: Sendable {
     /// server received the request, so time spent waiting for a computation slot counts).
     public func respond(to endpoint: Endpoint, body: [UInt8], since start: ContinuousClock.Instant) -> Response {
         let deadline = Deadline(seconds: limits.requestTimeoutSeconds, from: start)
+        var context = AnswerContext(endpoint)
         do {
-            let bytes = try answer(endpoint, body, deadline)
-            return Response(status: 200, contentType: "application/json", body: bytes)
+            let bytes = try answer(endpoint, body, &context, deadline)
+            return context.success(bytes)
         } catch {
-            return error.response
+            return context.failure(error)
         }
     }
 
-    private func answer(_ endpoint: Endpoint, _ body: [UInt8], _ deadline: Deadline) throws(Problem) -> [UInt8] {
+    private func answer(_ endpoint: Endpoint, _ body: [UInt8], _ context: inout AnswerContext, _ deadline: Deadline) throws(Problem) -> [UInt8] {
         let document: JSONValue
         do {
             document = try JSONParser.parse(body, maxDepth: limits.maxDepth)
@@ -53,10 +54,12 @@ public struct GraphService: Sendable {
                 errors: [.init(pointer: error.pointer, detail: error.message)])
         }
         var decoder = RequestDecoder(endpoint: endpoint, limits: limits)
+        context.readID(document, problems: &decoder.problems)
         let request = try decoder.decode(document)
         let plan = try GraphPlan(
             request, problems: decoder.problems, limits: limits, needsGradients: endpoint != .forward,
             requiresLoss: endpoint == .train)
+        context.planned(plan)
         switch request.dtype {
         case .float32: return try run(endpoint, plan, Float.self, deadline)
         case .float64: return try run(endpoint, plan, Double.self, deadline)
@@ -71,6 +74,11 @@ public struct GraphService: Sendable {
             try executor.forward()
             if endpoint == .backward { try executor.backward() }
             return executor.encode(gradients: endpoint == .backward)
+        case .graph:
+            var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline)
+            try executor.forward()
+            try executor.backward()
+            return GraphDOT(plan: plan, executor: executor).write()
         case .train:
             guard let training = plan.request.training else {
                 throw Problem(status: 422, title: "Unprocessable Content", detail: "missing optimizer or steps")

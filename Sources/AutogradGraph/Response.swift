@@ -6,6 +6,9 @@ public struct Response: Sendable, Equatable {
     public var body: [UInt8]
     /// Extra header fields (e.g. `Allow`, `Retry-After`), in order.
     public var headers: [(name: String, value: String)]
+    /// For a graph request that got as far as a plan: its size, for the server's metrics
+    /// (not part of the answer; `==` ignores it).
+    public var graphSize: GraphSize?
 
     public init(status: Int, contentType: String, body: [UInt8], headers: [(name: String, value: String)] = []) {
         self.status = status

@@ -37,6 +37,14 @@ final class ConnectionState: @unchecked Sendable {
     var responseBytes = 0
     /// Counted by the shutdown accounting between suspension and completion.
     var tracked = false
+    /// `X-Request-Id` of the answer and `id=` of the log line (`RequestID`).
+    var requestID = ""
+    /// `X-Served-By` of the answer: the server's instance id.
+    var servedBy = ""
+    /// Set from the answer of a graph request that got as far as a plan (metrics).
+    var graphSize: GraphSize?
+    /// `POST /graph`: what to answer in.
+    var graphFormat = GraphFormat.dot
 
     private let lock = NSLock()
     private var computed: Response?

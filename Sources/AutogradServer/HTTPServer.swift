@@ -50,6 +50,7 @@ public final class HTTPServer: @unchecked Sendable {
         self.handler = RequestHandler(
             respond: respond, operations: operations, maxBodyBytes: configuration.maxBodyBytes,
             maxInflight: configuration.maxInflight, logger: logger)
+        handler.operability.logFormat = configuration.logFormat
         logTarget = .allocate(capacity: 1)
         logTarget.initialize(to: cmhd_log_target(fn: libraryLog, cls: Unmanaged.passUnretained(handler).toOpaque()))
     }
@@ -58,6 +59,14 @@ public final class HTTPServer: @unchecked Sendable {
         stop()
         logTarget.deallocate()
     }
+
+    /// Starting, ready once `start()` serves, draining once `beginDraining()` or `stop()`
+    /// is called: what `GET /readyz` answers.
+    public var readiness: Readiness { handler.operability.readiness }
+
+    /// `GET /readyz` answers 503 from now on while requests are still served, so that a
+    /// load balancer takes the instance out before `stop()`.
+    public func beginDraining() { handler.operability.readiness.set(.draining) }
 
     /// The port being listened on, once started.
     public var port: Int? {
@@ -86,6 +95,8 @@ public final class HTTPServer: @unchecked Sendable {
         let port = Int(cmhd_bound_port(started))
         daemon = started
         boundPort = port
+        handler.operability.instanceID = configuration.instanceID ?? Operability.defaultInstanceID(port: port)
+        handler.operability.readiness.set(.ready)
         logger.info("listening on http://\(NumericAddress.authority(host: configuration.host, port: port))")
         return port
     }
@@ -97,6 +108,7 @@ public final class HTTPServer: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard let daemon else { return }
+        handler.operability.readiness.set(.draining)
         handler.shutdown.stopAccepting()
         let listenSocket = MHD_quiesce_daemon(daemon)
         if listenSocket >= 0 { close(listenSocket) }

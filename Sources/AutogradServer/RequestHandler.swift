@@ -20,6 +20,8 @@ final class RequestHandler: @unchecked Sendable {
     let logger: Logger
     let limiter: ComputeLimiter
     let shutdown = ShutdownAccounting()
+    /// Readiness, metrics, request ids and the log line (`Operability`).
+    let operability = Operability()
 
     init(
         respond: @escaping Responder, operations: @escaping @Sendable () -> Response,
@@ -35,6 +37,7 @@ final class RequestHandler: @unchecked Sendable {
     /// First call for a request: headers are in, no body yet. Answers right away when the
     /// route, media type or declared length already decides the outcome.
     func begin(_ state: ConnectionState, connection: OpaquePointer) -> MHD_Result {
+        operability.begin(state, requestIDHeader: header(connection, "X-Request-Id"))
         switch Router.resolve(method: state.method, path: state.path) {
         case .failure(let problem):
             return answer(problem.response, state: state, connection: connection)
@@ -42,7 +45,14 @@ final class RequestHandler: @unchecked Sendable {
             return answer(Router.healthResponse, state: state, connection: connection)
         case .success(.operations):
             return answer(operations(), state: state, connection: connection)
+        case .success(.info(let route)):
+            return answer(operability.response(for: route), state: state, connection: connection)
         case .success(.graph(let endpoint)):
+            if let refusal = operability.chooseGraphFormat(
+                endpoint, state: state, query: MHD_lookup_connection_value(connection, .GET_ARGUMENT_KIND, "format").map { String(cString: $0) },
+                accept: header(connection, "Accept")) {
+                return answer(refusal, state: state, connection: connection)
+            }
             let contentType = header(connection, "Content-Type")
             guard MediaType.isJSON(contentType) else {
                 return answer(HTTPProblems.unsupportedMediaType(got: contentType), state: state, connection: connection)
@@ -143,9 +153,10 @@ final class RequestHandler: @unchecked Sendable {
         MHD_suspend_connection(connection)
         let handle = ConnectionHandle(pointer: connection)
         let respond = self.respond
+        let format = state.graphFormat
         let shutdown = self.shutdown
         limiter.submit {
-            let response = respond(endpoint, body)
+            let response = Operability.finish(respond(endpoint, body), format: format)
             state.setComputed(response)
             MHD_resume_connection(handle.pointer)
             shutdown.endComputation()
@@ -156,7 +167,7 @@ final class RequestHandler: @unchecked Sendable {
     /// The request is over (answered, or the client went away): log it, settle accounting.
     func complete(_ state: ConnectionState, ending: String?) {
         if state.tracked { shutdown.endAnswer() }
-        logger.info("\(RequestLog.line(method: state.method, path: state.path, status: state.status, bytes: state.responseBytes, milliseconds: state.elapsedMilliseconds, ending: ending))")
+        operability.complete(state, ending: ending, logger: logger)
     }
 
     private func header(_ connection: OpaquePointer, _ name: String) -> String? {

@@ -6,13 +6,27 @@ import Logging
 /// `request method=POST path=/backward status=200 bytes=57 ms=1.234`
 /// (`status=-` when the connection ended before a response was queued), followed by
 /// ` ended=REASON` when libmicrohttpd did not complete the exchange normally
-/// (`error`, `timeout`, `shutdown`, `read-error`, `client-abort`).
+/// (`error`, `timeout`, `shutdown`, `read-error`, `client-abort`), and by ` id=REQUEST_ID`.
+/// With `--log-format json` the same fields are the metadata of a `request` message.
 enum RequestLog {
-    static func line(method: String, path: String, status: Int?, bytes: Int, milliseconds: Double, ending: String? = nil) -> String {
+    static func line(method: String, path: String, status: Int?, bytes: Int, milliseconds: Double, ending: String? = nil, requestID: String? = nil) -> String {
         let statusText = status.map(String.init) ?? "-"
         let ms = String(format: "%.3f", milliseconds)
         let suffix = ending.map { " ended=\($0)" } ?? ""
-        return "request method=\(sanitize(method)) path=\(sanitize(path)) status=\(statusText) bytes=\(bytes) ms=\(ms)\(suffix)"
+        let id = requestID.map { " id=\(sanitize($0))" } ?? ""
+        return "request method=\(sanitize(method)) path=\(sanitize(path)) status=\(statusText) bytes=\(bytes) ms=\(ms)\(suffix)\(id)"
+    }
+
+    /// The fields of `line` as log metadata (numbers as numbers), for `JSONLogHandler`.
+    static func metadata(method: String, path: String, status: Int?, bytes: Int, milliseconds: Double, ending: String? = nil, requestID: String? = nil) -> Logger.Metadata {
+        var fields: Logger.Metadata = [
+            "method": .string(sanitize(method)), "path": .string(sanitize(path)),
+            "bytes": .stringConvertible(bytes), "ms": .stringConvertible((milliseconds * 1000).rounded() / 1000),
+        ]
+        fields["status"] = status.map { .stringConvertible($0) } ?? .string("-")
+        if let ending { fields["ended"] = .string(ending) }
+        if let requestID { fields["request_id"] = .string(sanitize(requestID)) }
+        return fields
     }
 
     /// Why a request ended, or nil for a normal completion.

@@ -16,7 +16,7 @@ enum ResponseQueueing {
         defer { MHD_destroy_response(mhdResponse) }
         // A header MHD rejects (e.g. containing CR/LF) is dropped rather than failing the answer.
         _ = MHD_add_response_header(mhdResponse, "Content-Type", response.contentType)
-        for header in response.headers {
+        for header in response.headers + state.identityHeaders(for: response) {
             _ = MHD_add_response_header(mhdResponse, header.name, header.value)
         }
         let status = (100...599).contains(response.status) ? response.status : 500

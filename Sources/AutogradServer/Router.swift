@@ -6,6 +6,8 @@ enum Route: Equatable {
     /// `GET /ops`: the op catalog (`GraphService.operations()`).
     case operations
     case graph(Endpoint)
+    /// Readiness, metrics, the spec, the version (`InfoRoute`).
+    case info(InfoRoute)
 }
 
 /// Maps method + path to a route or to the problem that answers it (404, 405).
@@ -18,6 +20,7 @@ enum Router {
 
     static func resolve(method: String, path: String) -> Result<Route, RouteProblem> {
         let reads: [String: Route] = [healthPath: .health, operationsPath: .operations]
+            .merging(InfoRoute.routes) { own, _ in own }
         if let route = reads[path] {
             guard readMethods.contains(method) else {
                 return .failure(RouteProblem(HTTPProblems.methodNotAllowed(method: method, path: path, allow: readMethods)))

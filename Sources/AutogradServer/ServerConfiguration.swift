@@ -15,6 +15,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// On `stop()`, how long to wait for answered requests to finish sending.
     public var shutdownGracePeriodSeconds: Double
 
+    /// `X-Served-By` of every answer; nil: `HOSTNAME:PORT`.
+    public var instanceID: String?
+    /// The request log line as text or as JSON metadata (`JSONLogHandler`).
+    public var logFormat = LogFormat.text
+
     public static let defaultMaxBodyBytes = 64 << 20
 
     public init(

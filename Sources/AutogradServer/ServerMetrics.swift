@@ -1,0 +1,110 @@
+import AutogradGraph
+import Prometheus
+
+/// The server's Prometheus metrics (`GET /metrics`), kept in a registry of its own (no
+/// global `MetricsSystem` bootstrap, so several servers in one test process keep apart):
+///
+/// | metric | type | labels |
+/// | --- | --- | --- |
+/// | `autograd_http_requests_total` | counter | `route`, `status` |
+/// | `autograd_http_request_duration_seconds` | histogram | `route` |
+/// | `autograd_http_request_bytes_total` | counter (body bytes in) | `route` |
+/// | `autograd_http_response_bytes_total` | counter (body bytes out) | `route` |
+/// | `autograd_computations_inflight` | gauge | |
+/// | `autograd_computations_queued` | gauge | |
+/// | `autograd_graph_ops` | histogram (ops per graph) | `endpoint` |
+/// | `autograd_graph_elements` | histogram (elements per request) | `endpoint` |
+/// | `autograd_ready` | gauge (1 ready, 0 starting or draining) | |
+/// | `autograd_build_info` | gauge (always 1) | `version` |
+///
+/// `route` is the path of a known route, or `other` (so unknown paths cannot grow the
+/// label set). Request counts are recorded when a request completes, so one scrape does not
+/// count itself.
+final class ServerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let inflight: Gauge
+    private let queued: Gauge
+    private let ready: Gauge
+    /// Running and waiting computations, read at scrape time.
+    private let load: @Sendable () -> (running: Int, waiting: Int)
+    private let readiness: Readiness
+
+    static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    static let durationBuckets: [Duration] = [
+        .microseconds(500), .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10),
+        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
+    ]
+    static let opsBuckets: [Double] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000]
+    static let elementsBuckets: [Double] = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8]
+
+    init(readiness: Readiness, load: @escaping @Sendable () -> (running: Int, waiting: Int)) {
+        self.load = load
+        self.readiness = readiness
+        inflight = registry.makeGauge(descriptor: Self.name("computations_inflight", "", "Graph computations running now."))
+        queued = registry.makeGauge(descriptor: Self.name("computations_queued", "", "Graph computations waiting for a slot now."))
+        ready = registry.makeGauge(descriptor: Self.name("ready", "", "1 while the server takes traffic (GET /readyz is 200), 0 while starting or draining."))
+        registry.makeGauge(
+            descriptor: Self.name("build", "info", "Always 1; the version label tells the server's version."),
+            labels: [("version", ServerInfo.version)]
+        ).set(to: 1)
+        // Every endpoint's series exist from the start, at zero.
+        for endpoint in Endpoint.allCases {
+            _ = opsHistogram(endpoint)
+            _ = elementsHistogram(endpoint)
+        }
+    }
+
+    private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "autograd", metricName: metric, unitName: unit, helpText: help)
+    }
+
+    private func opsHistogram(_ endpoint: Endpoint) -> ValueHistogram {
+        registry.makeValueHistogram(
+            descriptor: Self.name("graph_ops", "", "Ops per graph request that got as far as a plan."),
+            labels: [("endpoint", endpoint.rawValue)], buckets: Self.opsBuckets)
+    }
+
+    private func elementsHistogram(_ endpoint: Endpoint) -> ValueHistogram {
+        registry.makeValueHistogram(
+            descriptor: Self.name("graph_elements", "", "Elements per graph request: its tensors and every value computed from them."),
+            labels: [("endpoint", endpoint.rawValue)], buckets: Self.elementsBuckets)
+    }
+
+    /// One finished request.
+    func recordRequest(route: String, status: Int?, seconds: Double, bytesIn: Int, bytesOut: Int) {
+        let statusLabel = status.map(String.init) ?? "none"
+        registry.makeCounter(
+            descriptor: Self.name("http_requests", "total", "HTTP requests finished, by route and status (none: the connection ended unanswered)."),
+            labels: [("route", route), ("status", statusLabel)]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: Self.name("http_request_duration", "seconds", "From the request's headers to its completion."),
+            labels: [("route", route)], buckets: Self.durationBuckets
+        ).record(.nanoseconds(Int64((seconds * 1e9).rounded())))
+        registry.makeCounter(
+            descriptor: Self.name("http_request", "bytes_total", "Request body bytes received."),
+            labels: [("route", route)]
+        ).increment(by: Int64(bytesIn))
+        registry.makeCounter(
+            descriptor: Self.name("http_response", "bytes_total", "Response body bytes sent."),
+            labels: [("route", route)]
+        ).increment(by: Int64(bytesOut))
+    }
+
+    /// The size of one planned graph.
+    func recordGraph(_ endpoint: Endpoint, _ size: GraphSize) {
+        opsHistogram(endpoint).record(Double(size.ops))
+        elementsHistogram(endpoint).record(Double(size.elements))
+    }
+
+    /// The exposition in Prometheus text format 0.0.4.
+    func exposition() -> Response {
+        let (running, waiting) = load()
+        inflight.set(to: Double(running))
+        queued.set(to: Double(waiting))
+        ready.set(to: readiness.isReady ? 1 : 0)
+        return Response(status: 200, contentType: Self.contentType, body: registry.emitToBuffer())
+    }
+}
