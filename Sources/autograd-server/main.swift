@@ -24,8 +24,17 @@ struct AutogradServerCommand: ParsableCommand {
     @Option(help: "Most graph computations running at once (default: number of cores).")
     var maxInflight = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "This instance's name in the X-Served-By header of every answer (default: HOSTNAME:PORT).")
+    var instanceID: String?
+
+    @Option(help: "Log lines as text or json (one JSON object per line, request fields as members).")
+    var logFormat = LogFormat.text
+
     var serverConfiguration: ServerConfiguration {
-        ServerConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes, maxInflight: maxInflight)
+        var configuration = ServerConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes, maxInflight: maxInflight)
+        configuration.instanceID = instanceID
+        configuration.logFormat = logFormat
+        return configuration
     }
 
     func validate() throws {
@@ -34,7 +43,10 @@ struct AutogradServerCommand: ParsableCommand {
     }
 
     func run() throws {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        switch logFormat {
+        case .text: LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        case .json: LoggingSystem.bootstrap(JSONLogHandler.standardError)
+        }
         let logger = Logger(label: "autograd-server")
         let server = HTTPServer(configuration: serverConfiguration, service: GraphService(), logger: logger)
         let signalSources = handleTerminationSignals(logger: logger) { server.stop() }
@@ -47,5 +59,7 @@ struct AutogradServerCommand: ParsableCommand {
         withExtendedLifetime(signalSources) { dispatchMain() }
     }
 }
+
+extension LogFormat: ExpressibleByArgument {}
 
 AutogradServerCommand.main()

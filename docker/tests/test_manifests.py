@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Checks docker/ against itself, the Makefile and the server (no Docker engine needed).
+
+- docker/Dockerfile: multi-stage (an official Swift 6 bookworm image, then
+  debian:bookworm-slim); every build step is a `make` target that exists (one source of
+  truth: `make -n` shows release-static builds with --static-swift-stdlib), no `swift build`
+  of its own; non-root USER, EXPOSE 8080, HEALTHCHECK, runtime libraries only.
+- docker/compose.yaml, docker/k8s/*.yaml: parse as YAML and name the expected kinds;
+  probes, ports, selectors, grace periods agree; every AUTOGRAD_* variable they set is an
+  option of `autograd-server --help` (EnvironmentOptions: --max-body-bytes is
+  AUTOGRAD_MAX_BODY_BYTES).
+- docker/nginx.conf: least_conn, client_max_body_size >= the server's --max-body-bytes
+  default, proxy_read_timeout > its --request-timeout default.
+Exit status 0 when all passed. Needs pyyaml.
+"""
+import glob
+import os
+import re
+import subprocess
+import sys
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DOCKER = os.path.join(ROOT, "docker")
+failures = []
+passes = 0
+
+
+def check(condition, message, why=""):
+    global passes
+    if condition:
+        passes += 1
+        print(f"  ok    {message}")
+    else:
+        failures.append(message)
+        print(f"  FAIL  {message}" + (f": {why}" if why else ""))
+    return condition
+
+
+def read(path):
+    with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+        return f.read()
+
+
+def server_help():
+    """`autograd-server --help` of the debug build (AUTOGRAD_SERVER overrides)."""
+    binary = os.environ.get("AUTOGRAD_SERVER")
+    if not binary:
+        out = subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        binary = os.path.join(out.stdout.strip().splitlines()[-1], "autograd-server")
+    return subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=10).stdout
+
+
+def option_default(help_text, option):
+    m = re.search(re.escape(option) + r" <[^>]+>[^\n]*(?:\n(?!\s*--)[^\n]*)*?\(default: ([^)]+)\)", help_text)
+    return m.group(1).strip() if m else None
+
+
+def dockerfile():
+    print("docker/Dockerfile:")
+    text = read("docker/Dockerfile")
+    # Join continuation lines into instructions.
+    instructions = []
+    for line in re.sub(r"\\\n", " ", text).splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            instructions.append(line)
+    froms = [i for i in instructions if i.upper().startswith("FROM ")]
+    args = {m.group(1): m.group(2) for i in instructions for m in [re.match(r"ARG (\w+)=(\S+)", i)] if m}
+    check(len(froms) == 2, "two stages", str(froms))
+    build_image = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), ""), froms[0].split()[1]) if froms else ""
+    check(re.fullmatch(r"swift:6\.\d+(\.\d+)?-bookworm", build_image) is not None and froms[0].endswith(" AS build"),
+          f"build stage on the official Swift 6 bookworm image ({build_image})")
+    check(len(froms) > 1 and froms[1].split()[1] == "debian:bookworm-slim", "runtime stage on debian:bookworm-slim")
+    runs = [i[4:] for i in instructions if i.upper().startswith("RUN ")]
+    check(not any(re.search(r"\bswift\s+(build|package)\b", r) for r in runs),
+          "no swift build/package command of its own (the Makefile's targets do it)")
+    targets = [t for r in runs for t in re.findall(r"\bmake\s+([\w-]+)", r)]
+    check({"deps", "resolve", "install"} <= set(targets), f"builds with make deps, make resolve, make install ({targets})")
+    for target in sorted(set(targets)):
+        out = subprocess.run(["make", "-n", target, "PREFIX=/out"], cwd=ROOT, capture_output=True, text=True, timeout=30)
+        check(out.returncode == 0, f"make target {target} exists", out.stderr.strip()[:200])
+    dry = subprocess.run(["make", "-n", "install", "PREFIX=/out"], cwd=ROOT, capture_output=True, text=True, timeout=30).stdout
+    check("build -c release --product autograd-server --static-swift-stdlib" in dry,
+          "make install builds the release server with the Swift runtime linked statically")
+    copy_order = [i for i in instructions if i.startswith(("COPY", "RUN"))]
+    pkg = next((k for k, i in enumerate(copy_order) if "Package.swift" in i), None)
+    resolve = next((k for k, i in enumerate(copy_order) if "make resolve" in i), None)
+    sources = next((k for k, i in enumerate(copy_order) if "Sources" in i), None)
+    check(None not in (pkg, resolve, sources) and pkg < resolve < sources,
+          "packages resolve in a layer of their own, before the sources are copied")
+    runtime = instructions[instructions.index(froms[1]):] if len(froms) > 1 else []
+    runtime_text = " ".join(runtime)
+    for lib in ["libmicrohttpd12", "libopenblas0"]:
+        check(lib in runtime_text, f"runtime installs {lib}")
+    check(not re.search(r"-dev\b", runtime_text), "runtime installs no -dev package")
+    user = [i for i in runtime if i.startswith("USER ")]
+    check(user and user[-1].split()[1].split(":")[0] not in ("0", "root"), "runs as a non-root user", str(user))
+    check("EXPOSE 8080" in runtime, "EXPOSE 8080")
+    check(any(i.startswith("HEALTHCHECK ") and "/healthz" in i for i in runtime), "HEALTHCHECK on /healthz")
+    check("AUTOGRAD_HOST=0.0.0.0" in runtime_text, "binds 0.0.0.0 inside the container")
+    entry = read("docker/entrypoint.sh")
+    check("PORT" in entry and "AUTOGRAD_PORT" in entry, "the entrypoint maps PORT to AUTOGRAD_PORT")
+
+
+def load_all(path):
+    with open(path, encoding="utf-8") as f:
+        return [d for d in yaml.safe_load_all(f) if d is not None]
+
+
+def env_names(container_env):
+    if isinstance(container_env, dict):
+        return list(container_env)
+    return [e["name"] for e in container_env or []]
+
+
+def check_env(where, names, help_text):
+    if "AUTOGRAD_" not in help_text:
+        # A server without EnvironmentOptions reads no AUTOGRAD_* variable at all.
+        check(False, f"{where}: the server reads its options from AUTOGRAD_* variables (autograd-server --help says so)")
+        return
+    options = set(re.findall(r"--([a-z0-9-]+)", help_text))
+    unknown = [n for n in names if n.startswith("AUTOGRAD_")
+               and n[len("AUTOGRAD_"):].lower().replace("_", "-") not in options and n != "AUTOGRAD_API_KEY"]
+    check(not unknown, f"{where}: every AUTOGRAD_* variable is a server option", f"unknown: {unknown}")
+
+
+def compose(help_text):
+    print("docker/compose.yaml:")
+    docs = load_all(os.path.join(DOCKER, "compose.yaml"))
+    check(len(docs) == 1 and "services" in docs[0], "parses as one compose document with services")
+    services = docs[0].get("services", {})
+    check({"autograd", "nginx"} <= set(services), "services autograd and nginx", str(list(services)))
+    autograd, nginx = services.get("autograd", {}), services.get("nginx", {})
+    check(autograd.get("build", {}).get("dockerfile") == "docker/Dockerfile", "autograd builds docker/Dockerfile")
+    check(not autograd.get("ports"), "autograd publishes no port (so it scales)")
+    check("./nginx.conf:/etc/nginx/nginx.conf:ro" in nginx.get("volumes", []), "nginx mounts docker/nginx.conf")
+    check(any(str(p).startswith("8080:") for p in nginx.get("ports", [])), "nginx publishes 8080")
+    check("/readyz" in " ".join(autograd.get("healthcheck", {}).get("test", [])), "autograd healthcheck on /readyz")
+    check_env("compose", env_names(autograd.get("environment")), help_text)
+    body = autograd.get("environment", {}).get("AUTOGRAD_MAX_BODY_BYTES")
+    return int(body) if body else None
+
+
+def kubernetes(help_text):
+    print("docker/k8s:")
+    docs = [d for path in sorted(glob.glob(os.path.join(DOCKER, "k8s", "*.yaml"))) for d in load_all(path)]
+    kinds = {d.get("kind"): d for d in docs}
+    check(set(kinds) == {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"},
+          "Deployment, Service, HorizontalPodAutoscaler, PodDisruptionBudget", str(sorted(kinds)))
+    dep, svc, hpa, pdb = (kinds.get(k, {}) for k in ["Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"])
+    check(dep.get("apiVersion") == "apps/v1" and hpa.get("apiVersion") == "autoscaling/v2"
+          and pdb.get("apiVersion") == "policy/v1" and svc.get("apiVersion") == "v1", "API versions")
+    pod = dep.get("spec", {}).get("template", {})
+    labels = pod.get("metadata", {}).get("labels", {})
+    check(dep.get("spec", {}).get("selector", {}).get("matchLabels") == labels, "Deployment selector matches its pods")
+    check(svc.get("spec", {}).get("selector") == labels, "Service selects the pods")
+    check(pdb.get("spec", {}).get("selector", {}).get("matchLabels") == labels, "PodDisruptionBudget selects the pods")
+    containers = pod.get("spec", {}).get("containers", [])
+    c = containers[0] if containers else {}
+    check(c.get("readinessProbe", {}).get("httpGet", {}).get("path") == "/readyz", "readiness probe on /readyz")
+    check(c.get("livenessProbe", {}).get("httpGet", {}).get("path") == "/healthz", "liveness probe on /healthz")
+    check(any(p.get("containerPort") == 8080 for p in c.get("ports", [])), "container port 8080")
+    res = c.get("resources", {})
+    check(res.get("requests", {}).get("cpu") and res.get("limits", {}).get("memory"), "resources: requests and limits")
+    pre = c.get("lifecycle", {}).get("preStop", {})
+    sleep = int(pre.get("exec", {}).get("command", ["", "0"])[-1]) if pre.get("exec") else int(pre.get("sleep", {}).get("seconds", 0))
+    env = {e["name"]: e.get("value") for e in c.get("env", [])}
+    drain = float(env.get("AUTOGRAD_DRAIN_TIMEOUT") or option_default(help_text, "--drain-timeout") or 30)
+    grace = pod.get("spec", {}).get("terminationGracePeriodSeconds", 30)
+    check(sleep > 0 and grace > sleep + drain, f"preStop sleep {sleep} s + drain {drain:g} s < terminationGracePeriodSeconds {grace}")
+    metrics = hpa.get("spec", {}).get("metrics", [])
+    check(hpa.get("spec", {}).get("scaleTargetRef", {}).get("name") == dep.get("metadata", {}).get("name")
+          and any(m.get("resource", {}).get("name") == "cpu" for m in metrics), "HPA scales the Deployment on CPU")
+    check_env("k8s", env_names(c.get("env")), help_text)
+
+
+def nginx(help_text, compose_body):
+    print("docker/nginx.conf:")
+    text = read("docker/nginx.conf")
+    check(re.search(r"upstream autograd \{[^}]*least_conn;", text) is not None, "upstream uses least_conn")
+    size = re.search(r"client_max_body_size (\d+)([kmg]?);", text)
+    units = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+    limit = int(size.group(1)) * units[size.group(2)] if size else 0
+    default_body = int(option_default(help_text, "--max-body-bytes") or 0)
+    check(default_body > 0 and limit >= max(default_body, compose_body or 0),
+          f"client_max_body_size {limit} >= the server's body limit {max(default_body, compose_body or 0)}")
+    read_timeout = re.search(r"proxy_read_timeout (\d+)s;", text)
+    request_timeout = float(option_default(help_text, "--request-timeout") or 0)
+    check(read_timeout and request_timeout > 0 and int(read_timeout.group(1)) > request_timeout,
+          f"proxy_read_timeout {read_timeout and read_timeout.group(1)} s > the server's request timeout {request_timeout:g} s")
+    check(len(re.findall(r"# @test\s*$", text, re.M)) == 4, "four lines marked @test for the loopback test")
+
+
+def main():
+    help_text = server_help()
+    check("--max-body-bytes" in help_text, "autograd-server --help lists its options")
+    dockerfile()
+    body = compose(help_text)
+    kubernetes(help_text)
+    nginx(help_text, body)
+    print(f"test_manifests: {passes} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
