@@ -16,6 +16,10 @@ extension Tensor {
     /// tensor used more than once are summed. `shouldStop` is asked before each node's
     /// vector-Jacobian product (a deadline, a cancelled request); when it answers true the
     /// pass ends with `AutogradError.stopped`, leaving the leaves' gradients partial.
+    // Specialised for both precisions: called from another module it would otherwise run
+    // generically, instantiating metadata on every node (see `Tensor.checkedApply`).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func backward(seed: NDArray<T>? = nil, shouldStop: (() -> Bool)? = nil) throws(AutogradError) {
         let seed = try resolvedSeed(seed)
         guard requiresGrad else { return }
@@ -35,8 +39,9 @@ extension Tensor {
             if let shouldStop, shouldStop() { throw .stopped }
             grads[slot] = nil
             let node = order[slot]
-            let needs = node.inputs.map(\.requiresGrad)
-            let inputGrads = op.vjp(g, inputs: node.inputs.map(\.value), output: node.value, needs: needs)
+            // Closures, not key paths: a key path in generic code is instantiated per call.
+            let needs = node.inputs.map { $0.requiresGrad }
+            let inputGrads = op.vjp(g, inputs: node.inputs.map { $0.value }, output: node.value, needs: needs)
             for (i, input) in node.inputs.enumerated() where needs[i] {
                 guard var gi = inputGrads[i] else { continue }
                 if gi.shape != input.shape { gi = gi.sum(to: input.shape) }
@@ -44,7 +49,13 @@ extension Tensor {
                     accumulate(gi, into: input)
                 } else {
                     let s = input.backwardSlot
-                    if let existing = grads[s] { grads[s] = existing.adding(gi) } else { grads[s] = gi }
+                    if var existing = grads[s] {
+                        grads[s] = nil  // leaves `existing` unique, so the sum is in place
+                        existing.add(gi)
+                        grads[s] = existing
+                    } else {
+                        grads[s] = gi
+                    }
                 }
             }
         }
@@ -62,7 +73,13 @@ extension Tensor {
     }
 
     private func accumulate(_ g: NDArray<T>, into leaf: Tensor<T>) {
-        if let existing = leaf.grad { leaf.grad = existing.adding(g) } else { leaf.grad = g }
+        if var existing = leaf.grad {
+            leaf.grad = nil
+            existing.add(g)
+            leaf.grad = existing
+        } else {
+            leaf.grad = g
+        }
     }
 
     /// The non-leaf tensors that require a gradient and reach `self`, each after all of
@@ -92,6 +109,14 @@ extension Tensor {
 }
 
 extension NDArray {
-    /// Elementwise sum of two arrays of the same shape.
-    func adding(_ other: NDArray<T>) -> NDArray<T> { zip(other) { $0 + $1 } }
+    /// Adds `other` (of the same shape) element by element, in place when this array's
+    /// storage is not shared: accumulating a gradient allocates nothing.
+    mutating func add(_ other: NDArray<T>) {
+        let n = count
+        other.data.withUnsafeBufferPointer { b in
+            data.withUnsafeMutableBufferPointer { a in
+                for i in 0..<n { a[i] += b[i] }
+            }
+        }
+    }
 }

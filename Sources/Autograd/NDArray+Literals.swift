@@ -46,6 +46,7 @@ extension NDArray: CustomStringConvertible {
 
 extension Tensor {
     /// A scalar leaf.
+    @inlinable
     public convenience init(_ value: T, requiresGrad: Bool = false) {
         self.init(NDArray(scalar: value), requiresGrad: requiresGrad)
     }

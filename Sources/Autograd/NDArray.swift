@@ -21,6 +21,7 @@ public struct NDArray<T: Scalar>: Sendable, Equatable {
     }
 
     /// A scalar (shape `[]`).
+    @inlinable
     public init(scalar: T) {
         self.shape = []
         self.data = [scalar]

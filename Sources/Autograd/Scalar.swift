@@ -16,6 +16,9 @@ where RawSignificand: FixedWidthInteger {
     /// The wire name of this precision.
     static var dtype: DType { get }
 
+    /// The logistic function `1 / (1 + e^-x)`, computed as `Scalar.sigmoid` describes.
+    static func logistic(_ x: Self) -> Self
+
     /// `C = alpha * op(A) * op(B) + beta * C`, row-major (`cblas_?gemm`).
     static func gemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,

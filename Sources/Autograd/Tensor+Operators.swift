@@ -1,42 +1,63 @@
 // The Swift API's arithmetic: thin calls to the registered ops. A shape mismatch here is a
 // programming error and traps with the op's message; `Tensor.apply` is the throwing form.
+// They are @inlinable so that a caller in another module builds their input arrays and
+// constant leaves for its concrete element type instead of through generic metadata.
 
 extension Tensor {
+    @inlinable
     public static func + (a: Tensor, b: Tensor) -> Tensor { applyOrTrap(Add(), [a, b]) }
+    @inlinable
     public static func - (a: Tensor, b: Tensor) -> Tensor { applyOrTrap(Sub(), [a, b]) }
+    @inlinable
     public static func * (a: Tensor, b: Tensor) -> Tensor { applyOrTrap(Mul(), [a, b]) }
+    @inlinable
     public static func / (a: Tensor, b: Tensor) -> Tensor { applyOrTrap(Div(), [a, b]) }
+    @inlinable
     public static prefix func - (a: Tensor) -> Tensor { applyOrTrap(Neg(), [a]) }
 
+    @inlinable
+
     public static func + (a: Tensor, b: T) -> Tensor { a + Tensor(b) }
+    @inlinable
     public static func + (a: T, b: Tensor) -> Tensor { Tensor(a) + b }
+    @inlinable
     public static func - (a: Tensor, b: T) -> Tensor { a - Tensor(b) }
+    @inlinable
     public static func - (a: T, b: Tensor) -> Tensor { Tensor(a) - b }
+    @inlinable
     public static func * (a: Tensor, b: T) -> Tensor { a * Tensor(b) }
+    @inlinable
     public static func * (a: T, b: Tensor) -> Tensor { Tensor(a) * b }
+    @inlinable
     public static func / (a: Tensor, b: T) -> Tensor { a / Tensor(b) }
+    @inlinable
     public static func / (a: T, b: Tensor) -> Tensor { Tensor(a) / b }
 
     /// Matrix product `self @ other`.
+    @inlinable
     public func matmul(_ other: Tensor) -> Tensor { Tensor.applyOrTrap(MatMul(), [self, other]) }
 
     /// Sum over `axes` (all by default; negatives count from the end).
+    @inlinable
     public func sum(axes: [Int]? = nil, keepdims: Bool = false) -> Tensor {
         Tensor.applyOrTrap(Sum(axes: axes, keepdims: keepdims), [self])
     }
 
     /// Mean over `axes` (all by default; negatives count from the end).
+    @inlinable
     public func mean(axes: [Int]? = nil, keepdims: Bool = false) -> Tensor {
         Tensor.applyOrTrap(Mean(axes: axes, keepdims: keepdims), [self])
     }
 }
 
 /// `x @ W + b` with `W` of shape `[in, out]`.
+@inlinable
 public func linear<T>(_ x: Tensor<T>, _ W: Tensor<T>, _ b: Tensor<T>? = nil) -> Tensor<T> {
     Tensor.applyOrTrap(LinearOp(), b.map { [x, W, $0] } ?? [x, W])
 }
 
 /// Mean squared error between `input` and `target` (same shapes).
+@inlinable
 public func mseLoss<T>(_ input: Tensor<T>, _ target: Tensor<T>, reduction: Reduction = .mean) -> Tensor<T> {
     Tensor.applyOrTrap(MSELoss(reduction: reduction), [input, target])
 }

@@ -44,8 +44,17 @@ public final class Tensor<T: Scalar> {
     }
 
     deinit {
-        // Release the graph behind this tensor without recursion: a 100,000-op chain
-        // would otherwise run 100,000 nested deinits and overflow the stack.
+        // `op`, not `inputs.isEmpty`: a deinit runs generically, and asking the array
+        // would instantiate its metadata for every leaf.
+        if op != nil { Tensor.release(&inputs) }
+    }
+
+    /// Releases the graph behind a dying tensor without recursion: a 100,000-op chain
+    /// would otherwise run 100,000 nested deinits and overflow the stack. Specialised
+    /// because a deinit runs generically.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func release(_ inputs: inout [Tensor<T>]) {
         var pending = inputs
         inputs = []
         while var t = pending.popLast() {
@@ -72,27 +81,49 @@ public final class Tensor<T: Scalar> {
 
     /// Applies `op` to `inputs`, checking arity and shapes first. Records the op for
     /// `backward()` when any input requires a gradient.
+    @inlinable
     public static func apply(_ op: some Operator, _ inputs: [Tensor<T>]) throws(OpError) -> Tensor<T> {
+        try checkedApply(op, inputs)
+    }
+
+    // The engine's entry points are specialised for both precisions: called generically
+    // from another module they would otherwise run unspecialised, paying for generic
+    // metadata and witness lookups on every node (W4 in issue 4 measured 24 µs a node).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline
+    static func checkedApply(_ op: any Operator, _ inputs: [Tensor<T>]) throws(OpError) -> Tensor<T> {
         let signature = type(of: op).signature
         guard signature.arity.accepts(inputs.count) else {
             throw .shape("\(signature.name) takes \(signature.arity.description) inputs, got \(inputs.count)")
         }
-        let shape = try op.outputShape(inputs.map(\.shape))
-        try op.validateValues(inputs.map(\.value))
-        return apply(op, inputs, checkedShape: shape)
+        let shape = try op.outputShape(inputs.map { $0.shape })
+        let values = inputs.map { $0.value }
+        try op.validateValues(values)
+        return record(op, inputs, output: op.forward(values), checkedShape: shape)
     }
 
     /// Applies `op` whose output shape for these inputs was already computed by
     /// `outputShape` (the graph format validates a whole graph before running it).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func apply(_ op: any Operator, _ inputs: [Tensor<T>], checkedShape shape: [Int]) -> Tensor<T> {
-        let out = op.forward(inputs.map(\.value))
+        record(op, inputs, output: op.forward(inputs.map { $0.value }), checkedShape: shape)
+    }
+
+    /// Wraps `out`, recording the op when any input requires a gradient.
+    @inline(__always)
+    private static func record(
+        _ op: any Operator, _ inputs: [Tensor<T>], output out: NDArray<T>, checkedShape shape: [Int]
+    ) -> Tensor<T> {
         assert(out.shape == shape, "\(type(of: op).signature.name) produced \(out.shape), expected \(shape)")
-        guard inputs.contains(where: \.requiresGrad) else { return Tensor(out) }
+        guard inputs.contains(where: { $0.requiresGrad }) else { return Tensor(out) }
         return Tensor(value: out, op: op, inputs: inputs)
     }
 
     /// `apply` for the operator sugar of the Swift API, where a shape error is a
     /// programming error, as an out-of-range index is.
+    @inlinable
     static func applyOrTrap(_ op: some Operator, _ inputs: [Tensor<T>]) -> Tensor<T> {
         do {
             return try apply(op, inputs)

@@ -14,12 +14,16 @@ public struct Amax: AxisReduction {
         try ReducedAxes.extremum("amax", try reduced(inputs[0])).outputShape
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         guard let r = try? reduced(x[0].shape) else { return x[0] }
         return x[0].reducedMax(to: r.keptShape).reshaped(r.outputShape)
     }
 
     // Elements tied for the extremum share their group's upstream gradient equally.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {

@@ -10,6 +10,8 @@ public struct BinaryCrossEntropy: ElementwiseLoss {
 
     // Each log is clamped at −100, as torch does, so p = 0 or p = 1 gives a loss of at most
     // 100 rather than infinity.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         reduction.apply(
             x[0].zip(x[1]) { p, t in
@@ -21,6 +23,8 @@ public struct BinaryCrossEntropy: ElementwiseLoss {
     // whose floor keeps the gradient finite at p = 0 and p = 1 (it ignores the clamp).
     // d/dt = −logit(p)·g = −g·log(p / (1 − p)): torch's target gradient, unclamped, so
     // ±inf at p = 0 or 1.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {

@@ -10,6 +10,8 @@ public struct BinaryCrossEntropyWithLogits: ElementwiseLoss {
 
     // max(x, 0) − x·t + log1p(exp(−|x|)): the softplus rewrite, whose exp never
     // overflows, so logits of ±1000 give finite, exact losses.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         reduction.apply(
             x[0].zip(x[1]) { x, t in
@@ -19,6 +21,8 @@ public struct BinaryCrossEntropyWithLogits: ElementwiseLoss {
 
     // d/dx = (sigmoid(x) − t)·g, with the two-branch sigmoid (exp of a non-positive
     // argument only); d/dt = −x·g.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {

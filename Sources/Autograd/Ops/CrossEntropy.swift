@@ -69,6 +69,8 @@ public struct CrossEntropy: Operator {
         reduction.outputShape(try Layout(inputs[0], inputs[1]).rowShape)
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func validateValues<T: Scalar>(_ inputs: [NDArray<T>]) throws(OpError) {
         let layout = try Layout(inputs[0].shape, inputs[1].shape)
         guard layout.indices else { return }
@@ -83,6 +85,8 @@ public struct CrossEntropy: Operator {
         }
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         guard let layout = try? Layout(x[0].shape, x[1].shape) else { return x[0] }
         let (n, c) = (layout.n, layout.c)
@@ -125,6 +129,8 @@ public struct CrossEntropy: Operator {
 
     // d/dlogits = (softmax · Σ_c t' − t') · g per row, with t' the smoothed target (whose
     // sum is 1 for class indices); d/dtarget = −(1 − ε) · log_softmax · g.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {

@@ -9,6 +9,8 @@ public struct Div: Operator {
 
     public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] { try Shape.broadcastRule(inputs) }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         let shape = Shape.broadcast(x[0].shape, x[1].shape) ?? []
         return NDArray.broadcast(x[0], x[1], to: shape) { $0 / $1 }
@@ -16,6 +18,8 @@ public struct Div: Operator {
 
     // da = g / b; db = -g * (a / b) / b, written as PyTorch writes it (the output over b)
     // so that values agree to the last bit where they can.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {

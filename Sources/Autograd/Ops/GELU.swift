@@ -38,6 +38,8 @@ public struct GELUOp: Operator {
     private static let sqrtTwo = 1.4142135623730951  // M_SQRT2
     private static let kappa = 0.044715
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         switch approximate {
         case .none:
@@ -53,6 +55,8 @@ public struct GELUOp: Operator {
     }
 
     // Exact: Φ(x) + x φ(x). Tanh: the product rule on 0.5x · (1 + tanh(inner)).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {

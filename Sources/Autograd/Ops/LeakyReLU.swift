@@ -17,12 +17,16 @@ public struct LeakyReLUOp: Operator {
 
     public func outputShape(_ inputs: [[Int]]) -> [Int] { Shape.sameShapeRule(inputs) }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         let slope = T(negativeSlope)
         return x[0].map { $0 > 0 ? $0 : $0 * slope }
     }
 
     // g or slope * g; at 0 the slope, as torch's leaky_relu_backward (`x > 0 ? g : g * slope`).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {

@@ -19,6 +19,8 @@ public struct LogSoftmax: Operator {
     }
 
     // (x - max) - log(sum(exp(x - max))), the order PyTorch's kernel rounds in.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         guard let a = try? Shape.resolveAxis(axis, rank: x[0].rank, scalarAllowed: true) else { return x[0] }
         let shifted = shiftedByMax(x[0], axis: a)
@@ -27,6 +29,8 @@ public struct LogSoftmax: Operator {
     }
 
     // dx = g - exp(y) * sum(g) along the axis, exp(y) being the softmax.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output y: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {

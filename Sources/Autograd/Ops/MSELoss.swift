@@ -6,11 +6,15 @@ public struct MSELoss: ElementwiseLoss {
 
     public init(reduction: Reduction = .mean) { self.reduction = reduction }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         reduction.apply(x[0].zip(x[1]) { ($0 - $1) * ($0 - $1) })
     }
 
     // d/dinput = 2 (input - target) · g, and its negative for the target.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {

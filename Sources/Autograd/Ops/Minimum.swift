@@ -9,6 +9,8 @@ public struct Minimum: Operator {
 
     public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] { try Shape.broadcastRule(inputs) }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         let shape = Shape.broadcast(x[0].shape, x[1].shape) ?? []
         return NDArray.broadcast(x[0], x[1], to: shape) { a, b in a < b || a.isNaN ? a : b }
@@ -16,6 +18,8 @@ public struct Minimum: Operator {
 
     // The gradient goes to the smaller input; a tie splits it, g/2 each, as torch does.
     // Where either is NaN neither comparison holds and both get g, as in torch.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {

@@ -8,8 +8,12 @@ public struct Neg: Operator {
 
     public func outputShape(_ inputs: [[Int]]) -> [Int] { inputs[0] }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].map { -$0 } }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {

@@ -10,6 +10,8 @@ public struct Pow: Operator {
 
     public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] { try Shape.broadcastRule(inputs) }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         let shape = Shape.broadcast(x[0].shape, x[1].shape) ?? []
         return NDArray.broadcast(x[0], x[1], to: shape) { T.cPow($0, $1) }
@@ -18,6 +20,8 @@ public struct Pow: Operator {
     // da = g * b * a^(b-1), db = g * a^b * log(a), as torch's pow_backward_self and
     // pow_backward_exponent: da is 0 where b == 0 (so 0 ** 0 has no 0 * inf), and db is 0
     // where a == 0 and b >= 0, the limit of a^b log a there, instead of 0 * -inf.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {

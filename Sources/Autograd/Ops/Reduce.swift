@@ -80,12 +80,16 @@ public struct Sum: AxisReduction {
         self.keepdims = keepdims
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         guard let r = try? reduced(x[0].shape) else { return x[0] }
         return x[0].sum(to: r.keptShape).reshaped(r.outputShape)
     }
 
     // Every summed element receives the upstream gradient of its group.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
@@ -106,12 +110,16 @@ public struct Mean: AxisReduction {
         self.keepdims = keepdims
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         guard let r = try? reduced(x[0].shape) else { return x[0] }
         let n = T(r.groupSize)
         return x[0].sum(to: r.keptShape).reshaped(r.outputShape).map { $0 / n }
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {

@@ -58,12 +58,16 @@ public struct Reshape: Operator {
         return out
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         guard let s = try? resolved(count: x[0].count) else { return x[0] }
         return x[0].reshaped(s)
     }
 
     // Reshaping moves no element, so the gradient is the upstream one in the input's shape.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {

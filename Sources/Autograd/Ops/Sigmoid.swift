@@ -8,9 +8,13 @@ public struct SigmoidOp: Operator {
 
     public func outputShape(_ inputs: [[Int]]) -> [Int] { Shape.sameShapeRule(inputs) }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].map { T.sigmoid($0) } }
 
     // σ' = σ(1 - σ), from the output, in torch's sigmoid_backward order g * (1 - σ) * σ.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
@@ -21,8 +25,15 @@ public struct SigmoidOp: Operator {
 extension Scalar {
     /// The logistic function, with `exp` only ever of a non-positive argument: `1/(1+e^-x)`
     /// for `x >= 0`, `e^x/(1+e^x)` below, so no `exp` overflows and `sigmoid(-1000)` is 0.
+    /// Each precision implements it as `Scalar.logistic`: `Float` branch-free, with its own
+    /// `exp`, so that loops vectorise (FastMath.swift); `Double` as below, with libm's.
     @inline(__always)
-    static func sigmoid(_ x: Self) -> Self {
+    static func sigmoid(_ x: Self) -> Self { logistic(x) }
+}
+
+extension Double {
+    @inline(__always)
+    public static func logistic(_ x: Double) -> Double {
         if x >= 0 { return 1 / (1 + exp(-x)) }
         let e = exp(x)
         return e / (1 + e)

@@ -57,6 +57,8 @@ public struct SliceOp: Operator {
         return out
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         guard let r = try? resolved(x[0].shape) else { return x[0] }
         var shape = x[0].shape
@@ -78,6 +80,8 @@ public struct SliceOp: Operator {
     }
 
     // The taken elements receive the upstream gradient; the skipped ones receive 0.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {

@@ -21,6 +21,8 @@ public struct Softmax: Operator {
         return inputs[0]
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         guard let a = try? Shape.resolveAxis(axis, rank: x[0].rank, scalarAllowed: true) else { return x[0] }
         let e = shiftedByMax(x[0], axis: a).map { .exp($0) }
@@ -29,6 +31,8 @@ public struct Softmax: Operator {
     }
 
     // dx = y * (g - sum(g * y)) along the axis.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output y: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {

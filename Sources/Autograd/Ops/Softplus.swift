@@ -15,6 +15,8 @@ public struct SoftplusOp: Operator {
 
     // log(1 + e^x) = max(x, 0) + log1p(e^-|x|): exp of a non-positive argument never
     // overflows, and softplus(-1000) is log1p(0) = 0 rather than a rounding of log(1).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         let threshold = T(Self.threshold)
         return x[0].map { x in
@@ -23,6 +25,8 @@ public struct SoftplusOp: Operator {
     }
 
     // softplus' = σ(x), in the stable form; 1 above the threshold, as torch.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {

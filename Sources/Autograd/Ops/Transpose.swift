@@ -43,12 +43,16 @@ public struct Transpose: Operator {
         return out
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         guard let p = try? resolved(rank: x[0].rank) else { return x[0] }
         return x[0].permuted(p)
     }
 
     // The inverse permutation puts every gradient element back where its input came from.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
