@@ -698,6 +698,23 @@ class Checker:
                 if self.conforms(f"POST {path} example {name}", a, path, "post", 200) is not None:
                     ok(f"POST {path} example {name} -> 200 matching the schema")
 
+    def get_routes(self):
+        """Every GET route of the spec answers 200 with a media type its 200 response
+        documents, and a JSON body that matches the schema."""
+        for path, item in sorted(self.schemas.spec["paths"].items()):
+            operation = item.get("get")
+            if operation is None or "{" in path:
+                continue
+            a = self.client.request("GET", path)
+            content = self.schemas.resolve(operation["responses"].get("200", {})).get("content", {})
+            if a.status != 200 or a.media_type not in content:
+                fail(f"GET {path}: status {a.status}, Content-Type {a.headers.get('Content-Type')!r}; "
+                     f"the spec documents 200 with {sorted(content)}")
+                continue
+            if a.media_type == JSON and self.conforms(f"GET {path}", a, path, "get", 200) is None:
+                continue
+            ok(f"GET {path} -> 200 {a.media_type}")
+
     def ops(self):
         a = self.client.request("GET", "/ops")
         if a.status == 404:
@@ -765,6 +782,7 @@ def main():
         if implemented.get("/train"):
             checker.train(request)
         checker.ops()
+        checker.get_routes()
         with_init = checker.init_supported()
         checker.spec_examples(implemented, with_init)
     except TimeoutError as error:  # the budget alarm, or a socket timeout
