@@ -10,7 +10,7 @@ PY_PKGS    := openapi-spec-validator jsonschema pyyaml prometheus_client
 TEST_APT_PKGS := nginx graphviz
 PREFIX     ?= /usr/local
 
-.PHONY: all deps py-deps build release run test test-swift test-api clean
+.PHONY: all deps py-deps build release run test test-swift test-api clean bench bench-compare bench-http
 
 all: build
 
@@ -82,6 +82,41 @@ test-deploy:
 	python3 docker/tests/test_manifests.py
 	python3 docker/tests/test_nginx.py
 	python3 api/check_operability.py
+
+# Benchmarks (issue 4; never part of `make test`). Results as JSON lines in .build/bench/.
+BENCH_OUT  := .build/bench
+BENCH_ARGS ?=
+BIN         = $$($(SWIFT) build -c release --show-bin-path)
+
+bench: deps
+	$(SWIFT) build -c release --product autograd-bench
+	$(BIN)/autograd-bench $(BENCH_ARGS)
+
+# Both engines in one invocation, then the side-by-side table (PyTorch only if importable).
+bench-compare: deps
+	$(SWIFT) build -c release --product autograd-bench
+	@mkdir -p $(BENCH_OUT)
+	@echo "load average: $$(cut -d' ' -f1-3 /proc/loadavg)"
+	$(BIN)/autograd-bench --json $(BENCH_ARGS) | tee $(BENCH_OUT)/swift.jsonl
+	$(BIN)/autograd-bench --write-request $(BENCH_OUT)/w2-json.json
+	@if python3 -c "import torch" 2>/dev/null; then \
+	  python3 bench/pytorch_bench.py --json --w2-body $(BENCH_OUT)/w2-json.json $(BENCH_ARGS) | tee $(BENCH_OUT)/pytorch.jsonl; \
+	else \
+	  echo "PyTorch is not importable: the table shows SwiftAutograd alone (numpy W1 and Python J1 still run)"; \
+	  python3 bench/pytorch_bench.py --json --w2-body $(BENCH_OUT)/w2-json.json $(BENCH_ARGS) > $(BENCH_OUT)/pytorch.jsonl || true; \
+	fi
+	@test -f $(BENCH_OUT)/http.jsonl || echo '(no $(BENCH_OUT)/http.jsonl: run `make bench-http` for H1, H2 and RSS)'
+	@python3 bench/compare.py $(BENCH_OUT)/swift.jsonl $(BENCH_OUT)/pytorch.jsonl $$(ls $(BENCH_OUT)/http.jsonl 2>/dev/null)
+	@python3 bench/compare.py --markdown $(BENCH_OUT)/swift.jsonl $(BENCH_OUT)/pytorch.jsonl $$(ls $(BENCH_OUT)/http.jsonl 2>/dev/null) > $(BENCH_OUT)/table.md
+	@echo "Markdown table: $(BENCH_OUT)/table.md"
+
+# H1 (wrk against the server, a bare libmicrohttpd and PyTorch's http.server), H2, RSS: about a minute.
+bench-http: deps
+	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; else echo "wrk is missing (sudo apt-get install -y wrk)"; exit 1; fi; }
+	$(SWIFT) build -c release --product autograd-bench
+	$(SWIFT) build -c release --product autograd-server
+	@mkdir -p $(BENCH_OUT)
+	python3 bench/http_bench.py --json --server $(BIN)/autograd-server --bench $(BIN)/autograd-bench | tee $(BENCH_OUT)/http.jsonl
 
 clean:
 	rm -rf .build

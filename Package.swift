@@ -53,6 +53,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Benchmarks (issue 4): `swift run -c release autograd-bench [--json]`; not a test.
+        .executableTarget(
+            name: "autograd-bench",
+            dependencies: ["Autograd", "AutogradGraph", "COpenBLAS"]
+        ),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
         // Fixtures (Tests/Fixtures, api/examples) are read from the checkout by path.
         .testTarget(name: "AutogradGraphTests", dependencies: ["AutogradGraph", "Autograd"]),

@@ -1,0 +1,416 @@
+// autograd-bench: the workloads of issue 4, run in-process through the public API.
+//
+//   swift run -c release autograd-bench            a table
+//   swift run -c release autograd-bench --json     one JSON line per result
+//   --only W1,W2   --quick   --reps N   --write-request PATH [--b64]   --help
+//
+// Every result is the median (and min, max) over `n` timed repetitions after warm-up.
+// bench/pytorch_bench.py runs the same workloads in PyTorch; bench/compare.py sets the two
+// side by side.
+
+import Autograd
+import AutogradGraph
+import COpenBLAS
+import Foundation
+
+// MARK: options
+
+struct Options {
+    var json = false
+    var only: Set<String>? = nil
+    var quick = false
+    var reps: Int? = nil
+    var writeRequest: String? = nil
+    var b64 = false
+}
+
+let usage = """
+    usage: autograd-bench [--json] [--only W1,W2,...] [--quick] [--reps N]
+           autograd-bench --write-request PATH [--b64]
+      --json           one JSON line per result (default: a table)
+      --only LIST      workloads to run: W1 W2 W3 W4 W5 J1 (comma-separated, repeatable)
+      --quick          fewer repetitions (a smoke run; medians are then over fewer than 20)
+      --reps N         repetitions for every workload (overrides the defaults)
+      --write-request  write the W2 request body (POST /backward) to PATH and exit;
+                       with --b64 its tensors are {"shape", "b64"} instead of numbers
+    """
+
+func parseOptions() -> Options {
+    var o = Options()
+    var args = CommandLine.arguments.dropFirst()
+    func value(_ flag: String) -> String {
+        guard let v = args.popFirst() else {
+            FileHandle.standardError.write("\(flag) needs a value\n\(usage)\n".data(using: .utf8)!)
+            exit(2)
+        }
+        return v
+    }
+    while let a = args.popFirst() {
+        switch a {
+        case "--json": o.json = true
+        case "--quick": o.quick = true
+        case "--b64": o.b64 = true
+        case "--only":
+            let names = value(a).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+            o.only = (o.only ?? []).union(names)
+        case "--reps":
+            guard let n = Int(value(a)), n > 0 else { print(usage); exit(2) }
+            o.reps = n
+        case "--write-request": o.writeRequest = value(a)
+        case "-h", "--help": print(usage); exit(0)
+        default:
+            FileHandle.standardError.write("unknown argument \(a)\n\(usage)\n".data(using: .utf8)!)
+            exit(2)
+        }
+    }
+    return o
+}
+
+let options = parseOptions()
+
+// MARK: timing and output
+
+@inline(never)
+func blackHole<T>(_ x: T) { withExtendedLifetime(x) {} }
+
+func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+/// Seconds per call of `body`, `reps` times after `warmup` untimed calls.
+func measure(reps: Int, warmup: Int, _ body: () -> Void) -> [Double] {
+    for _ in 0..<warmup { body() }
+    var out: [Double] = []
+    out.reserveCapacity(reps)
+    for _ in 0..<reps {
+        let t0 = now()
+        body()
+        out.append(Double(now() - t0) / 1e9)
+    }
+    return out
+}
+
+/// Repetitions: the workload's default, `--reps`, or a fifth (at least 3) with `--quick`.
+func reps(_ normal: Int) -> Int {
+    if let r = options.reps { return r }
+    return options.quick ? max(3, normal / 5) : normal
+}
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+struct Result {
+    let workload: String
+    let dtype: String
+    let metric: String
+    let values: [Double]
+    let unit: String
+    var size: Int? = nil
+    /// J1: the body's length in bytes.
+    var bytes: Int? = nil
+}
+
+func fmt(_ x: Double) -> String {
+    if x == 0 { return "0" }
+    let a = abs(x)
+    if a >= 1000 { return String(format: "%.1f", x) }
+    if a >= 1 { return String(format: "%.4g", x) }
+    return String(format: "%.4g", x)
+}
+
+func jsonNumber(_ x: Double) -> String {
+    x.isFinite ? String(format: "%.6g", x) : "null"
+}
+
+func report(_ r: Result) {
+    if options.json {
+        var line = "{\"workload\": \"\(r.workload)\", \"impl\": \"swift\", \"dtype\": \"\(r.dtype)\", \"metric\": \"\(r.metric)\""
+        if let size = r.size { line += ", \"size\": \(size)" }
+        if let bytes = r.bytes { line += ", \"bytes\": \(bytes)" }
+        line += ", \"median\": \(jsonNumber(median(r.values))), \"min\": \(jsonNumber(r.values.min() ?? .nan))"
+        line += ", \"max\": \(jsonNumber(r.values.max() ?? .nan)), \"n\": \(r.values.count), \"unit\": \"\(r.unit)\"}"
+        print(line)
+    } else {
+        let name = r.workload + (r.size.map { " \($0)" } ?? "")
+        print(
+            name.padding(toLength: 10, withPad: " ", startingAt: 0)
+                + r.dtype.padding(toLength: 9, withPad: " ", startingAt: 0)
+                + r.metric.padding(toLength: 24, withPad: " ", startingAt: 0)
+                + fmt(median(r.values)).leftPad(10) + fmt(r.values.min() ?? .nan).leftPad(10)
+                + fmt(r.values.max() ?? .nan).leftPad(10) + String(r.values.count).leftPad(6) + "  " + r.unit)
+    }
+    fflush(nil)
+}
+
+extension String {
+    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}
+
+func shouldRun(_ w: String) -> Bool { options.only.map { $0.contains(w) } ?? true }
+
+// MARK: data
+
+/// Deterministic uniform values in [lo, hi).
+func uniform<T: Scalar>(_ n: Int, _ lo: Double, _ hi: Double, seed: UInt64, as _: T.Type = T.self) -> [T] {
+    var g = SplitMix64(seed: seed)
+    return (0..<n).map { _ in T(lo + (hi - lo) * Double(g.next() >> 11) / Double(1 << 53)) }
+}
+
+/// W2's tensors: x [128, 784], labels [128], and three layers initialised as nn.Linear.
+struct MLPData<T: Scalar> {
+    static var batch: Int { 128 }
+    static var sizes: [Int] { [784, 512, 512, 10] }
+    let x: [T]
+    let labels: [T]
+    let weights: [[T]]
+    let biases: [[T]]
+
+    init() {
+        let sizes = Self.sizes
+        x = uniform(Self.batch * sizes[0], -1, 1, seed: 1)
+        var g = SplitMix64(seed: 2)
+        labels = (0..<Self.batch).map { _ in T(Int(g.next() % UInt64(sizes.last!))) }
+        var ws: [[T]] = []
+        var bs: [[T]] = []
+        for l in 0..<(sizes.count - 1) {
+            let bound = 1 / Double(sizes[l]).squareRoot()
+            ws.append(uniform(sizes[l] * sizes[l + 1], -bound, bound, seed: UInt64(10 + l)))
+            bs.append(uniform(sizes[l + 1], -bound, bound, seed: UInt64(20 + l)))
+        }
+        weights = ws
+        biases = bs
+    }
+}
+
+// MARK: W2 request body (J1, H2)
+
+func w2RequestBody(b64: Bool) -> [UInt8] {
+    let d = MLPData<Float>()
+    let sizes = MLPData<Float>.sizes
+    var s = "{\"dtype\": \"float32\", \"tensors\": {"
+    func tensor(_ name: String, _ shape: [Int], _ data: [Float], grad: Bool) {
+        s += "\"\(name)\": {\"shape\": [\(shape.map(String.init).joined(separator: ", "))], "
+        if b64 {
+            let bytes = data.withUnsafeBytes { Data($0) }  // little-endian on x86-64 and arm64
+            s += "\"b64\": \"\(bytes.base64EncodedString())\""
+        } else {
+            s += "\"data\": ["
+            var first = true
+            for v in data {
+                if !first { s += "," }
+                first = false
+                // Shortest round-trip form; integral values print without ".0".
+                if v == v.rounded(), abs(v) < 1e7 { s += String(Int(v)) } else { s += v.description }
+            }
+            s += "]"
+        }
+        if grad { s += ", \"requires_grad\": true" }
+        s += "}, "
+    }
+    tensor("x", [MLPData<Float>.batch, sizes[0]], d.x, grad: false)
+    tensor("labels", [MLPData<Float>.batch], d.labels, grad: false)
+    for l in 0..<3 {
+        tensor("W\(l + 1)", [sizes[l], sizes[l + 1]], d.weights[l], grad: true)
+        tensor("b\(l + 1)", [sizes[l + 1]], d.biases[l], grad: true)
+    }
+    s.removeLast(2)
+    s += "}, \"ops\": ["
+    s += "{\"id\": \"h1\", \"op\": \"linear\", \"inputs\": [\"x\", \"W1\", \"b1\"]}, "
+    s += "{\"id\": \"a1\", \"op\": \"relu\", \"inputs\": [\"h1\"]}, "
+    s += "{\"id\": \"h2\", \"op\": \"linear\", \"inputs\": [\"a1\", \"W2\", \"b2\"]}, "
+    s += "{\"id\": \"a2\", \"op\": \"relu\", \"inputs\": [\"h2\"]}, "
+    s += "{\"id\": \"logits\", \"op\": \"linear\", \"inputs\": [\"a2\", \"W3\", \"b3\"]}, "
+    s += "{\"id\": \"loss\", \"op\": \"cross_entropy\", \"inputs\": [\"logits\", \"labels\"]}"
+    s += "], \"loss\": \"loss\"}\n"
+    return Array(s.utf8)
+}
+
+if let path = options.writeRequest {
+    let body = w2RequestBody(b64: options.b64)
+    guard FileManager.default.createFile(atPath: path, contents: Data(body)) else {
+        FileHandle.standardError.write("cannot write \(path)\n".data(using: .utf8)!)
+        exit(1)
+    }
+    FileHandle.standardError.write("wrote \(body.count) bytes to \(path)\n".data(using: .utf8)!)
+    exit(0)
+}
+
+// MARK: header
+
+func firstLine(_ path: String, prefix: String) -> String? {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+    for line in text.split(separator: "\n") where line.hasPrefix(prefix) {
+        return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+    return nil
+}
+
+let loadavg = ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?")
+    .split(separator: " ").prefix(3).joined(separator: " ")
+let cpu = firstLine("/proc/cpuinfo", prefix: "model name") ?? "unknown"
+let cores = ProcessInfo.processInfo.activeProcessorCount
+let blasThreads = Int(openblas_get_num_threads())
+if options.json {
+    print("{\"meta\": true, \"impl\": \"swift\", \"cpu\": \"\(cpu)\", \"cores\": \(cores), \"blas_threads\": \(blasThreads), \"loadavg\": \"\(loadavg)\"}")
+} else {
+    print("autograd-bench: \(cpu), \(cores) cores, OpenBLAS threads \(blasThreads), load average \(loadavg)")
+    print("workload  dtype    metric                      median       min       max     n  unit")
+}
+fflush(nil)
+
+// MARK: W1 — the README example, forward + backward, graph construction included
+
+if shouldRun("W1") {
+    let t = measure(reps: reps(2000), warmup: 200) {
+        let x = Tensor<Float>([[1, 2], [3, 4]])
+        let layer = Linear(W: Tensor<Float>([[0.1, 0.2], [0.3, 0.4]]), b: Tensor<Float>([0.5, 0.6]))
+        let loss = mseLoss(layer(x), Tensor(NDArray(repeating: 1, shape: [2, 2])))
+        try! loss.backward()
+        blackHole(layer.W.grad)
+    }
+    report(Result(workload: "W1", dtype: "float32", metric: "time_per_call", values: t.map { $0 * 1e6 }, unit: "us"))
+}
+
+// MARK: W2 — MLP training step, 128 x 784 -> 512 -> 512 -> 10
+
+if shouldRun("W2") {
+    let d = MLPData<Float>()
+    let sizes = MLPData<Float>.sizes
+    let B = MLPData<Float>.batch
+    let x = Tensor(shape: [B, sizes[0]], scalars: d.x)
+    let labels = Tensor(shape: [B], scalars: d.labels)
+    let layers = (0..<3).map { l in
+        Linear(
+            W: Tensor(shape: [sizes[l], sizes[l + 1]], scalars: d.weights[l]),
+            b: Tensor(shape: [sizes[l + 1]], scalars: d.biases[l]))
+    }
+    let params = layers.flatMap(\.parameters)
+    let t = measure(reps: reps(50), warmup: 5) {
+        for p in params { p.zeroGrad() }
+        let h1 = relu(layers[0](x))
+        let h2 = relu(layers[1](h1))
+        let loss = crossEntropy(layers[2](h2), labels)
+        try! loss.backward()
+        blackHole(loss.value)
+    }
+    report(Result(workload: "W2", dtype: "float32", metric: "time_per_step", values: t.map { $0 * 1e3 }, unit: "ms"))
+
+    // The sgemm floor: the step's matrix products alone, called directly on BLAS
+    // (forward x W for 3 layers, dW = a^T g for 3, dA = g W^T for the 2 hidden inputs).
+    var gemms: [(tA: Bool, tB: Bool, m: Int, n: Int, k: Int)] = []
+    for l in 0..<3 { gemms.append((false, false, B, sizes[l + 1], sizes[l])) }
+    for l in 0..<3 { gemms.append((true, false, sizes[l], sizes[l + 1], B)) }
+    for l in 1..<3 { gemms.append((false, true, B, sizes[l], sizes[l + 1])) }
+    let maxElems = gemms.map { max($0.m * $0.k, $0.k * $0.n, $0.m * $0.n) }.max()!
+    let A = uniform(maxElems, -1, 1, seed: 3, as: Float.self)
+    let Bm = uniform(maxElems, -1, 1, seed: 4, as: Float.self)
+    var C = [Float](repeating: 0, count: maxElems)
+    let floor = measure(reps: reps(50), warmup: 5) {
+        A.withUnsafeBufferPointer { a in
+            Bm.withUnsafeBufferPointer { b in
+                C.withUnsafeMutableBufferPointer { c in
+                    for g in gemms {
+                        cblas_sgemm(
+                            CblasRowMajor, g.tA ? CblasTrans : CblasNoTrans, g.tB ? CblasTrans : CblasNoTrans,
+                            blasint(g.m), blasint(g.n), blasint(g.k), 1,
+                            a.baseAddress, blasint(g.tA ? g.m : g.k), b.baseAddress, blasint(g.tB ? g.k : g.n),
+                            0, c.baseAddress, blasint(g.n))
+                    }
+                }
+            }
+        }
+    }
+    report(Result(workload: "W2", dtype: "float32", metric: "sgemm_floor", values: floor.map { $0 * 1e3 }, unit: "ms"))
+}
+
+// MARK: W3 — elementwise: sum(sigmoid(a*b + a)), gradients of a and b, n = 1,000,000
+
+func w3<T: Scalar>(_: T.Type) {
+    let n = 1_000_000
+    let a = Tensor(shape: [n], scalars: uniform(n, -2, 2, seed: 5, as: T.self), requiresGrad: true)
+    let b = Tensor(shape: [n], scalars: uniform(n, -2, 2, seed: 6, as: T.self), requiresGrad: true)
+    let t = measure(reps: reps(30), warmup: 3) {
+        a.zeroGrad()
+        b.zeroGrad()
+        let loss = sigmoid(a * b + a).sum()
+        try! loss.backward()
+        blackHole(loss.value)
+    }
+    report(Result(workload: "W3", dtype: T.dtype.rawValue, metric: "time", values: t.map { $0 * 1e3 }, unit: "ms"))
+}
+
+if shouldRun("W3") {
+    w3(Float.self)
+    w3(Double.self)
+}
+
+// MARK: W4 — a deep scalar chain, x = x * 1.0001 + 0.0001, 10,000 times (20,000 nodes)
+
+if shouldRun("W4") {
+    let steps = 10_000
+    let t = measure(reps: reps(30), warmup: 3) {
+        let x0 = Tensor<Float>(1, requiresGrad: true)
+        do {
+            var x = x0
+            for _ in 0..<steps { x = x * 1.0001 + 0.0001 }
+            try! x.backward()
+        }  // the graph is released inside the timing, as PyTorch's is
+        blackHole(x0.grad)
+    }
+    report(Result(workload: "W4", dtype: "float32", metric: "time_per_node", values: t.map { $0 * 1e6 / Double(2 * steps) }, unit: "us"))
+}
+
+// MARK: W5 — matmul alone, engine vs cblas_?gemm directly
+
+func w5<T: Scalar>(_: T.Type, n: Int, direct: (UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void) {
+    let flops = 2 * Double(n) * Double(n) * Double(n)
+    let count = reps(n >= 2048 ? 20 : 30)
+    let aData = uniform(n * n, -1, 1, seed: 7, as: T.self)
+    let bData = uniform(n * n, -1, 1, seed: 8, as: T.self)
+    let a = Tensor(shape: [n, n], scalars: aData)
+    let b = Tensor(shape: [n, n], scalars: bData)
+    let engine = measure(reps: count, warmup: 2) { blackHole(a.matmul(b).value.data[0]) }
+    var c = [T](repeating: 0, count: n * n)
+    let blas = measure(reps: count, warmup: 2) {
+        aData.withUnsafeBufferPointer { ap in
+            bData.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in direct(ap.baseAddress!, bp.baseAddress!, cp.baseAddress!) }
+            }
+        }
+    }
+    let name = T.dtype.rawValue
+    report(Result(workload: "W5", dtype: name, metric: "gflops", values: engine.map { flops / $0 / 1e9 }, unit: "GFLOP/s", size: n))
+    report(Result(workload: "W5", dtype: name, metric: "gflops_direct_blas", values: blas.map { flops / $0 / 1e9 }, unit: "GFLOP/s", size: n))
+}
+
+if shouldRun("W5") {
+    for n in [1024, 2048] {
+        let m = blasint(n)
+        w5(Float.self, n: n) { a, b, c in
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, m, m, 1, a, m, b, m, 0, c, m)
+        }
+        w5(Double.self, n: n) { a, b, c in
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, m, m, 1, a, m, b, m, 0, c, m)
+        }
+    }
+}
+
+// MARK: J1 — decoding the W2 request body (parse, decode, plan, tensors), MB/s
+
+if shouldRun("J1") {
+    let body = w2RequestBody(b64: false)
+    let service = GraphService()
+    var elements = 0
+    let t = measure(reps: reps(20), warmup: 2) {
+        do {
+            elements = try service.decodeOnly(body: body).elements
+        } catch {
+            fatalError("J1: the W2 request does not decode: \(error)")
+        }
+    }
+    precondition(elements == 128 * 784 + 128 + 784 * 512 + 512 + 512 * 512 + 512 + 512 * 10 + 10)
+    let mb = Double(body.count) / 1e6
+    var r = Result(workload: "J1", dtype: "float32", metric: "decode_throughput", values: t.map { mb / $0 }, unit: "MB/s")
+    r.bytes = body.count
+    report(r)
+}

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Side-by-side table of the benchmark JSON lines (issue 4): SwiftAutograd against PyTorch
+and the other references, with each target's ratio and whether it is met.
+
+    python3 bench/compare.py FILE.jsonl... [--markdown]
+
+Reads the lines of autograd-bench --json, bench/pytorch_bench.py --json and
+bench/http_bench.py --json (any subset; missing columns print as "—").
+"""
+import argparse
+import json
+import sys
+
+
+def load(paths):
+    rows, meta = [], []
+    for path in paths:
+        try:
+            lines = open(path).read().splitlines()
+        except OSError as e:
+            print(f"compare: {e}", file=sys.stderr)
+            continue
+        for line in lines:
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            try:
+                d = json.loads(line)
+            except ValueError:
+                continue
+            (meta if d.get("meta") else rows).append(d)
+    return rows, meta
+
+
+def find(rows, workload, impl, metric, dtype="float32", **extra):
+    for r in rows:
+        if (r.get("workload") == workload and r.get("impl") == impl and r.get("metric") == metric
+                and r.get("dtype", "float32") == dtype and all(r.get(k) == v for k, v in extra.items())):
+            return r
+    return None
+
+
+def med(r):
+    if r is None:
+        return None
+    m = r.get("median")
+    return m if isinstance(m, (int, float)) else None
+
+
+def fmt(x, unit=""):
+    if x is None:
+        return "—"
+    if isinstance(x, str):
+        return x
+    if abs(x) >= 1000:
+        s = f"{x:,.0f}"
+    elif abs(x) >= 10:
+        s = f"{x:.1f}"
+    elif abs(x) >= 1:
+        s = f"{x:.2f}"
+    else:
+        s = f"{x:.3f}"
+    return s + (f" {unit}" if unit else "")
+
+
+def build(rows):
+    """Rows of the table: (workload, what, swift, reference, ratio, target, status)."""
+    out = []
+
+    def status(ok):
+        return "—" if ok is None else ("met" if ok else "MISSED")
+
+    def lower_is_better(label, what, swift, ref, ref_name, target, unit):
+        s, p = med(swift), med(ref)
+        ratio = s / p if s is not None and p else None
+        ok = None if ratio is None else ratio <= target
+        out.append((label, what, fmt(s, unit), f"{fmt(p, unit)} ({ref_name})" if p is not None else "—",
+                    f"{ratio:.2f}x" if ratio is not None else "—", f"<= {target}x {ref_name}", status(ok)))
+
+    # W1
+    lower_is_better("W1", "README example, fwd+bwd, per call", find(rows, "W1", "swift", "time_per_call"),
+                    find(rows, "W1", "pytorch", "time_per_call"), "PyTorch", 0.1, "µs")
+    np_w1 = med(find(rows, "W1", "numpy", "time_per_call"))
+    s_w1 = med(find(rows, "W1", "swift", "time_per_call"))
+    if np_w1 is not None:
+        out.append(("W1", "  hand-written numpy, for reference", fmt(s_w1, "µs"), f"{fmt(np_w1, 'µs')} (numpy)",
+                    f"{s_w1 / np_w1:.2f}x" if s_w1 else "—", "", ""))
+    # W2
+    lower_is_better("W2", "MLP step 128x784-512-512-10", find(rows, "W2", "swift", "time_per_step"),
+                    find(rows, "W2", "pytorch", "time_per_step"), "PyTorch", 0.8, "ms")
+    floor, s_w2 = med(find(rows, "W2", "swift", "sgemm_floor")), med(find(rows, "W2", "swift", "time_per_step"))
+    if floor is not None:
+        out.append(("W2", "  its 8 sgemms called directly (floor)", fmt(s_w2, "ms"), f"{fmt(floor, 'ms')} (BLAS)",
+                    f"{floor / s_w2:.0%} of floor" if s_w2 else "—", ">= 80% of floor",
+                    status(None if not s_w2 else floor / s_w2 >= 0.8)))
+    # W3 (jax is not installed: PyTorch eager stands in for jax.jit)
+    for dtype in ("float32", "float64"):
+        lower_is_better("W3", f"sum(sigmoid(a*b+a)), 1M, {dtype}", find(rows, "W3", "swift", "time", dtype),
+                        find(rows, "W3", "pytorch", "time", dtype), "PyTorch", 1.0, "ms")
+    # W4
+    lower_is_better("W4", "scalar chain, 20,000 nodes, per node", find(rows, "W4", "swift", "time_per_node"),
+                    find(rows, "W4", "pytorch", "time_per_node"), "PyTorch", 0.05, "µs")
+    # W5
+    for size in (1024, 2048):
+        for dtype in ("float32", "float64"):
+            e = med(find(rows, "W5", "swift", "gflops", dtype, size=size))
+            d = med(find(rows, "W5", "swift", "gflops_direct_blas", dtype, size=size))
+            p = med(find(rows, "W5", "pytorch", "gflops", dtype, size=size))
+            frac = e / d if e is not None and d else None
+            out.append(("W5", f"matmul {size}, {dtype} (torch.mm {fmt(p)})", fmt(e, "GFLOP/s"),
+                        f"{fmt(d, 'GFLOP/s')} (BLAS)" if d is not None else "—",
+                        f"{frac:.0%}" if frac is not None else "—", ">= 95% of BLAS",
+                        status(None if frac is None else frac >= 0.95)))
+    # J1
+    j = find(rows, "J1", "swift", "decode_throughput")
+    refs = ", ".join(f"{impl} {fmt(med(find(rows, 'J1', impl, 'decode_throughput')))}"
+                     for impl in ("orjson", "python-json") if find(rows, "J1", impl, "decode_throughput"))
+    js = med(j)
+    out.append(("J1", "decode the W2 body (%s MB) into tensors" % (fmt(j["bytes"] / 1e6) if j and j.get("bytes") else "?"),
+                fmt(js, "MB/s"), refs + " MB/s" if refs else "—", "", ">= 300 MB/s",
+                status(None if js is None else js >= 300)))
+    # H1
+    h, c, ph = (med(find(rows, "H1", impl, "requests_per_s")) for impl in ("swift", "mhd_hello", "pytorch-http"))
+    out.append(("H1", "POST /backward README example, wrk -t2 -c32", fmt(h, "req/s"),
+                f"{fmt(c, 'req/s')} (bare MHD)" if c is not None else "—",
+                f"{h / c:.0%} of ceiling" if h is not None and c else "—", ">= 40% of bare MHD",
+                status(None if h is None or not c else h / c >= 0.4)))
+    out.append(("H1", "  PyTorch behind http.server, same request", fmt(h, "req/s"),
+                f"{fmt(ph, 'req/s')} (PyTorch)" if ph is not None else "≈170 req/s (issue's figure)",
+                f"{h / ph:.1f}x" if h is not None and ph else "—", "", ""))
+    # H2
+    for enc in ("json", "b64"):
+        r = find(rows, "H2", "swift", "time_per_request", encoding=enc)
+        hv = med(r)
+        if enc == "b64":
+            shown = fmt(hv, "ms") if hv is not None else (r["median"] if r else "—")
+            out.append(("H2", "W2 as one request, base64 tensors", shown, f"{fmt(s_w2, 'ms')} (W2 in-process)",
+                        f"{hv / s_w2:.2f}x" if hv is not None and s_w2 else "—", "<= 1.5x W2",
+                        status(None if hv is None or not s_w2 else hv / s_w2 <= 1.5)))
+        else:
+            out.append(("H2", "W2 as one request, JSON numbers", fmt(hv, "ms"), f"{fmt(s_w2, 'ms')} (W2 in-process)",
+                        f"{hv / s_w2:.2f}x" if hv is not None and s_w2 else "—", "", ""))
+    # RSS
+    for enc in ("json", "b64"):
+        r = find(rows, "RSS", "swift", "vmhwm_after_w2", encoding=enc)
+        if r is None:
+            continue
+        out.append(("RSS", f"peak RSS after one W2 request ({enc})", fmt(med(r), "MB"),
+                    f"{fmt(r['budget'], 'MB')} (budget)", f"{med(r) / r['budget']:.2f}x",
+                    "<= 3x tensors + 64 MB", status(med(r) <= r["budget"])))
+    return out
+
+
+HEAD = ("", "workload", "SwiftAutograd", "reference", "ratio", "target", "")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("files", nargs="+")
+    p.add_argument("--markdown", action="store_true", help="a Markdown table (for the README)")
+    args = p.parse_args()
+    rows, meta = load(args.files)
+    table = build(rows)
+    loads = "; ".join(f"{m.get('impl')}: {m.get('loadavg')}" for m in meta if m.get("loadavg"))
+    cpu = next((m["cpu"] for m in meta if m.get("cpu")), "?")
+    cores = next((m["cores"] for m in meta if m.get("cores")), "?")
+    torch_v = next((m["torch"] for m in meta if m.get("torch")), None)
+    header = f"{cpu}, {cores} cores; {'torch ' + torch_v + ' (2 threads)' if torch_v else 'PyTorch not run'}; load average at start: {loads}"
+    if args.markdown:
+        print(f"_{header}_\n")
+        print("| " + " | ".join(HEAD) + " |")
+        print("|" + "---|" * len(HEAD))
+        for r in table:
+            print("| " + " | ".join(x.replace("|", "\\|") for x in r) + " |")
+    else:
+        print(header)
+        widths = [max(len(str(r[i])) for r in table + [HEAD]) for i in range(len(HEAD))]
+        for r in [HEAD] + table:
+            print("  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip())
+        missed = [f"{r[0]} {r[1].strip()}" for r in table if r[6] == "MISSED"]
+        print(f"\n{sum(r[6] == 'met' for r in table)} targets met, {len(missed)} missed"
+              + (": " + "; ".join(missed) if missed else ""))
+
+
+if __name__ == "__main__":
+    main()

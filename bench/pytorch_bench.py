@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""The workloads of autograd-bench (issue 4) in PyTorch eager, for side-by-side numbers.
+
+    python3 bench/pytorch_bench.py [--json] [--only W1,W2] [--quick] [--reps N] [--w2-body PATH]
+
+Prints one JSON line per result, as autograd-bench does, with "impl": "pytorch" (and
+"numpy" for the hand-written W1, "python-json" / "orjson" for J1). torch runs with 2
+threads (torch.set_num_threads(2)). Without torch it says so and exits 3 (make
+bench-compare then shows the Swift column alone). CI never runs this.
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--json", action="store_true", help="JSON lines (default: a table)")
+    p.add_argument("--only", action="append", default=[], help="workloads, comma-separated: W1 W2 W3 W4 W5 J1")
+    p.add_argument("--quick", action="store_true", help="fewer repetitions")
+    p.add_argument("--reps", type=int, help="repetitions for every workload")
+    p.add_argument("--w2-body", help="the W2 request body (autograd-bench --write-request) for J1")
+    return p.parse_args()
+
+
+ARGS = parse_args()
+ONLY = {w.strip().upper() for arg in ARGS.only for w in arg.split(",") if w.strip()} or None
+
+
+def should_run(w):
+    return ONLY is None or w in ONLY
+
+
+def reps(normal):
+    if ARGS.reps:
+        return ARGS.reps
+    return max(3, normal // 5) if ARGS.quick else normal
+
+
+def measure(n, warmup, body):
+    for _ in range(warmup):
+        body()
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter_ns()
+        body()
+        out.append((time.perf_counter_ns() - t0) / 1e9)
+    return out
+
+
+def report(workload, impl, dtype, metric, values, unit, **extra):
+    line = {"workload": workload, "impl": impl, "dtype": dtype, "metric": metric}
+    line.update(extra)
+    line.update({"median": statistics.median(values), "min": min(values), "max": max(values),
+                 "n": len(values), "unit": unit})
+    if ARGS.json:
+        print(json.dumps(line), flush=True)
+    else:
+        name = workload + (f" {extra['size']}" if "size" in extra else "")
+        print(f"{name:<10}{impl:<12}{dtype:<9}{metric:<20}{line['median']:>10.4g}{line['min']:>10.4g}"
+              f"{line['max']:>10.4g}{len(values):>6}  {unit}", flush=True)
+
+
+def loadavg():
+    try:
+        return " ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        return "?"
+
+
+def numpy_w1():
+    import numpy as np
+
+    def step():
+        x = np.array([[1, 2], [3, 4]], dtype=np.float32)
+        W = np.array([[0.1, 0.2], [0.3, 0.4]], dtype=np.float32)
+        b = np.array([0.5, 0.6], dtype=np.float32)
+        y = x @ W + b
+        diff = y - np.ones((2, 2), dtype=np.float32)
+        loss = (diff * diff).mean()
+        dy = diff * np.float32(2 / diff.size)
+        dW = x.T @ dy
+        db = dy.sum(axis=0)
+        return loss, dW, db
+
+    loss, dW, db = step()
+    assert abs(loss - 1.16) < 1e-5 and abs(dW[0, 0] - 1.6) < 1e-5 and abs(db[1] - 1.2) < 1e-5
+    t = measure(reps(2000), 200, step)
+    report("W1", "numpy", "float32", "time_per_call", [s * 1e6 for s in t], "us")
+
+
+def j1_python(body_path):
+    body = open(body_path, "rb").read()
+    mb = len(body) / 1e6
+    import numpy as np
+
+    def decode(loads):
+        doc = loads(body)
+        return [np.asarray(t["data"], dtype=np.float32) for t in doc["tensors"].values()]
+
+    t = measure(reps(20), 2, lambda: decode(json.loads))
+    report("J1", "python-json", "float32", "decode_throughput", [mb / s for s in t], "MB/s")
+    try:
+        import orjson
+    except ImportError:
+        return
+    t = measure(reps(20), 2, lambda: decode(orjson.loads))
+    report("J1", "orjson", "float32", "decode_throughput", [mb / s for s in t], "MB/s")
+
+
+def main():
+    try:
+        import torch
+        import torch.nn.functional as F
+    except ImportError:
+        print("pytorch_bench: torch is not importable; nothing to compare", file=sys.stderr)
+        if should_run("W1"):
+            numpy_w1()
+        if should_run("J1") and ARGS.w2_body:
+            j1_python(ARGS.w2_body)
+        sys.exit(3)
+
+    torch.set_num_threads(2)
+    import platform
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    meta = {"meta": True, "impl": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "cpu": cpu, "cores": os.cpu_count(), "loadavg": loadavg()}
+    if ARGS.json:
+        print(json.dumps(meta), flush=True)
+    else:
+        print(f"pytorch_bench: torch {torch.__version__}, {torch.get_num_threads()} threads, {cpu}, load average {meta['loadavg']}")
+
+    if should_run("W1"):
+        ones = None
+
+        def w1():
+            x = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+            W = torch.tensor([[0.1, 0.2], [0.3, 0.4]], requires_grad=True)
+            b = torch.tensor([0.5, 0.6], requires_grad=True)
+            loss = F.mse_loss(x @ W + b, torch.ones(2, 2))
+            loss.backward()
+            return W.grad
+
+        t = measure(reps(2000), 200, w1)
+        report("W1", "pytorch", "float32", "time_per_call", [s * 1e6 for s in t], "us")
+        numpy_w1()
+
+    if should_run("W2"):
+        g = torch.Generator().manual_seed(0)
+        sizes, B = [784, 512, 512, 10], 128
+        x = torch.rand(B, sizes[0], generator=g) * 2 - 1
+        labels = torch.randint(0, sizes[-1], (B,), generator=g)
+        params = []
+        for i in range(3):
+            bound = 1 / sizes[i] ** 0.5
+            W = ((torch.rand(sizes[i], sizes[i + 1], generator=g) * 2 - 1) * bound).requires_grad_()
+            b = ((torch.rand(sizes[i + 1], generator=g) * 2 - 1) * bound).requires_grad_()
+            params += [W, b]
+
+        def w2():
+            for p in params:
+                p.grad = None
+            W1, b1, W2, b2, W3, b3 = params
+            h = torch.relu(torch.addmm(b1, x, W1))
+            h = torch.relu(torch.addmm(b2, h, W2))
+            loss = F.cross_entropy(torch.addmm(b3, h, W3), labels)
+            loss.backward()
+            return loss
+
+        t = measure(reps(50), 5, w2)
+        report("W2", "pytorch", "float32", "time_per_step", [s * 1e3 for s in t], "ms")
+
+    if should_run("W3"):
+        for dtype, name in [(torch.float32, "float32"), (torch.float64, "float64")]:
+            g = torch.Generator().manual_seed(1)
+            n = 1_000_000
+            a = (torch.rand(n, generator=g, dtype=dtype) * 4 - 2).requires_grad_()
+            b = (torch.rand(n, generator=g, dtype=dtype) * 4 - 2).requires_grad_()
+
+            def w3():
+                a.grad = None
+                b.grad = None
+                loss = torch.sigmoid(a * b + a).sum()
+                loss.backward()
+                return loss
+
+            t = measure(reps(30), 3, w3)
+            report("W3", "pytorch", name, "time", [s * 1e3 for s in t], "ms")
+
+    if should_run("W4"):
+        steps = 10_000
+
+        def w4():
+            x0 = torch.tensor(1.0, requires_grad=True)
+            x = x0
+            for _ in range(steps):
+                x = x * 1.0001 + 0.0001
+            x.backward()
+            return x0.grad
+
+        t = measure(reps(30), 3, w4)
+        report("W4", "pytorch", "float32", "time_per_node", [s * 1e6 / (2 * steps) for s in t], "us")
+
+    if should_run("W5"):
+        for n in (1024, 2048):
+            for dtype, name in [(torch.float32, "float32"), (torch.float64, "float64")]:
+                g = torch.Generator().manual_seed(2)
+                a = torch.rand(n, n, generator=g, dtype=dtype) * 2 - 1
+                b = torch.rand(n, n, generator=g, dtype=dtype) * 2 - 1
+                flops = 2.0 * n ** 3
+                t = measure(reps(20 if n >= 2048 else 30), 2, lambda: torch.mm(a, b))
+                report("W5", "pytorch", name, "gflops", [flops / s / 1e9 for s in t], "GFLOP/s", size=n)
+
+    if should_run("J1") and ARGS.w2_body:
+        j1_python(ARGS.w2_body)
+
+
+if __name__ == "__main__":
+    main()
