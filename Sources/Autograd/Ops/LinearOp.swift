@@ -23,14 +23,24 @@ public struct LinearOp: Operator {
         return out
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         let outShape = Array(x[0].shape.dropLast()) + [x[1].shape[1]]
+        // A bias of one row ([out], or [1, out]) goes into gemm's C; any other broadcast
+        // shape is added after.
+        let cols = x[1].shape[1]
+        if x.count == 3 && x[2].count == cols && x[2].shape.last == cols {
+            return gemm(flatten(x[0]), x[1], addend: x[2]).reshaped(outShape)
+        }
         var y = gemm(flatten(x[0]), x[1])
         if x.count == 3 { y = NDArray.broadcast(y, x[2], to: y.shape) { $0 + $1 } }
         return y.reshaped(outShape)
     }
 
     // dx = G Wᵀ, dW = xᵀ G over the flattened batch; db = G, summed by the engine.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
