@@ -53,8 +53,11 @@ def server_help():
 
 
 def option_default(help_text, option):
-    m = re.search(re.escape(option) + r" <[^>]+>[^\n]*(?:\n(?!\s*--)[^\n]*)*?\(default: ([^)]+)\)", help_text)
-    return m.group(1).strip() if m else None
+    """The `(default: ...)` of `option` in --help, whose text may wrap over lines."""
+    options = help_text.split("OPTIONS:", 1)[-1]  # not the USAGE line
+    block = re.search(re.escape(option) + r" <[^>]+>(.*?)(?=\n\s*--|\Z)", options, re.S)
+    m = re.search(r"\(default:\s*([^)]+)\)", block.group(1)) if block else None
+    return " ".join(m.group(1).split()) if m else None
 
 
 def dockerfile():
