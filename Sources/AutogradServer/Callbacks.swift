@@ -34,7 +34,23 @@ func requestCompleted(
     conCls.pointee = nil
     let state = Unmanaged<ConnectionState>.fromOpaque(raw).takeRetainedValue()
     guard let cls else { return }
-    Unmanaged<RequestHandler>.fromOpaque(cls).takeUnretainedValue().complete(state, ending: RequestLog.ending(toe))
+    let handler = Unmanaged<RequestHandler>.fromOpaque(cls).takeUnretainedValue()
+    handler.complete(state, ending: RequestLog.ending(toe))
+    if let connection { handler.sweeper?.requestDone(connection) }
+}
+
+/// MHD_NotifyConnectionCallback: connections opening and closing, for `SlowClientSweeper`
+/// (`cls`, unretained; the `HTTPServer` keeps it alive until after MHD_stop_daemon).
+func connectionNotify(
+    cls: UnsafeMutableRawPointer?, connection: OpaquePointer?,
+    socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, code: MHD_ConnectionNotificationCode
+) {
+    guard let cls, let connection else { return }
+    let sweeper = Unmanaged<SlowClientSweeper>.fromOpaque(cls).takeUnretainedValue()
+    switch code {
+    case .CONNECTION_NOTIFY_STARTED: sweeper.opened(connection)
+    default: sweeper.closed(connection)
+    }
 }
 
 /// `cmhd_log_fn`: libmicrohttpd's error messages, already formatted by the shim, into the

@@ -53,6 +53,7 @@ enum EarlyRejection {
     static func reasonPhrase(_ status: Int) -> String {
         switch status {
         case 400: return "Bad Request"
+        case 408: return "Request Timeout"
         case 413: return "Content Too Large"
         case 503: return "Service Unavailable"
         default: return "Error"

@@ -35,6 +35,51 @@ enum HTTPProblems {
         Problem(status: 400, title: "Bad Request", detail: "invalid Content-Length '\(value)'").response
     }
 
+    /// Every slot and queue place taken: try again shortly.
+    static func busy(maxInflight: Int, maxQueue: Int) -> Response {
+        Problem(
+            status: 503, title: "Service Unavailable",
+            detail: "the server is at capacity (\(maxInflight) computations running, \(maxQueue) waiting); retry later",
+            headers: [(name: "Retry-After", value: "1")]
+        ).response
+    }
+
+    /// Ambiguous body framing (RFC 9112 §6.3): two Content-Length fields, or Content-Length
+    /// with Transfer-Encoding. Proxies and this server could disagree where the body ends,
+    /// so the request is refused and the connection closed.
+    static func ambiguousFraming(_ why: String) -> Response {
+        Problem(
+            status: 400, title: "Bad Request", detail: "ambiguous message framing: \(why)",
+            headers: [(name: "Connection", value: "close")]
+        ).response
+    }
+
+    /// A transfer coding other than `chunked` (RFC 9112 §6.1: 501).
+    static func unsupportedTransferEncoding(_ value: String) -> Response {
+        Problem(
+            status: 501, title: "Not Implemented",
+            detail: "Transfer-Encoding '\(value)' is not supported; only 'chunked' is",
+            headers: [(name: "Connection", value: "close")]
+        ).response
+    }
+
+    /// Missing or wrong bearer token. The detail never echoes what was sent.
+    static func unauthorized(_ why: String) -> Response {
+        Problem(
+            status: 401, title: "Unauthorized", detail: why,
+            headers: [(name: "WWW-Authenticate", value: #"Bearer realm="autograd""#)]
+        ).response
+    }
+
+    /// The request did not arrive in full within `--request-read-timeout`.
+    static func requestTimeout(seconds: Double) -> Response {
+        Problem(
+            status: 408, title: "Request Timeout",
+            detail: "the request did not arrive in full within \(seconds) s",
+            headers: [(name: "Connection", value: "close")]
+        ).response
+    }
+
     static func shuttingDown() -> Response {
         Problem(
             status: 503, title: "Service Unavailable", detail: "the server is shutting down",

@@ -21,6 +21,10 @@ public final class HTTPServer: @unchecked Sendable {
     private var boundPort: Int?
     /// Handed to MHD for its error log; freed in deinit, after the daemon is gone.
     private let logTarget: UnsafeMutablePointer<cmhd_log_target>
+    /// Closes connections slower than `requestReadTimeoutSeconds` to send a request.
+    private let sweeper: SlowClientSweeper?
+    /// PEM text MHD reads during start (kept for the daemon's lifetime, as MHD asks).
+    private var tlsStrings: (key: UnsafeMutablePointer<CChar>, certificate: UnsafeMutablePointer<CChar>)?
 
     static let daemonFlags: UInt32 =
         MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
@@ -47,9 +51,14 @@ public final class HTTPServer: @unchecked Sendable {
     ) {
         self.configuration = configuration
         self.logger = logger
+        let tls = configuration.tlsCertificatePEM != nil
+        sweeper = configuration.requestReadTimeoutSeconds > 0
+            ? SlowClientSweeper(limitSeconds: configuration.requestReadTimeoutSeconds, writesTimeoutAnswer: !tls, logger: logger)
+            : nil
         self.handler = RequestHandler(
             respond: respond, operations: operations, maxBodyBytes: configuration.maxBodyBytes,
-            maxInflight: configuration.maxInflight, logger: logger)
+            maxInflight: configuration.maxInflight, logger: logger,
+            maxQueue: configuration.maxQueue, apiKey: configuration.apiKey, canWriteRaw: !tls, sweeper: sweeper)
         handler.operability.logFormat = configuration.logFormat
         logTarget = .allocate(capacity: 1)
         logTarget.initialize(to: cmhd_log_target(fn: libraryLog, cls: Unmanaged.passUnretained(handler).toOpaque()))
@@ -58,6 +67,10 @@ public final class HTTPServer: @unchecked Sendable {
     deinit {
         stop()
         logTarget.deallocate()
+        if let tlsStrings {
+            free(tlsStrings.key)
+            free(tlsStrings.certificate)
+        }
     }
 
     /// Starting, ready once `start()` serves, draining once `beginDraining()` or `stop()`
@@ -85,10 +98,22 @@ public final class HTTPServer: @unchecked Sendable {
         defer { lock.unlock() }
         guard daemon == nil else { throw ServerError.alreadyStarted }
         let context = Unmanaged.passUnretained(handler).toOpaque()
+        var options = cmhd_config()
+        options.connection_timeout = UInt32(configuration.connectionTimeoutSeconds)
+        options.connection_limit = UInt32(configuration.maxConnections)
+        options.per_ip_connection_limit = UInt32(configuration.maxConnectionsPerIP)
+        if let key = configuration.tlsKeyPEM, let certificate = configuration.tlsCertificatePEM {
+            if tlsStrings == nil { tlsStrings = (strdup(key)!, strdup(certificate)!) }
+            options.tls_key_pem = UnsafePointer(tlsStrings!.key)
+            options.tls_cert_pem = UnsafePointer(tlsStrings!.certificate)
+        }
+        if let sweeper {
+            options.notify_connection = connectionNotify
+            options.notify_connection_cls = Unmanaged.passUnretained(sweeper).toOpaque()
+        }
         let started = cmhd_start(
             Self.daemonFlags, configuration.host, UInt16(configuration.port),
-            accessHandler, context, requestCompleted, context,
-            UInt32(configuration.connectionTimeoutSeconds), 0, 0, logTarget)
+            accessHandler, context, requestCompleted, context, &options, logTarget)
         guard let started else {
             throw ServerError.startFailed(host: configuration.host, port: configuration.port, errno: errno)
         }
@@ -97,28 +122,41 @@ public final class HTTPServer: @unchecked Sendable {
         boundPort = port
         handler.operability.instanceID = configuration.instanceID ?? Operability.defaultInstanceID(port: port)
         handler.operability.readiness.set(.ready)
-        logger.info("listening on http://\(NumericAddress.authority(host: configuration.host, port: port))")
+        sweeper?.start()
+        let scheme = configuration.tlsCertificatePEM == nil ? "http" : "https"
+        logger.info("listening on \(scheme)://\(NumericAddress.authority(host: configuration.host, port: port))")
         return port
     }
 
-    /// Graceful stop: no new connections (MHD_quiesce_daemon) and no new computations
-    /// (503), wait for suspended requests to get their answers and, up to the grace period,
-    /// for those answers to be sent; then MHD_stop_daemon. Idempotent.
-    public func stop() {
+    /// Graceful stop: no new connections (MHD_quiesce_daemon closes the listening socket,
+    /// so connecting is refused) and no new computations (503); running and queued
+    /// computations finish and their answers are sent, up to `drainTimeoutSeconds` in all;
+    /// then MHD_stop_daemon. Idempotent. Returns false if the drain timeout passed with
+    /// computations still running: their connections are suspended, which MHD_stop_daemon
+    /// cannot handle, so the daemon is left as it is and the process should exit.
+    @discardableResult
+    public func stop() -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        guard let daemon else { return }
+        guard let daemon else { return true }
         handler.operability.readiness.set(.draining)
         handler.shutdown.stopAccepting()
         let listenSocket = MHD_quiesce_daemon(daemon)
         if listenSocket >= 0 { close(listenSocket) }
-        handler.shutdown.waitForComputations()
-        let deadline = Date(timeIntervalSinceNow: configuration.shutdownGracePeriodSeconds)
-        if !handler.shutdown.waitForAnswers(until: deadline) {
-            logger.warning("stopping with answers still being sent after \(configuration.shutdownGracePeriodSeconds)s")
+        let (running, waiting) = handler.limiter.load
+        logger.info("stopping: draining \(running) running and \(waiting) queued computations (drain timeout \(configuration.drainTimeoutSeconds) s)")
+        let deadline = Date(timeIntervalSinceNow: configuration.drainTimeoutSeconds)
+        guard handler.shutdown.waitForComputations(until: deadline) else {
+            logger.error("drain timeout: computations still running after \(configuration.drainTimeoutSeconds) s")
+            return false
         }
+        if !handler.shutdown.waitForAnswers(until: deadline) {
+            logger.warning("stopping with answers still being sent after \(configuration.drainTimeoutSeconds) s")
+        }
+        sweeper?.stop()
         MHD_stop_daemon(daemon)
         self.daemon = nil
         logger.info("stopped")
+        return true
     }
 }

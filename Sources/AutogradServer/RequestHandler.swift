@@ -22,22 +22,40 @@ final class RequestHandler: @unchecked Sendable {
     let shutdown = ShutdownAccounting()
     /// Readiness, metrics, request ids and the log line (`Operability`).
     let operability = Operability()
+    /// Set when an API key is configured.
+    let auth: BearerAuth?
+    /// False under TLS: `EarlyRejection` cannot write plaintext to a TLS socket, so an
+    /// over-limit chunked body is cut off without its 413.
+    let canWriteRaw: Bool
+    /// Set when `--request-read-timeout` is on; told when a request has been read and answered.
+    let sweeper: SlowClientSweeper?
 
     init(
         respond: @escaping Responder, operations: @escaping @Sendable () -> Response,
-        maxBodyBytes: Int, maxInflight: Int, logger: Logger
+        maxBodyBytes: Int, maxInflight: Int, logger: Logger,
+        maxQueue: Int = .max, apiKey: String? = nil, canWriteRaw: Bool = true, sweeper: SlowClientSweeper? = nil
     ) {
         self.respond = respond
         self.operations = operations
         self.maxBodyBytes = maxBodyBytes
-        self.limiter = ComputeLimiter(limit: maxInflight)
+        self.limiter = ComputeLimiter(limit: maxInflight, maxQueue: maxQueue)
         self.logger = logger
+        self.auth = apiKey.map(BearerAuth.init(key:))
+        self.canWriteRaw = canWriteRaw
+        self.sweeper = sweeper
     }
 
     /// First call for a request: headers are in, no body yet. Answers right away when the
     /// route, media type or declared length already decides the outcome.
     func begin(_ state: ConnectionState, connection: OpaquePointer) -> MHD_Result {
         operability.begin(state, requestIDHeader: header(connection, "X-Request-Id"))
+        if let refusal = framingProblem(connection) {
+            return ResponseQueueing.queue(refusal, on: connection, state: state)
+        }
+        if let auth, !Router.publicPaths.contains(state.path),
+           let refusal = auth.problem(authorization: header(connection, "Authorization")) {
+            return answer(refusal, state: state, connection: connection)
+        }
         switch Router.resolve(method: state.method, path: state.path) {
         case .failure(let problem):
             return answer(problem.response, state: state, connection: connection)
@@ -81,6 +99,25 @@ final class RequestHandler: @unchecked Sendable {
         return .YES
     }
 
+    /// Request smuggling guards (RFC 9112 §6.1, §6.3), which libmicrohttpd 0.9.75 lacks:
+    /// it reads a body by the first of two Content-Length fields, and by chunked framing
+    /// when Transfer-Encoding comes with Content-Length, where a proxy in front may do
+    /// otherwise. A transfer coding other than chunked is not implemented.
+    private func framingProblem(_ connection: OpaquePointer) -> Response? {
+        let lengths = cmhd_header_count(connection, "Content-Length")
+        let encodings = cmhd_header_count(connection, "Transfer-Encoding")
+        if lengths > 1 { return HTTPProblems.ambiguousFraming("\(lengths) Content-Length fields") }
+        if lengths > 0 && encodings > 0 {
+            return HTTPProblems.ambiguousFraming("both Content-Length and Transfer-Encoding")
+        }
+        if encodings > 1 { return HTTPProblems.ambiguousFraming("\(encodings) Transfer-Encoding fields") }
+        if let coding = header(connection, "Transfer-Encoding"),
+           coding.trimmingCharacters(in: .whitespaces).lowercased() != "chunked" {
+            return HTTPProblems.unsupportedTransferEncoding(coding)
+        }
+        return nil
+    }
+
     private func hasBody(_ connection: OpaquePointer) -> Bool {
         if header(connection, "Transfer-Encoding") != nil { return true }
         guard let length = header(connection, "Content-Length") else { return false }
@@ -112,6 +149,7 @@ final class RequestHandler: @unchecked Sendable {
         case .deferred(let response):
             size.pointee = 0
             if count > 0 { return .YES }
+            sweeper?.requestRead(connection)
             return ResponseQueueing.queue(response, on: connection, state: state)
         case .draining(let remaining):
             size.pointee = 0
@@ -133,7 +171,7 @@ final class RequestHandler: @unchecked Sendable {
     /// ends, so `EarlyRejection` writes it to the socket, then the connection drains and closes.
     private func reject(_ state: ConnectionState, connection: OpaquePointer, with response: Response) -> MHD_Result {
         if ResponseQueueing.queue(response, on: connection, state: state) == .YES { return .YES }
-        guard EarlyRejection.write(response, to: connection) else { return .NO }
+        guard canWriteRaw, EarlyRejection.write(response, to: connection) else { return .NO }
         state.status = response.status
         state.responseBytes = response.body.count
         state.phase = .draining(remaining: EarlyRejection.lingerBytes)
@@ -143,6 +181,12 @@ final class RequestHandler: @unchecked Sendable {
     /// The body is complete: suspend the connection and run the service on a queue of its
     /// own (bounded by the limiter); resume with the answer.
     private func compute(_ endpoint: Endpoint, state: ConnectionState, connection: OpaquePointer) -> MHD_Result {
+        sweeper?.requestRead(connection)
+        guard limiter.hasRoom() else {
+            state.body = []
+            return ResponseQueueing.queue(
+                HTTPProblems.busy(maxInflight: limiter.limit, maxQueue: limiter.maxQueue), on: connection, state: state)
+        }
         guard shutdown.beginComputation() else {
             return ResponseQueueing.queue(HTTPProblems.shuttingDown(), on: connection, state: state)
         }
@@ -155,6 +199,7 @@ final class RequestHandler: @unchecked Sendable {
         let respond = self.respond
         let format = state.graphFormat
         let shutdown = self.shutdown
+        logger.debug("computation queued method=\(state.method) path=\(RequestLog.sanitize(state.path)) bytes=\(body.count)")
         limiter.submit {
             let response = Operability.finish(respond(endpoint, body), format: format)
             state.setComputed(response)

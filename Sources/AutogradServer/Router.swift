@@ -15,6 +15,8 @@ enum Route: Equatable {
 enum Router {
     static let healthPath = "/healthz"
     static let operationsPath = "/ops"
+    /// Paths served without the API key (probes).
+    static let publicPaths: Set<String> = [healthPath]
     static let readMethods = ["GET", "HEAD"]
     static let graphMethods = ["POST"]
 

@@ -12,8 +12,27 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxInflight: Int
     /// Idle seconds before libmicrohttpd closes a connection (suspended ones never time out).
     public var connectionTimeoutSeconds: Int
-    /// On `stop()`, how long to wait for answered requests to finish sending.
-    public var shutdownGracePeriodSeconds: Double
+    /// On `stop()`, how long to wait in all for running and queued computations to be
+    /// answered and their answers sent.
+    public var drainTimeoutSeconds: Double
+    /// Computations waiting for a slot beyond `maxInflight`; past it a request gets 503
+    /// with `Retry-After` at once.
+    public var maxQueue = 64
+    /// Connections at once (MHD_OPTION_CONNECTION_LIMIT); more are closed on accept.
+    public var maxConnections = 1000
+    /// Connections at once from one IP address (0: no limit; behind a proxy every
+    /// client shares its address).
+    public var maxConnectionsPerIP = 0
+    /// Seconds a connection may take from being accepted (or finishing its last request)
+    /// to having sent a whole request, headers and body; over it the connection is closed
+    /// (`SlowClientSweeper`). 0: no limit. Catches clients trickling bytes, which the
+    /// inactivity timeout cannot.
+    public var requestReadTimeoutSeconds: Double = 60
+    /// If set, every route but /healthz requires `Authorization: Bearer <apiKey>`.
+    public var apiKey: String?
+    /// PEM certificate chain and private key; both set serves HTTPS only.
+    public var tlsCertificatePEM: String?
+    public var tlsKeyPEM: String?
 
     /// `X-Served-By` of every answer; nil: `HOSTNAME:PORT`.
     public var instanceID: String?
@@ -28,14 +47,14 @@ public struct ServerConfiguration: Sendable, Equatable {
         maxBodyBytes: Int = ServerConfiguration.defaultMaxBodyBytes,
         maxInflight: Int = ProcessInfo.processInfo.activeProcessorCount,
         connectionTimeoutSeconds: Int = 30,
-        shutdownGracePeriodSeconds: Double = 10
+        drainTimeoutSeconds: Double = 30
     ) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
         self.maxInflight = maxInflight
         self.connectionTimeoutSeconds = connectionTimeoutSeconds
-        self.shutdownGracePeriodSeconds = shutdownGracePeriodSeconds
+        self.drainTimeoutSeconds = drainTimeoutSeconds
     }
 
     /// The configuration problems `HTTPServer.start()` would refuse, as readable sentences.
@@ -46,6 +65,25 @@ public struct ServerConfiguration: Sendable, Equatable {
         if maxInflight < 1 { errors.append("max inflight must be >= 1, got \(maxInflight)") }
         if !(0...Int(UInt32.max)).contains(connectionTimeoutSeconds) {
             errors.append("connection timeout must be >= 0 seconds, got \(connectionTimeoutSeconds)")
+        }
+        if maxQueue < 0 { errors.append("max queue must be >= 0, got \(maxQueue)") }
+        if !(1...Int(UInt32.max)).contains(maxConnections) {
+            errors.append("max connections must be >= 1, got \(maxConnections)")
+        }
+        if !(0...Int(UInt32.max)).contains(maxConnectionsPerIP) {
+            errors.append("max connections per IP must be >= 0, got \(maxConnectionsPerIP)")
+        }
+        if !(requestReadTimeoutSeconds >= 0) || !requestReadTimeoutSeconds.isFinite {
+            errors.append("request read timeout must be >= 0 seconds, got \(requestReadTimeoutSeconds)")
+        }
+        if !(drainTimeoutSeconds >= 0) || !drainTimeoutSeconds.isFinite {
+            errors.append("drain timeout must be >= 0 seconds, got \(drainTimeoutSeconds)")
+        }
+        if let apiKey, apiKey.isEmpty || apiKey.contains(where: { $0.isWhitespace }) {
+            errors.append("API key must be non-empty and without whitespace")
+        }
+        if (tlsCertificatePEM == nil) != (tlsKeyPEM == nil) {
+            errors.append("TLS needs both a certificate and a key")
         }
         if !NumericAddress.isValid(host) { errors.append("host must be a numeric IPv4 or IPv6 address, got '\(host)'") }
         return errors

@@ -45,11 +45,14 @@ final class ShutdownAccounting: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Blocks until no connection is suspended. Computations always finish, so no timeout.
-    func waitForComputations() {
+    /// Blocks until no connection is suspended, or `deadline`; false on timeout.
+    func waitForComputations(until deadline: Date = .distantFuture) -> Bool {
         condition.lock()
-        while computing > 0 { condition.wait() }
-        condition.unlock()
+        defer { condition.unlock() }
+        while computing > 0 {
+            if !condition.wait(until: deadline) { return computing == 0 }
+        }
+        return true
     }
 
     /// Blocks until every answered request completed, or `deadline`; false on timeout.

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 // MHD_LogCallback: format MHD's message and hand it to the Swift side.
 static void cmhd_log_trampoline(void *cls, const char *fmt, va_list ap)
@@ -30,9 +31,7 @@ struct MHD_Daemon *cmhd_start(unsigned int flags,
                               void *ah_cls,
                               MHD_RequestCompletedCallback rc,
                               void *rc_cls,
-                              unsigned int connection_timeout,
-                              unsigned int connection_limit,
-                              size_t memory_limit,
+                              const struct cmhd_config *config,
                               struct cmhd_log_target *log)
 {
   // MHD reads the address only while binding inside MHD_start_daemon, so
@@ -59,18 +58,30 @@ struct MHD_Daemon *cmhd_start(unsigned int flags,
 
   // Options are appended to a fixed array so that unset limits can be
   // omitted; MHD_OPTION_ARRAY passes them through the variadic call.
-  struct MHD_OptionItem options[10];
+  struct MHD_OptionItem options[16];
   size_t n = 0;
   // The logger first, as MHD asks, so that start-up errors reach it too.
   if (log != NULL)
     options[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)cmhd_log_trampoline, log};
   options[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &addr};
   options[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)rc, rc_cls};
-  options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)connection_timeout, NULL};
-  if (connection_limit != 0)
-    options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)connection_limit, NULL};
-  if (memory_limit != 0)
-    options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)memory_limit, NULL};
+  if (config != NULL) {
+    options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)config->connection_timeout, NULL};
+    if (config->connection_limit != 0)
+      options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)config->connection_limit, NULL};
+    if (config->per_ip_connection_limit != 0)
+      options[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)config->per_ip_connection_limit, NULL};
+    if (config->memory_limit != 0)
+      options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)config->memory_limit, NULL};
+    if (config->tls_key_pem != NULL && config->tls_cert_pem != NULL) {
+      flags |= MHD_USE_TLS;
+      options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)config->tls_key_pem};
+      options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)config->tls_cert_pem};
+    }
+    if (config->notify_connection != NULL)
+      options[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)config->notify_connection,
+                                             config->notify_connection_cls};
+  }
   options[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
   return MHD_start_daemon(flags, port, NULL, NULL, ah, ah_cls,
@@ -94,4 +105,28 @@ int cmhd_connection_fd(struct MHD_Connection *connection)
   const union MHD_ConnectionInfo *info =
       MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
   return info == NULL ? -1 : info->connect_fd;
+}
+
+struct cmhd_count {
+  const char *name;
+  unsigned int count;
+};
+
+static enum MHD_Result cmhd_count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+  (void)kind;
+  (void)value;
+  struct cmhd_count *c = cls;
+  if (key != NULL && strcasecmp(key, c->name) == 0)
+    c->count++;
+  return MHD_YES;
+}
+
+unsigned int cmhd_header_count(struct MHD_Connection *connection, const char *name)
+{
+  if (connection == NULL || name == NULL)
+    return 0;
+  struct cmhd_count c = {name, 0};
+  MHD_get_connection_values(connection, MHD_HEADER_KIND, cmhd_count_header, &c);
+  return c.count;
 }

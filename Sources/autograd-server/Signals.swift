@@ -8,13 +8,13 @@ import Glibc
 
 /// Observes SIGINT and SIGTERM through DispatchSource signal sources on a queue of their
 /// own (so the handler may block while the server drains): the first one runs `shutdown`
-/// (the graceful stop) and exits 0. Call before starting the server, so that once it logs
+/// (the graceful stop) and exits 0 if it drained, 1 if the drain timeout cut it short. Call before starting the server, so that once it logs
 /// `listening on` a signal can no longer be lost or kill it.
 ///
 /// The signals are blocked in the calling (main) thread first; every thread created later
 /// inherits the mask, so the kernel keeps them pending for libdispatch (signalfd on Linux)
 /// instead of applying the default action or discarding them as ignored.
-func handleTerminationSignals(logger: Logger, shutdown: @escaping @Sendable () -> Void) -> [DispatchSourceSignal] {
+func handleTerminationSignals(logger: Logger, shutdown: @escaping @Sendable () -> Bool) -> [DispatchSourceSignal] {
     let numbers = [SIGINT, SIGTERM]
     var mask = sigset_t()
     sigemptyset(&mask)
@@ -26,8 +26,7 @@ func handleTerminationSignals(logger: Logger, shutdown: @escaping @Sendable () -
         let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
         source.setEventHandler {
             logger.info("received signal \(number), stopping")
-            shutdown()
-            exit(0)
+            exit(shutdown() ? 0 : 1)
         }
         source.resume()
         return source

@@ -10,7 +10,22 @@ import Logging
 struct AutogradServerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "autograd-server",
-        abstract: "Serve reverse-mode autodiff over HTTP: POST a JSON graph, get values and gradients.")
+        abstract: "Serve reverse-mode autodiff over HTTP: POST a JSON graph, get values and gradients.",
+        discussion: """
+            Every option can also be set by an environment variable: AUTOGRAD_ and the option's \
+            name in upper case with '-' as '_' (--max-body-bytes is AUTOGRAD_MAX_BODY_BYTES). \
+            A flag on the command line wins over its variable. AUTOGRAD_API_KEY holds an API \
+            key itself (used when no --api-key-file is given).
+            """)
+
+    /// The long options that `EnvironmentOptions` may fill in (every option of this command).
+    static let environmentOptions = [
+        "--host", "--port", "--max-body-bytes", "--max-elements", "--max-ops", "--max-rank",
+        "--max-train-steps", "--request-timeout", "--max-inflight", "--max-queue",
+        "--connection-timeout", "--request-read-timeout", "--max-connections",
+        "--max-connections-per-ip", "--drain-timeout", "--api-key-file", "--tls-cert", "--tls-key",
+        "--log-level", "--instance-id", "--log-format",
+    ]
 
     @Option(help: "Numeric IPv4 or IPv6 address to listen on.")
     var host = "127.0.0.1"
@@ -21,6 +36,21 @@ struct AutogradServerCommand: ParsableCommand {
     @Option(help: "Largest accepted request body in bytes; larger ones get 413.")
     var maxBodyBytes = ServerConfiguration.defaultMaxBodyBytes
 
+    @Option(help: "Most elements per request, across all tensors and intermediate values (422 past it).")
+    var maxElements = GraphLimits().maxElements
+
+    @Option(help: "Most ops per request (422 past it).")
+    var maxOps = GraphLimits().maxOps
+
+    @Option(help: "Highest tensor rank (422 past it).")
+    var maxRank = GraphLimits().maxRank
+
+    @Option(help: "Most steps one /train request may ask for (422 past it).")
+    var maxTrainSteps = GraphLimits().maxTrainSteps
+
+    @Option(help: "Seconds one request may compute; past it, it stops between ops and answers 503 (0: no limit).")
+    var requestTimeout = GraphLimits().requestTimeoutSeconds
+
     @Option(help: "Most graph computations running at once (default: number of cores).")
     var maxInflight = ProcessInfo.processInfo.activeProcessorCount
 
@@ -30,25 +60,102 @@ struct AutogradServerCommand: ParsableCommand {
     @Option(help: "Log lines as text or json (one JSON object per line, request fields as members).")
     var logFormat = LogFormat.text
 
-    var serverConfiguration: ServerConfiguration {
-        var configuration = ServerConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes, maxInflight: maxInflight)
+    @Option(help: "Most computations waiting for a slot; more get 503 with Retry-After at once.")
+    var maxQueue = ServerConfiguration().maxQueue
+
+    @Option(help: "Seconds of inactivity before a connection is closed (0: never).")
+    var connectionTimeout = ServerConfiguration().connectionTimeoutSeconds
+
+    @Option(help: "Seconds a connection may take to send a whole request, headers and body, counted from its accept or its previous answer; slower ones are closed (0: no limit).")
+    var requestReadTimeout = ServerConfiguration().requestReadTimeoutSeconds
+
+    @Option(help: "Most connections at once; more are closed on accept.")
+    var maxConnections = ServerConfiguration().maxConnections
+
+    @Option(name: .customLong("max-connections-per-ip"), help: "Most connections at once from one IP address (0: no limit).")
+    var maxConnectionsPerIP = ServerConfiguration().maxConnectionsPerIP
+
+    @Option(help: "On SIGTERM/SIGINT, seconds to let running and queued requests finish before exiting anyway (exit 1).")
+    var drainTimeout = ServerConfiguration().drainTimeoutSeconds
+
+    @Option(help: "File holding an API key: every route but /healthz then needs 'Authorization: Bearer <key>'.")
+    var apiKeyFile: String?
+
+    @Option(help: "PEM certificate (chain) file; with --tls-key the server speaks HTTPS only.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key file for --tls-cert.")
+    var tlsKey: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    /// Flags and files resolved; the environment's API key as a fallback.
+    func serverConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfiguration {
+        var configuration = ServerConfiguration(
+            host: host, port: port, maxBodyBytes: maxBodyBytes, maxInflight: maxInflight,
+            connectionTimeoutSeconds: connectionTimeout, drainTimeoutSeconds: drainTimeout)
+        configuration.maxQueue = maxQueue
+        configuration.maxConnections = maxConnections
+        configuration.maxConnectionsPerIP = maxConnectionsPerIP
+        configuration.requestReadTimeoutSeconds = requestReadTimeout
         configuration.instanceID = instanceID
         configuration.logFormat = logFormat
+        if let apiKeyFile {
+            configuration.apiKey = try Self.read(apiKeyFile, what: "API key file").trimmingCharacters(in: .whitespacesAndNewlines)
+        } else if let key = environment["AUTOGRAD_API_KEY"], !key.isEmpty {
+            configuration.apiKey = key.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if tlsCert != nil || tlsKey != nil {
+            guard let tlsCert, let tlsKey else { throw ValidationError("--tls-cert and --tls-key go together") }
+            configuration.tlsCertificatePEM = try Self.read(tlsCert, what: "TLS certificate")
+            configuration.tlsKeyPEM = try Self.read(tlsKey, what: "TLS key")
+        }
+        let errors = configuration.validationErrors()
+        if !errors.isEmpty { throw ValidationError(errors.joined(separator: "; ")) }
         return configuration
     }
 
+    var graphLimits: GraphLimits {
+        var limits = GraphLimits()
+        limits.maxElements = maxElements
+        limits.maxOps = maxOps
+        limits.maxRank = maxRank
+        limits.maxTrainSteps = maxTrainSteps
+        limits.requestTimeoutSeconds = requestTimeout
+        return limits
+    }
+
+    static func read(_ path: String, what: String) throws -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("cannot read the \(what) '\(path)'")
+        }
+        return text
+    }
+
     func validate() throws {
-        let errors = serverConfiguration.validationErrors()
-        if !errors.isEmpty { throw ValidationError(errors.joined(separator: "; ")) }
+        _ = try serverConfiguration()
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        for (name, value) in [("max elements", maxElements), ("max ops", maxOps), ("max rank", maxRank), ("max train steps", maxTrainSteps)]
+        where value < 1 {
+            throw ValidationError("\(name) must be >= 1, got \(value)")
+        }
+        guard requestTimeout >= 0, requestTimeout.isFinite else {
+            throw ValidationError("request timeout must be >= 0 seconds, got \(requestTimeout)")
+        }
     }
 
     func run() throws {
-        switch logFormat {
-        case .text: LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        case .json: LoggingSystem.bootstrap(JSONLogHandler.standardError)
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = logFormat == .json
+                ? JSONLogHandler.standardError(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
         }
         let logger = Logger(label: "autograd-server")
-        let server = HTTPServer(configuration: serverConfiguration, service: GraphService(), logger: logger)
+        let server = HTTPServer(
+            configuration: try serverConfiguration(), service: GraphService(limits: graphLimits), logger: logger)
         let signalSources = handleTerminationSignals(logger: logger) { server.stop() }
         do {
             try server.start()
@@ -62,4 +169,6 @@ struct AutogradServerCommand: ParsableCommand {
 
 extension LogFormat: ExpressibleByArgument {}
 
-AutogradServerCommand.main()
+AutogradServerCommand.main(
+    EnvironmentOptions.arguments(options: AutogradServerCommand.environmentOptions, environment: ProcessInfo.processInfo.environment)
+        + CommandLine.arguments.dropFirst())

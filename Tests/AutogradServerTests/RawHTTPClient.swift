@@ -29,12 +29,27 @@ final class RawHTTPConnection {
     private let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, timeoutSeconds: Int = 5) throws {
+    /// `source`: a local IPv4 address to connect from (e.g. `127.0.0.2`, to look like
+    /// another client to per-IP limits).
+    init(port: Int, timeoutSeconds: Int = 5, source: String? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError("socket: errno \(errno)") }
         var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                let code = errno
+                close(fd)
+                throw ClientError("bind to \(source): errno \(code)")
+            }
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -52,6 +67,26 @@ final class RawHTTPConnection {
     }
 
     deinit { close(fd) }
+
+    /// True if the server closed (or reset) the connection within `seconds`, having sent
+    /// nothing or anything; false if it is still open and silent then.
+    func isClosedByServer(within seconds: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while Date() < deadline {
+            let ms = Int32(max(1, deadline.timeIntervalSinceNow * 1000))
+            guard poll(&pfd, 1, ms) > 0 else { continue }
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if n == 0 { return true }
+            if n < 0 { if errno == EAGAIN || errno == EINTR { continue }; return true }
+            buffer.append(contentsOf: chunk[0..<n])
+        }
+        return false
+    }
+
+    /// Whatever the server sent so far (after `isClosedByServer`).
+    var received: String { String(decoding: buffer, as: UTF8.self) }
 
     /// Sends all bytes; false if the peer closed or reset (expected after an early answer).
     @discardableResult

@@ -30,12 +30,16 @@ final class ServerProcess {
             + candidates.map(\.path).joined(separator: ", "))
     }
 
-    init(arguments: [String] = []) throws {
+    /// `environment` is added to this process's own.
+    init(arguments: [String] = [], environment: [String: String] = [:]) throws {
         logURL = FileManager.default.temporaryDirectory
             .appendingPathComponent("autograd-server-test-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process.executableURL = try Self.binaryURL()
         process.arguments = ["--port", "0"] + arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let log = try FileHandle(forWritingTo: logURL)
         process.standardError = log
         process.standardOutput = log
@@ -53,9 +57,9 @@ final class ServerProcess {
 
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
-    /// The port from the `listening on http://HOST:PORT` log line.
+    /// The port from the `listening on http://HOST:PORT` (or `https://`) log line.
     static func parsePort(fromLog log: String) -> Int? {
-        guard let range = log.range(of: "listening on http://") else { return nil }
+        guard let range = log.range(of: "listening on http://") ?? log.range(of: "listening on https://") else { return nil }
         let rest = log[range.upperBound...].prefix { !$0.isWhitespace }
         guard let colon = rest.lastIndex(of: ":") else { return nil }
         return Int(rest[rest.index(after: colon)...])
@@ -78,6 +82,16 @@ final class ServerProcess {
         while process.isRunning && Date() < deadline { usleep(10_000) }
         guard !process.isRunning else { return nil }
         return process.terminationStatus
+    }
+
+    /// Waits (bounded) until the log contains `text` at least `count` times.
+    func waitForLog(_ text: String, count: Int, timeout: TimeInterval = 10) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while Date() < deadline {
+            if log.components(separatedBy: text).count - 1 >= count { return true }
+            usleep(10_000)
+        }
+        return false
     }
 
     /// Waits (bounded) until the log contains `text`.

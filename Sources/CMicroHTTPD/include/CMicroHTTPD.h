@@ -25,17 +25,35 @@ struct cmhd_log_target {
   void *cls;
 };
 
+/// The daemon options the server sets; zero / NULL fields leave MHD's default.
+struct cmhd_config {
+  /// MHD_OPTION_CONNECTION_TIMEOUT: idle seconds before MHD closes a connection
+  /// (0 = no timeout).
+  unsigned int connection_timeout;
+  /// MHD_OPTION_CONNECTION_LIMIT: connections at once (0 = MHD's default, FD_SETSIZE-4).
+  unsigned int connection_limit;
+  /// MHD_OPTION_PER_IP_CONNECTION_LIMIT: connections at once from one IP (0 = no limit).
+  unsigned int per_ip_connection_limit;
+  /// MHD_OPTION_CONNECTION_MEMORY_LIMIT: per-connection pool (request line + headers).
+  size_t memory_limit;
+  /// MHD_OPTION_HTTPS_MEM_KEY / _CERT: PEM text; both non-NULL turns on TLS (MHD_USE_TLS).
+  /// MHD copies neither; they must stay valid until MHD_stop_daemon has returned.
+  const char *tls_key_pem;
+  const char *tls_cert_pem;
+  /// MHD_OPTION_NOTIFY_CONNECTION, if non-NULL: told when each connection opens and closes
+  /// (on the polling thread; CLOSED comes before MHD closes the socket).
+  MHD_NotifyConnectionCallback notify_connection;
+  void *notify_connection_cls;
+};
+
 /// Starts a daemon bound to `host` (a numeric IPv4 or IPv6 address) and `port`
 /// (0 picks a free port). Wraps the variadic MHD_start_daemon with the options
 /// the server uses:
 ///  - MHD_OPTION_SOCK_ADDR: bind to `host` only, not to every interface.
 ///  - MHD_OPTION_NOTIFY_COMPLETED: `rc` releases per-connection state.
-///  - MHD_OPTION_CONNECTION_TIMEOUT: idle seconds before MHD closes a connection
-///    (0 = MHD's default of no timeout).
 ///  - MHD_OPTION_EXTERNAL_LOGGER: MHD's messages go to `log` (if non-NULL) instead
 ///    of stderr.
-///  - MHD_OPTION_CONNECTION_LIMIT / MHD_OPTION_CONNECTION_MEMORY_LIMIT: passed
-///    only when non-zero, otherwise MHD's defaults apply.
+///  - everything in `config` (see `struct cmhd_config`).
 /// MHD_USE_IPv6 is added to `flags` when `host` is an IPv6 address.
 /// Returns NULL if `host` is not a numeric address or the daemon fails to start
 /// (errno is left as MHD set it; EINVAL for a bad host).
@@ -46,10 +64,13 @@ struct MHD_Daemon *cmhd_start(unsigned int flags,
                               void *ah_cls,
                               MHD_RequestCompletedCallback rc,
                               void *rc_cls,
-                              unsigned int connection_timeout,
-                              unsigned int connection_limit,
-                              size_t memory_limit,
+                              const struct cmhd_config *config,
                               struct cmhd_log_target *log);
+
+/// How many request header fields named `name` (case-insensitive) the connection's
+/// request has. MHD_lookup_connection_value only returns the first one; two
+/// Content-Length fields are request smuggling and must be seen.
+unsigned int cmhd_header_count(struct MHD_Connection *connection, const char *name);
 
 /// The port the daemon's listening socket is bound to (useful after port 0),
 /// or 0 if unknown. Wraps the variadic MHD_get_daemon_info with
