@@ -26,7 +26,13 @@ func handleTerminationSignals(logger: Logger, shutdown: @escaping @Sendable () -
         let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
         source.setEventHandler {
             logger.info("received signal \(number), stopping")
-            exit(shutdown() ? 0 : 1)
+            guard shutdown() else {
+                // Drain timeout: computations still run on other threads, so skip exit()'s
+                // static destructors and atexit handlers, which would race them.
+                fflush(nil)
+                _exit(1)
+            }
+            exit(0)
         }
         source.resume()
         return source
