@@ -12,10 +12,10 @@ public enum Endpoint: String, Sendable, CaseIterable {
 
     /// The top-level fields a request to this endpoint may have.
     var fields: [String] {
-        let graph = ["dtype", "tensors", "ops", "loss", "seed", "outputs", "gradients"]
+        let graph = ["dtype", "encoding", "tensors", "ops", "loss", "seed", "outputs", "gradients"]
         switch self {
         case .backward, .forward, .graph: return graph + ["id"]
-        case .train: return ["id"] + ["dtype", "tensors", "ops", "loss", "optimizer", "steps"]
+        case .train: return ["id"] + ["dtype", "encoding", "tensors", "ops", "loss", "optimizer", "steps"]
         }
     }
 }

@@ -16,7 +16,7 @@ struct Executor<T: Scalar> {
         self.plan = plan
         self.deadline = deadline
         leaves = plan.request.tensors.enumerated().map { i, t in
-            Tensor(NDArray(shape: t.shape, data: t.data.map { T($0) }), requiresGrad: differentiate && plan.differentiable[i])
+            Tensor(NDArray(shape: t.shape, data: t.data.array(T.self)), requiresGrad: differentiate && plan.differentiable[i])
         }
         values = leaves
     }
@@ -46,7 +46,7 @@ struct Executor<T: Scalar> {
         let deadline = deadline
         do {
             try values[loss].backward(
-                seed: plan.request.seed.map { NDArray(shape: $0.shape, data: $0.data.map { T($0) }) },
+                seed: plan.request.seed.map { NDArray(shape: $0.shape, data: $0.data.array(T.self)) },
                 shouldStop: deadline.seconds == nil ? nil : { deadline.isPast })
         } catch .stopped {
             throw deadline.problem("during the backward pass")
@@ -65,10 +65,10 @@ struct Executor<T: Scalar> {
         w.raw("{\"dtype\":")
         w.string(T.dtype.rawValue)
         w.raw(",\"outputs\":")
-        w.tensors(plan.outputs.map { ($0.name, values[$0.slot].value) })
+        w.tensors(plan.outputs.map { ($0.name, values[$0.slot].value) }, encoding: plan.request.encoding)
         if gradients {
             w.raw(",\"gradients\":")
-            w.tensors(plan.gradients.map { ($0.name, values[$0.slot].gradOrZeros) })
+            w.tensors(plan.gradients.map { ($0.name, values[$0.slot].gradOrZeros) }, encoding: plan.request.encoding)
         }
         w.raw("}")
         return w.bytes
@@ -76,13 +76,16 @@ struct Executor<T: Scalar> {
 }
 
 extension JSONWriter {
-    /// `{"name": tensor, ...}` in the given order.
-    mutating func tensors<T: Scalar>(_ members: [(String, NDArray<T>)]) {
+    /// `{"name": tensor, ...}` in the given order, each as JSON numbers or base64.
+    mutating func tensors<T: Scalar>(_ members: [(String, NDArray<T>)], encoding: TensorEncoding = .json) {
         raw("{")
         for (i, (name, array)) in members.enumerated() {
             if i > 0 { raw(",") }
             key(name)
-            tensor(array)
+            switch encoding {
+            case .json: tensor(array)
+            case .b64: tensorBase64(array)
+            }
         }
         raw("}")
     }

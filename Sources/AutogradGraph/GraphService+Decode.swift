@@ -17,7 +17,7 @@ extension GraphService {
     public func decodeOnly(to endpoint: Endpoint = .backward, body: [UInt8]) throws(Problem) -> DecodeSummary {
         let document: JSONValue
         do {
-            document = try JSONParser.parse(body, maxDepth: limits.maxDepth)
+            document = try JSONParser.parse(body, maxDepth: limits.maxDepth, packing: ["data"])
         } catch {
             throw Problem(
                 status: 400, title: "Bad Request",

@@ -46,7 +46,7 @@ public struct GraphService: Sendable {
     private func answer(_ endpoint: Endpoint, _ body: [UInt8], _ context: inout AnswerContext, _ deadline: Deadline) throws(Problem) -> [UInt8] {
         let document: JSONValue
         do {
-            document = try JSONParser.parse(body, maxDepth: limits.maxDepth)
+            document = try JSONParser.parse(body, maxDepth: limits.maxDepth, packing: ["data"])
         } catch {
             throw Problem(
                 status: 400, title: "Bad Request",

@@ -6,6 +6,8 @@ struct RequestDecoder {
     let endpoint: Endpoint
     let limits: GraphLimits
     var problems = ProblemList()
+    /// The request's dtype, decoded first: packed and base64 values are made in it.
+    var dtype: DType = .float32
     /// Elements of the tensors decoded so far: the request's tensors together stay within
     /// `limits.maxElements`, checked before an `init` makes or data is copied into any.
     private(set) var elements = 0
@@ -28,6 +30,8 @@ struct RequestDecoder {
             problems.invalid(Pointer.join("", key), "unknown field; expected one of: " + allowed.joined(separator: ", "))
         }
         if let v = root["dtype"] { request.dtype = decodeDType(v) }
+        dtype = request.dtype
+        if let v = root["encoding"] { request.encoding = decodeEncoding(v) }
         decodeTensors(root["tensors"], into: &request)
         decodeOps(root["ops"], into: &request)
         request.loss = optionalName(root["loss"], at: "/loss")
@@ -81,7 +85,7 @@ struct RequestDecoder {
             problems.wrongType(pointer, "a tensor must be an object with \"data\" (and optionally \"shape\"); got \(v.kindName)")
             return nil
         }
-        let known = allowRequiresGrad ? ["data", "shape", "init", "requires_grad"] : ["data", "shape"]
+        let known = allowRequiresGrad ? ["data", "b64", "shape", "init", "requires_grad"] : ["data", "b64", "shape"]
         for key in obj.keys where !known.contains(key) {
             problems.invalid(Pointer.join(pointer, key), "unknown tensor field; expected " + known.joined(separator: ", "))
         }
@@ -94,6 +98,10 @@ struct RequestDecoder {
         let before = problems.count
         var shape: [Int]?
         if let s = obj["shape"] { shape = decodeShape(s, at: pointer + "/shape") }
+        if let b64 = obj["b64"] {
+            return decodeBase64Tensor(
+                b64, object: obj, shape: shape, name: name, at: pointer, requiresGrad: requiresGrad, problemsBefore: before)
+        }
         if let initializer = obj["init"], allowRequiresGrad {
             // Values made by the server: a shape is required and data is not allowed.
             guard obj["data"] == nil else {
@@ -109,10 +117,18 @@ struct RequestDecoder {
             guard let made = decodeInit(initializer, shape: shape, at: pointer + "/init") else { return nil }
             return TensorInput(name: name, shape: shape, data: made.values(count: count), requiresGrad: requiresGrad, pointer: pointer)
         }
-        guard let data = obj["data"] else {
+        guard let given = obj["data"] else {
             problems.wrongType(pointer + "/data", "required field missing: the tensor's values (or an init)")
             return nil
         }
+        if case .numbers(let packed) = given, packedFits(packed, shape: shape) {
+            // The parser packed it and it fits: no JSONValue per number, no second pass.
+            if shape != nil && problems.count != before { return nil }
+            let tensorShape = shape ?? packed.shape
+            guard admit(tensorShape, at: pointer) != nil, problems.count == before else { return nil }
+            return TensorInput(name: name, shape: tensorShape, data: tensorValues(packed), requiresGrad: requiresGrad, pointer: pointer)
+        }
+        let data = given.unpacked
         var values: [Double] = []
         let dataPointer = pointer + "/data"
         if let shape {
@@ -158,7 +174,7 @@ struct RequestDecoder {
 
     /// The element count of a tensor of `shape` at `pointer`, counted against the
     /// request's element limit; `nil` (with the problem recorded) when over a limit.
-    private mutating func admit(_ shape: [Int], at pointer: String) -> Int? {
+    mutating func admit(_ shape: [Int], at pointer: String) -> Int? {
         if let why = limits.shapeProblem(shape) {
             problems.invalid(pointer, why)
             return nil
@@ -240,7 +256,9 @@ struct RequestDecoder {
                 problems.invalid(pointer, "number out of range; write non-finite values as \"Infinity\" or \"-Infinity\"")
                 return
             }
-            values.append(n.value)
+            // For float32, the rare text whose Double is a Float tie carries the Float it
+            // rounds to itself (exact as a Double), so converting later rounds only once.
+            values.append(n.float32Tie != 0 && dtype == .float32 ? Double(n.float32Value) : n.value)
         case .string("NaN"): values.append(.nan)
         case .string("Infinity"): values.append(.infinity)
         case .string("-Infinity"): values.append(-.infinity)
@@ -369,6 +387,7 @@ struct RequestDecoder {
             }
             return .ints(ints)
         case .object: return nil
+        case .numbers(let n): return attributeValue(.array(n.elements))
         }
     }
 

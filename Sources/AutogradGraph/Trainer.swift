@@ -31,7 +31,7 @@ struct Trainer<T: Scalar> {
             w.number(l)
         }
         w.raw("],\"parameters\":")
-        w.tensors(plan.gradients.map { ($0.name, executor.leaves[$0.slot].value) })
+        w.tensors(plan.gradients.map { ($0.name, executor.leaves[$0.slot].value) }, encoding: plan.request.encoding)
         w.raw("}")
         return w.bytes
     }

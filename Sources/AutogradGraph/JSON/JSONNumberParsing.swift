@@ -108,6 +108,26 @@ enum JSONNumberParsing {
     static func slowPath(
         base: UnsafePointer<UInt8>, intStart: Int, intEnd: Int, fractionDigits: Int, scale: Int
     ) -> Double {
+        withDigitString(base: base, intStart: intStart, intEnd: intEnd, fractionDigits: fractionDigits, scale: scale) {
+            strtod($0, nil)
+        }
+    }
+
+    /// The same digits correctly rounded to `Float` by `strtof` (directly, not via
+    /// `Double`): glibc's `strtof` rounds exactly, like its `strtod`.
+    static func slowPathFloat(
+        base: UnsafePointer<UInt8>, intStart: Int, intEnd: Int, fractionDigits: Int, scale: Int
+    ) -> Float {
+        withDigitString(base: base, intStart: intStart, intEnd: intEnd, fractionDigits: fractionDigits, scale: scale) {
+            strtof($0, nil)
+        }
+    }
+
+    /// Calls `body` with the NUL-terminated, locale-independent text `digits e scale`.
+    private static func withDigitString<R: BinaryFloatingPoint>(
+        base: UnsafePointer<UInt8>, intStart: Int, intEnd: Int, fractionDigits: Int, scale: Int,
+        _ body: (UnsafePointer<CChar>) -> R
+    ) -> R {
         let exponentText = Array(String(scale).utf8)
         let digits = (intEnd - intStart) + fractionDigits
         let capacity = digits + 1 + exponentText.count + 1
@@ -131,7 +151,7 @@ enum JSONNumberParsing {
                 k += 1
             }
             p[k] = 0
-            return strtod(p, nil)
+            return body(p)
         }
     }
 }

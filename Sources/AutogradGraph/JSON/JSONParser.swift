@@ -34,12 +34,35 @@ public enum JSONParser {
 
     /// Parses one JSON document from raw bytes (which must stay valid for the call).
     public static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+        try parse(bytes, maxDepth: maxDepth, packing: [])
+    }
+
+    /// Parses one JSON document, storing the value of every object member named in
+    /// `packing` that is an array of finite numbers, or a rectangular nest of them, as one
+    /// `.numbers` (shape and flat `[Double]`) rather than one `JSONValue` per number — the
+    /// graph format's tensor `data`, read at several times the speed. Any other value of
+    /// such a member (ragged, a string, `1e400`, a syntax error) is parsed as usual, so the
+    /// document, its errors and their pointers are exactly those of `parse(_:maxDepth:)`.
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = 64, packing keys: [String]) throws(JSONParseError) -> JSONValue {
+        let result: Result<JSONValue, JSONParseError> = bytes.withUnsafeBytes { buffer in
+            do throws(JSONParseError) {
+                return .success(try parse(buffer, maxDepth: maxDepth, packing: keys))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// As `parse(_:maxDepth:packing:)`, from raw bytes (which must stay valid for the call).
+    public static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 64, packing keys: [String]) throws(JSONParseError) -> JSONValue {
         guard let base = bytes.baseAddress, bytes.count > 0 else {
             throw JSONParseError(offset: 0, pointer: "", message: "empty input")
         }
         var parser = Parser(
             base: base.assumingMemoryBound(to: UInt8.self), count: bytes.count,
             maxDepth: min(max(maxDepth, 0), depthLimit))
+        parser.packedKeys = keys
         defer { parser.releaseStack() }
         return try parser.parseDocument()
     }
@@ -96,6 +119,11 @@ struct Parser {
     var stack: UnsafeMutablePointer<JSONValue>
     var stackCount = 0
     var stackCapacity = 256
+    /// Members whose array values are packed into `.numbers` (see `parsePacked`).
+    var packedKeys: [String] = []
+    /// Scratch for the numbers of the array being packed; owned, grown by doubling.
+    var packScratch: UnsafeMutablePointer<Double>? = nil
+    var packCapacity = 0
 
     init(base: UnsafePointer<UInt8>, count: Int, maxDepth: Int) {
         self.base = base
@@ -109,6 +137,9 @@ struct Parser {
         stack.deallocate()
         stackCount = 0
         stackCapacity = 0
+        packScratch?.deallocate()
+        packScratch = nil
+        packCapacity = 0
     }
 
     @inline(__always) mutating func push(_ value: consuming JSONValue) {
@@ -309,9 +340,14 @@ struct Parser {
             guard i < count else {
                 throw prefixed(fail("unexpected end of input, expected a value", at: i), token)
             }
-            let value: JSONValue
+            var value: JSONValue
             do {
-                value = try parseValue(depth: depth)
+                if !packedKeys.isEmpty && base[i] == A.lbracket && packedKeys.contains(key),
+                   let packed = parsePacked(depth: depth) {
+                    value = .numbers(packed)
+                } else {
+                    value = try parseValue(depth: depth)
+                }
             } catch {
                 throw prefixed(error, token)
             }
@@ -598,7 +634,269 @@ struct Parser {
             value = JSONNumberParsing.slowPath(
                 base: base, intStart: intStart, intEnd: intEnd, fractionDigits: fractionDigits, scale: scale)
         }
+        var tie: Int8 = 0
+        if value.isFinite && value != 0 && JSONNumberArray.isFloat32Midpoint(value) {
+            tie = float32Tie(value, intStart: intStart, intEnd: intEnd, fractionDigits: fractionDigits, scale: scale)
+        }
         if negative { value = -value }
-        return JSONNumber(value: value, isIntegerLiteral: integer)
+        return JSONNumber(value: value, isIntegerLiteral: integer, float32Tie: tie)
+    }
+
+    /// For `value`, a `Float` midpoint read from the digits at `intStart`: which side of it
+    /// the digits are (the correctly rounded `Float` of the text, from `strtof`, decides).
+    @inline(never)
+    func float32Tie(_ value: Double, intStart: Int, intEnd: Int, fractionDigits: Int, scale: Int) -> Int8 {
+        let exact = JSONNumberParsing.slowPathFloat(
+            base: base, intStart: intStart, intEnd: intEnd, fractionDigits: fractionDigits, scale: scale)
+        if exact == Float(value) { return 0 }
+        return Double(exact) > value ? 1 : -1
+    }
+}
+
+// MARK: - Packed number arrays
+
+extension Parser {
+    /// Parses the array at `i` (at '[') into a `JSONNumberArray` when it is an array of
+    /// finite numbers or a rectangular nest of them within the depth limit; otherwise
+    /// returns nil with `i` back at the '[' (nothing consumed), and the caller parses it
+    /// as usual — which finds the same syntax errors and reports them with their pointers.
+    /// A rejected array is read at most twice; its elements are never packed.
+    ///
+    /// Iterative: one counter per level of nesting, so depth costs no stack.
+    /// `depth` is the number of containers around the array, as in `parseValue(depth:)`.
+    mutating func parsePacked(depth: Int) -> JSONNumberArray? {
+        let start = i
+        // Per level of nesting: the length every array at that level must have (-1 until
+        // the first one closes), the elements of the open one, and what they are
+        // (0 unknown, 1 arrays, 2 numbers).
+        var dims: [Int] = []
+        var counts: [Int] = []
+        var kinds: [UInt8] = []
+        var level = -1
+        var n = 0  // numbers so far
+        var integerBits: [UInt64] = []
+        var ties: [JSONNumberArray.Float32Tie] = []
+        defer { if level >= 0 { i = start } }  // rejected: rewind
+
+        let levels = maxDepth - depth  // arrays this nest may open
+        // At '[': open a level (false past the depth limit).
+        @inline(__always) func open(_ i: inout Int, _ level: inout Int, _ dims: inout [Int], _ counts: inout [Int], _ kinds: inout [UInt8]) -> Bool {
+            level += 1
+            if level >= levels { return false }
+            if level == dims.count {
+                dims.append(-1)
+                counts.append(0)
+                kinds.append(0)
+            } else {
+                counts[level] = 0
+            }
+            i += 1
+            return true
+        }
+
+        guard open(&i, &level, &dims, &counts, &kinds) else { return nil }
+        while true {
+            // Expecting a value, or ']' right after '['.
+            skipWhitespace()
+            guard i < count else { return nil }
+            var c = base[i]
+            if c == A.rbracket && counts[level] == 0 {
+                // An empty array: closes below.
+            } else if c == A.lbracket {
+                guard kinds[level] != 2 else { return nil }
+                kinds[level] = 1
+                counts[level] += 1
+                guard open(&i, &level, &dims, &counts, &kinds) else { return nil }
+                continue
+            } else if c == A.minus || isDigit(c) {
+                guard kinds[level] != 1 else { return nil }
+                kinds[level] = 2
+                // A run of numbers, `n (, n)*`, in one tight loop up to what follows the last.
+                let first = n
+                while true {
+                    guard let number = packedNumber() else { return nil }
+                    if n == packCapacity { growPackScratch() }
+                    packScratch.unsafelyUnwrapped[n] = number.value
+                    if number.isIntegerLiteral {
+                        let word = n >> 6
+                        if integerBits.count <= word { integerBits.append(contentsOf: repeatElement(0, count: word + 1 - integerBits.count)) }
+                        integerBits[word] |= 1 << UInt64(n & 63)
+                    }
+                    if number.float32Tie != 0 { ties.append(.init(index: n, tie: number.float32Tie)) }
+                    n += 1
+                    skipWhitespace()
+                    guard i < count else { return nil }
+                    guard base[i] == A.comma else { break }  // ']' (or an error) is handled below
+                    i += 1
+                    skipWhitespace()
+                    // After ',' only another number can keep the nest packable.
+                    guard i < count, base[i] == A.minus || isDigit(base[i]) else { return nil }
+                }
+                counts[level] += n - first
+            } else {
+                return nil
+            }
+            // After a value (or at the ']' of an empty array): ',' or ']'.
+            while true {
+                skipWhitespace()
+                guard i < count else { return nil }
+                c = base[i]
+                i += 1
+                if c == A.comma {
+                    break  // the next value
+                }
+                guard c == A.rbracket else { return nil }
+                // Close the level: every array at a level has one length.
+                if dims[level] < 0 {
+                    dims[level] = counts[level]
+                } else if dims[level] != counts[level] {
+                    return nil
+                }
+                level -= 1
+                if level < 0 {
+                    // Done. Levels below an empty array's were never opened.
+                    let shape = dims
+                    var total = 1
+                    for d in shape {
+                        let (product, overflow) = total.multipliedReportingOverflow(by: d)
+                        total = overflow ? -1 : product
+                    }
+                    guard total == n else {
+                        level = 0  // rewind (cannot happen for a consistent nest)
+                        return nil
+                    }
+                    let values = [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
+                        if n > 0 { buffer.baseAddress!.initialize(from: packScratch.unsafelyUnwrapped, count: n) }
+                        initialized = n
+                    }
+                    return JSONNumberArray(shape: shape, values: values, integerLiteralBits: integerBits, float32Ties: ties)
+                }
+            }
+            // After ',': a ']' here is a trailing comma, which the usual parse reports.
+            skipWhitespace()
+            if i < count && base[i] == A.rbracket { return nil }
+        }
+    }
+
+    /// The finite number at `i` (at '-' or a digit), or nil (with `i` anywhere) for a
+    /// syntax error or an out-of-range literal. Plain decimals of up to 19 digits — what
+    /// tensors are made of — are read here, eight digits at a time; anything else by
+    /// `parseNumber()`. Both give the same correctly rounded value.
+    @inline(__always)
+    mutating func packedNumber() -> JSONNumber? {
+        if let n = fastNumber() { return n }
+        guard let n = try? parseNumber(), n.value.isFinite else { return nil }
+        return n
+    }
+
+    /// The common case of `parseNumber()`: `-?digits(.digits)?([eE][+-]?digits)?` with at
+    /// most 19 digits in all and at most 4 in the exponent, whose value Clinger's fast
+    /// path or Eisel-Lemire decides. nil (with `i` unchanged) otherwise.
+    @inline(__always)
+    mutating func fastNumber() -> JSONNumber? {
+        // Locals, so that the loops keep them in registers.
+        let base = base, count = count
+        var p = i
+        let negative = base[p] == A.minus
+        if negative { p += 1 }
+        let intStart = p
+        var mantissa: UInt64 = 0
+        if p < count && base[p] == A.zero {
+            p += 1
+            if p < count && isDigit(base[p]) { return nil }  // a leading zero: parseNumber reports it
+        } else {
+            p = Self.eightDigitRuns(base, count, from: p, into: &mantissa)
+            while p < count, case let d = base[p] &- A.zero, d < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                p &+= 1
+            }
+        }
+        var digits = p - intStart
+        guard digits > 0 else { return nil }
+        var integer = true
+        var fractionDigits = 0
+        if p < count && base[p] == A.dot {
+            integer = false
+            p += 1
+            let fracStart = p
+            p = Self.eightDigitRuns(base, count, from: p, into: &mantissa)
+            while p < count, case let d = base[p] &- A.zero, d < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                p &+= 1
+            }
+            fractionDigits = p - fracStart
+            guard fractionDigits > 0 else { return nil }
+            digits += fractionDigits
+        }
+        guard digits <= 19 else { return nil }  // the mantissa may have wrapped
+        var exponent = 0
+        if p < count && (base[p] | 0x20) == A.e {
+            integer = false
+            p += 1
+            var expNegative = false
+            if p < count && (base[p] == A.plus || base[p] == A.minus) {
+                expNegative = base[p] == A.minus
+                p &+= 1
+            }
+            let expStart = p
+            while p < count, case let d = base[p] &- A.zero, d < 10 {
+                exponent = exponent &* 10 &+ Int(d)
+                p &+= 1
+            }
+            guard p > expStart, p - expStart <= 4 else { return nil }
+            if expNegative { exponent = -exponent }
+        }
+        let scale = exponent - fractionDigits
+        var value: Double
+        if mantissa == 0 {
+            value = 0
+        } else if let fast = JSONNumberParsing.fastPath(mantissa: mantissa, scale: scale) {
+            value = fast
+        } else if let el = JSONNumberParsing.eiselLemire(mantissa, scale) {
+            value = el
+        } else {
+            return nil
+        }
+        guard value.isFinite else { return nil }
+        var tie: Int8 = 0
+        if value != 0 && JSONNumberArray.isFloat32Midpoint(value) {
+            tie = float32Tie(
+                value, intStart: intStart, intEnd: intStart + digits - fractionDigits, fractionDigits: fractionDigits,
+                scale: scale)
+        }
+        if negative { value = -value }
+        i = p
+        return JSONNumber(value: value, isIntegerLiteral: integer, float32Tie: tie)
+    }
+
+    /// Reads digits eight at a time (SWAR, as fast_float does) while eight digits follow;
+    /// returns the position after them.
+    @inline(__always)
+    static func eightDigitRuns(_ base: UnsafePointer<UInt8>, _ count: Int, from start: Int, into mantissa: inout UInt64) -> Int {
+        var p = start
+        while p + 8 <= count {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
+            // All eight bytes in '0'...'9'?
+            guard (word & 0xF0F0_F0F0_F0F0_F0F0) | (((word &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4)
+                == 0x3333_3333_3333_3333 else { break }
+            var v = word &- 0x3030_3030_3030_3030
+            v = (v &* 10) &+ (v >> 8)
+            v = (((v & 0x0000_00FF_0000_00FF) &* 0x000F_4240_0000_0064)
+                &+ (((v >> 16) & 0x0000_00FF_0000_00FF) &* 0x0000_2710_0000_0001)) >> 32
+            mantissa = mantissa &* 100_000_000 &+ v
+            p &+= 8
+        }
+        return p
+    }
+
+    @inline(never) mutating func growPackScratch() {
+        let capacity = Swift.max(packCapacity * 2, 1024)
+        let grown = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
+        if let old = packScratch {
+            grown.moveInitialize(from: old, count: packCapacity)
+            old.deallocate()
+        }
+        packScratch = grown
+        packCapacity = capacity
     }
 }

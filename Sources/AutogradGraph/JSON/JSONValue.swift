@@ -8,11 +8,26 @@ public struct JSONNumber: Sendable, Equatable, Hashable {
     /// True when the text had neither a fraction part nor an exponent (`12`, `-0`),
     /// false for `12.0`, `1e3`, `1.5`.
     public let isIntegerLiteral: Bool
+    /// Which way the text lies from `value` when `value` is exactly halfway between two
+    /// `Float`s and the text is not (+1: larger magnitude, -1: smaller); 0 otherwise.
+    /// Rounding the `Double` to `Float` would then round a second time, on a tie the text
+    /// does not have; `float32Value` uses this to round the text itself. Set by the parser.
+    let float32Tie: Int8
 
     public init(value: Double, isIntegerLiteral: Bool) {
+        self.init(value: value, isIntegerLiteral: isIntegerLiteral, float32Tie: 0)
+    }
+
+    init(value: Double, isIntegerLiteral: Bool, float32Tie: Int8) {
         self.value = value
         self.isIntegerLiteral = isIntegerLiteral
+        self.float32Tie = float32Tie
     }
+
+    /// The text's value correctly rounded to the nearest `Float` (ties to even) — directly,
+    /// not the double rounding `Float(value)` would be for the rare text within 2^-54
+    /// (relative) of a point halfway between two `Float`s.
+    public var float32Value: Float { JSONNumberArray.float32(value, tie: float32Tie) }
 
     /// The exact integer the text spelled, when the text is an integer literal whose
     /// magnitude is below 2^53 (so that the `Double` holds it exactly); otherwise nil.
@@ -33,6 +48,39 @@ public enum JSONValue: Sendable, Equatable {
     case string(String)
     case array([JSONValue])
     case object(JSONObject)
+    /// An array of finite numbers, or a rectangular nest of such arrays, stored flat. Only
+    /// `JSONParser.parse(_:maxDepth:packing:)` makes these, for the arrays under the keys
+    /// it is given; it is the same document as the `.array` it stands for (`==` and
+    /// `arrayValue` see that array, `kindName` is "array").
+    case numbers(JSONNumberArray)
+}
+
+extension JSONValue {
+    /// Equality of documents: a packed `.numbers` equals the `.array` it stands for.
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.number(let a), .number(let b)): return a == b
+        case (.string(let a), .string(let b)): return a == b
+        case (.array(let a), .array(let b)): return a == b
+        case (.object(let a), .object(let b)): return a == b
+        case (.numbers(let a), .numbers(let b)): return a == b
+        case (.numbers(let a), .array(let b)): return a.elements == b
+        case (.array(let a), .numbers(let b)): return a == b.elements
+        default: return false
+        }
+    }
+
+    /// The document with every `.numbers` spelled out as `.array`s of `.number`s.
+    public var unpacked: JSONValue {
+        switch self {
+        case .numbers(let n): return .array(n.elements)
+        case .array(let items): return .array(items.map(\.unpacked))
+        case .object(let o): return .object(JSONObject(o.members.map { (key: $0.key, value: $0.value.unpacked) }))
+        default: return self
+        }
+    }
 }
 
 /// A JSON object: members in document order. The parser rejects duplicate keys, so a
@@ -80,6 +128,7 @@ extension JSONValue {
     /// The elements, when this is an array.
     public var arrayValue: [JSONValue]? {
         if case .array(let a) = self { return a }
+        if case .numbers(let n) = self { return n.elements }
         return nil
     }
 
@@ -114,7 +163,7 @@ extension JSONValue {
         case .bool: "boolean"
         case .number: "number"
         case .string: "string"
-        case .array: "array"
+        case .array, .numbers: "array"
         case .object: "object"
         }
     }

@@ -77,6 +77,36 @@ public struct JSONWriter {
         byte(UInt8(ascii: "}"))
     }
 
+    /// `{"shape":[..],"b64":"..."}`: the values' little-endian bytes in base64 (padded,
+    /// standard alphabet), non-finite values included as they are.
+    public mutating func tensorBase64<T: Scalar>(_ a: NDArray<T>) {
+        raw("{\"shape\":")
+        ints(a.shape)
+        raw(",\"b64\":\"")
+        a.data.withUnsafeBufferPointer { data in
+            #if _endian(big)
+            var littleEndian = [UInt8](UnsafeRawBufferPointer(data))
+            let size = MemoryLayout<T>.size
+            for k in stride(from: 0, to: littleEndian.count, by: size) { littleEndian[k..<k + size].reverse() }
+            littleEndian.withUnsafeBytes { base64($0) }
+            #else
+            base64(UnsafeRawBufferPointer(data))
+            #endif
+        }
+        raw("\"}")
+    }
+
+    /// Appends the base64 text of `raw` (no quotes).
+    public mutating func base64(_ raw: UnsafeRawBufferPointer) {
+        let n = Base64.encodedCount(raw.count)
+        guard n > 0 else { return }
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: n))
+        bytes.withUnsafeMutableBufferPointer { out in
+            Base64.encode(raw, into: out.baseAddress! + start)
+        }
+    }
+
     private mutating func nested<T: Scalar>(
         _ shape: [Int], axis: Int, data: UnsafeBufferPointer<T>, offset: inout Int
     ) {
@@ -107,6 +137,8 @@ public struct JSONWriter {
                 value(item)
             }
             byte(UInt8(ascii: "]"))
+        case .numbers(let n):
+            value(.array(n.elements))
         case .object(let o):
             byte(UInt8(ascii: "{"))
             for (i, m) in o.members.enumerated() {
