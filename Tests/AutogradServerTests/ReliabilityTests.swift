@@ -68,6 +68,18 @@ struct ReliabilityTests {
         }
     }
 
+    /// `--request-timeout` reaches the executor: a /train of ~20 s stops at 0.3 s with 503.
+    @Test func requestTimeoutFlagStopsALongComputation() throws {
+        let server = try ServerProcess(arguments: ["--request-timeout", "0.3"])
+        let started = Date()
+        let connection = try RawHTTPConnection(port: server.port, timeoutSeconds: 10)
+        Self.post(connection, "/train", try Self.trainBody(steps: 10_000))
+        let response = try connection.readResponse()
+        #expect(response.status == 503)
+        #expect(response.header("Content-Type") == "application/problem+json")
+        #expect(Date().timeIntervalSince(started) < 3)
+    }
+
     /// One computation runs, one waits; the next is refused at once with 503 + Retry-After.
     @Test func fullQueueAnswers503WithRetryAfter() throws {
         let server = try ServerProcess(arguments: ["--max-inflight", "1", "--max-queue", "1", "--log-level", "debug"])
