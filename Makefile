@@ -40,7 +40,7 @@ release: deps
 run: release
 	$$($(SWIFT) build -c release --show-bin-path)/autograd-server --host $(HOST) --port $(PORT)
 
-test: deps test-deps py-deps test-swift test-api
+test: deps test-deps py-deps test-swift test-api test-deploy
 
 test-swift:
 	$(SWIFT) build --build-tests
