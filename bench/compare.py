@@ -145,7 +145,8 @@ def build(rows):
         r = find(rows, "RSS", "swift", "vmhwm_after_w2", encoding=enc)
         if r is None:
             continue
-        out.append(("RSS", f"peak RSS after one W2 request ({enc})", fmt(med(r), "MB"),
+        idle = f"; {fmt(r['idle_mb'], 'MB')} idle" if r.get("idle_mb") is not None else ""
+        out.append(("RSS", f"peak RSS after one W2 request ({enc}{idle})", fmt(med(r), "MB"),
                     f"{fmt(r['budget'], 'MB')} (budget)", f"{med(r) / r['budget']:.2f}x",
                     "<= 3x tensors + 64 MB", status(med(r) <= r["budget"])))
     return out

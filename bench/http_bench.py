@@ -163,6 +163,7 @@ def main():
         port = free_port()
         proc = start_server([server, "--port", str(port)], port)
         try:
+            idle = vm_hwm_mb(proc.pid)
             status, first, data = post(port, bodies[enc])
             if status != 200:
                 if enc == "b64":
@@ -175,7 +176,7 @@ def main():
             hwm = vm_hwm_mb(proc.pid)
             emit({"workload": "RSS", "impl": "swift", "dtype": "float32", "encoding": enc, "metric": "vmhwm_after_w2",
                   "median": round(hwm, 1), "min": round(hwm, 1), "max": round(hwm, 1), "n": 1, "unit": "MB",
-                  "budget": round(3 * tensor_bytes / 2**20 + 64, 1), "tensor_bytes": tensor_bytes,
+                  "budget": round(3 * tensor_bytes / 2**20 + 64, 1), "tensor_bytes": tensor_bytes, "idle_mb": round(idle, 1),
                   "request_bytes": len(bodies[enc]), "response_bytes": len(data)})
             times = []
             for _ in range(ARGS.h2_reps):

@@ -88,6 +88,22 @@ func measure(reps: Int, warmup: Int, _ body: () -> Void) -> [Double] {
     return out
 }
 
+/// As `measure`, for two bodies timed alternately (A, B, A, B, ...), so that a change of
+/// machine load during the run falls on both.
+func measurePair(reps: Int, warmup: Int, _ a: () -> Void, _ b: () -> Void) -> ([Double], [Double]) {
+    for _ in 0..<warmup { a(); b() }
+    var ta: [Double] = [], tb: [Double] = []
+    for _ in 0..<reps {
+        var t0 = now()
+        a()
+        ta.append(Double(now() - t0) / 1e9)
+        t0 = now()
+        b()
+        tb.append(Double(now() - t0) / 1e9)
+    }
+    return (ta, tb)
+}
+
 /// Repetitions: the workload's default, `--reps`, or a fifth (at least 3) with `--quick`.
 func reps(_ normal: Int) -> Int {
     if let r = options.reps { return r }
@@ -187,7 +203,8 @@ struct MLPData<T: Scalar> {
 func w2RequestBody(b64: Bool) -> [UInt8] {
     let d = MLPData<Float>()
     let sizes = MLPData<Float>.sizes
-    var s = "{\"dtype\": \"float32\", \"tensors\": {"
+    // With b64, the answer is asked for in base64 too ("encoding": "b64").
+    var s = "{\"dtype\": \"float32\", " + (b64 ? "\"encoding\": \"b64\", " : "") + "\"tensors\": {"
     func tensor(_ name: String, _ shape: [Int], _ data: [Float], grad: Bool) {
         s += "\"\(name)\": {\"shape\": [\(shape.map(String.init).joined(separator: ", "))], "
         if b64 {
@@ -285,18 +302,10 @@ if shouldRun("W2") {
             b: Tensor(shape: [sizes[l + 1]], scalars: d.biases[l]))
     }
     let params = layers.flatMap(\.parameters)
-    let t = measure(reps: reps(50), warmup: 5) {
-        for p in params { p.zeroGrad() }
-        let h1 = relu(layers[0](x))
-        let h2 = relu(layers[1](h1))
-        let loss = crossEntropy(layers[2](h2), labels)
-        try! loss.backward()
-        blackHole(loss.value)
-    }
-    report(Result(workload: "W2", dtype: "float32", metric: "time_per_step", values: t.map { $0 * 1e3 }, unit: "ms"))
 
     // The sgemm floor: the step's matrix products alone, called directly on BLAS
-    // (forward x W for 3 layers, dW = a^T g for 3, dA = g W^T for the 2 hidden inputs).
+    // (forward x W for 3 layers, dW = a^T g for 3, dA = g W^T for the 2 hidden inputs),
+    // timed alternately with the step.
     var gemms: [(tA: Bool, tB: Bool, m: Int, n: Int, k: Int)] = []
     for l in 0..<3 { gemms.append((false, false, B, sizes[l + 1], sizes[l])) }
     for l in 0..<3 { gemms.append((true, false, sizes[l], sizes[l + 1], B)) }
@@ -305,7 +314,14 @@ if shouldRun("W2") {
     let A = uniform(maxElems, -1, 1, seed: 3, as: Float.self)
     let Bm = uniform(maxElems, -1, 1, seed: 4, as: Float.self)
     var C = [Float](repeating: 0, count: maxElems)
-    let floor = measure(reps: reps(50), warmup: 5) {
+    let (t, floor) = measurePair(reps: reps(50), warmup: 5) {
+        for p in params { p.zeroGrad() }
+        let h1 = relu(layers[0](x))
+        let h2 = relu(layers[1](h1))
+        let loss = crossEntropy(layers[2](h2), labels)
+        try! loss.backward()
+        blackHole(loss.value)
+    } _: {
         A.withUnsafeBufferPointer { a in
             Bm.withUnsafeBufferPointer { b in
                 C.withUnsafeMutableBufferPointer { c in
@@ -320,6 +336,7 @@ if shouldRun("W2") {
             }
         }
     }
+    report(Result(workload: "W2", dtype: "float32", metric: "time_per_step", values: t.map { $0 * 1e3 }, unit: "ms"))
     report(Result(workload: "W2", dtype: "float32", metric: "sgemm_floor", values: floor.map { $0 * 1e3 }, unit: "ms"))
 }
 
@@ -369,9 +386,11 @@ func w5<T: Scalar>(_: T.Type, n: Int, direct: (UnsafePointer<T>, UnsafePointer<T
     let bData = uniform(n * n, -1, 1, seed: 8, as: T.self)
     let a = Tensor(shape: [n, n], scalars: aData)
     let b = Tensor(shape: [n, n], scalars: bData)
-    let engine = measure(reps: count, warmup: 2) { blackHole(a.matmul(b).value.data[0]) }
     var c = [T](repeating: 0, count: n * n)
-    let blas = measure(reps: count, warmup: 2) {
+    // Engine and direct calls alternate, so that both see the same machine load.
+    let (engine, blas) = measurePair(reps: count, warmup: 2) {
+        blackHole(a.matmul(b).value.data[0])
+    } _: {
         aData.withUnsafeBufferPointer { ap in
             bData.withUnsafeBufferPointer { bp in
                 c.withUnsafeMutableBufferPointer { cp in direct(ap.baseAddress!, bp.baseAddress!, cp.baseAddress!) }
