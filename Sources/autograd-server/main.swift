@@ -2,6 +2,7 @@
 // Keep C callbacks out of this file: top-level code here is main-actor isolated under
 // Swift 6, and libmicrohttpd calls its callbacks from its own thread.
 import ArgumentParser
+import Autograd
 import AutogradGraph
 import AutogradServer
 import Foundation
@@ -154,6 +155,9 @@ struct AutogradServerCommand: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "autograd-server")
+        // k computations at once on c cores: each gets c / k threads for BLAS and its
+        // elementwise loops, so they never oversubscribe the machine.
+        ThreadBudget.threadsPerComputation = max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, maxInflight))
         let server = HTTPServer(
             configuration: try serverConfiguration(), service: GraphService(limits: graphLimits), logger: logger)
         let signalSources = handleTerminationSignals(logger: logger) { server.stop() }
