@@ -125,6 +125,15 @@ def build(rows):
                 f"{fmt(c, 'req/s')} (bare MHD)" if c is not None else "—",
                 f"{h / c:.0%} of ceiling" if h is not None and c else "—", ">= 40% of bare MHD",
                 status(None if h is None or not c else h / c >= 0.4)))
+    cpu = {impl: (find(rows, "H1", impl, "requests_per_s") or {}).get("server_cpu_us_per_request")
+           for impl in ("swift", "mhd_hello")}
+    if cpu["swift"] is not None:
+        out.append(("H1", "  server CPU per request (utime+stime / requests)", fmt(cpu["swift"], "µs"),
+                    f"{fmt(cpu['mhd_hello'], 'µs')} (bare MHD)" if cpu["mhd_hello"] is not None else "—",
+                    f"{cpu['swift'] / cpu['mhd_hello']:.1f}x" if cpu["mhd_hello"] else "—", "", ""))
+    gr = med(find(rows, "W1", "swift", "graph_respond"))
+    if gr is not None:
+        out.append(("H1", "  GraphService.respond in-process, same body", fmt(gr, "µs"), "", "", "", ""))
     out.append(("H1", "  PyTorch behind http.server, same request", fmt(h, "req/s"),
                 f"{fmt(ph, 'req/s')} (PyTorch)" if ph is not None else "≈170 req/s (issue's figure)",
                 f"{h / ph:.1f}x" if h is not None and ph else "—", "", ""))

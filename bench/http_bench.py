@@ -138,6 +138,13 @@ def wrk(port):
     raise RuntimeError(f"wrk printed no result: {out.stdout}\n{out.stderr}")
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of a process and its threads (/proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def loadavg():
     return " ".join(open("/proc/loadavg").read().split()[:3])
 
@@ -208,11 +215,14 @@ def main():
         try:
             status, _, data = post(port, open(os.path.join(ROOT, "api", "examples", "seed-linear-mse.json"), "rb").read())
             assert status == 200, (impl, status, data[:200])
+            cpu0 = cpu_seconds(proc.pid)
             r = wrk(port)
+            cpu = cpu_seconds(proc.pid) - cpu0
             emit({"workload": "H1", "impl": impl, "dtype": "float32", "metric": "requests_per_s",
                   "median": r["requests_per_s"], "min": r["requests_per_s"], "max": r["requests_per_s"], "n": 1,
                   "unit": "req/s", "requests": r["requests"], "errors": r["errors"],
                   "latency_p50_us": r["latency_p50_us"], "latency_p99_us": r["latency_p99_us"],
+                  "server_cpu_us_per_request": round(cpu * 1e6 / max(r["requests"], 1), 1),
                   "wrk": f"-t2 -c32 -d{ARGS.duration}s", "loadavg": loadavg()})
         finally:
             stop(proc)

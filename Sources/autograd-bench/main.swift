@@ -288,6 +288,17 @@ if shouldRun("W1") {
     report(Result(workload: "W1", dtype: "float32", metric: "time_per_call", values: t.map { $0 * 1e6 }, unit: "us"))
 }
 
+// MARK: W1 through the graph format — the README request body, GraphService.respond in-process
+// (parse, decode, plan, run, encode): what the server does per H1 request besides HTTP.
+
+if shouldRun("W1") {
+    let body = Array(#"{"dtype": "float32", "tensors": {"x": {"data": [[1, 2], [3, 4]]}, "W": {"data": [[0.1, 0.2], [0.3, 0.4]], "requires_grad": true}, "b": {"data": [0.5, 0.6], "requires_grad": true}, "y_true": {"data": [[1, 1], [1, 1]]}}, "ops": [{"id": "y", "op": "linear", "inputs": ["x", "W", "b"]}, {"id": "loss", "op": "mse_loss", "inputs": ["y", "y_true"]}], "loss": "loss"}"#.utf8)
+    let service = GraphService()
+    precondition(service.respond(to: .backward, body: body).status == 200)
+    let t = measure(reps: reps(2000), warmup: 200) { blackHole(service.respond(to: .backward, body: body)) }
+    report(Result(workload: "W1", dtype: "float32", metric: "graph_respond", values: t.map { $0 * 1e6 }, unit: "us"))
+}
+
 // MARK: W2 — MLP training step, 128 x 784 -> 512 -> 512 -> 10
 
 if shouldRun("W2") {
