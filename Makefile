@@ -5,7 +5,7 @@ SWIFT      ?= swift
 HOST       ?= 127.0.0.1
 PORT       ?= 8080
 APT_PKGS   := libmicrohttpd-dev libopenblas-dev pkg-config
-PY_PKGS    := openapi-spec-validator jsonschema pyyaml prometheus_client
+PY_PKGS    := openapi-spec-validator jsonschema pyyaml prometheus_client schemathesis
 # Only for `make test`: nginx in front of two servers (docker/tests), dot for POST /graph SVG.
 TEST_APT_PKGS := nginx graphviz
 PREFIX     ?= /usr/local
@@ -28,7 +28,7 @@ deps:
 
 # Python tools for checking api/openapi.yaml (only used by `make test`).
 py-deps:
-	@python3 -c "import openapi_spec_validator, jsonschema, yaml, prometheus_client" 2>/dev/null || \
+	@python3 -c "import openapi_spec_validator, jsonschema, yaml, prometheus_client, schemathesis" 2>/dev/null || \
 	  python3 -m pip install -q $(PY_PKGS)
 
 build: deps
@@ -40,7 +40,7 @@ release: deps
 run: release
 	$$($(SWIFT) build -c release --show-bin-path)/autograd-server --host $(HOST) --port $(PORT)
 
-test: deps test-deps py-deps test-swift test-api test-deploy
+test: deps test-deps py-deps test-swift test-api test-deploy test-schemathesis load-smoke fuzz-ci
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -117,6 +117,55 @@ bench-http: deps
 	$(SWIFT) build -c release --product autograd-server
 	@mkdir -p $(BENCH_OUT)
 	python3 bench/http_bench.py --json --server $(BIN)/autograd-server --bench $(BIN)/autograd-bench | tee $(BENCH_OUT)/http.jsonl
+
+# Robustness (issue 5). Fuzzing builds in its own scratch path with libFuzzer and ASan;
+# schemathesis and the load test run against a fresh debug (test) or release (load) server.
+FUZZ_DIR   := .build-fuzz
+FUZZ_TIME  ?= 600
+FUZZ_BUILD := $(SWIFT) build --scratch-path $(FUZZ_DIR) -c release --product autograd-fuzz \
+              --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+SERVER_DBG  = $$($(SWIFT) build --show-bin-path)/autograd-server
+SERVER_REL  = $$($(SWIFT) build -c release --show-bin-path)/autograd-server
+ST_EXAMPLES ?= 30
+
+# libFuzzer over parse + decode + validate + plan + execute; FUZZ_TIME seconds (default 10 min).
+# New inputs go to $(FUZZ_DIR)/corpus, crashes to $(FUZZ_DIR)/artifacts; replay one with
+# `swift run autograd-fuzz FILE`. Fuzz/corpus is the committed seed (Fuzz/make_corpus.py);
+# Fuzz/regressions holds inputs that once crashed.
+fuzz: deps
+	$(FUZZ_BUILD)
+	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
+	SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/release/autograd-fuzz $(FUZZ_DIR)/corpus Fuzz/corpus Fuzz/regressions \
+	  -dict=Fuzz/graph.dict -max_len=16384 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
+	  -max_total_time=$(FUZZ_TIME) -artifact_prefix=$(FUZZ_DIR)/artifacts/
+
+# The CI run: one minute, fails on any crash, leak-free exit or sanitizer report.
+fuzz-ci:
+	$(MAKE) fuzz FUZZ_TIME=60
+
+# schemathesis against api/openapi.yaml: no 5xx, every response as the spec says. All checks
+# but positive_data_acceptance, which expects every schema-valid body to be accepted: a graph
+# whose names do not resolve or whose shapes do not fit is schema-valid JSON and rightly 422.
+test-schemathesis:
+	$(SWIFT) build --product autograd-server
+	python3 tools/with_server.py $(SERVER_DBG) -- schemathesis run api/openapi.yaml --url {url} \
+	  --checks all --exclude-checks positive_data_acceptance --max-examples $(ST_EXAMPLES) \
+	  --generation-deterministic --no-color
+
+# 30 s at 64 connections after a 10 s warm-up (release build); figures in .build/load.json.
+load: deps
+	$(SWIFT) build -c release --product autograd-server
+	@mkdir -p .build
+	python3 tools/with_server.py $(SERVER_REL) -- python3 tools/loadtest.py --url {url} --pid {pid} \
+	  --seconds 30 --warmup 10 --connections 64 --json .build/load.json
+
+# The 5-second version `make test` runs, against the debug build.
+load-smoke:
+	$(SWIFT) build --product autograd-server
+	python3 tools/with_server.py $(SERVER_DBG) -- python3 tools/loadtest.py --url {url} --pid {pid} \
+	  --seconds 5 --warmup 3 --connections 64
+
+.PHONY: fuzz fuzz-ci test-schemathesis load load-smoke
 
 clean:
 	rm -rf .build

@@ -58,6 +58,12 @@ let package = Package(
             name: "autograd-bench",
             dependencies: ["Autograd", "AutogradGraph", "COpenBLAS"]
         ),
+        // libFuzzer target over the request path (`make fuzz`); a corpus replayer otherwise.
+        .executableTarget(
+            name: "autograd-fuzz",
+            dependencies: ["AutogradGraph"],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
         // Fixtures (Tests/Fixtures, api/examples) are read from the checkout by path.
         .testTarget(name: "AutogradGraphTests", dependencies: ["AutogradGraph", "Autograd"]),

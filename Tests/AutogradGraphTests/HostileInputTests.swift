@@ -91,6 +91,10 @@ enum HostileCases {
             HostileCase("2^53 + 1 as an axis", graph(ops: #"{"id": "y", "op": "matmul", "inputs": ["x", "W"]}, {"id": "loss", "op": "sum", "inputs": ["y"], "attrs": {"axis": 9007199254740993}}"#), 422, ["/ops/1/attrs/axis"]),
             HostileCase("Int.min as an axis", graph(ops: #"{"id": "y", "op": "matmul", "inputs": ["x", "W"]}, {"id": "loss", "op": "sum", "inputs": ["y"], "attrs": {"axis": -9223372036854775808}}"#), 422, ["/ops/1/attrs/axis"]),
             HostileCase("huge slice bounds", graph(ops: #"{"id": "y", "op": "slice", "inputs": ["x"], "attrs": {"start": -9007199254740991, "stop": 9007199254740991, "step": 9007199254740991}}, {"id": "loss", "op": "sum", "inputs": ["y"]}"#), 200, nil),
+            // Found by review of the fuzz target's reach: formatting an out-of-range class
+            // index with Int(v) trapped for integral values past Int's range.
+            HostileCase("class index 1e300", #"{"dtype": "float64", "tensors": {"z": {"data": [[1, 2]]}, "t": {"data": [1e300]}}, "ops": [{"id": "loss", "op": "cross_entropy", "inputs": ["z", "t"]}], "loss": "loss"}"#, 422, ["/ops/0/inputs/1"]),
+            HostileCase("class index 3e38 in float32", #"{"tensors": {"z": {"data": [[1, 2]]}, "t": {"data": [-3e38]}}, "ops": [{"id": "loss", "op": "cross_entropy", "inputs": ["z", "t"]}], "loss": "loss"}"#, 422, ["/ops/0/inputs/1"]),
             HostileCase("1e400 as steps", .train, graph(extra: #", "loss": "loss", "optimizer": {"name": "sgd"}, "steps": 1e400"#), 400, ["/steps"]),
             HostileCase("1e400 as a learning rate", .train, graph(extra: #", "loss": "loss", "optimizer": {"name": "sgd", "lr": 1e400}, "steps": 1"#), 422, ["/optimizer/lr"]),
             HostileCase("steps over the limit", .train, graph(extra: #", "loss": "loss", "optimizer": {"name": "sgd"}, "steps": 10000000000"#), 422, ["/steps"]),

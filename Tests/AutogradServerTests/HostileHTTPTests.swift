@@ -49,6 +49,7 @@ struct HostileHTTPTests {
             c("10^5 tiny ops", graph(tensors: #""x": {"data": 1.5, "requires_grad": true}"#, ops: chain.joined(separator: ","), extra: #", "loss": "o99999""#), 200, nil),
             c("a name of 10^6 characters", graph(tensors: #""\#(longName)": {"data": [1, 2], "requires_grad": true}"#, ops: #"{"id": "loss", "op": "sum", "inputs": ["\#(longName)"]}"#), 200, nil),
             c("an undefined name of 10^6 characters", graph(ops: #"{"id": "y", "op": "matmul", "inputs": ["x", "\#(longName)"]}, {"id": "loss", "op": "sum", "inputs": ["y"]}"#), 422, ["/ops/0/inputs/1"]),
+            c("class index 1e300", #"{"dtype": "float64", "tensors": {"z": {"data": [[1, 2]]}, "t": {"data": [1e300]}}, "ops": [{"id": "loss", "op": "cross_entropy", "inputs": ["z", "t"]}], "loss": "loss"}"#, 422, ["/ops/0/inputs/1"]),
             c("steps over the limit", graph(extra: #", "loss": "loss", "optimizer": {"name": "sgd"}, "steps": 10000000000"#), 422, ["/steps"], path: "/train"),
         ]
         for n in stride(from: 0, to: valid.count, by: 13) {
@@ -110,7 +111,9 @@ struct HostileHTTPTests {
     }
 
     @Test func everyHostileRequestGetsItsProblemAndTheServerStaysUp() throws {
-        let server = try ServerProcess()
+        // The 10^5-op chain takes seconds in a debug build on a busy machine: no timeout
+        // may turn its 200 into a 503 here (the timeout has its own test below).
+        let server = try ServerProcess(arguments: ["--request-timeout", "600"])
         let catalog = try JSONParser.parse(try HTTP.request(port: server.port, method: "GET", path: "/ops").body)
         let attributeCases = Self.attributeCases(catalog: catalog)
         #expect(attributeCases.count >= 60)
@@ -136,6 +139,25 @@ struct HostileHTTPTests {
         }
         #expect(try HTTP.request(port: server.port, method: "GET", path: "/healthz").status == 200)
         #expect(server.process.isRunning)
+    }
+
+    @Test func aRequestOverTheTimeoutStopsAndAnswers503() throws {
+        let server = try ServerProcess(arguments: ["--request-timeout", "0.5"])
+        // 200 products of 512×512 matrices: tens of seconds of work, stopped after 0.5 s.
+        var ops = [#"{"id": "h0", "op": "matmul", "inputs": ["x", "W"]}"#]
+        for i in 1..<200 { ops.append(#"{"id": "h\#(i)", "op": "matmul", "inputs": ["h\#(i - 1)", "W"]}"#) }
+        let body = Array((#"{"tensors": {"x": {"shape": [512, 512], "init": {"name": "zeros"}}, "W": {"shape": [512, 512], "init": {"name": "zeros"}}}, "ops": ["#
+            + ops.joined(separator: ", ") + "]}").utf8)
+        let start = Date()
+        let r = try Self.post(port: server.port, path: "/forward", body: body)
+        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(r.status == 503)
+        #expect(r.header("Content-Type") == "application/problem+json")
+        let detail = try JSONParser.parse(r.body)["detail"]?.stringValue ?? ""
+        #expect(detail.contains("request timeout of 0.5 s"), "\(detail)")
+        #expect(try HTTP.request(port: server.port, method: "GET", path: "/healthz").status == 200)
+        // A small request still computes in time.
+        #expect(try HTTP.postJSON(port: server.port, path: "/backward", body: Array(Self.graph().utf8)).status == 200)
     }
 
     @Test func twoHundredConcurrentCopiesOfAFloat32RequestGetIdenticalBytes() throws {

@@ -79,8 +79,11 @@ public struct CrossEntropy: Operator {
                 throw .input(index: 1, detail: "class index \(v) at position \(i) is not an integer")
             }
             guard v >= 0 && v < T(layout.c) else {
+                // Any integral float may come here (1e300, Float's 3e38): print it as an
+                // integer only when Int holds it.
+                let index = v.magnitude < 1e15 ? String(Int(v)) : "\(v)"
                 throw .input(
-                    index: 1, detail: "class index \(Int(v)) at position \(i) is out of range [0, \(layout.c))")
+                    index: 1, detail: "class index \(index) at position \(i) is out of range [0, \(layout.c))")
             }
         }
     }

@@ -1,0 +1,87 @@
+// A libFuzzer target over the whole request path: JSON parser, decoder, validator, plan
+// and executor, with small limits so each input runs in microseconds. Every input goes to
+// every endpoint the service has (/backward, /forward, /train, and any added later); the
+// answer must be 200 or a 4xx/503 problem, and a JSON answer must parse. Anything else,
+// and any trap or sanitizer report, is a finding.
+//
+// `make fuzz` builds it with `-sanitize=fuzzer,address -DFUZZING` (libFuzzer supplies
+// `main`); a plain `swift build` makes a replayer instead: `autograd-fuzz FILE...` runs
+// each file through the same checks (a crash found by the fuzzer replays under a debugger).
+import AutogradGraph
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let service: GraphService = {
+    var limits = GraphLimits()
+    limits.maxElements = 1 << 12
+    limits.maxOps = 256
+    limits.maxTrainSteps = 16
+    limits.requestTimeoutSeconds = 2
+    return GraphService(limits: limits)
+}()
+
+/// Runs one input through every endpoint and checks the answers' invariants.
+func check(_ body: [UInt8]) {
+    for endpoint in Endpoint.allCases {
+        let r = service.respond(to: endpoint, body: body)
+        switch r.status {
+        case 200:
+            // The graph endpoints answer JSON; others (POST /graph: Graphviz DOT) their own type.
+            let json = [Endpoint.backward, .forward, .train].contains(endpoint)
+            guard !json || r.contentType == "application/json" else { fail(endpoint, r, "200 without application/json") }
+            guard !r.body.isEmpty else { fail(endpoint, r, "an empty 200") }
+        case 400, 413, 422, 503:
+            guard r.contentType == "application/problem+json" else { fail(endpoint, r, "a problem without application/problem+json") }
+        default:
+            fail(endpoint, r, "unexpected status")
+        }
+        guard r.contentType.hasSuffix("json") else { continue }
+        do {
+            _ = try JSONParser.parse(r.body, maxDepth: 64)
+        } catch {
+            fail(endpoint, r, "the answer is not valid JSON: \(error.message)")
+        }
+    }
+}
+
+func fail(_ endpoint: Endpoint, _ r: Response, _ why: String) -> Never {
+    fatalError("/\(endpoint.rawValue): \(why): status \(r.status): \(String(decoding: r.body.prefix(500), as: UTF8.self))")
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+    check(bytes)
+    return 0
+}
+
+#if !FUZZING
+@main
+struct Replay {
+    static func main() {
+        let paths = Array(CommandLine.arguments.dropFirst())
+        guard !paths.isEmpty else {
+            print("usage: autograd-fuzz FILE...  (replays inputs; `make fuzz` builds the libFuzzer target)")
+            exit(2)
+        }
+        for path in paths {
+            guard let f = fopen(path, "rb") else {
+                print("cannot open \(path)")
+                exit(1)
+            }
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = fread(&chunk, 1, chunk.count, f)
+                if n <= 0 { break }
+                bytes += chunk[0..<n]
+            }
+            fclose(f)
+            check(bytes)
+        }
+        print("replayed \(paths.count) inputs: no finding")
+    }
+}
+#endif
