@@ -151,6 +151,37 @@ import Testing
         }
     }
 
+    /// Random single-byte mutations of a packed document (digits, signs, points,
+    /// exponents, separators): the packed parse gives exactly the generic parse's document
+    /// or error.
+    @Test func mutatedDocumentsParseAsTheGenericParserSays() {
+        let doc = Array(#"{"t": {"shape": [2, 3], "data": [[0.12573022, -1.5e-7, 3], [40, -0.0, 6.25E+2]]}, "s": {"data": [-0.5, 1e308, 2]}}"#.utf8)
+        let alphabet = Array("-+.eE0129,[] \"x".utf8)
+        var rng = SplitMix64(seed: 11)
+        for round in 0..<3000 {
+            var bytes = doc
+            for _ in 0..<(1 + Int(rng.next() % 3)) {
+                let k = Int(rng.next() % UInt64(bytes.count))
+                let c = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+                switch rng.next() % 3 {
+                case 0: bytes[k] = c
+                case 1: bytes.insert(c, at: k)
+                default: bytes.remove(at: k)
+                }
+            }
+            let packedResult = Result { () throws(JSONParseError) in try JSONParser.parse(bytes, packing: ["data"]) }
+            let plainResult = Result { () throws(JSONParseError) in try JSONParser.parse(bytes) }
+            switch (packedResult, plainResult) {
+            case (.success(let a), .success(let b)):
+                #expect(a == b, "round \(round): \(String(decoding: bytes, as: UTF8.self))")
+            case (.failure(let a), .failure(let b)):
+                #expect(a == b, "round \(round): \(String(decoding: bytes, as: UTF8.self))")
+            default:
+                Issue.record("round \(round): one parse failed, the other did not: \(String(decoding: bytes, as: UTF8.self))")
+            }
+        }
+    }
+
     @Test func depthLimitHoldsInsidePackedData() throws {
         // {"data": [[[...]]]} with the object at depth 1: 3 arrays reach depth 4.
         let text = #"{"data": [[[1]]]}"#

@@ -713,25 +713,38 @@ extension Parser {
                 kinds[level] = 2
                 // A run of numbers, `n (, n)*`, in one tight loop up to what follows the last.
                 let first = n
+                let base = base, count = count
+                var p = i
                 while true {
-                    guard let number = packedNumber() else { return nil }
+                    let start = p
+                    var integer = false
+                    var value = Self.fastNumber(base, count, &p, &integer)
+                    var tie: Int8 = 0
+                    if !value.isFinite || (value != 0 && JSONNumberArray.isFloat32Midpoint(value.magnitude)) {
+                        // The general reader: syntax errors, long or huge numbers, Float ties.
+                        i = start
+                        guard let number = try? parseNumber(), number.value.isFinite else { return nil }
+                        (value, integer, tie) = (number.value, number.isIntegerLiteral, number.float32Tie)
+                        p = i
+                    }
                     if n == packCapacity { growPackScratch() }
-                    packScratch.unsafelyUnwrapped[n] = number.value
-                    if number.isIntegerLiteral {
+                    packScratch.unsafelyUnwrapped[n] = value
+                    if integer {
                         let word = n >> 6
                         if integerBits.count <= word { integerBits.append(contentsOf: repeatElement(0, count: word + 1 - integerBits.count)) }
                         integerBits[word] |= 1 << UInt64(n & 63)
                     }
-                    if number.float32Tie != 0 { ties.append(.init(index: n, tie: number.float32Tie)) }
+                    if tie != 0 { ties.append(.init(index: n, tie: tie)) }
                     n += 1
-                    skipWhitespace()
-                    guard i < count else { return nil }
-                    guard base[i] == A.comma else { break }  // ']' (or an error) is handled below
-                    i += 1
-                    skipWhitespace()
+                    while p < count, case let c = base[p], c == A.space || c == A.lf || c == A.cr || c == A.tab { p &+= 1 }
+                    guard p < count else { return nil }
+                    guard base[p] == A.comma else { break }  // ']' (or an error) is handled below
+                    p &+= 1
+                    while p < count, case let c = base[p], c == A.space || c == A.lf || c == A.cr || c == A.tab { p &+= 1 }
                     // After ',' only another number can keep the nest packable.
-                    guard i < count, base[i] == A.minus || isDigit(base[i]) else { return nil }
+                    guard p < count, base[p] == A.minus || isDigit(base[p]) else { return nil }
                 }
+                i = p
                 counts[level] += n - first
             } else {
                 return nil
@@ -778,61 +791,51 @@ extension Parser {
         }
     }
 
-    /// The finite number at `i` (at '-' or a digit), or nil (with `i` anywhere) for a
-    /// syntax error or an out-of-range literal. Plain decimals of up to 19 digits — what
-    /// tensors are made of — are read here, eight digits at a time; anything else by
-    /// `parseNumber()`. Both give the same correctly rounded value.
+    /// The common case of `parseNumber()`, at `p` (at '-' or a digit):
+    /// `-?digits(.digits)?([eE][+-]?digits)?` with at most 19 digits in all and at most 4
+    /// in the exponent, whose value Clinger's fast path or Eisel-Lemire decides — what
+    /// tensors are made of, read eight digits at a time. Returns the correctly rounded
+    /// value (the same as `parseNumber()`'s) and moves `p` past it; for anything else
+    /// returns NaN with `p` unchanged, and the caller calls `parseNumber()`.
     @inline(__always)
-    mutating func packedNumber() -> JSONNumber? {
-        if let n = fastNumber() { return n }
-        guard let n = try? parseNumber(), n.value.isFinite else { return nil }
-        return n
-    }
-
-    /// The common case of `parseNumber()`: `-?digits(.digits)?([eE][+-]?digits)?` with at
-    /// most 19 digits in all and at most 4 in the exponent, whose value Clinger's fast
-    /// path or Eisel-Lemire decides. nil (with `i` unchanged) otherwise.
-    @inline(__always)
-    mutating func fastNumber() -> JSONNumber? {
-        // Locals, so that the loops keep them in registers.
-        let base = base, count = count
-        var p = i
+    static func fastNumber(_ base: UnsafePointer<UInt8>, _ count: Int, _ position: inout Int, _ integer: inout Bool) -> Double {
+        var p = position
         let negative = base[p] == A.minus
-        if negative { p += 1 }
+        if negative { p &+= 1 }
         let intStart = p
         var mantissa: UInt64 = 0
         if p < count && base[p] == A.zero {
-            p += 1
-            if p < count && isDigit(base[p]) { return nil }  // a leading zero: parseNumber reports it
+            p &+= 1
+            if p < count && isDigit(base[p]) { return .nan }  // a leading zero: parseNumber reports it
         } else {
-            p = Self.eightDigitRuns(base, count, from: p, into: &mantissa)
+            p = eightDigitRuns(base, count, from: p, into: &mantissa)
             while p < count, case let d = base[p] &- A.zero, d < 10 {
                 mantissa = mantissa &* 10 &+ UInt64(d)
                 p &+= 1
             }
         }
-        var digits = p - intStart
-        guard digits > 0 else { return nil }
-        var integer = true
+        var digits = p &- intStart
+        guard digits > 0 else { return .nan }
+        var isInteger = true
         var fractionDigits = 0
         if p < count && base[p] == A.dot {
-            integer = false
-            p += 1
+            isInteger = false
+            p &+= 1
             let fracStart = p
-            p = Self.eightDigitRuns(base, count, from: p, into: &mantissa)
+            p = eightDigitRuns(base, count, from: p, into: &mantissa)
             while p < count, case let d = base[p] &- A.zero, d < 10 {
                 mantissa = mantissa &* 10 &+ UInt64(d)
                 p &+= 1
             }
-            fractionDigits = p - fracStart
-            guard fractionDigits > 0 else { return nil }
-            digits += fractionDigits
+            fractionDigits = p &- fracStart
+            guard fractionDigits > 0 else { return .nan }
+            digits &+= fractionDigits
         }
-        guard digits <= 19 else { return nil }  // the mantissa may have wrapped
+        guard digits <= 19 else { return .nan }  // the mantissa may have wrapped
         var exponent = 0
         if p < count && (base[p] | 0x20) == A.e {
-            integer = false
-            p += 1
+            isInteger = false
+            p &+= 1
             var expNegative = false
             if p < count && (base[p] == A.plus || base[p] == A.minus) {
                 expNegative = base[p] == A.minus
@@ -843,10 +846,10 @@ extension Parser {
                 exponent = exponent &* 10 &+ Int(d)
                 p &+= 1
             }
-            guard p > expStart, p - expStart <= 4 else { return nil }
+            guard p > expStart, p &- expStart <= 4 else { return .nan }
             if expNegative { exponent = -exponent }
         }
-        let scale = exponent - fractionDigits
+        let scale = exponent &- fractionDigits
         var value: Double
         if mantissa == 0 {
             value = 0
@@ -855,18 +858,12 @@ extension Parser {
         } else if let el = JSONNumberParsing.eiselLemire(mantissa, scale) {
             value = el
         } else {
-            return nil
-        }
-        guard value.isFinite else { return nil }
-        var tie: Int8 = 0
-        if value != 0 && JSONNumberArray.isFloat32Midpoint(value) {
-            tie = float32Tie(
-                value, intStart: intStart, intEnd: intStart + digits - fractionDigits, fractionDigits: fractionDigits,
-                scale: scale)
+            return .nan
         }
         if negative { value = -value }
-        i = p
-        return JSONNumber(value: value, isIntegerLiteral: integer, float32Tie: tie)
+        position = p
+        integer = isInteger
+        return value
     }
 
     /// Reads digits eight at a time (SWAR, as fast_float does) while eight digits follow;
