@@ -149,6 +149,11 @@ def build(rows):
         else:
             out.append(("H2", "W2 as one request, JSON numbers", fmt(hv, "ms"), f"{fmt(s_w2, 'ms')} (W2 in-process)",
                         f"{hv / s_w2:.2f}x" if hv is not None and s_w2 else "—", "", ""))
+    for enc in ("json", "b64"):
+        g = med(find(rows, "W2", "swift", f"graph_respond_{enc}"))
+        if g is not None:
+            out.append(("H2", f"  the same body through GraphService.respond in-process ({enc})", fmt(g, "ms"),
+                        f"{fmt(s_w2, 'ms')} (W2 in-process)", f"{g / s_w2:.2f}x" if s_w2 else "—", "", ""))
     # RSS
     for enc in ("json", "b64"):
         r = find(rows, "RSS", "swift", "vmhwm_after_w2", encoding=enc)

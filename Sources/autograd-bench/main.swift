@@ -351,6 +351,23 @@ if shouldRun("W2") {
     report(Result(workload: "W2", dtype: "float32", metric: "sgemm_floor", values: floor.map { $0 * 1e3 }, unit: "ms"))
 }
 
+// MARK: W2 through the graph format — its request body through GraphService.respond in-process,
+// with JSON numbers and with base64 tensors: H2 without HTTP.
+
+if shouldRun("W2") {
+    let service = GraphService()
+    for b64 in [false, true] {
+        let body = w2RequestBody(b64: b64)
+        let first = service.respond(to: .backward, body: body)
+        guard first.status == 200 else {
+            FileHandle.standardError.write("W2 graph_respond (\(b64 ? "b64" : "json")): HTTP \(first.status); skipped\n".data(using: .utf8)!)
+            continue
+        }
+        let t = measure(reps: reps(20), warmup: 1) { blackHole(service.respond(to: .backward, body: body)) }
+        report(Result(workload: "W2", dtype: "float32", metric: b64 ? "graph_respond_b64" : "graph_respond_json", values: t.map { $0 * 1e3 }, unit: "ms"))
+    }
+}
+
 // MARK: W3 — elementwise: sum(sigmoid(a*b + a)), gradients of a and b, n = 1,000,000
 
 func w3<T: Scalar>(_: T.Type) {
