@@ -92,19 +92,14 @@ bench: deps
 	$(SWIFT) build -c release --product autograd-bench
 	$(BIN)/autograd-bench $(BENCH_ARGS)
 
-# Both engines in one invocation, then the side-by-side table (PyTorch only if importable).
+# Both engines in one invocation, workload by workload (bench/run_compare.py), then the
+# side-by-side table (PyTorch only if importable).
 bench-compare: deps
 	$(SWIFT) build -c release --product autograd-bench
 	@mkdir -p $(BENCH_OUT)
 	@echo "load average: $$(cut -d' ' -f1-3 /proc/loadavg)"
-	$(BIN)/autograd-bench --json $(BENCH_ARGS) | tee $(BENCH_OUT)/swift.jsonl
-	$(BIN)/autograd-bench --write-request $(BENCH_OUT)/w2-json.json
-	@if python3 -c "import torch" 2>/dev/null; then \
-	  python3 bench/pytorch_bench.py --json --w2-body $(BENCH_OUT)/w2-json.json $(BENCH_ARGS) | tee $(BENCH_OUT)/pytorch.jsonl; \
-	else \
-	  echo "PyTorch is not importable: the table shows SwiftAutograd alone (numpy W1 and Python J1 still run)"; \
-	  python3 bench/pytorch_bench.py --json --w2-body $(BENCH_OUT)/w2-json.json $(BENCH_ARGS) > $(BENCH_OUT)/pytorch.jsonl || true; \
-	fi
+	python3 bench/run_compare.py --bench $(BIN)/autograd-bench --out $(BENCH_OUT) $(BENCH_ARGS)
+	@echo "load average at the end: $$(cut -d' ' -f1-3 /proc/loadavg)"
 	@test -f $(BENCH_OUT)/http.jsonl || echo '(no $(BENCH_OUT)/http.jsonl: run `make bench-http` for H1, H2 and RSS)'
 	@python3 bench/compare.py $(BENCH_OUT)/swift.jsonl $(BENCH_OUT)/pytorch.jsonl $$(ls $(BENCH_OUT)/http.jsonl 2>/dev/null)
 	@python3 bench/compare.py --markdown $(BENCH_OUT)/swift.jsonl $(BENCH_OUT)/pytorch.jsonl $$(ls $(BENCH_OUT)/http.jsonl 2>/dev/null) > $(BENCH_OUT)/table.md
