@@ -60,6 +60,7 @@ public final class HTTPServer: @unchecked Sendable {
             maxInflight: configuration.maxInflight, logger: logger,
             maxQueue: configuration.maxQueue, apiKey: configuration.apiKey, canWriteRaw: !tls, sweeper: sweeper)
         handler.operability.logFormat = configuration.logFormat
+        handler.operability.observe(load: { [limiter = handler.limiter] in limiter.load })
         logTarget = .allocate(capacity: 1)
         logTarget.initialize(to: cmhd_log_target(fn: libraryLog, cls: Unmanaged.passUnretained(handler).toOpaque()))
     }

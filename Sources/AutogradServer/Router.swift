@@ -16,7 +16,7 @@ enum Router {
     static let healthPath = "/healthz"
     static let operationsPath = "/ops"
     /// Paths served without the API key (probes).
-    static let publicPaths: Set<String> = [healthPath]
+    static let publicPaths: Set<String> = [healthPath, "/readyz", "/v2/health/live", "/v2/health/ready"]
     static let readMethods = ["GET", "HEAD"]
     static let graphMethods = ["POST"]
 
