@@ -286,7 +286,11 @@ struct ReliabilityTests {
         let body = Array(#"{"inputs":{}}"#.utf8)
         for server in [fromFile, fromEnvironment] {
             let port = server.port
-            #expect(try HTTP.request(port: port, method: "GET", path: "/healthz").status == 200)
+            // Probes answer without the key, so orchestrators need no secret.
+            for probe in ["/healthz", "/readyz", "/v2/health/live", "/v2/health/ready"] {
+                #expect(try HTTP.request(port: port, method: "GET", path: probe).status == 200, "\(probe)")
+            }
+            #expect(try HTTP.request(port: port, method: "GET", path: "/metrics").status == 401)
             for headers in [[], [("Authorization", "Bearer n0pe-guess")], [("Authorization", "Bearer s3cret-ke")],
                             [("Authorization", "Basic s3cret-key")]] {
                 let ops = try HTTP.request(port: port, method: "GET", path: "/ops", headers: headers)
