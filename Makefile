@@ -152,7 +152,7 @@ load: deps
 	$(SWIFT) build -c release --product autograd-server
 	@mkdir -p .build
 	python3 tools/with_server.py $(SERVER_REL) -- python3 tools/loadtest.py --url {url} --pid {pid} \
-	  --seconds 30 --warmup 10 --connections 64 --json .build/load.json
+	  --seconds 30 --warmup 10 --connections 64 --max-rss-drift 10 --json .build/load.json
 
 # The 5-second version `make test` runs, against the debug build.
 load-smoke:

@@ -265,7 +265,7 @@ async def run(args):
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)
     failures = stats.server_errors[:5] + stats.mismatches[:5]
-    if drift > 0.10:
+    if args.max_rss_drift is not None and drift > args.max_rss_drift / 100:
         failures.append(f"RSS grew {drift:.1%} after warm-up ({rss_warm} KiB -> {rss_after} KiB)")
     if stats.count == 0:
         failures.append("no request completed")
@@ -282,6 +282,9 @@ def main():
     p.add_argument("--warmup", type=float, default=10)
     p.add_argument("--connections", type=int, default=64)
     p.add_argument("--json")
+    # The leak check: only meaningful over a run long enough for the allocator to settle
+    # (`make load`: 10 s warm-up, 30 s run); the 5-second smoke run reports drift only.
+    p.add_argument("--max-rss-drift", type=float, default=None, metavar="PERCENT")
     args = p.parse_args()
     sys.exit(asyncio.run(run(args)))
 
