@@ -37,7 +37,7 @@ public final class HTTPServer: @unchecked Sendable {
     ) {
         self.init(
             configuration: configuration, logger: logger,
-            respond: { endpoint, body in service.respond(to: endpoint, body: body) },
+            respond: { endpoint, body, arrived in service.respond(to: endpoint, body: body, since: arrived) },
             operations: { service.operations() })
     }
 

@@ -11,7 +11,9 @@ import Logging
 /// Sendable).
 final class RequestHandler: @unchecked Sendable {
     /// `GraphService.respond` in production; tests substitute slow or counting stand-ins.
-    typealias Responder = @Sendable (Endpoint, [UInt8]) -> Response
+    /// Answers a body sent to an endpoint; the instant is when the body was complete, from
+    /// which the request timeout counts (time waiting for a computation slot included).
+    typealias Responder = @Sendable (Endpoint, [UInt8], ContinuousClock.Instant) -> Response
 
     let respond: Responder
     /// `GraphService.operations()`: a cached document, cheap enough for the polling thread.
@@ -193,6 +195,7 @@ final class RequestHandler: @unchecked Sendable {
         state.tracked = true
         state.phase = .computing
         let body = state.body
+        let arrived = ContinuousClock.now
         state.body = []
         MHD_suspend_connection(connection)
         let handle = ConnectionHandle(pointer: connection)
@@ -201,7 +204,7 @@ final class RequestHandler: @unchecked Sendable {
         let shutdown = self.shutdown
         logger.debug("computation queued method=\(state.method) path=\(RequestLog.sanitize(state.path)) bytes=\(body.count)")
         limiter.submit {
-            let response = Operability.finish(respond(endpoint, body), format: format)
+            let response = Operability.finish(respond(endpoint, body, arrived), format: format)
             state.setComputed(response)
             MHD_resume_connection(handle.pointer)
             shutdown.endComputation()

@@ -14,11 +14,14 @@ struct ComputationTests {
         private(set) var running = 0
         private(set) var maxRunning = 0
         private(set) var started = 0
+        /// For each call, how long its body had waited (since it was complete) when it began.
+        private(set) var waits: [Duration] = []
 
         init(delay: TimeInterval) { self.delay = delay }
 
-        func respond(_ endpoint: Endpoint, _ body: [UInt8]) -> Response {
-            lock.lock(); running += 1; started += 1; maxRunning = max(maxRunning, running); lock.unlock()
+        func respond(_ endpoint: Endpoint, _ body: [UInt8], _ arrived: ContinuousClock.Instant) -> Response {
+            let waited = ContinuousClock.now - arrived
+            lock.lock(); running += 1; started += 1; maxRunning = max(maxRunning, running); waits.append(waited); lock.unlock()
             Thread.sleep(forTimeInterval: delay)
             lock.lock(); running -= 1; lock.unlock()
             return Response(status: 200, contentType: "application/json", body: Array(#"{"echo":"#.utf8) + body + [UInt8(ascii: "}")],
@@ -51,6 +54,19 @@ struct ComputationTests {
         }
         #expect(responder.maxConcurrent <= 2)
         #expect(responder.startedCount == 8)
+    }
+
+    @Test func theTimeoutClockStartsWhenTheBodyArrivesNotWhenASlotFrees() throws {
+        // One slot, three requests of 0.3 s each sent together: the last to run waited about
+        // 0.6 s in the queue, and the instant handed to the service says so (the request
+        // timeout counts it).
+        let responder = SlowResponder(delay: 0.3)
+        let (server, port) = try Self.start(responder, maxInflight: 1)
+        defer { server.stop() }
+        _ = try inParallel(3) { i in try HTTP.postJSON(port: port, path: "/backward", body: Array("\(i)".utf8)) }
+        let waits = responder.lock.withLock { responder.waits }.sorted()
+        #expect(waits.count == 3)
+        #expect(waits.last.map { $0 >= .milliseconds(250) } == true)
     }
 
     @Test func pollingThreadStaysResponsiveWhileComputing() throws {
