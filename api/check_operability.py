@@ -29,29 +29,11 @@ import xml.etree.ElementTree as ET
 from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import checks  # noqa: E402
+from checks import check, binary  # noqa: E402
 SPEC = os.path.join(ROOT, "api", "openapi.yaml")
 SEED = os.path.join(ROOT, "api", "examples", "seed-linear-mse.json")
-failures = []
-passes = 0
-
-
-def check(condition, message, why=""):
-    global passes
-    if condition:
-        passes += 1
-        print(f"  ok    {message}")
-    else:
-        failures.append(message)
-        print(f"  FAIL  {message}" + (f": {why}" if why else ""))
-    return condition
-
-
-def binary():
-    path = os.environ.get("AUTOGRAD_SERVER")
-    if path:
-        return path
-    out = subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    return os.path.join(out.stdout.strip().splitlines()[-1], "autograd-server")
 
 
 class Client:
@@ -188,7 +170,7 @@ def graph(get, seed):
 
 
 def main():
-    exe = binary()
+    exe = binary(ROOT)
     log = tempfile.NamedTemporaryFile(prefix="autograd-operability-", suffix=".log", delete=False)
     process = subprocess.Popen([exe, "--host", "127.0.0.1", "--port", "0", "--instance-id", "operability-check",
                                 "--log-format", "json"], stdout=log, stderr=subprocess.STDOUT)
@@ -235,8 +217,7 @@ def main():
     check(any(p.get("request_id") == "job-17" and p.get("status") == 200 and p.get("path") == "/backward" for p in requests),
           "a request line carries method, path, status (a number) and the request id")
     os.unlink(log.name)
-    print(f"check_operability: {passes} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return checks.summary("check_operability")
 
 
 if __name__ == "__main__":

@@ -22,20 +22,10 @@ import sys
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import checks  # noqa: E402
+from checks import check  # noqa: E402
 DOCKER = os.path.join(ROOT, "docker")
-failures = []
-passes = 0
-
-
-def check(condition, message, why=""):
-    global passes
-    if condition:
-        passes += 1
-        print(f"  ok    {message}")
-    else:
-        failures.append(message)
-        print(f"  FAIL  {message}" + (f": {why}" if why else ""))
-    return condition
 
 
 def read(path):
@@ -203,8 +193,7 @@ def main():
     body = compose(help_text)
     kubernetes(help_text)
     nginx(help_text, body)
-    print(f"test_manifests: {passes} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return checks.summary("test_manifests")
 
 
 if __name__ == "__main__":

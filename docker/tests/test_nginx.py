@@ -24,63 +24,11 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import checks  # noqa: E402
+from checks import check, binary, free_port, Server  # noqa: E402
 CONF = os.path.join(ROOT, "docker", "nginx.conf")
 SEED = os.path.join(ROOT, "api", "examples", "seed-linear-mse.json")
-failures = []
-passes = 0
-
-
-def check(condition, message, why=""):
-    global passes
-    if condition:
-        passes += 1
-        print(f"  ok    {message}")
-    else:
-        failures.append(message)
-        print(f"  FAIL  {message}" + (f": {why}" if why else ""))
-    return condition
-
-
-def binary():
-    path = os.environ.get("AUTOGRAD_SERVER")
-    if path:
-        return path
-    out = subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    return os.path.join(out.stdout.strip().splitlines()[-1], "autograd-server")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, exe, log):
-        self.log = log
-        self.process = subprocess.Popen([exe, "--host", "127.0.0.1", "--port", "0"],
-                                        stdout=open(log, "wb"), stderr=subprocess.STDOUT)
-        self.port = None
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and self.port is None:
-            m = re.search(r"listening on https?://[^\s]*:(\d+)", open(log, errors="replace").read())
-            if m:
-                self.port = int(m.group(1))
-            elif self.process.poll() is not None:
-                break
-            else:
-                time.sleep(0.02)
-        if self.port is None:
-            raise RuntimeError(f"server did not start: {open(log, errors='replace').read()[-500:]}")
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                return self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        return self.process.poll()
 
 
 def nginx_config(text, listen, upstreams, workdir):
@@ -126,7 +74,7 @@ def main():
     if nginx is None:
         print("test_nginx: FAIL nginx is not installed (make test-deps installs it: apt-get install nginx)")
         return 1
-    exe = binary()
+    exe = binary(ROOT)
     workdir = tempfile.mkdtemp(prefix="autograd-nginx-")
     os.chmod(workdir, 0o755)
     for d in ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]:
@@ -202,14 +150,13 @@ def main():
                 proxy.kill()
         for s in servers:
             s.stop()
-        if failures:
+        if checks.failures:
             for name in ["error.log", "nginx.stderr", "server0.log", "server1.log"]:
                 p = os.path.join(workdir, name)
                 if os.path.exists(p):
                     print(f"--- {name}\n" + open(p, errors="replace").read()[-1500:])
         shutil.rmtree(workdir, ignore_errors=True)
-    print(f"test_nginx: {passes} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return checks.summary("test_nginx")
 
 
 if __name__ == "__main__":
