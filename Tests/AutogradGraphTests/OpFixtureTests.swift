@@ -35,3 +35,17 @@ import Testing
         }
     }
 }
+
+/// The README's op table names every registered op, and only those.
+@Suite struct ReadmeOpTableTests {
+    @Test func listsExactlyTheRegisteredOps() throws {
+        let readme = try String(contentsOf: FixturePaths.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let table = readme.components(separatedBy: "\n## Ops\n").dropFirst().first?
+            .components(separatedBy: "\n## ").first ?? ""
+        let listed = table.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("| `") else { return nil }
+            return line.dropFirst(3).split(separator: "`").first.map(String.init)
+        }
+        #expect(listed == Operators.all.map { $0.signature.name })
+    }
+}
