@@ -48,7 +48,9 @@ public enum Base64 {
     /// Decodes `text` into `output`, which must hold exactly `decodedCount(text)` bytes.
     public static func decode(_ text: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableRawBufferPointer) throws(DecodingError) {
         let total = try decodedCount(text)
-        precondition(output.count == total, "output must hold decodedCount(text) bytes")
+        guard output.count == total else {
+            throw DecodingError(offset: -1, message: "decodes to \(total) bytes where \(output.count) are expected")
+        }
         guard total > 0, let src = text.baseAddress, let dst = output.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
             return
         }

@@ -85,10 +85,10 @@ public struct JSONLogHandler: LogHandler {
             w.raw("]")
         case .dictionary(let members):
             w.raw("{")
-            for (i, key) in members.keys.sorted().enumerated() {
+            for (i, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
                 if i > 0 { w.raw(",") }
-                w.key(key)
-                write(members[key]!, &w)
+                w.key(member.key)
+                write(member.value, &w)
             }
             w.raw("}")
         }

@@ -72,9 +72,10 @@ final class SlowClientSweeper: @unchecked Sendable {
     /// Answered: the next request on this connection gets a fresh clock.
     func requestDone(_ connection: OpaquePointer) {
         lock.lock()
-        if entries[Self.key(connection)] != nil {
-            entries[Self.key(connection)]!.since = Self.now
-            entries[Self.key(connection)]!.armed = true
+        if var entry = entries[Self.key(connection)] {
+            entry.since = Self.now
+            entry.armed = true
+            entries[Self.key(connection)] = entry
         }
         lock.unlock()
     }
