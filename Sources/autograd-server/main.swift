@@ -49,7 +49,7 @@ struct AutogradServerCommand: ParsableCommand {
     @Option(help: "Most steps one /train request may ask for (422 past it).")
     var maxTrainSteps = GraphLimits().maxTrainSteps
 
-    @Option(help: "Seconds one request may compute; past it, it stops between ops and answers 503 (0: no limit).")
+    @Option(help: "Seconds from a request's complete body to its answer, queue wait included; past it, the computation stops between ops and answers 503 (0: no limit).")
     var requestTimeout = GraphLimits().requestTimeoutSeconds
 
     @Option(help: "Most graph computations running at once (default: number of cores).")
@@ -70,7 +70,7 @@ struct AutogradServerCommand: ParsableCommand {
     @Option(help: "Seconds a connection may take to send a whole request, headers and body, counted from its accept or its previous answer; slower ones are closed (0: no limit).")
     var requestReadTimeout = ServerConfiguration().requestReadTimeoutSeconds
 
-    @Option(help: "Most connections at once; more are closed on accept.")
+    @Option(help: "Most connections at once; further ones wait in the kernel's backlog until one closes.")
     var maxConnections = ServerConfiguration().maxConnections
 
     @Option(name: .customLong("max-connections-per-ip"), help: "Most connections at once from one IP address (0: no limit).")
