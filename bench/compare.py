@@ -95,8 +95,12 @@ def build(rows):
                     status(None if not s_w2 else floor / s_w2 >= 0.8)))
     # W3 (jax is not installed: PyTorch eager stands in for jax.jit)
     for dtype in ("float32", "float64"):
-        lower_is_better("W3", f"sum(sigmoid(a*b+a)), 1M, {dtype}", find(rows, "W3", "swift", "time", dtype),
+        lower_is_better("W3", f"sum(sigmoid(a*b+a)), 1M, {dtype}, fused", find(rows, "W3", "swift", "time", dtype),
                         find(rows, "W3", "pytorch", "time", dtype), "PyTorch", 1.0, "ms")
+        eager, pt = med(find(rows, "W3", "swift", "time_eager", dtype)), med(find(rows, "W3", "pytorch", "time", dtype))
+        if eager is not None:
+            out.append(("W3", f"  the same op by op (eager), {dtype}", fmt(eager, "ms"),
+                        f"{fmt(pt, 'ms')} (PyTorch)" if pt else "—", f"{eager / pt:.2f}x" if pt else "—", "", ""))
     # W4
     lower_is_better("W4", "scalar chain, 20,000 nodes, per node", find(rows, "W4", "swift", "time_per_node"),
                     find(rows, "W4", "pytorch", "time_per_node"), "PyTorch", 0.05, "µs")

@@ -14,6 +14,12 @@ import sys
 WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "J1"]
 
 
+# The allocator settings autograd-bench applies to itself (MemoryPolicy.keepFreedBuffers),
+# given to PyTorch's process too, so that neither side pays page faults the other avoids.
+ALLOCATOR_SETTINGS = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(256 << 20)}
+ALLOCATOR_ENV = {**os.environ, **ALLOCATOR_SETTINGS}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--bench", required=True)
@@ -29,6 +35,8 @@ def main():
     body = os.path.join(args.out, "w2-json.json")
     subprocess.run([args.bench, "--write-request", body], check=True)
     here = os.path.dirname(os.path.abspath(__file__))
+    print("PyTorch runs with " + " ".join(f"{k}={v}" for k, v in ALLOCATOR_SETTINGS.items())
+          + " (autograd-bench's MemoryPolicy.keepFreedBuffers())", flush=True)
     try:
         import torch  # noqa: F401
         have_torch = True
@@ -43,7 +51,7 @@ def main():
                 ("pytorch", [sys.executable, os.path.join(here, "pytorch_bench.py"), "--json", "--only", w,
                              "--w2-body", body] + extra)]
         for impl, argv in runs:
-            out = subprocess.run(argv, capture_output=True, text=True)
+            out = subprocess.run(argv, capture_output=True, text=True, env=ALLOCATOR_ENV if impl == "pytorch" else None)
             if out.returncode not in (0, 3 if impl == "pytorch" and not have_torch else 0):
                 sys.stderr.write(out.stderr)
                 sys.exit(f"run_compare: {' '.join(argv)} exited {out.returncode}")

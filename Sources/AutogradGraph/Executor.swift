@@ -5,16 +5,21 @@ import Autograd
 /// `GraphService`; everything below it is generic.
 struct Executor<T: Scalar> {
     let plan: GraphPlan
+    /// What runs: the plan's steps, with elementwise chains fused (`GraphPlan.fusedSteps`)
+    /// unless every intermediate must be kept.
+    let steps: [GraphPlan.Step]
     /// The request's tensors, made once: `/train` updates them in place between passes.
     let leaves: [Tensor<T>]
-    /// The value of every slot after `forward()`: the leaves, then each step's output.
-    private(set) var values: [Tensor<T>]
+    /// The value of every slot after `forward()`: the leaves, then each op's output (nil
+    /// for an op fused into a later one).
+    private(set) var values: [Tensor<T>?]
     /// Checked before each op, forward and backward.
     let deadline: Deadline
 
-    init(plan: GraphPlan, differentiate: Bool, deadline: Deadline = .none) {
+    init(plan: GraphPlan, differentiate: Bool, deadline: Deadline = .none, fuse: Bool = true) {
         self.plan = plan
         self.deadline = deadline
+        steps = fuse ? plan.fusedSteps() : plan.steps
         leaves = plan.request.tensors.enumerated().map { i, t in
             Tensor(NDArray(shape: t.shape, data: t.data.array(T.self)), requiresGrad: differentiate && plan.differentiable[i])
         }
@@ -25,10 +30,11 @@ struct Executor<T: Scalar> {
     /// out-of-range class index), with the pointer of the op's input.
     mutating func forward() throws(Problem) {
         values = leaves
-        values.reserveCapacity(leaves.count + plan.steps.count)
-        for (k, step) in plan.steps.enumerated() {
-            try deadline.check("before op \(k + 1) of \(plan.steps.count) of the forward pass (\(step.op.pointer))")
-            let inputs = step.inputs.map { values[$0] }
+        values.append(contentsOf: repeatElement(nil, count: plan.steps.count))
+        for (k, step) in steps.enumerated() {
+            try deadline.check("before op \(k + 1) of \(steps.count) of the forward pass (\(step.op.pointer))")
+            // A fused op reads only slots computed before it, like any other.
+            let inputs = step.inputs.compactMap { values[$0] }
             do {
                 try step.operator.validateValues(inputs.map(\.value))
             } catch {
@@ -36,7 +42,7 @@ struct Executor<T: Scalar> {
                 problems.add(error, opPointer: step.op.pointer)
                 throw problems.problem
             }
-            values.append(Tensor.apply(step.operator, inputs, checkedShape: step.shape))
+            values[step.slot] = Tensor.apply(step.operator, inputs, checkedShape: step.shape)
         }
     }
 
@@ -45,7 +51,7 @@ struct Executor<T: Scalar> {
         guard let loss = plan.loss else { return }
         let deadline = deadline
         do {
-            try values[loss].backward(
+            try values[loss]?.backward(
                 seed: plan.request.seed.map { NDArray(shape: $0.shape, data: $0.data.array(T.self)) },
                 shouldStop: deadline.seconds == nil ? nil : { deadline.isPast })
         } catch .stopped {
@@ -56,8 +62,11 @@ struct Executor<T: Scalar> {
         }
     }
 
-    /// The value in `slot`.
-    func value(_ slot: Int) -> NDArray<T> { values[slot].value }
+    /// The value in `slot` (a leaf, the loss, an output: never one fused away).
+    func value(_ slot: Int) -> NDArray<T> { values[slot]?.value ?? NDArray(shape: [0], data: []) }
+
+    /// The gradient of the leaf in `slot`, zeros where none reached it.
+    func gradient(_ slot: Int) -> NDArray<T> { leaves[slot].gradOrZeros }
 
     /// The response body of /backward (`gradients: true`) or /forward.
     func encode(gradients: Bool) -> [UInt8] {
@@ -65,10 +74,10 @@ struct Executor<T: Scalar> {
         w.raw("{\"dtype\":")
         w.string(T.dtype.rawValue)
         w.raw(",\"outputs\":")
-        w.tensors(plan.outputs.map { ($0.name, values[$0.slot].value) }, encoding: plan.request.encoding)
+        w.tensors(plan.outputs.map { ($0.name, value($0.slot)) }, encoding: plan.request.encoding)
         if gradients {
             w.raw(",\"gradients\":")
-            w.tensors(plan.gradients.map { ($0.name, values[$0.slot].gradOrZeros) }, encoding: plan.request.encoding)
+            w.tensors(plan.gradients.map { ($0.name, gradient($0.slot)) }, encoding: plan.request.encoding)
         }
         w.raw("}")
         return w.bytes

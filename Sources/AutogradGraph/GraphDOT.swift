@@ -21,7 +21,7 @@ struct GraphDOT<T: Scalar> {
         let tensors = plan.request.tensors
         var norms: [Int: Double] = [:]
         for (_, slot) in plan.gradients {
-            norms[slot] = GraphDOTFormat.norm(executor.values[slot].gradOrZeros.data)
+            norms[slot] = GraphDOTFormat.norm(executor.gradient(slot).data)
         }
         for (slot, t) in tensors.enumerated() {
             var lines = [GraphDOTFormat.name(t.name), "\(T.dtype.rawValue) \(Shape.describe(t.shape))"]
@@ -35,7 +35,7 @@ struct GraphDOT<T: Scalar> {
             let slot = tensors.count + k
             let signature = type(of: step.operator).signature
             var lines = [GraphDOTFormat.name(step.op.id), signature.name, Shape.describe(step.shape)]
-            if step.shape.isEmpty, slot < executor.values.count, let v = executor.values[slot].value.data.first {
+            if step.shape.isEmpty, slot < executor.values.count, let v = executor.values[slot]?.value.data.first {
                 lines.append("= \(GraphDOTFormat.short(Double(v)))")
             }
             let isLoss = plan.loss == slot

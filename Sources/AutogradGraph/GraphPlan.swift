@@ -11,6 +11,8 @@ struct GraphPlan {
         /// Slots of the inputs.
         let inputs: [Int]
         let shape: [Int]
+        /// Slot of the output.
+        let slot: Int
     }
 
     let request: GraphRequest
@@ -97,7 +99,7 @@ struct GraphPlan {
             }
             shapes.append(shape)
             failed.append(!ok)
-            steps.append(Step(op: op, operator: opType, inputs: inputs, shape: shape))
+            steps.append(Step(op: op, operator: opType, inputs: inputs, shape: shape, slot: shapes.count - 1))
         }
 
         // loss, seed, outputs, gradients.

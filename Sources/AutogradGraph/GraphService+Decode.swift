@@ -30,7 +30,7 @@ extension GraphService {
             request, problems: decoder.problems, limits: limits, needsGradients: endpoint != .forward,
             requiresLoss: endpoint == .train)
         func materialise<T: Scalar>(_: T.Type) -> Int {
-            Executor<T>(plan: plan, differentiate: endpoint != .forward).leaves.reduce(0) { $0 + $1.count }
+            Executor<T>(plan: plan, differentiate: endpoint != .forward, fuse: false).leaves.reduce(0) { $0 + $1.count }
         }
         let elements: Int
         switch request.dtype {

@@ -75,7 +75,8 @@ public struct GraphService: Sendable {
             if endpoint == .backward { try executor.backward() }
             return executor.encode(gradients: endpoint == .backward)
         case .graph:
-            var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline)
+            // Every intermediate is drawn, so nothing is fused away.
+            var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline, fuse: false)
             try executor.forward()
             try executor.backward()
             return GraphDOT(plan: plan, executor: executor).write()

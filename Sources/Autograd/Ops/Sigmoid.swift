@@ -25,17 +25,8 @@ public struct SigmoidOp: Operator {
 extension Scalar {
     /// The logistic function, with `exp` only ever of a non-positive argument: `1/(1+e^-x)`
     /// for `x >= 0`, `e^x/(1+e^x)` below, so no `exp` overflows and `sigmoid(-1000)` is 0.
-    /// Each precision implements it as `Scalar.logistic`: `Float` branch-free, with its own
-    /// `exp`, so that loops vectorise (FastMath.swift); `Double` as below, with libm's.
+    /// Each precision implements it as `Scalar.logistic`, branch-free, with its own `exp`,
+    /// so that loops vectorise (FastMath.swift).
     @inline(__always)
     static func sigmoid(_ x: Self) -> Self { logistic(x) }
-}
-
-extension Double {
-    @inline(__always)
-    public static func logistic(_ x: Double) -> Double {
-        if x >= 0 { return 1 / (1 + exp(-x)) }
-        let e = exp(x)
-        return e / (1 + e)
-    }
 }

@@ -1,0 +1,227 @@
+// One worker's registers for a fused op, and the tile loops of each instruction. Every
+// formula is the one its op's forward or vector-Jacobian product uses (Ops/*.swift), in
+// the same order of operations, so fused and unfused results agree.
+
+/// Tile-sized registers: values (one tile per register; one-element inputs and constants
+/// filled once) and adjoints (one tile per register, plus one for partial contributions).
+struct FusedScratch<T: Scalar> {
+    let program: FusedElementwise
+    let inputCount: Int
+    let bases: [UnsafePointer<T>]
+    let scalarInput: [Bool]
+    let values: UnsafeMutablePointer<T>
+    let adjoints: UnsafeMutablePointer<T>
+    let tile: Int
+    /// Which registers' adjoints hold a contribution in the current tile.
+    private var written: [Bool]
+
+    init(
+        program: FusedElementwise, bases: [UnsafePointer<T>], scalarInput: [Bool],
+        values: UnsafeMutablePointer<T>, adjoints: UnsafeMutablePointer<T>, tile: Int
+    ) {
+        self.program = program
+        self.inputCount = program.inputCount
+        self.bases = bases
+        self.scalarInput = scalarInput
+        self.values = values
+        self.adjoints = adjoints
+        self.tile = tile
+        self.written = [Bool](repeating: false, count: program.inputCount + program.instructions.count)
+        for i in 0..<inputCount where scalarInput[i] {
+            (values + i * tile).update(repeating: bases[i][0], count: tile)
+        }
+        for (k, instruction) in program.instructions.enumerated() {
+            if case .constant(let c) = instruction {
+                (values + (inputCount + k) * tile).update(repeating: T(c), count: tile)
+            }
+        }
+    }
+
+    /// Register `r`'s values for the tile starting at `start`.
+    @inline(__always)
+    func value(_ r: Int, _ start: Int) -> UnsafePointer<T> {
+        r < inputCount && !scalarInput[r] ? bases[r] + start : UnsafePointer(values + r * tile)
+    }
+
+    // MARK: forward
+
+    /// Runs every instruction over elements `start..<end`; the last one writes to `out`
+    /// when given, else to its register. Returns the last instruction's values.
+    @discardableResult
+    func evaluate(_ start: Int, _ end: Int, into out: UnsafeMutablePointer<T>?) -> UnsafePointer<T> {
+        let m = end - start
+        let last = program.instructions.count - 1
+        for (k, instruction) in program.instructions.enumerated() {
+            let r = inputCount + k
+            let y = k == last ? (out ?? values + r * tile) : values + r * tile
+            switch instruction {
+            case .unary(let kind, let a):
+                Self.unary(kind, value(a, start), y, m)
+            case .binary(let kind, let a, let b):
+                Self.binary(kind, value(a, start), value(b, start), y, m)
+            case .constant(let c):
+                if k == last, let out { out.update(repeating: T(c), count: m) }
+            }
+        }
+        if let out { return UnsafePointer(out) }
+        return value(inputCount + last, start)
+    }
+
+    static func unary(_ kind: FusedElementwise.Unary, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ m: Int) {
+        switch kind {
+        case .neg: for i in 0..<m { y[i] = -x[i] }
+        case .exp: for i in 0..<m { y[i] = T.exp(x[i]) }
+        case .log: for i in 0..<m { y[i] = T.log(x[i]) }
+        case .sigmoid: for i in 0..<m { y[i] = T.sigmoid(x[i]) }
+        case .tanh: for i in 0..<m { y[i] = T.tanh(x[i]) }
+        case .relu: for i in 0..<m { y[i] = x[i] < 0 ? 0 : x[i] }
+        case .sqrt: for i in 0..<m { y[i] = x[i].squareRoot() }
+        case .abs: for i in 0..<m { y[i] = x[i].magnitude }
+        case .softplus:
+            let threshold = T(SoftplusOp.threshold)
+            for i in 0..<m {
+                let v = x[i]
+                y[i] = v > threshold ? v : (v > 0 ? v : 0) + T.log(onePlus: T.exp(-v.magnitude))
+            }
+        case .leakyReLU(let slope):
+            let s = T(slope)
+            for i in 0..<m { y[i] = x[i] > 0 ? x[i] : x[i] * s }
+        }
+    }
+
+    static func binary(
+        _ kind: FusedElementwise.Binary, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
+        _ m: Int
+    ) {
+        switch kind {
+        case .add: for i in 0..<m { y[i] = a[i] + b[i] }
+        case .sub: for i in 0..<m { y[i] = a[i] - b[i] }
+        case .mul: for i in 0..<m { y[i] = a[i] * b[i] }
+        case .div: for i in 0..<m { y[i] = a[i] / b[i] }
+        case .maximum: for i in 0..<m { y[i] = a[i] > b[i] || a[i].isNaN ? a[i] : b[i] }
+        case .minimum: for i in 0..<m { y[i] = a[i] < b[i] || a[i].isNaN ? a[i] : b[i] }
+        }
+    }
+
+    // MARK: backward
+
+    /// Sends the tile's upstream gradient back through the instructions (whose values
+    /// `evaluate` has just computed) into the inputs' gradients at `destinations` (nil for
+    /// inputs not needed). An input no live instruction reaches in this tile gets zeros.
+    mutating func differentiate(
+        _ start: Int, _ end: Int, upstream: UnsafePointer<T>, upstreamIsScalar: Bool, live: [Bool],
+        destinations: [UnsafeMutablePointer<T>?]
+    ) {
+        let m = end - start
+        let count = program.instructions.count
+        let lastRegister = inputCount + count - 1
+        for r in written.indices { written[r] = false }
+        let temp = adjoints + (inputCount + count) * tile
+        // The output's adjoint: the upstream tile, or the scalar upstream of a fused sum.
+        let top: UnsafePointer<T>
+        if upstreamIsScalar {
+            (adjoints + lastRegister * tile).update(repeating: upstream[0], count: m)
+            top = UnsafePointer(adjoints + lastRegister * tile)
+        } else {
+            top = upstream
+        }
+        written[lastRegister] = true
+
+        for k in stride(from: count - 1, through: 0, by: -1) {
+            let r = inputCount + k
+            guard live[r] && written[r] else { continue }
+            let g = r == lastRegister ? top : UnsafePointer(adjoints + r * tile)
+            let y = value(r, start)
+            switch program.instructions[k] {
+            case .unary(let kind, let a):
+                guard live[a] else { continue }
+                let (dst, accumulate) = target(a, start, destinations, temp)
+                Self.unaryGradient(kind, g, value(a, start), y, dst, m)
+                if accumulate { add(temp, into: a, start, destinations, m) }
+            case .binary(let kind, let a, let b):
+                if live[a] {
+                    let (dst, accumulate) = target(a, start, destinations, temp)
+                    Self.binaryGradient(kind, first: true, g, value(a, start), value(b, start), y, dst, m)
+                    if accumulate { add(temp, into: a, start, destinations, m) }
+                }
+                if live[b] {
+                    let (dst, accumulate) = target(b, start, destinations, temp)
+                    Self.binaryGradient(kind, first: false, g, value(a, start), value(b, start), y, dst, m)
+                    if accumulate { add(temp, into: b, start, destinations, m) }
+                }
+            case .constant:
+                break
+            }
+        }
+        for i in 0..<inputCount where !written[i] {
+            destinations[i]?.advanced(by: start).update(repeating: 0, count: m)
+        }
+    }
+
+    /// Where register `r`'s adjoint lives for this tile.
+    @inline(__always)
+    private func adjoint(_ r: Int, _ start: Int, _ destinations: [UnsafeMutablePointer<T>?]) -> UnsafeMutablePointer<T> {
+        if r < inputCount, let d = destinations[r] { return d + start }
+        return adjoints + r * tile
+    }
+
+    /// Where a contribution to `r` is written: its adjoint itself when it is the first,
+    /// else `temp`, to be added.
+    @inline(__always)
+    private mutating func target(
+        _ r: Int, _ start: Int, _ destinations: [UnsafeMutablePointer<T>?], _ temp: UnsafeMutablePointer<T>
+    ) -> (UnsafeMutablePointer<T>, Bool) {
+        if written[r] { return (temp, true) }
+        written[r] = true
+        return (adjoint(r, start, destinations), false)
+    }
+
+    @inline(__always)
+    private func add(
+        _ temp: UnsafeMutablePointer<T>, into r: Int, _ start: Int, _ destinations: [UnsafeMutablePointer<T>?], _ m: Int
+    ) {
+        let d = adjoint(r, start, destinations)
+        for i in 0..<m { d[i] += temp[i] }
+    }
+
+    static func unaryGradient(
+        _ kind: FusedElementwise.Unary, _ g: UnsafePointer<T>, _ x: UnsafePointer<T>, _ y: UnsafePointer<T>,
+        _ d: UnsafeMutablePointer<T>, _ m: Int
+    ) {
+        switch kind {
+        case .neg: for i in 0..<m { d[i] = -g[i] }
+        case .exp: for i in 0..<m { d[i] = g[i] * y[i] }
+        case .log: for i in 0..<m { d[i] = g[i] / x[i] }
+        case .sigmoid: for i in 0..<m { d[i] = g[i] * (1 - y[i]) * y[i] }
+        case .tanh: for i in 0..<m { d[i] = g[i] * (1 - y[i] * y[i]) }
+        case .relu: for i in 0..<m { d[i] = y[i] <= 0 ? 0 : g[i] }
+        case .sqrt: for i in 0..<m { d[i] = g[i] / (2 * y[i]) }
+        case .abs: for i in 0..<m { d[i] = g[i] * (x[i] > 0 ? 1 : x[i] < 0 ? -1 : 0) }
+        case .softplus:
+            let threshold = T(SoftplusOp.threshold)
+            for i in 0..<m { d[i] = x[i] > threshold ? g[i] : g[i] * T.sigmoid(x[i]) }
+        case .leakyReLU(let slope):
+            let s = T(slope)
+            for i in 0..<m { d[i] = x[i] > 0 ? g[i] : g[i] * s }
+        }
+    }
+
+    /// The contribution to the first (`first`) or second operand.
+    static func binaryGradient(
+        _ kind: FusedElementwise.Binary, first: Bool, _ g: UnsafePointer<T>, _ a: UnsafePointer<T>,
+        _ b: UnsafePointer<T>, _ y: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>, _ m: Int
+    ) {
+        switch (kind, first) {
+        case (.add, _), (.sub, true): d.update(from: g, count: m)
+        case (.sub, false): for i in 0..<m { d[i] = -g[i] }
+        case (.mul, true): for i in 0..<m { d[i] = g[i] * b[i] }
+        case (.mul, false): for i in 0..<m { d[i] = g[i] * a[i] }
+        case (.div, true): for i in 0..<m { d[i] = g[i] / b[i] }
+        case (.div, false): for i in 0..<m { d[i] = -g[i] * (y[i] / b[i]) }
+        case (.maximum, true): for i in 0..<m { d[i] = a[i] == b[i] ? g[i] / 2 : a[i] < b[i] ? 0 : g[i] }
+        case (.maximum, false): for i in 0..<m { d[i] = a[i] == b[i] ? g[i] / 2 : a[i] > b[i] ? 0 : g[i] }
+        case (.minimum, true): for i in 0..<m { d[i] = a[i] == b[i] ? g[i] / 2 : a[i] > b[i] ? 0 : g[i] }
+        case (.minimum, false): for i in 0..<m { d[i] = a[i] == b[i] ? g[i] / 2 : a[i] < b[i] ? 0 : g[i] }
+        }
+    }
+}

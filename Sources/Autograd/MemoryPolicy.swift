@@ -1,0 +1,35 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How the process's allocator treats the large buffers tensors live in.
+///
+/// glibc serves blocks above its mmap threshold with a fresh `mmap` and unmaps them on
+/// `free`, so every large intermediate of every pass is faulted in and zeroed by the
+/// kernel page by page: in W3 (issue 4) that was half the CPU time. `keepFreedBuffers`
+/// raises the threshold, so freed buffers go back to the heap and the next pass reuses
+/// them, and keeps up to `trimThreshold` bytes of free heap before returning it to the
+/// system. Peak memory is unchanged; the resident size stays near its peak in between.
+/// The same settings can be given to any process with glibc's `MALLOC_MMAP_THRESHOLD_`
+/// and `MALLOC_TRIM_THRESHOLD_` environment variables (the PyTorch side of
+/// `make bench-compare` runs with them).
+public enum MemoryPolicy {
+    /// Applies the policy to the whole process; call it once, before the work starts
+    /// (`autograd-server` and `autograd-bench` do). 32 MiB is glibc's largest mmap
+    /// threshold. Returns false where the allocator has no such settings (not glibc).
+    @discardableResult
+    public static func keepFreedBuffers(mmapThreshold: Int = 32 << 20, trimThreshold: Int = 256 << 20) -> Bool {
+        #if canImport(Glibc)
+        // mallopt is in <malloc.h>, which Glibc's module does not export: look it up.
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return false }
+        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+        let mmapThresholdOption: Int32 = -3, trimThresholdOption: Int32 = -1  // M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+        let a = mallopt(mmapThresholdOption, Int32(clamping: mmapThreshold))
+        let b = mallopt(trimThresholdOption, Int32(clamping: trimThreshold))
+        return a == 1 && b == 1
+        #else
+        return false
+        #endif
+    }
+}
