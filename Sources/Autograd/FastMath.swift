@@ -7,7 +7,7 @@ extension Float {
     /// Cephes' expf: x = n ln2 + r with |r| <= ln2/2, e^r by a degree-7 polynomial, and
     /// 2^n written into the exponent bits.
     @inline(__always)
-    static func expNonPositive(_ x: Float) -> Float {
+    public static func expNonPositive(_ x: Float) -> Float {
         let xc: Float = x < -87 ? -87 : x
         // Adding 1.5 * 2^23 rounds to an integer and leaves it in the low mantissa bits,
         // so n is read back without a (trapping) Float -> Int conversion.
@@ -27,13 +27,6 @@ extension Float {
         return x < -87 ? 0 : er * scale
     }
 
-    /// The logistic function as `Scalar.sigmoid` defines it (e^-|x| only), branch-free.
-    @inline(__always)
-    public static func logistic(_ x: Float) -> Float {
-        let e = expNonPositive(-abs(x))
-        let d = 1 + e
-        return x >= 0 ? 1 / d : e / d
-    }
 }
 
 extension Double {
@@ -41,7 +34,7 @@ extension Double {
     /// |r| <= ln2/2 (ln2 split in two, as fdlibm), e^r by its Taylor polynomial to r^13
     /// (truncation below 1e-17 relative), and 2^n applied as two normal powers of two.
     @inline(__always)
-    static func expNonPositive(_ x: Double) -> Double {
+    public static func expNonPositive(_ x: Double) -> Double {
         let xc: Double = x < -746 ? -746 : x
         // 1.5 * 2^52: adding it rounds to an integer kept in the low mantissa bits.
         let shifter: Double = 6_755_399_441_055_744
@@ -69,10 +62,13 @@ extension Double {
         return x < -746 ? 0 : er * s1 * s2
     }
 
+}
+
+extension Scalar {
     /// The logistic function as `Scalar.sigmoid` defines it (e^-|x| only), branch-free.
     @inline(__always)
-    public static func logistic(_ x: Double) -> Double {
-        let e = expNonPositive(-Swift.abs(x))
+    public static func logistic(_ x: Self) -> Self {
+        let e = expNonPositive(-x.magnitude)
         let d = 1 + e
         return x >= 0 ? 1 / d : e / d
     }

@@ -16,10 +16,16 @@ import Glibc
 public enum MemoryPolicy {
     /// Applies the policy to the whole process; call it once, before the work starts
     /// (`autograd-server` and `autograd-bench` do). 32 MiB is glibc's largest mmap
-    /// threshold. Returns false where the allocator has no such settings (not glibc).
+    /// threshold. Returns false, changing nothing, where the allocator has no such settings
+    /// (not glibc) or the environment already sets them (`GLIBC_TUNABLES`,
+    /// `MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`).
     @discardableResult
     public static func keepFreedBuffers(mmapThreshold: Int = 32 << 20, trimThreshold: Int = 256 << 20) -> Bool {
         #if canImport(Glibc)
+        // Settings the operator gave glibc through the environment win.
+        for name in ["GLIBC_TUNABLES", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"] where getenv(name) != nil {
+            return false
+        }
         // mallopt is in <malloc.h>, which Glibc's module does not export: look it up.
         typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return false }

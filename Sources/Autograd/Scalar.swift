@@ -16,8 +16,8 @@ where RawSignificand: FixedWidthInteger {
     /// The wire name of this precision.
     static var dtype: DType { get }
 
-    /// The logistic function `1 / (1 + e^-x)`, computed as `Scalar.sigmoid` describes.
-    static func logistic(_ x: Self) -> Self
+    /// e^x for x <= 0, branch-free so that loops over it vectorise (FastMath.swift).
+    static func expNonPositive(_ x: Self) -> Self
 
     /// `C = alpha * op(A) * op(B) + beta * C`, row-major (`cblas_?gemm`).
     static func gemm(

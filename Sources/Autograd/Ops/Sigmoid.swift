@@ -25,8 +25,8 @@ public struct SigmoidOp: Operator {
 extension Scalar {
     /// The logistic function, with `exp` only ever of a non-positive argument: `1/(1+e^-x)`
     /// for `x >= 0`, `e^x/(1+e^x)` below, so no `exp` overflows and `sigmoid(-1000)` is 0.
-    /// Each precision implements it as `Scalar.logistic`, branch-free, with its own `exp`,
-    /// so that loops vectorise (FastMath.swift).
+    /// `Scalar.logistic` computes it branch-free, with each precision's own `exp`, so that
+    /// loops vectorise (FastMath.swift).
     @inline(__always)
     static func sigmoid(_ x: Self) -> Self { logistic(x) }
 }
