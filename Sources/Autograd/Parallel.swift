@@ -57,6 +57,30 @@ enum Parallel {
         }
     }
 
+    /// Calls `body(item)` once for every item of `0..<n`, concurrently on up to the thread
+    /// budget's threads when `n` is at least `parallelFrom`. Each thread takes the next
+    /// unclaimed item, so a core slowed by other work takes fewer: with a static split the
+    /// whole loop would wait for the slow core's half. What an item computes must not
+    /// depend on which thread runs it.
+    static func forEachItem(_ n: Int, parallelFrom threshold: Int, _ body: (Int) -> Void) {
+        let workers = Swift.min(ThreadBudget.threadsPerComputation, n)
+        guard n >= threshold && workers > 1 else {
+            for i in 0..<n { body(i) }
+            return
+        }
+        let next = ItemCounter()
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while true {
+                    let i = next.value.add(1, ordering: .relaxed).oldValue
+                    if i >= n { return }
+                    shared.value(i)
+                }
+            }
+        }
+    }
+
     /// The block size of deterministic reductions: partial results per block, combined
     /// in block order, so a sum is the same bytes on any number of threads.
     static let reductionBlock = 1 << 14
@@ -66,4 +90,9 @@ enum Parallel {
 struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// The next item of `Parallel.forEachItem`, shared by its threads.
+private final class ItemCounter: Sendable {
+    let value = Atomic<Int>(0)
 }

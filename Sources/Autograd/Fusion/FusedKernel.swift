@@ -143,18 +143,17 @@ struct FusedKernel<T: Scalar> {
 
     static func blockCount(_ n: Int) -> Int { (n + Parallel.reductionBlock - 1) / Parallel.reductionBlock }
 
-    /// Calls `body(scratch, start, end)` for every reduction block's element range, blocks
-    /// split over the thread budget, each worker with scratch of its own.
+    /// Calls `body(scratch, start, end)` for every reduction block's element range, the
+    /// blocks shared out over the thread budget (`Parallel.forEachItem`), each with scratch
+    /// of its own.
     private func run(blocks: Int, _ body: (inout FusedScratch<T>, Int, Int) -> Void) {
         let n = count
         let parallelFrom = Parallel.minimumElements / Parallel.reductionBlock
         withInputBases { bases in
-            Parallel.forEachRange(blocks, parallelFrom: parallelFrom, alignment: 1) { first, last in
+            Parallel.forEachItem(blocks, parallelFrom: parallelFrom) { b in
                 withScratch(bases) { scratch in
-                    for b in first..<last {
-                        let start = b * Parallel.reductionBlock
-                        body(&scratch, start, Swift.min(n, start + Parallel.reductionBlock))
-                    }
+                    let start = b * Parallel.reductionBlock
+                    body(&scratch, start, Swift.min(n, start + Parallel.reductionBlock))
                 }
             }
         }
@@ -174,18 +173,19 @@ struct FusedKernel<T: Scalar> {
     private func withScratch(_ bases: [UnsafePointer<T>], _ body: (inout FusedScratch<T>) -> Void) {
         let tile = self.tile
         // A tile per register for values, one per register and one more for adjoints.
+        // Never read before written: instructions write their registers before later ones
+        // read them, and an adjoint is assigned at its first contribution.
         let registers = registerCount
-        var values = [T](repeating: 0, count: registers * tile)
-        var adjoints = [T](repeating: 0, count: (registers + 1) * tile)
-        values.withUnsafeMutableBufferPointer { v in
-            adjoints.withUnsafeMutableBufferPointer { a in
-                guard let vb = v.baseAddress, let ab = a.baseAddress else { return }
-                var scratch = FusedScratch(
-                    program: program, bases: bases, scalarInput: inputs.map { $0.count == 1 && count != 1 },
-                    values: vb, adjoints: ab, tile: tile)
-                body(&scratch)
-            }
+        let values = UnsafeMutablePointer<T>.allocate(capacity: registers * tile)
+        let adjoints = UnsafeMutablePointer<T>.allocate(capacity: (registers + 1) * tile)
+        defer {
+            values.deallocate()
+            adjoints.deallocate()
         }
+        var scratch = FusedScratch(
+            program: program, bases: bases, scalarInput: inputs.map { $0.count == 1 && count != 1 },
+            values: values, adjoints: adjoints, tile: tile)
+        body(&scratch)
     }
 
     /// Adapter for the single-threaded small sum.

@@ -28,11 +28,11 @@ struct FusedScratch<T: Scalar> {
         self.tile = tile
         self.written = [Bool](repeating: false, count: program.inputCount + program.instructions.count)
         for i in 0..<inputCount where scalarInput[i] {
-            (values + i * tile).update(repeating: bases[i][0], count: tile)
+            (values + i * tile).initialize(repeating: bases[i][0], count: tile)
         }
         for (k, instruction) in program.instructions.enumerated() {
             if case .constant(let c) = instruction {
-                (values + (inputCount + k) * tile).update(repeating: T(c), count: tile)
+                (values + (inputCount + k) * tile).initialize(repeating: T(c), count: tile)
             }
         }
     }
@@ -60,7 +60,7 @@ struct FusedScratch<T: Scalar> {
             case .binary(let kind, let a, let b):
                 Self.binary(kind, value(a, start), value(b, start), y, m)
             case .constant(let c):
-                if k == last, let out { out.update(repeating: T(c), count: m) }
+                if k == last, let out { out.initialize(repeating: T(c), count: m) }
             }
         }
         if let out { return UnsafePointer(out) }
@@ -120,7 +120,7 @@ struct FusedScratch<T: Scalar> {
         // The output's adjoint: the upstream tile, or the scalar upstream of a fused sum.
         let top: UnsafePointer<T>
         if upstreamIsScalar {
-            (adjoints + lastRegister * tile).update(repeating: upstream[0], count: m)
+            (adjoints + lastRegister * tile).initialize(repeating: upstream[0], count: m)
             top = UnsafePointer(adjoints + lastRegister * tile)
         } else {
             top = upstream
@@ -154,7 +154,7 @@ struct FusedScratch<T: Scalar> {
             }
         }
         for i in 0..<inputCount where !written[i] {
-            destinations[i]?.advanced(by: start).update(repeating: 0, count: m)
+            destinations[i]?.advanced(by: start).initialize(repeating: 0, count: m)
         }
     }
 
@@ -212,7 +212,7 @@ struct FusedScratch<T: Scalar> {
         _ b: UnsafePointer<T>, _ y: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>, _ m: Int
     ) {
         switch (kind, first) {
-        case (.add, _), (.sub, true): d.update(from: g, count: m)
+        case (.add, _), (.sub, true): d.initialize(from: g, count: m)
         case (.sub, false): for i in 0..<m { d[i] = -g[i] }
         case (.mul, true): for i in 0..<m { d[i] = g[i] * b[i] }
         case (.mul, false): for i in 0..<m { d[i] = g[i] * a[i] }
