@@ -1,6 +1,7 @@
-import Autograd
 import Foundation
 import Testing
+
+@testable import Autograd
 
 /// `FusedElementwise` against the same ops applied one by one: every value and gradient
 /// equal to the bit (the fused kernels use each op's own formulas, and a fused sum adds
@@ -129,6 +130,54 @@ import Testing
         let p = Program(inputShapes: [[0], [0]], steps: [("mul", [0, 1]), ("add", [2, 0]), ("mul", [3, 0])], sums: true)
         let d = try both(p, n: 1030, Double.self)
         for (x, y) in zip(d.unfused, d.fused) { expectClose(y, x, rtol: 1e-14, atol: 1e-14) }
+    }
+
+    // MARK: large eager ops
+
+    /// An eager op on arrays past `Parallel.minimumElements` runs as a one-instruction fused
+    /// op over the thread budget (on a one-core machine both sides take the closure loop);
+    /// its values and gradients equal those of the same op over small pieces, which take
+    /// the op's closure loop, element for element.
+    @Test(arguments: unaryOps + binaryOps)
+    func largeEagerOpsEqualTheirSmallLoops(name: String) throws {
+        let op = try makeOp(name)
+        let n = 70_001, piece = 1_000
+        let arity = Self.binaryOps.contains(name) ? 2 : 1
+        func check<T: Scalar>(_: T.Type, scalarSecond: Bool) {
+            let x = (0..<arity).map { i in
+                let v = Self.values(n, seed: UInt64(21 + i), shape: i == 1 && scalarSecond ? [] : [n])
+                return NDArray(shape: v.shape, data: v.data.map { T($0) })
+            }
+            let g = NDArray(shape: [n], data: randomArray([n], in: -1...1, seed: 8).data.map { T($0) })
+            // The large path is the one taken (unless there is one thread to run it).
+            let instruction = FusedElementwise.instruction(for: op, operands: Array(0..<arity))
+            #expect(ThreadBudget.threadsPerComputation == 1 || instruction.flatMap { FusedElementwise.large($0, x) } != nil)
+            let y = op.forward(x)
+            let grads = op.vjp(g, inputs: x, output: y, needs: [Bool](repeating: true, count: arity))
+            var pieceY: [T] = [], pieceGrads = [[T]](repeating: [], count: arity)
+            for start in stride(from: 0, to: n, by: piece) {
+                let end = min(n, start + piece)
+                let xs = x.map { $0.count == 1 ? $0 : NDArray(shape: [end - start], data: Array($0.data[start..<end])) }
+                let gs = NDArray(shape: [end - start], data: Array(g.data[start..<end]))
+                let ys = op.forward(xs)
+                pieceY += ys.data
+                let dx = op.vjp(gs, inputs: xs, output: ys, needs: [Bool](repeating: true, count: arity))
+                for i in 0..<arity { pieceGrads[i] += dx[i]?.broadcast(to: [end - start]).data ?? [] }
+            }
+            let what = "\(name) \(T.dtype)\(scalarSecond ? " by a scalar" : "")"
+            expectIdentical([y], [NDArray(shape: [n], data: pieceY)], what)
+            for i in 0..<arity {
+                // Gradients in the element shape (the engine sums a scalar's down).
+                let full = grads[i].map { $0.count == n ? $0 : $0.broadcast(to: [n]) }
+                expectIdentical([full ?? NDArray(shape: [0], data: [])], [NDArray(shape: [n], data: pieceGrads[i])], what + " input \(i)")
+            }
+        }
+        check(Float.self, scalarSecond: false)
+        check(Double.self, scalarSecond: false)
+        if arity == 2 {
+            check(Float.self, scalarSecond: true)
+            check(Double.self, scalarSecond: true)
+        }
     }
 
     // MARK: trace

@@ -10,7 +10,9 @@ public struct Abs: Operator {
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].map { $0.magnitude } }
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        FusedElementwise.large(.unary(.abs, 0), x) ?? x[0].map { $0.magnitude }
+    }
 
     // d|x| = sign(x), with the subgradient 0 at 0 (and at NaN), as torch's sgn.
     @_specialize(where T == Float)
@@ -18,6 +20,7 @@ public struct Abs: Operator {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        [grad.zip(x[0]) { g, x in g * (x > 0 ? 1 : x < 0 ? -1 : 0) }]
+        FusedElementwise.largeGradient(.unary(.abs, 0), grad, x, needs: needs)
+            ?? [grad.zip(x[0]) { g, x in g * (x > 0 ? 1 : x < 0 ? -1 : 0) }]
     }
 }

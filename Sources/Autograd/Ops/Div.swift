@@ -12,6 +12,7 @@ public struct Div: Operator {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        if let y = FusedElementwise.large(.binary(.div, 0, 1), x) { return y }
         let shape = Shape.broadcast(x[0].shape, x[1].shape) ?? []
         return NDArray.broadcast(x[0], x[1], to: shape) { $0 / $1 }
     }
@@ -23,6 +24,7 @@ public struct Div: Operator {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
+        if let g = FusedElementwise.largeGradient(.binary(.div, 0, 1), grad, x, needs: needs) { return g }
         let b = needs[0] || needs[1] ? x[1].broadcast(to: grad.shape) : x[1]
         return [
             needs[0] ? grad.zip(b) { $0 / $1 } : nil,

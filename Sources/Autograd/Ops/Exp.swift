@@ -10,7 +10,9 @@ public struct Exp: Operator {
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].map { T.exp($0) } }
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        FusedElementwise.large(.unary(.exp, 0), x) ?? x[0].map { T.exp($0) }
+    }
 
     // d exp(x) = exp(x): reuse the output.
     @_specialize(where T == Float)
@@ -18,6 +20,7 @@ public struct Exp: Operator {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        [grad.zip(output) { $0 * $1 }]
+        FusedElementwise.largeGradient(.unary(.exp, 0), grad, inputs, needs: needs)
+            ?? [grad.zip(output) { $0 * $1 }]
     }
 }

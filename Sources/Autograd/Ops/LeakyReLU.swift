@@ -20,6 +20,7 @@ public struct LeakyReLUOp: Operator {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        if let y = FusedElementwise.large(.unary(.leakyReLU(slope: negativeSlope), 0), x) { return y }
         let slope = T(negativeSlope)
         return x[0].map { $0 > 0 ? $0 : $0 * slope }
     }
@@ -30,6 +31,9 @@ public struct LeakyReLUOp: Operator {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
+        if let g = FusedElementwise.largeGradient(.unary(.leakyReLU(slope: negativeSlope), 0), grad, x, needs: needs) {
+            return g
+        }
         let slope = T(negativeSlope)
         return [grad.zip(x[0]) { g, x in x > 0 ? g : g * slope }]
     }

@@ -10,7 +10,9 @@ public struct Log: Operator {
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].map { T.log($0) } }
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        FusedElementwise.large(.unary(.log, 0), x) ?? x[0].map { T.log($0) }
+    }
 
     // d log(x) = 1/x, so g/0 = ±inf at 0, as torch.
     @_specialize(where T == Float)
@@ -18,6 +20,7 @@ public struct Log: Operator {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        [grad.zip(x[0]) { $0 / $1 }]
+        FusedElementwise.largeGradient(.unary(.log, 0), grad, x, needs: needs)
+            ?? [grad.zip(x[0]) { $0 / $1 }]
     }
 }

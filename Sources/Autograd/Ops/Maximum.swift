@@ -12,6 +12,7 @@ public struct Maximum: Operator {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        if let y = FusedElementwise.large(.binary(.maximum, 0, 1), x) { return y }
         let shape = Shape.broadcast(x[0].shape, x[1].shape) ?? []
         return NDArray.broadcast(x[0], x[1], to: shape) { a, b in a > b || a.isNaN ? a : b }
     }
@@ -23,6 +24,7 @@ public struct Maximum: Operator {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
+        if let g = FusedElementwise.largeGradient(.binary(.maximum, 0, 1), grad, x, needs: needs) { return g }
         let a = x[0].broadcast(to: grad.shape), b = x[1].broadcast(to: grad.shape)
         return [
             needs[0] ? grad.zip(a, b) { g, a, b in a == b ? g / 2 : a < b ? 0 : g } : nil,

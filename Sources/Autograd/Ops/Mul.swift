@@ -12,6 +12,7 @@ public struct Mul: Operator {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        if let y = FusedElementwise.large(.binary(.mul, 0, 1), x) { return y }
         let shape = Shape.broadcast(x[0].shape, x[1].shape) ?? []
         return NDArray.broadcast(x[0], x[1], to: shape) { $0 * $1 }
     }
@@ -22,7 +23,8 @@ public struct Mul: Operator {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        [
+        if let g = FusedElementwise.largeGradient(.binary(.mul, 0, 1), grad, x, needs: needs) { return g }
+        return [
             needs[0] ? NDArray.broadcast(grad, x[1], to: grad.shape) { $0 * $1 } : nil,
             needs[1] ? NDArray.broadcast(grad, x[0], to: grad.shape) { $0 * $1 } : nil,
         ]

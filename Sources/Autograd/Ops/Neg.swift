@@ -10,7 +10,9 @@ public struct Neg: Operator {
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].map { -$0 } }
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        FusedElementwise.large(.unary(.neg, 0), x) ?? x[0].map { -$0 }
+    }
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)

@@ -10,7 +10,9 @@ public struct ReLUOp: Operator {
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].map { $0 < 0 ? 0 : $0 } }
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        FusedElementwise.large(.unary(.relu, 0), x) ?? x[0].map { $0 < 0 ? 0 : $0 }
+    }
 
     // g where the output is positive; the subgradient at 0 is 0, as torch's threshold_backward.
     @_specialize(where T == Float)
@@ -18,6 +20,7 @@ public struct ReLUOp: Operator {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        [grad.zip(output) { g, y in y <= 0 ? 0 : g }]
+        FusedElementwise.largeGradient(.unary(.relu, 0), grad, inputs, needs: needs)
+            ?? [grad.zip(output) { g, y in y <= 0 ? 0 : g }]
     }
 }

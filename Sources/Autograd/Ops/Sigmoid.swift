@@ -10,7 +10,9 @@ public struct SigmoidOp: Operator {
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].map { T.sigmoid($0) } }
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        FusedElementwise.large(.unary(.sigmoid, 0), x) ?? x[0].map { T.sigmoid($0) }
+    }
 
     // σ' = σ(1 - σ), from the output, in torch's sigmoid_backward order g * (1 - σ) * σ.
     @_specialize(where T == Float)
@@ -18,7 +20,8 @@ public struct SigmoidOp: Operator {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        [grad.zip(output) { g, s in g * (1 - s) * s }]
+        FusedElementwise.largeGradient(.unary(.sigmoid, 0), grad, inputs, needs: needs)
+            ?? [grad.zip(output) { g, s in g * (1 - s) * s }]
     }
 }
 

@@ -18,6 +18,7 @@ public struct SoftplusOp: Operator {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        if let y = FusedElementwise.large(.unary(.softplus, 0), x) { return y }
         let threshold = T(Self.threshold)
         return x[0].map { x in
             x > threshold ? x : (x > 0 ? x : 0) + T.log(onePlus: T.exp(-x.magnitude))
@@ -30,6 +31,7 @@ public struct SoftplusOp: Operator {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
+        if let g = FusedElementwise.largeGradient(.unary(.softplus, 0), grad, x, needs: needs) { return g }
         let threshold = T(Self.threshold)
         return [grad.zip(x[0]) { g, x in x > threshold ? g : g * T.sigmoid(x) }]
     }

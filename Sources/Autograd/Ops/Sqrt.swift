@@ -10,7 +10,9 @@ public struct Sqrt: Operator {
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].map { $0.squareRoot() } }
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        FusedElementwise.large(.unary(.sqrt, 0), x) ?? x[0].map { $0.squareRoot() }
+    }
 
     // d sqrt(x) = 1 / (2 sqrt(x)), from the output; inf at 0, as torch.
     @_specialize(where T == Float)
@@ -18,6 +20,7 @@ public struct Sqrt: Operator {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        [grad.zip(output) { $0 / (2 * $1) }]
+        FusedElementwise.largeGradient(.unary(.sqrt, 0), grad, inputs, needs: needs)
+            ?? [grad.zip(output) { $0 / (2 * $1) }]
     }
 }

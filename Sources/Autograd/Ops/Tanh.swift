@@ -10,7 +10,9 @@ public struct TanhOp: Operator {
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].map { T.tanh($0) } }
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        FusedElementwise.large(.unary(.tanh, 0), x) ?? x[0].map { T.tanh($0) }
+    }
 
     // tanh' = 1 - tanh², from the output, as torch's tanh_backward.
     @_specialize(where T == Float)
@@ -18,6 +20,7 @@ public struct TanhOp: Operator {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        [grad.zip(output) { g, y in g * (1 - y * y) }]
+        FusedElementwise.largeGradient(.unary(.tanh, 0), grad, inputs, needs: needs)
+            ?? [grad.zip(output) { g, y in g * (1 - y * y) }]
     }
 }
