@@ -42,9 +42,9 @@ import Testing
         return all
     }
 
-    /// Element counts: one tile, across a tile boundary, and past the parallel threshold
+    /// Element counts: none, one tile, across a tile boundary, and past the parallel threshold
     /// (several reduction blocks, split over threads, and `sum`'s blocked order).
-    static let sizes = [1, 7, 1030, 70_001]
+    static let sizes = [0, 1, 7, 1030, 70_001]
 
     /// Values with the special points of every op: zeros of both signs, kinks, ±1000,
     /// negatives for log and sqrt, ties between the two inputs.
