@@ -150,7 +150,7 @@ struct AutogradServerCommand: ParsableCommand {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler = logFormat == .json
-                ? JSONLogHandler.standardError(label: label) : StreamLogHandler.standardError(label: label)
+                ? JSONLogHandler.standardError(label: label) : TextLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
