@@ -155,6 +155,7 @@ struct AutogradServerCommand: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "autograd-server")
+        MemoryPolicy.apply(environment: ProcessInfo.processInfo.environment)
         // k computations at once on c cores: each gets c / k threads for BLAS and its
         // elementwise loops, so they never oversubscribe the machine.
         ThreadBudget.threadsPerComputation = max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, maxInflight))
