@@ -33,10 +33,24 @@ enum RequestLog {
         return line
     }
 
-    /// `String(format: "%.3f", v)` through the C library's vsnprintf directly (the same
-    /// digits, without Foundation's formatter per line).
+    /// `String(format: "%.3f", v)`, the same digits without a formatter per line. printf
+    /// rounds the exact binary value of `v` to thousandths; below 10^9 thousandths,
+    /// `v * 1000` is within 10^-7 of that exact product, so its nearest integer is the same
+    /// rounding unless the product lies within 10^-6 of a half. Those few, and anything
+    /// larger or non-finite, go through the C library's vsnprintf (the exact value decides).
     static func threeDecimals(_ v: Double) -> String {
-        var buffer = [CChar](repeating: 0, count: 48)
+        let scaled = (v * 1000).magnitude
+        let whole = scaled.rounded(.down)
+        if scaled < 1e9, (scaled - whole - 0.5).magnitude > 1e-6 {
+            let thousandths = UInt64(scaled.rounded())
+            let fraction = thousandths % 1000
+            var text = v.sign == .minus ? "-" : ""
+            text += String(thousandths / 1000)
+            text += fraction < 10 ? ".00" : fraction < 100 ? ".0" : "."
+            text += String(fraction)
+            return text
+        }
+        var buffer = [CChar](repeating: 0, count: 512)
         let n = withVaList([v]) { vsnprintf(&buffer, buffer.count, "%.3f", $0) }
         guard n > 0, n < buffer.count else { return String(format: "%.3f", v) }
         return String(decoding: buffer[..<Int(n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -50,7 +50,12 @@ struct UnitTests {
     }
 
     @Test func requestLogMillisecondsAreThoseOfStringFormat() {
-        for v in [0, 0.0005, 0.0015, 1.0005, 2.675, 0.1234, 12.3456, 999.9995, 123_456.7895, -0.0004, -3.25, 1e20, 1e300] {
+        var values = [0, -0.0, 0.0005, 0.0015, 1.0005, 2.675, 0.1234, 12.3456, 999.9995, 123_456.7895, -0.0004, -3.25,
+                      0.0004999999, 999_999.9995, 1e14, 1e20, 1e300, -1e300, .infinity, -.infinity, .nan]
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<2000 { values.append(Double(Int.random(in: 0..<10_000_000, using: &g)) / 1e6 + Double.random(in: 0..<1e-6, using: &g)) }
+        for k in 0..<2000 { values.append(Double(k) / 2000 + 0.0005) }  // near ties
+        for v in values {
             #expect(RequestLog.threeDecimals(v) == String(format: "%.3f", v), "\(v)")
         }
     }
