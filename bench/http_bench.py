@@ -10,6 +10,10 @@
   (bench/pytorch_http.py) when torch is importable.
 - H2: the W2 training step as one POST /backward, client-measured ms per request, with
   JSON numbers, and with base64 tensors when the server accepts "b64" (else "pending").
+  The client is kept out of the figure: one keep-alive connection (TCP_NODELAY), the
+  request (head and body) encoded once before timing and sent with one sendall, the
+  answer read with recv_into into a preallocated buffer up to its Content-Length; the
+  clock runs from the send to the last byte.
 - RSS: the server's VmHWM (/proc/PID/status) after one W2 request to a fresh server,
   against 3 x the bytes of the request's tensors + 64 MB.
 
@@ -126,6 +130,47 @@ def post(port, body, path="/backward"):
     return r.status, dt, data
 
 
+class KeepAliveClient:
+    """POSTs one pre-encoded request again and again on one connection (H2's client)."""
+
+    def __init__(self, port, body, path="/backward"):
+        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        self.request = head + body
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=120)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = bytearray(64 << 20)
+        self.view = memoryview(self.buffer)
+
+    def post(self):
+        """Returns (status, seconds, response body)."""
+        t0 = time.perf_counter()
+        self.sock.sendall(self.request)
+        n, end = 0, None
+        while end is None or n < end:
+            k = self.sock.recv_into(self.view[n:])
+            if k == 0:
+                raise RuntimeError("the server closed the connection")
+            n += k
+            if end is None:
+                head_end = self.buffer.find(b"\r\n\r\n", 0, n)
+                if head_end >= 0:
+                    length = 0
+                    for line in bytes(self.buffer[:head_end]).split(b"\r\n")[1:]:
+                        name, _, value = line.partition(b":")
+                        if name.strip().lower() == b"content-length":
+                            length = int(value)
+                    end = head_end + 4 + length
+                    if end > len(self.buffer):
+                        raise RuntimeError(f"answer of {end} bytes is larger than the client's buffer")
+        dt = time.perf_counter() - t0
+        status = int(self.buffer[9:12])
+        return status, dt, bytes(self.buffer[end - length:end])
+
+    def close(self):
+        self.sock.close()
+
+
 def wrk(port):
     env = dict(os.environ, WRK_BODY=os.path.join(ROOT, "api", "examples", "seed-linear-mse.json"))
     out = subprocess.run(
@@ -186,10 +231,16 @@ def main():
                   "budget": round(3 * tensor_bytes / 2**20 + 64, 1), "tensor_bytes": tensor_bytes, "idle_mb": round(idle, 1),
                   "request_bytes": len(bodies[enc]), "response_bytes": len(data)})
             times = []
-            for _ in range(ARGS.h2_reps):
-                status, dt, _ = post(port, bodies[enc])
+            client = KeepAliveClient(port, bodies[enc])
+            try:
+                status, _, _ = client.post()  # the connection's first request: untimed
                 assert status == 200, status
-                times.append(dt * 1e3)
+                for _ in range(ARGS.h2_reps):
+                    status, dt, _ = client.post()
+                    assert status == 200, status
+                    times.append(dt * 1e3)
+            finally:
+                client.close()
             emit({"workload": "H2", "impl": "swift", "dtype": "float32", "encoding": enc, "metric": "time_per_request",
                   "median": statistics.median(times), "min": min(times), "max": max(times), "n": len(times),
                   "unit": "ms", "request_bytes": len(bodies[enc]), "response_bytes": len(data)})

@@ -87,6 +87,7 @@ struct Executor<T: Scalar> {
 extension JSONWriter {
     /// `{"name": tensor, ...}` in the given order, each as JSON numbers or base64.
     mutating func tensors<T: Scalar>(_ members: [(String, NDArray<T>)], encoding: TensorEncoding = .json) {
+        reserve(members.reduce(0) { $0 + Self.estimatedBytes(name: $1.0, $1.1, encoding: encoding) })
         raw("{")
         for (i, (name, array)) in members.enumerated() {
             if i > 0 { raw(",") }

@@ -85,8 +85,9 @@ struct RequestDecoder {
             problems.wrongType(pointer, "a tensor must be an object with \"data\" (and optionally \"shape\"); got \(v.kindName)")
             return nil
         }
-        let known = allowRequiresGrad ? ["data", "b64", "shape", "init", "requires_grad"] : ["data", "b64", "shape"]
-        for key in obj.keys where !known.contains(key) {
+        for (key, _) in obj.members
+        where key != "data" && key != "b64" && key != "shape" && !(allowRequiresGrad && (key == "init" || key == "requires_grad")) {
+            let known = allowRequiresGrad ? ["data", "b64", "shape", "init", "requires_grad"] : ["data", "b64", "shape"]
             problems.invalid(Pointer.join(pointer, key), "unknown tensor field; expected " + known.joined(separator: ", "))
         }
         var requiresGrad = false
@@ -290,12 +291,13 @@ struct RequestDecoder {
     }
 
     private mutating func decodeOp(_ v: JSONValue, index: Int) -> OpInput? {
-        let pointer = "/ops/\(index)"
+        // Pointers are spelled out only for a problem: this runs for every op.
+        var pointer: String { "/ops/\(index)" }
         guard case .object(let obj) = v else {
             problems.wrongType(pointer, "an op must be an object with \"id\", \"op\", \"inputs\" and optional \"attrs\"; got \(v.kindName)")
             return nil
         }
-        for key in obj.keys where !["id", "op", "inputs", "attrs"].contains(key) {
+        for (key, _) in obj.members where key != "id" && key != "op" && key != "inputs" && key != "attrs" {
             problems.invalid(Pointer.join(pointer, key), "unknown op field; expected id, op, inputs, attrs")
         }
         let id = requiredString(obj["id"], at: pointer + "/id", what: "the op's output name")
@@ -342,14 +344,14 @@ struct RequestDecoder {
 
     /// Checks attribute names and JSON types against the op's signature and fills in
     /// defaults; `nil` when any is wrong.
-    private mutating func decodeAttributes(_ v: JSONValue?, for signature: OpSignature, at pointer: String) -> Attributes? {
+    private mutating func decodeAttributes(_ v: JSONValue?, for signature: OpSignature, at pointer: @autoclosure () -> String) -> Attributes? {
         var values: [String: AttributeValue] = [:]
         var ok = true
         switch v {
         case nil, .null?: break
         case .object(let obj)?:
             for (name, raw) in obj.members {
-                let p = Pointer.join(pointer, name)
+                var p: String { Pointer.join(pointer(), name) }
                 guard let spec = signature.attributes.first(where: { $0.name == name }) else {
                     let known = signature.attributes.map(\.name)
                     problems.invalid(p, "\(signature.name) has no attribute \"\(name.prefix(64))\"" + (known.isEmpty ? "" : "; it takes " + known.joined(separator: ", ")))
@@ -364,7 +366,7 @@ struct RequestDecoder {
                 values[name] = value
             }
         case let other?:
-            problems.wrongType(pointer, "must be an object of attributes; got \(other.kindName)")
+            problems.wrongType(pointer(), "must be an object of attributes; got \(other.kindName)")
             return nil
         }
         return ok ? Attributes.withDefaults(values, for: signature) : nil
@@ -393,13 +395,13 @@ struct RequestDecoder {
 
     // MARK: names
 
-    private mutating func requiredString(_ v: JSONValue?, at pointer: String, what: String) -> String? {
+    private mutating func requiredString(_ v: JSONValue?, at pointer: @autoclosure () -> String, what: String) -> String? {
         guard let v else {
-            problems.wrongType(pointer, "required field missing: \(what)")
+            problems.wrongType(pointer(), "required field missing: \(what)")
             return nil
         }
         guard case .string(let s) = v else {
-            problems.wrongType(pointer, "must be a string; got \(v.kindName)")
+            problems.wrongType(pointer(), "must be a string; got \(v.kindName)")
             return nil
         }
         return s

@@ -3,12 +3,13 @@ import Foundation
 
 /// Runs jobs each on a Dispatch queue of its own, at most `limit` at a time; the rest wait
 /// in FIFO order, at most `maxQueue` of them. Nothing blocks a thread while waiting: a
-/// finishing job starts the next.
+/// finishing job starts the next. A job's queue is its own while it runs; queues are then
+/// kept for later jobs (at most `limit` exist), rather than made and torn down per job.
 ///
 /// Admission is `hasRoom()` then `submit`: with one submitting thread (MHD's polling
 /// thread) nothing can fill the room in between, since other threads only finish jobs.
 ///
-/// `@unchecked Sendable`: `running`, `waiting` and `head` are only touched under `lock`.
+/// `@unchecked Sendable`: `running`, `waiting`, `head` and `idle` are only touched under `lock`.
 final class ComputeLimiter: @unchecked Sendable {
     typealias Job = @Sendable () -> Void
 
@@ -18,7 +19,9 @@ final class ComputeLimiter: @unchecked Sendable {
     private var running = 0
     private var waiting: [Job] = []
     private var head = 0
-    private var nextID: UInt64 = 0
+    /// Queues no job is running on.
+    private var idle: [DispatchQueue] = []
+    private var made = 0
 
     init(limit: Int, maxQueue: Int = .max) {
         self.limit = max(1, limit)
@@ -43,31 +46,36 @@ final class ComputeLimiter: @unchecked Sendable {
         lock.lock()
         if running < limit {
             running += 1
-            let id = takeID()
+            let queue = takeQueue()
             lock.unlock()
-            start(job, id: id)
+            start(job, on: queue)
         } else {
             waiting.append(job)
             lock.unlock()
         }
     }
 
-    private func takeID() -> UInt64 {
-        nextID &+= 1
-        return nextID
+    /// An idle queue, or a new one while fewer than `limit` exist. Called under `lock`.
+    private func takeQueue() -> DispatchQueue {
+        if let queue = idle.popLast() { return queue }
+        made += 1
+        return DispatchQueue(label: "autograd-server.request.\(made)", qos: .userInitiated)
     }
 
-    private func start(_ job: @escaping Job, id: UInt64) {
-        DispatchQueue(label: "autograd-server.request.\(id)", qos: .userInitiated).async {
+    private func start(_ job: @escaping Job, on queue: DispatchQueue) {
+        queue.async {
             job()
-            self.finished()
+            self.finished(on: queue)
         }
     }
 
-    private func finished() {
+    /// The job on `queue` is done: the next waiting job runs on the same queue, or the
+    /// queue goes idle.
+    private func finished(on queue: DispatchQueue) {
         lock.lock()
         guard head < waiting.count else {
             running -= 1
+            idle.append(queue)
             lock.unlock()
             return
         }
@@ -77,8 +85,7 @@ final class ComputeLimiter: @unchecked Sendable {
             waiting.removeFirst(head)
             head = 0
         }
-        let id = takeID()
         lock.unlock()
-        start(job, id: id)
+        start(job, on: queue)
     }
 }

@@ -1,5 +1,6 @@
 import AutogradGraph
-import Foundation
+import Dispatch
+import Synchronization
 
 /// One request's state across libmicrohttpd's repeated access-handler calls. MHD keeps a
 /// retained pointer to it in `*con_cls`; the request-completed callback releases it.
@@ -7,7 +8,7 @@ import Foundation
 /// `@unchecked Sendable`: every stored property except `computed` is touched only on
 /// MHD's polling thread (MHD calls the access handler and the completed callback for a
 /// connection from that one thread). `computed` crosses from the computation queue to the
-/// polling thread and is guarded by `lock`.
+/// polling thread and is guarded by a mutex.
 final class ConnectionState: @unchecked Sendable {
     enum Phase {
         /// Collecting the body of a graph request.
@@ -46,8 +47,7 @@ final class ConnectionState: @unchecked Sendable {
     /// `POST /graph`: what to answer in.
     var graphFormat = GraphFormat.dot
 
-    private let lock = NSLock()
-    private var computed: Response?
+    private let computed = Mutex<Response?>(nil)
 
     init(method: String, path: String) {
         self.method = method
@@ -56,18 +56,15 @@ final class ConnectionState: @unchecked Sendable {
 
     /// Called on the computation queue before the connection is resumed.
     func setComputed(_ response: Response) {
-        lock.lock()
-        computed = response
-        lock.unlock()
+        computed.withLock { $0 = response }
     }
 
     /// Called on the polling thread after resumption.
     func takeComputed() -> Response? {
-        lock.lock()
-        defer { lock.unlock() }
-        let r = computed
-        computed = nil
-        return r
+        computed.withLock { computed in
+            defer { computed = nil }
+            return computed
+        }
     }
 
     var elapsedMilliseconds: Double {

@@ -1,6 +1,7 @@
 import AutogradGraph
 import Foundation
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -94,10 +95,44 @@ public struct JSONLogHandler: LogHandler {
         }
     }
 
-    /// RFC 3339 in UTC with milliseconds.
+    /// RFC 3339 in UTC with milliseconds. The date and time up to the second are made once
+    /// per second (cached), the milliseconds appended: no formatter per line.
     static func timestamp(_ date: Date) -> String {
         let seconds = date.timeIntervalSince1970
-        var t = time_t(seconds.rounded(.down))
+        let whole = seconds.rounded(.down)
+        let millis = Int(((seconds - whole) * 1000).rounded(.down))
+        guard whole.isFinite, whole.magnitude < 1e15 else { return formatted(seconds) }
+        let t = time_t(whole)
+        let prefix: String
+        if let cached = secondCache.withLock({ $0.second == t ? $0.prefix : nil }) {
+            prefix = cached
+        } else {
+            var copy = t
+            var parts = tm()
+            gmtime_r(&copy, &parts)
+            var text = ""
+            text.reserveCapacity(24)
+            let year = Int(parts.tm_year) + 1900
+            guard (0...9999).contains(year) else { return formatted(seconds) }
+            text += String(year / 1000) + String(year / 100 % 10) + String(year / 10 % 10) + String(year % 10)
+            for (separator, value) in [("-", Int(parts.tm_mon) + 1), ("-", Int(parts.tm_mday)), ("T", Int(parts.tm_hour)),
+                                       (":", Int(parts.tm_min)), (":", Int(parts.tm_sec))] {
+                text += separator
+                text += String(value / 10) + String(value % 10)
+            }
+            text += "."
+            prefix = text
+            secondCache.withLock { $0 = (t, text) }
+        }
+        let m = min(max(millis, 0), 999)
+        return prefix + String(m / 100) + String(m / 10 % 10) + String(m % 10) + "Z"
+    }
+
+    private static let secondCache = Mutex<(second: time_t, prefix: String)>((time_t.min, ""))
+
+    /// The general form (years outside 0...9999, non-finite dates).
+    private static func formatted(_ seconds: Double) -> String {
+        var t = time_t(seconds.rounded(.down).isFinite ? seconds.rounded(.down) : 0)
         var parts = tm()
         gmtime_r(&t, &parts)
         let millis = Int(((seconds - seconds.rounded(.down)) * 1000).rounded(.down))

@@ -5,8 +5,16 @@ enum MediaType {
     /// Content-Type is not JSON.
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
-        let essence = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return essence.trimmingWhitespace().lowercased() == "application/json"
+        // Bytes, not Characters: this runs for every graph request.
+        var essence = contentType.utf8[...]
+        if let semicolon = essence.firstIndex(of: UInt8(ascii: ";")) { essence = essence[..<semicolon] }
+        let isSpace = { (b: UInt8) in b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") }
+        while let first = essence.first, isSpace(first) { essence = essence.dropFirst() }
+        while let last = essence.last, isSpace(last) { essence = essence.dropLast() }
+        let json = "application/json".utf8
+        guard essence.count == json.count else { return false }
+        // ASCII case folding; no other character lower-cases to one of these letters.
+        return zip(essence, json).allSatisfy { b, j in (b >= 0x41 && b <= 0x5A ? b | 0x20 : b) == j }
     }
 }
 

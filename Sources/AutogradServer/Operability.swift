@@ -1,6 +1,7 @@
 import AutogradGraph
 import Foundation
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -83,18 +84,45 @@ enum RequestID {
     static func isValid(_ id: String) -> Bool { GraphRequestID.isValid(id) }
 
     static func generate() -> String {
-        var g = SystemRandomNumberGenerator()
         let hex = Array("0123456789abcdef".utf8)
+        let random = entropy.withLock { $0.take16() }
         var bytes = [UInt8]()
         bytes.reserveCapacity(32)
-        for _ in 0..<2 {
-            var v = g.next() as UInt64
-            for _ in 0..<16 {
-                bytes.append(hex[Int(v & 15)])
-                v >>= 4
-            }
+        for b in random {
+            bytes.append(hex[Int(b >> 4)])
+            bytes.append(hex[Int(b & 15)])
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The system's random bytes (as `SystemRandomNumberGenerator` reads them), fetched
+    /// 4 KiB at a time rather than with two system calls per request (16 ids a call).
+    private static let entropy = Mutex(EntropyPool())
+
+    struct EntropyPool: ~Copyable {
+        private var pool = [UInt8](repeating: 0, count: 4096)
+        private var next = 4096
+
+        mutating func take16() -> [UInt8] {
+            if next + 16 > pool.count {
+                var g = SystemRandomNumberGenerator()
+                pool.withUnsafeMutableBytes { raw in
+                    // getentropy(3) (getrandom(2) underneath) gives up to 256 bytes a call;
+                    // should it fail, the generator (the same source) fills the rest.
+                    var offset = 0
+                    if let base = raw.baseAddress {
+                        while offset < raw.count, getentropy(base + offset, 256) == 0 { offset += 256 }
+                    }
+                    while offset < raw.count {
+                        raw.storeBytes(of: g.next() as UInt64, toByteOffset: offset, as: UInt64.self)
+                        offset += 8
+                    }
+                }
+                next = 0
+            }
+            defer { next += 16 }
+            return Array(pool[next..<next + 16])
+        }
     }
 
     /// The id for a request with this `X-Request-Id` header (or none).
@@ -108,10 +136,7 @@ extension Router {
     /// The `route` label of the metrics: the path of a known route (whatever the method),
     /// else `other`.
     static func metricsLabel(path: String) -> String {
-        for method in ["GET", "POST"] {
-            if case .success = resolve(method: method, path: path) { return path }
-        }
-        return "other"
+        readRoutes[path] != nil || endpoint(path: path) != nil ? path : "other"
     }
 }
 
@@ -234,7 +259,7 @@ final class Operability: @unchecked Sendable {
         metrics.recordRequest(
             route: route, status: state.status, seconds: state.elapsedMilliseconds / 1000,
             bytesIn: state.received, bytesOut: state.responseBytes)
-        if let size = state.graphSize, case .success(.graph(let endpoint)) = Router.resolve(method: "POST", path: state.path) {
+        if let size = state.graphSize, let endpoint = Router.endpoint(path: state.path) {
             metrics.recordGraph(endpoint, size)
         }
         switch logFormat {

@@ -68,7 +68,7 @@ final class RequestHandler: @unchecked Sendable {
         case .success(.info(let route)):
             return answer(operability.response(for: route), state: state, connection: connection)
         case .success(.graph(let endpoint)):
-            if let refusal = operability.chooseGraphFormat(
+            if endpoint == .graph, let refusal = operability.chooseGraphFormat(
                 endpoint, state: state, query: MHD_lookup_connection_value(connection, .GET_ARGUMENT_KIND, "format").map { String(cString: $0) },
                 accept: header(connection, "Accept")) {
                 return answer(refusal, state: state, connection: connection)
@@ -78,7 +78,7 @@ final class RequestHandler: @unchecked Sendable {
                 return answer(HTTPProblems.unsupportedMediaType(got: contentType), state: state, connection: connection)
             }
             if let declared = header(connection, "Content-Length") {
-                guard let length = UInt64(declared.trimmingCharacters(in: .whitespaces)) else {
+                guard let length = UInt64(declared[...].trimmingWhitespace()) else {
                     return answer(HTTPProblems.badContentLength(declared), state: state, connection: connection)
                 }
                 // Answered before any body byte is read; MHD then closes the connection.
@@ -114,7 +114,7 @@ final class RequestHandler: @unchecked Sendable {
         }
         if encodings > 1 { return HTTPProblems.ambiguousFraming("\(encodings) Transfer-Encoding fields") }
         if let coding = header(connection, "Transfer-Encoding"),
-           coding.trimmingCharacters(in: .whitespaces).lowercased() != "chunked" {
+           coding[...].trimmingWhitespace().lowercased() != "chunked" {
             return HTTPProblems.unsupportedTransferEncoding(coding)
         }
         return nil
@@ -123,7 +123,7 @@ final class RequestHandler: @unchecked Sendable {
     private func hasBody(_ connection: OpaquePointer) -> Bool {
         if header(connection, "Transfer-Encoding") != nil { return true }
         guard let length = header(connection, "Content-Length") else { return false }
-        return length.trimmingCharacters(in: .whitespaces) != "0"
+        return length[...].trimmingWhitespace() != "0"
     }
 
     /// Later calls: upload chunks (`*size > 0`), the end of the body (`*size == 0`), or the

@@ -20,22 +20,29 @@ enum Router {
     static let readMethods = ["GET", "HEAD"]
     static let graphMethods = ["POST"]
 
+    /// Path → route of every read (GET/HEAD) route, built once.
+    static let readRoutes: [String: Route] = [healthPath: .health, operationsPath: .operations]
+        .merging(InfoRoute.routes) { own, _ in own }
+
     static func resolve(method: String, path: String) -> Result<Route, RouteProblem> {
-        let reads: [String: Route] = [healthPath: .health, operationsPath: .operations]
-            .merging(InfoRoute.routes) { own, _ in own }
-        if let route = reads[path] {
+        if let route = readRoutes[path] {
             guard readMethods.contains(method) else {
                 return .failure(RouteProblem(HTTPProblems.methodNotAllowed(method: method, path: path, allow: readMethods)))
             }
             return .success(route)
         }
-        if path.hasPrefix("/"), let endpoint = Endpoint(rawValue: String(path.dropFirst())) {
+        if let endpoint = endpoint(path: path) {
             guard graphMethods.contains(method) else {
                 return .failure(RouteProblem(HTTPProblems.methodNotAllowed(method: method, path: path, allow: graphMethods)))
             }
             return .success(.graph(endpoint))
         }
         return .failure(RouteProblem(HTTPProblems.notFound(path: path)))
+    }
+
+    /// The graph endpoint a path names (`/backward` → `.backward`), whatever the method.
+    static func endpoint(path: String) -> Endpoint? {
+        path.hasPrefix("/") ? Endpoint(rawValue: String(path.dropFirst())) : nil
     }
 
     static let healthResponse = Response(

@@ -1,5 +1,6 @@
 import AutogradGraph
 import Prometheus
+import Synchronization
 
 /// The server's Prometheus metrics (`GET /metrics`), kept in a registry of its own (no
 /// global `MetricsSystem` bootstrap, so several servers in one test process keep apart):
@@ -28,6 +29,23 @@ final class ServerMetrics: Sendable {
     /// Running and waiting computations, read at scrape time.
     private let load: @Sendable () -> (running: Int, waiting: Int)
     private let readiness: Readiness
+    /// The series of each route and of each route and status, made on first use: the
+    /// registry's own lookup builds and validates names and label strings on every call,
+    /// which per request cost more than the rest of the accounting. Bounded: routes are the
+    /// known paths and `other`, statuses 100...599 and `none`.
+    private let routeSeries = Mutex<[String: RouteSeries]>([:])
+    private let requestCounters = Mutex<[RouteStatus: Counter]>([:])
+
+    private struct RouteSeries: Sendable {
+        let duration: DurationHistogram
+        let bytesIn: Counter
+        let bytesOut: Counter
+    }
+
+    private struct RouteStatus: Hashable, Sendable {
+        let route: String
+        let status: Int?
+    }
 
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -50,23 +68,26 @@ final class ServerMetrics: Sendable {
             labels: [("version", ServerInfo.version)]
         ).set(to: 1)
         // Every endpoint's series exist from the start, at zero.
-        for endpoint in Endpoint.allCases {
-            _ = opsHistogram(endpoint)
-            _ = elementsHistogram(endpoint)
+        let registry = self.registry
+        graphSeries = Endpoint.allCases.map { endpoint in
+            (endpoint, ops: Self.opsHistogram(registry, endpoint), elements: Self.elementsHistogram(registry, endpoint))
         }
     }
+
+    /// Each endpoint's graph histograms, made once.
+    private let graphSeries: [(endpoint: Endpoint, ops: ValueHistogram, elements: ValueHistogram)]
 
     private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "autograd", metricName: metric, unitName: unit, helpText: help)
     }
 
-    private func opsHistogram(_ endpoint: Endpoint) -> ValueHistogram {
+    private static func opsHistogram(_ registry: PrometheusCollectorRegistry, _ endpoint: Endpoint) -> ValueHistogram {
         registry.makeValueHistogram(
             descriptor: Self.name("graph_ops", "", "Ops per graph request that got as far as a plan."),
             labels: [("endpoint", endpoint.rawValue)], buckets: Self.opsBuckets)
     }
 
-    private func elementsHistogram(_ endpoint: Endpoint) -> ValueHistogram {
+    private static func elementsHistogram(_ registry: PrometheusCollectorRegistry, _ endpoint: Endpoint) -> ValueHistogram {
         registry.makeValueHistogram(
             descriptor: Self.name("graph_elements", "", "Elements per graph request: its tensors and every value computed from them."),
             labels: [("endpoint", endpoint.rawValue)], buckets: Self.elementsBuckets)
@@ -74,29 +95,46 @@ final class ServerMetrics: Sendable {
 
     /// One finished request.
     func recordRequest(route: String, status: Int?, seconds: Double, bytesIn: Int, bytesOut: Int) {
-        let statusLabel = status.map(String.init) ?? "none"
-        registry.makeCounter(
+        requestCounter(route: route, status: status).increment()
+        let series = self.series(route: route)
+        series.duration.record(.nanoseconds(Int64((seconds * 1e9).rounded())))
+        series.bytesIn.increment(by: Int64(bytesIn))
+        series.bytesOut.increment(by: Int64(bytesOut))
+    }
+
+    private func requestCounter(route: String, status: Int?) -> Counter {
+        let key = RouteStatus(route: route, status: status)
+        if let counter = requestCounters.withLock({ $0[key] }) { return counter }
+        let counter = registry.makeCounter(
             descriptor: Self.name("http_requests", "total", "HTTP requests finished, by route and status (none: the connection ended unanswered)."),
-            labels: [("route", route), ("status", statusLabel)]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.name("http_request_duration", "seconds", "From the request's headers to its completion."),
-            labels: [("route", route)], buckets: Self.durationBuckets
-        ).record(.nanoseconds(Int64((seconds * 1e9).rounded())))
-        registry.makeCounter(
-            descriptor: Self.name("http_request", "bytes_total", "Request body bytes received."),
-            labels: [("route", route)]
-        ).increment(by: Int64(bytesIn))
-        registry.makeCounter(
-            descriptor: Self.name("http_response", "bytes_total", "Response body bytes sent."),
-            labels: [("route", route)]
-        ).increment(by: Int64(bytesOut))
+            labels: [("route", route), ("status", status.map(String.init) ?? "none")])
+        requestCounters.withLock { $0[key] = counter }
+        return counter
+    }
+
+    private func series(route: String) -> RouteSeries {
+        if let series = routeSeries.withLock({ $0[route] }) { return series }
+        // The registry hands back the same metric for the same name and labels, so two
+        // threads making one at once still share it.
+        let series = RouteSeries(
+            duration: registry.makeDurationHistogram(
+                descriptor: Self.name("http_request_duration", "seconds", "From the request's headers to its completion."),
+                labels: [("route", route)], buckets: Self.durationBuckets),
+            bytesIn: registry.makeCounter(
+                descriptor: Self.name("http_request", "bytes_total", "Request body bytes received."),
+                labels: [("route", route)]),
+            bytesOut: registry.makeCounter(
+                descriptor: Self.name("http_response", "bytes_total", "Response body bytes sent."),
+                labels: [("route", route)]))
+        routeSeries.withLock { $0[route] = series }
+        return series
     }
 
     /// The size of one planned graph.
     func recordGraph(_ endpoint: Endpoint, _ size: GraphSize) {
-        opsHistogram(endpoint).record(Double(size.ops))
-        elementsHistogram(endpoint).record(Double(size.elements))
+        guard let series = graphSeries.first(where: { $0.endpoint == endpoint }) else { return }
+        series.ops.record(Double(size.ops))
+        series.elements.record(Double(size.elements))
     }
 
     /// The exposition in Prometheus text format 0.0.4.

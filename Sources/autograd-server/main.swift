@@ -150,11 +150,12 @@ struct AutogradServerCommand: ParsableCommand {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler = logFormat == .json
-                ? JSONLogHandler.standardError(label: label) : StreamLogHandler.standardError(label: label)
+                ? JSONLogHandler.standardError(label: label) : TextLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "autograd-server")
+        MemoryPolicy.apply(environment: ProcessInfo.processInfo.environment)
         // k computations at once on c cores: each gets c / k threads for BLAS and its
         // elementwise loops, so they never oversubscribe the machine.
         ThreadBudget.threadsPerComputation = max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, maxInflight))

@@ -169,6 +169,26 @@ struct OperabilityTests {
         #expect(GraphRenderer.svg(from: bad) == bad)
     }
 
+    @Test func jsonLogTimestampsAreThoseOfStringFormat() {
+        // The format the handler used before: String(format:) per line.
+        func reference(_ seconds: Double) -> String {
+            var t = time_t(seconds.rounded(.down))
+            var parts = tm()
+            gmtime_r(&t, &parts)
+            let millis = Int(((seconds - seconds.rounded(.down)) * 1000).rounded(.down))
+            return String(
+                format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), millis)
+        }
+        var g = SystemRandomNumberGenerator()
+        var instants: [Double] = [0, 0.999, 1_700_000_000.25, 1_700_000_000.25, 951_782_400.5, -1.5, -86_400.001, 253_402_300_799.999]
+        for _ in 0..<500 { instants.append(Double.random(in: 0..<4e9, using: &g)) }
+        for seconds in instants {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(JSONLogHandler.timestamp(date) == reference(date.timeIntervalSince1970), "\(seconds)")
+        }
+    }
+
     @Test func jsonLogLines() throws {
         let metadata = RequestLog.metadata(method: "POST", path: "/a b", status: 200, bytes: 57, milliseconds: 1.2345, ending: nil, requestID: "r-1")
         let line = JSONLogHandler.line(time: Date(timeIntervalSince1970: 1_700_000_000.25), level: .info, label: "autograd-server", message: "request", metadata: metadata)

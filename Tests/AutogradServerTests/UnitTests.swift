@@ -1,5 +1,7 @@
 import AutogradGraph
 import CMicroHTTPD
+import Foundation
+import Logging
 import Testing
 
 @testable import AutogradServer
@@ -9,6 +11,8 @@ struct UnitTests {
     @Test(arguments: [
         ("application/json", true), ("Application/JSON", true), ("application/json; charset=utf-8", true),
         (" application/json ;charset=UTF-8", true), ("application/json;", true),
+        ("\tAPPLICATION/Json\t; q=1", true), ("application/json x", false), ("application/jsom", false),
+        ("application/\u{212A}son", false),
         ("text/plain", false), ("application/jsonp", false), ("application/problem+json", false),
         ("", false),
     ])
@@ -43,6 +47,49 @@ struct UnitTests {
             == "request method=POST path=/train status=- bytes=0 ms=2.000 ended=client-abort")
         #expect(RequestLog.ending(.REQUEST_TERMINATED_COMPLETED_OK) == nil)
         #expect(RequestLog.ending(.REQUEST_TERMINATED_TIMEOUT_REACHED) == "timeout")
+    }
+
+    @Test func requestLogMillisecondsAreThoseOfStringFormat() {
+        var values = [0, -0.0, 0.0005, 0.0015, 1.0005, 2.675, 0.1234, 12.3456, 999.9995, 123_456.7895, -0.0004, -3.25,
+                      0.0004999999, 999_999.9995, 1e14, 1e20, 1e300, -1e300, .infinity, -.infinity, .nan]
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<2000 { values.append(Double(Int.random(in: 0..<10_000_000, using: &g)) / 1e6 + Double.random(in: 0..<1e-6, using: &g)) }
+        for k in 0..<2000 { values.append(Double(k) / 2000 + 0.0005) }  // near ties
+        for v in values {
+            #expect(RequestLog.threeDecimals(v) == String(format: "%.3f", v), "\(v)")
+        }
+    }
+
+    @Test func textLogLinesAreThoseOfStreamLogHandler() {
+        final class Capture: TextOutputStream, @unchecked Sendable {
+            var text = ""
+            func write(_ string: String) { text += string }
+        }
+        let theirs = Capture(), ours = Capture()
+        var stream = StreamLogHandler(label: "autograd-server", stream: theirs, metadataProvider: nil)
+        var text = TextLogHandler(label: "autograd-server", write: { ours.write(String(decoding: $0, as: UTF8.self)) })
+        stream.logLevel = .trace
+        text.logLevel = .trace
+        stream.metadata = ["base": "1"]
+        text.metadata = ["base": "1"]
+        let metadataCases: [Logger.Metadata?] = [nil, ["b": "2", "a": .array(["x", "y"]), "c": .dictionary(["k": "v"])]]
+        for metadata in metadataCases {
+            for level in Logger.Level.allCases {
+                let event = LogEvent(
+                    level: level, message: "request method=GET path=/healthz", metadata: metadata,
+                    source: "AutogradServer", file: #fileID, function: #function, line: #line)
+                theirs.text = ""
+                ours.text = ""
+                stream.log(event: event)
+                text.log(event: event)
+                // Everything after the timestamp is the same; the timestamps have one
+                // format (they differ only if a second ticked over in between).
+                let afterTime = { (line: String) in line.drop { $0 != " " } }
+                #expect(afterTime(ours.text) == afterTime(theirs.text))
+                #expect(ours.text.prefix { $0 != " " }.count == theirs.text.prefix { $0 != " " }.count)
+                #expect(ours.text.hasSuffix("] request method=GET path=/healthz\n"))
+            }
+        }
     }
 
     @Test func earlyRejectionWireFormat() {

@@ -308,7 +308,6 @@ struct Parser {
             }
             let keyOffset = i
             let key = try parseString()
-            let token = jsonPointerToken(key)
             // Duplicate check: linear for small objects, hashed beyond.
             var duplicate = false
             if seen != nil {
@@ -326,19 +325,19 @@ struct Parser {
                 }
             }
             if duplicate {
-                throw prefixed(fail("duplicate key \"\(key)\"", at: keyOffset), token)
+                throw prefixed(fail("duplicate key \"\(key)\"", at: keyOffset), jsonPointerToken(key))
             }
             skipWhitespace()
             guard i < count else {
-                throw prefixed(fail("unexpected end of input, expected ':'", at: i), token)
+                throw prefixed(fail("unexpected end of input, expected ':'", at: i), jsonPointerToken(key))
             }
             guard base[i] == A.colon else {
-                throw prefixed(fail("unexpected character \(describeByte(base[i])), expected ':'", at: i), token)
+                throw prefixed(fail("unexpected character \(describeByte(base[i])), expected ':'", at: i), jsonPointerToken(key))
             }
             i += 1
             skipWhitespace()
             guard i < count else {
-                throw prefixed(fail("unexpected end of input, expected a value", at: i), token)
+                throw prefixed(fail("unexpected end of input, expected a value", at: i), jsonPointerToken(key))
             }
             var value: JSONValue
             do {
@@ -349,7 +348,7 @@ struct Parser {
                     value = try parseValue(depth: depth)
                 }
             } catch {
-                throw prefixed(error, token)
+                throw prefixed(error, jsonPointerToken(key))
             }
             members.append((key: key, value: value))
             skipWhitespace()

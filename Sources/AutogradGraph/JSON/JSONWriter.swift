@@ -8,6 +8,20 @@ public struct JSONWriter {
 
     public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
+    /// Makes room for `extra` more bytes at once (at least doubling), so that writing a
+    /// large answer does not copy it over and over as it grows.
+    public mutating func reserve(_ extra: Int) {
+        let needed = bytes.count + extra
+        if needed > bytes.capacity { bytes.reserveCapacity(Swift.max(needed, 2 * bytes.capacity)) }
+    }
+
+    /// About the bytes `key(name)` and `tensor` or `tensorBase64` write for `a` (at least that, for base64;
+    /// for numbers, room for typical shortest forms).
+    static func estimatedBytes<T: Scalar>(name: String, _ a: NDArray<T>, encoding: TensorEncoding) -> Int {
+        let values = encoding == .b64 ? Base64.encodedCount(a.count * MemoryLayout<T>.size) : a.count * 12
+        return 48 + 8 * a.rank + values + name.utf8.count
+    }
+
     public mutating func raw(_ s: StaticString) {
         s.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
