@@ -155,11 +155,11 @@ struct AutogradServerCommand: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "autograd-server")
-        MemoryPolicy.apply(environment: ProcessInfo.processInfo.environment)
         // k computations at once on c cores: each gets c / k threads for BLAS and its
         // elementwise loops, so they never oversubscribe the machine.
         ThreadBudget.threadsPerComputation = max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, maxInflight))
-        // Large tensors reuse freed heap memory instead of being faulted in afresh.
+        // Large tensors reuse freed heap memory instead of being faulted in afresh (unless
+        // the environment gives glibc settings of its own).
         MemoryPolicy.keepFreedBuffers()
         let server = HTTPServer(
             configuration: try serverConfiguration(), service: GraphService(limits: graphLimits), logger: logger)
