@@ -176,6 +176,7 @@ func gemm<T: Scalar>(
     let m = transA ? a.shape[1] : a.shape[0]
     let k = transA ? a.shape[0] : a.shape[1]
     let n = transB ? b.shape[0] : b.shape[1]
+    _ = HeapPolicy.installed  // products make the large arrays: keep them in the heap
     // Without an addend gemm's beta = 0 overwrites C, so it is not zeroed first (a whole
     // pass over the output: 4% of a 1024² sgemm); k = 0 leaves it untouched, so zero it.
     var c: [T]
