@@ -23,7 +23,7 @@ extension Tensor {
     public func backward(seed: NDArray<T>? = nil, shouldStop: (() -> Bool)? = nil) throws(AutogradError) {
         let seed = try resolvedSeed(seed)
         guard requiresGrad else { return }
-        if op == nil {
+        if !isRecorded {
             accumulate(seed, into: self)
             return
         }
@@ -31,21 +31,37 @@ extension Tensor {
         var grads = [NDArray<T>?](repeating: nil, count: order.count)
         grads[order.count - 1] = seed
         defer { for node in order { node.backwardSlot = -1 } }
+        // `needs` of one- and two-input nodes, made once: one of these arrays is shared
+        // instead of a new one allocated per node.
+        let needsOfOne = [[false], [true]]
+        let needsOfTwo = [[false, false], [true, false], [false, true], [true, true]]
 
         // Visit each node after every node that consumes it, so its gradient is complete
         // when its op's vector-Jacobian product sends it on to the inputs.
-        for slot in stride(from: order.count - 1, through: 0, by: -1) {
-            guard let g = grads[slot], let op = order[slot].op else { continue }
+        var slot = order.count
+        while slot > 0 {
+            slot -= 1
+            guard let g = grads[slot] else { continue }
             if let shouldStop, shouldStop() { throw .stopped }
             grads[slot] = nil
             let node = order[slot]
+            let inputs = node.inputs
+            let needs: [Bool]
+            switch inputs.count {
+            case 1: needs = needsOfOne[inputs[0].requiresGrad ? 1 : 0]
+            case 2: needs = needsOfTwo[(inputs[0].requiresGrad ? 1 : 0) | (inputs[1].requiresGrad ? 2 : 0)]
             // Closures, not key paths: a key path in generic code is instantiated per call.
-            let needs = node.inputs.map { $0.requiresGrad }
-            let inputGrads = op.vjp(g, inputs: node.inputs.map { $0.value }, output: node.value, needs: needs)
-            for (i, input) in node.inputs.enumerated() where needs[i] {
+            default: needs = inputs.map { $0.requiresGrad }
+            }
+            // Every node in `order` was made by an op; `op?` calls it without copying
+            // the existential out of the node.
+            guard let inputGrads = node.op?.vjp(g, inputs: Tensor.values(of: inputs), output: node.value, needs: needs)
+            else { continue }
+            for i in 0..<inputs.count where needs[i] {
                 guard var gi = inputGrads[i] else { continue }
+                let input = inputs[i]
                 if gi.shape != input.shape { gi = gi.sum(to: input.shape) }
-                if input.op == nil {
+                if !input.isRecorded {
                     accumulate(gi, into: input)
                 } else {
                     let s = input.backwardSlot
@@ -94,7 +110,7 @@ extension Tensor {
             if next < node.inputs.count {
                 stack[stack.count - 1].1 = next + 1
                 let input = node.inputs[next]
-                if input.op != nil && input.requiresGrad && input.backwardSlot == -1 {
+                if input.isRecorded && input.requiresGrad && input.backwardSlot == -1 {
                     input.backwardSlot = -2
                     stack.append((input, 0))
                 }

@@ -34,6 +34,16 @@ public struct NDArray<T: Scalar>: Sendable, Equatable {
     ) {
         let n = Shape.count(shape) ?? 0
         self.shape = shape
+        if n == 1 {
+            // A one-element literal is allocated by specialised code. The standard
+            // library's uninitialised-capacity path goes through a generic allocator that
+            // looks up the storage class's metadata on every call: about 360 instructions,
+            // a tenth of a scalar op's whole cost (W4 in issue 4).
+            var one: [T] = [0]
+            one.withUnsafeMutableBufferPointer { body(&$0) }
+            self.data = one
+            return
+        }
         self.data = [T](unsafeUninitializedCapacity: n) { buffer, count in
             body(&buffer)
             count = n

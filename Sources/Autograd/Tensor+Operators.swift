@@ -15,19 +15,22 @@ extension Tensor {
     @inlinable
     public static prefix func - (a: Tensor) -> Tensor { applyOrTrap(Neg(), [a]) }
 
+    // A constant operand is kept in the op (`AddScalar`, `MulScalar`) rather than in a
+    // leaf tensor of its own: the same values and gradients, without a tensor, an array
+    // and a second input per operation. Addition and multiplication commute exactly, so
+    // `c + x` and `c * x` record the same ops.
     @inlinable
-
-    public static func + (a: Tensor, b: T) -> Tensor { a + Tensor(b) }
+    public static func + (a: Tensor, b: T) -> Tensor { applyOrTrap(AddScalar(b), [a]) }
     @inlinable
-    public static func + (a: T, b: Tensor) -> Tensor { Tensor(a) + b }
+    public static func + (a: T, b: Tensor) -> Tensor { applyOrTrap(AddScalar(a), [b]) }
     @inlinable
     public static func - (a: Tensor, b: T) -> Tensor { a - Tensor(b) }
     @inlinable
     public static func - (a: T, b: Tensor) -> Tensor { Tensor(a) - b }
     @inlinable
-    public static func * (a: Tensor, b: T) -> Tensor { a * Tensor(b) }
+    public static func * (a: Tensor, b: T) -> Tensor { applyOrTrap(MulScalar(b), [a]) }
     @inlinable
-    public static func * (a: T, b: Tensor) -> Tensor { Tensor(a) * b }
+    public static func * (a: T, b: Tensor) -> Tensor { applyOrTrap(MulScalar(a), [b]) }
     @inlinable
     public static func / (a: Tensor, b: T) -> Tensor { a / Tensor(b) }
     @inlinable

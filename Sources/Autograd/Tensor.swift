@@ -11,28 +11,40 @@
 ///
 /// Tensors are not thread-safe; a graph is built and differentiated on one thread.
 public final class Tensor<T: Scalar> {
+    // The stored properties below opt out of Swift's dynamic exclusivity checks (a
+    // `swift_beginAccess` on every read and write of a class property: 9% of the
+    // instructions of a scalar chain, W4 in issue 4). That is sound here: a tensor is
+    // used on one thread (documented above), `value`, `grad`, `inputs` and
+    // `backwardSlot` are written only inside this module, which never holds an access to
+    // one of them across a call that touches the same tensor's property, and
+    // `requiresGrad` is a plain `Bool`.
+
     /// The values. Settable inside the module only, for optimizers updating a leaf in place.
-    public internal(set) var value: NDArray<T>
+    @exclusivity(unchecked) public internal(set) var value: NDArray<T>
     /// Whether gradients flow to this tensor. Set it on leaves (parameters and inputs);
     /// a tensor made by an op requires a gradient when any of its inputs does.
-    public var requiresGrad: Bool
+    @exclusivity(unchecked) public var requiresGrad: Bool
     /// The accumulated gradient of a leaf after `backward()`; `nil` before, or when no
     /// gradient reached it (see `gradOrZeros`).
-    public internal(set) var grad: NDArray<T>?
+    @exclusivity(unchecked) public internal(set) var grad: NDArray<T>?
 
     /// The op that made this tensor, or `nil` for a leaf.
     public let op: (any Operator)?
+    /// Whether `op` is set. The engine asks this rather than `op != nil`: testing an
+    /// optional existential goes through its value witnesses, on every node.
+    let isRecorded: Bool
     /// The op's inputs; emptied iteratively on deinit so that a long chain does not
     /// recurse once per node.
-    var inputs: [Tensor<T>]
+    @exclusivity(unchecked) var inputs: [Tensor<T>]
     /// This node's place in the current backward pass (-1 outside one).
-    var backwardSlot = -1
+    @exclusivity(unchecked) var backwardSlot = -1
 
     /// A leaf tensor.
     public init(_ value: NDArray<T>, requiresGrad: Bool = false) {
         self.value = value
         self.requiresGrad = requiresGrad
         self.op = nil
+        self.isRecorded = false
         self.inputs = []
     }
 
@@ -40,13 +52,14 @@ public final class Tensor<T: Scalar> {
         self.value = value
         self.requiresGrad = true
         self.op = op
+        self.isRecorded = true
         self.inputs = inputs
     }
 
     deinit {
-        // `op`, not `inputs.isEmpty`: a deinit runs generically, and asking the array
-        // would instantiate its metadata for every leaf.
-        if op != nil { Tensor.release(&inputs) }
+        // `isRecorded`, not `inputs.isEmpty`: a deinit runs generically, and asking the
+        // array would instantiate its metadata for every leaf.
+        if isRecorded { Tensor.release(&inputs) }
     }
 
     /// Releases the graph behind a dying tensor without recursion: a 100,000-op chain
@@ -55,10 +68,12 @@ public final class Tensor<T: Scalar> {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func release(_ inputs: inout [Tensor<T>]) {
-        var pending = inputs
-        inputs = []
+        // A node whose inputs were already taken (below) ends here, without a new array.
+        guard !inputs.isEmpty else { return }
+        var pending: [Tensor<T>] = []
+        swap(&pending, &inputs)
         while var t = pending.popLast() {
-            if isKnownUniquelyReferenced(&t) {
+            if isKnownUniquelyReferenced(&t) && !t.inputs.isEmpty {
                 pending.append(contentsOf: t.inputs)
                 t.inputs = []
             }
@@ -71,7 +86,7 @@ public final class Tensor<T: Scalar> {
     /// The row-major values.
     public var scalars: [T] { value.data }
     /// Whether this tensor was made by an op.
-    public var isLeaf: Bool { op == nil }
+    public var isLeaf: Bool { !isRecorded }
 
     /// The gradient, or zeros of this tensor's shape when no gradient reached it.
     public var gradOrZeros: NDArray<T> { grad ?? NDArray(repeating: 0, shape: shape) }
@@ -82,25 +97,38 @@ public final class Tensor<T: Scalar> {
     /// Applies `op` to `inputs`, checking arity and shapes first. Records the op for
     /// `backward()` when any input requires a gradient.
     @inlinable
-    public static func apply(_ op: some Operator, _ inputs: [Tensor<T>]) throws(OpError) -> Tensor<T> {
-        try checkedApply(op, inputs)
+    public static func apply<Op: Operator>(_ op: Op, _ inputs: [Tensor<T>]) throws(OpError) -> Tensor<T> {
+        // The arity is checked here, where the op's type is known: through `any Operator`
+        // reading the signature copies it (four reference counts) on every node.
+        guard Op.signature.arity.accepts(inputs.count) else {
+            throw .shape("\(Op.signature.name) takes \(Op.signature.arity.description) inputs, got \(inputs.count)")
+        }
+        return try checkedApply(op, inputs)
     }
 
     // The engine's entry points are specialised for both precisions: called generically
     // from another module they would otherwise run unspecialised, paying for generic
     // metadata and witness lookups on every node (W4 in issue 4 measured 24 µs a node).
+    // The caller has checked the arity.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     @usableFromInline
     static func checkedApply(_ op: any Operator, _ inputs: [Tensor<T>]) throws(OpError) -> Tensor<T> {
-        let signature = type(of: op).signature
-        guard signature.arity.accepts(inputs.count) else {
-            throw .shape("\(signature.name) takes \(signature.arity.description) inputs, got \(inputs.count)")
-        }
-        let shape = try op.outputShape(inputs.map { $0.shape })
-        let values = inputs.map { $0.value }
+        let shape = try op.outputShape(inputs.count == 2 ? [inputs[0].shape, inputs[1].shape] : inputs.map { $0.shape })
+        let values = values(of: inputs)
         try op.validateValues(values)
         return record(op, inputs, output: op.forward(values), checkedShape: shape)
+    }
+
+    /// The inputs' values, as every op takes them. Array literals for one and two inputs:
+    /// `map` grows its result through `append`, a second allocation path per node.
+    @inline(__always)
+    static func values(of inputs: [Tensor<T>]) -> [NDArray<T>] {
+        switch inputs.count {
+        case 1: [inputs[0].value]
+        case 2: [inputs[0].value, inputs[1].value]
+        default: inputs.map { $0.value }
+        }
     }
 
     /// Applies `op` whose output shape for these inputs was already computed by
@@ -108,7 +136,7 @@ public final class Tensor<T: Scalar> {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public static func apply(_ op: any Operator, _ inputs: [Tensor<T>], checkedShape shape: [Int]) -> Tensor<T> {
-        record(op, inputs, output: op.forward(inputs.map { $0.value }), checkedShape: shape)
+        record(op, inputs, output: op.forward(values(of: inputs)), checkedShape: shape)
     }
 
     /// Wraps `out`, recording the op when any input requires a gradient.

@@ -38,7 +38,8 @@ public struct LinearOp: Operator {
         return y.reshaped(outShape)
     }
 
-    // dx = G Wᵀ, dW = xᵀ G over the flattened batch; db = G, summed by the engine.
+    // dx = G Wᵀ, dW = xᵀ G over the flattened batch; db = G summed over the batch: here
+    // for a bias of one row, by the engine's un-broadcasting for any other shape.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func vjp<T: Scalar>(
@@ -49,8 +50,35 @@ public struct LinearOp: Operator {
             needs[0] ? gemm(g, x[1], transB: true).reshaped(x[0].shape) : nil,
             needs[1] ? gemm(flatten(x[0]), g, transA: true) : nil,
         ]
-        if x.count == 3 { result.append(needs[2] ? grad : nil) }
+        if x.count == 3 {
+            let b = x[2], cols = g.shape[1]
+            // One column is left to the engine, whose sum of a single column is blocked
+            // differently for long batches; the bytes must not depend on this path.
+            if needs[2] && cols > 1 && b.count == cols && b.shape.last == cols {
+                result.append(columnSums(g).reshaped(b.shape))
+            } else {
+                result.append(needs[2] ? grad : nil)
+            }
+        }
         return result
+    }
+
+    /// The sum over the rows of `[rows, cols]`, adding the rows in order: the order in which
+    /// `NDArray.sum(to:)` adds them, so the result is the same bytes, but row by row over
+    /// contiguous memory, which vectorises (the bias gradient of a training step).
+    private func columnSums<T: Scalar>(_ g: NDArray<T>) -> NDArray<T> {
+        let rows = g.shape[0], cols = g.shape[1]
+        var sums = [T](repeating: 0, count: cols)
+        g.data.withUnsafeBufferPointer { src in
+            sums.withUnsafeMutableBufferPointer { dst in
+                guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+                for i in 0..<rows {
+                    let row = s + i * cols
+                    for j in 0..<cols { d[j] += row[j] }
+                }
+            }
+        }
+        return NDArray(shape: [cols], data: sums)
     }
 
     /// `[..., n]` as `[batch, n]`.

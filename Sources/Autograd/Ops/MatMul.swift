@@ -182,9 +182,9 @@ func gemm<T: Scalar>(
     if let addend {
         c = addend.count == m * n ? addend.data : [T](unsafeUninitializedCapacity: m * n) { buffer, count in
             addend.data.withUnsafeBufferPointer { row in
-                for i in 0..<m {
-                    for j in 0..<n { (buffer.baseAddress! + i * n + j).initialize(to: row[j]) }
-                }
+                // Both are non-nil unless m * n == 0, when there is nothing to copy.
+                guard let dst = buffer.baseAddress, let src = row.baseAddress else { return }
+                for i in 0..<m { (dst + i * n).initialize(from: src, count: n) }
             }
             count = m * n
         }

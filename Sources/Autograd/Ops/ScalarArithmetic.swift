@@ -1,0 +1,75 @@
+// `x + c` and `x * c` for a constant scalar `c`: what the Swift API's `tensor + 2` and
+// `tensor * 2` record. They are not registered (the graph format spells a constant as a
+// tensor and uses `add` and `mul`); they exist because wrapping each constant in a leaf
+// tensor of its own cost a tensor, an array and a two-input node per operation, most of
+// the per-node cost of a scalar chain (W4 in issue 4). Their values are the same bytes as
+// `add` and `mul` with a scalar operand: the same IEEE operation on each element.
+
+/// `x + c` elementwise, for a constant `c`.
+@usableFromInline
+struct AddScalar: Operator {
+    static let valueAttribute = AttributeSpec("value", .number, default: .number(0), "the constant c")
+    @usableFromInline static let signature = OpSignature(
+        name: "add_scalar", arity: .exactly(1), inputs: ["x"], attributes: [valueAttribute],
+        summary: "x + c for a constant c (the Swift API's tensor + scalar)")
+
+    /// The constant, exact for both precisions (a `Float` converts to `Double` exactly).
+    let value: Double
+
+    @usableFromInline
+    init<T: Scalar>(_ value: T) { self.value = Double(value) }
+    @usableFromInline init(attributes: Attributes) throws(OpError) { value = try attributes.number("value") }
+
+    @usableFromInline func outputShape(_ inputs: [[Int]]) -> [Int] { inputs[0] }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        let c = T(value)
+        return x[0].map { $0 + c }
+    }
+
+    // d(x + c)/dx = 1. Specialised even so: run generically, building the one-element
+    // result array looks up its type's metadata (five times the cost of `mul_scalar`'s).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        [grad]
+    }
+}
+
+/// `x * c` elementwise, for a constant `c`.
+@usableFromInline
+struct MulScalar: Operator {
+    @usableFromInline static let signature = OpSignature(
+        name: "mul_scalar", arity: .exactly(1), inputs: ["x"], attributes: [AddScalar.valueAttribute],
+        summary: "x * c for a constant c (the Swift API's tensor * scalar)")
+
+    /// The constant, exact for both precisions (a `Float` converts to `Double` exactly).
+    let value: Double
+
+    @usableFromInline
+    init<T: Scalar>(_ value: T) { self.value = Double(value) }
+    @usableFromInline init(attributes: Attributes) throws(OpError) { value = try attributes.number("value") }
+
+    @usableFromInline func outputShape(_ inputs: [[Int]]) -> [Int] { inputs[0] }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        let c = T(value)
+        return x[0].map { $0 * c }
+    }
+
+    // d(x c)/dx = c, as `mul` computes it: g * c.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        let c = T(value)
+        return [grad.map { $0 * c }]
+    }
+}
