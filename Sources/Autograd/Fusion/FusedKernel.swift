@@ -31,16 +31,25 @@ struct FusedKernel<T: Scalar> {
         if program.sumsOutput {
             return NDArray(scalar: sum())
         }
-        return NDArray(shape: shape) { out in
-            guard n > 0, let outBase = out.baseAddress else { return }
-            let shared = UncheckedSendable(outBase)
-            run(blocks: Self.blockCount(n)) { scratch, blockStart, blockEnd in
-                var start = blockStart
-                while start < blockEnd {
-                    let end = Swift.min(blockEnd, start + tile)
-                    scratch.evaluate(start, end, into: shared.value + start)
-                    start = end
-                }
+        let data = [T](unsafeUninitializedCapacity: n) { buffer, initialized in
+            if n > 0, let base = buffer.baseAddress { evaluate(into: base) }
+            initialized = n
+        }
+        return NDArray(shape: shape, data: data)
+    }
+
+    /// Every element of the output into `out`. Not inlined: inlined into the specialised
+    /// `FusedElementwise.forward`, Swift 6.3.1's optimiser trips over the ownership of
+    /// the nested closures (a compiler crash in CopyPropagation).
+    @inline(never)
+    private func evaluate(into out: UnsafeMutablePointer<T>) {
+        let shared = UncheckedSendable(out)
+        run(blocks: Self.blockCount(count)) { scratch, blockStart, blockEnd in
+            var start = blockStart
+            while start < blockEnd {
+                let end = Swift.min(blockEnd, start + tile)
+                scratch.evaluate(start, end, into: shared.value + start)
+                start = end
             }
         }
     }
