@@ -55,8 +55,14 @@ extension Tensor {
             }
             // Every node in `order` was made by an op; `op?` calls it without copying
             // the existential out of the node.
-            guard let inputGrads = node.op?.vjp(g, inputs: Tensor.values(of: inputs), output: node.value, needs: needs)
-            else { continue }
+            let inputGrads: [NDArray<T>?]?
+            if let saved = node.saved {
+                node.saved = nil  // released as soon as it has been used
+                inputGrads = node.op?.vjp(g, inputs: Tensor.values(of: inputs), output: node.value, saved: saved, needs: needs)
+            } else {
+                inputGrads = node.op?.vjp(g, inputs: Tensor.values(of: inputs), output: node.value, needs: needs)
+            }
+            guard let inputGrads else { continue }
             for i in 0..<inputs.count where needs[i] {
                 guard var gi = inputGrads[i] else { continue }
                 let input = inputs[i]

@@ -30,10 +30,37 @@ public protocol Operator: Sendable {
     func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?]
+
+    /// Whether the engine should call `forward(_:saving:)` and hand what it saved to
+    /// `vjp(_:inputs:output:saved:needs:)`. False (the default) for every op but
+    /// `FusedElementwise`, whose forward pass can compute its inputs' gradients when it is
+    /// the loss.
+    static var savesForBackward: Bool { get }
+
+    /// `forward`, and values for the backward pass (`needs[i]`: input `i` requires a
+    /// gradient). The default saves nothing.
+    func forward<T: Scalar>(_ inputs: [NDArray<T>], saving needs: [Bool]) -> (NDArray<T>, [NDArray<T>?])
+
+    /// `vjp`, given what `forward(_:saving:)` saved. The default ignores it.
+    func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, saved: [NDArray<T>?], needs: [Bool]
+    ) -> [NDArray<T>?]
 }
 
 extension Operator {
     public func validateValues<T: Scalar>(_ inputs: [NDArray<T>]) throws(OpError) {}
+
+    public static var savesForBackward: Bool { false }
+
+    public func forward<T: Scalar>(_ inputs: [NDArray<T>], saving needs: [Bool]) -> (NDArray<T>, [NDArray<T>?]) {
+        (forward(inputs), [])
+    }
+
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, saved: [NDArray<T>?], needs: [Bool]
+    ) -> [NDArray<T>?] {
+        vjp(grad, inputs: inputs, output: output, needs: needs)
+    }
 }
 
 /// How many inputs an op takes.

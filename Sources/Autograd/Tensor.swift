@@ -38,6 +38,9 @@ public final class Tensor<T: Scalar> {
     @exclusivity(unchecked) var inputs: [Tensor<T>]
     /// This node's place in the current backward pass (-1 outside one).
     @exclusivity(unchecked) var backwardSlot = -1
+    /// What the op's `forward(_:saving:)` kept for its `vjp` (nil for ops that save
+    /// nothing, which is all but `FusedElementwise`); released once the vjp has run.
+    @exclusivity(unchecked) var saved: [NDArray<T>?]?
 
     /// A leaf tensor.
     public init(_ value: NDArray<T>, requiresGrad: Bool = false) {
@@ -48,12 +51,13 @@ public final class Tensor<T: Scalar> {
         self.inputs = []
     }
 
-    init(value: NDArray<T>, op: any Operator, inputs: [Tensor<T>]) {
+    init(value: NDArray<T>, op: any Operator, inputs: [Tensor<T>], saved: [NDArray<T>?]? = nil) {
         self.value = value
         self.requiresGrad = true
         self.op = op
         self.isRecorded = true
         self.inputs = inputs
+        self.saved = saved
     }
 
     deinit {
@@ -117,6 +121,7 @@ public final class Tensor<T: Scalar> {
         let shape = try op.outputShape(inputs.count == 2 ? [inputs[0].shape, inputs[1].shape] : inputs.map { $0.shape })
         let values = values(of: inputs)
         try op.validateValues(values)
+        if type(of: op).savesForBackward { return recordSaving(op, inputs, values, checkedShape: shape) }
         return record(op, inputs, output: op.forward(values), checkedShape: shape)
     }
 
@@ -136,7 +141,19 @@ public final class Tensor<T: Scalar> {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public static func apply(_ op: any Operator, _ inputs: [Tensor<T>], checkedShape shape: [Int]) -> Tensor<T> {
-        record(op, inputs, output: op.forward(values(of: inputs)), checkedShape: shape)
+        if type(of: op).savesForBackward { return recordSaving(op, inputs, values(of: inputs), checkedShape: shape) }
+        return record(op, inputs, output: op.forward(values(of: inputs)), checkedShape: shape)
+    }
+
+    /// Runs an op that saves values for its backward pass, and records them with it.
+    private static func recordSaving(
+        _ op: any Operator, _ inputs: [Tensor<T>], _ values: [NDArray<T>], checkedShape shape: [Int]
+    ) -> Tensor<T> {
+        let needs = inputs.map { $0.requiresGrad }
+        let (out, saved) = op.forward(values, saving: needs)
+        assert(out.shape == shape, "\(type(of: op).signature.name) produced \(out.shape), expected \(shape)")
+        guard needs.contains(true) else { return Tensor(out) }
+        return Tensor(value: out, op: op, inputs: inputs, saved: saved.isEmpty ? nil : saved)
     }
 
     /// Wraps `out`, recording the op when any input requires a gradient.

@@ -134,9 +134,13 @@ extension GraphPlan {
             registerOf[steps[k].slot] = external.count + instructions.count
             instructions.append(instruction)
         }
-        guard let fused = try? FusedElementwise(inputCount: external.count, instructions: instructions, sumsOutput: group.sums)
-        else { return nil }
         let root = steps[group.root]
+        // The loss itself, differentiated with the default seed of 1: its gradients can be
+        // computed in the forward pass (see `FusedElementwise.gradientsInForward`).
+        let isLoss = group.sums && loss == root.slot && request.seed == nil
+        guard let fused = try? FusedElementwise(
+            inputCount: external.count, instructions: instructions, sumsOutput: group.sums, gradientsInForward: isLoss)
+        else { return nil }
         return Step(op: root.op, operator: fused, inputs: external, shape: root.shape, slot: root.slot)
     }
 }

@@ -378,7 +378,8 @@ func w3<T: Scalar>(_: T.Type) {
     let a = Tensor(shape: [n], scalars: uniform(n, -2, 2, seed: 5, as: T.self), requiresGrad: true)
     let b = Tensor(shape: [n], scalars: uniform(n, -2, 2, seed: 6, as: T.self), requiresGrad: true)
     // The whole graph is known before it runs (jax.jit's case): one fused op, traced once.
-    let fused = try! FusedElementwise.trace(inputs: 2) { x in (x[0] * x[1] + x[0]).sigmoid().sum() }
+    // It is the loss, so its forward pass computes the gradients too.
+    let fused = try! FusedElementwise.trace(inputs: 2, asLoss: true) { x in (x[0] * x[1] + x[0]).sigmoid().sum() }
     let t = measure(reps: reps(30), warmup: 3) {
         a.zeroGrad()
         b.zeroGrad()

@@ -65,6 +65,12 @@ import Testing
         let f = try #require(fusedOps(r).first)
         #expect(f.sumsOutput && f.inputCount == 2)
         #expect(f.instructions == [.binary(.mul, 0, 1), .binary(.add, 2, 0), .unary(.sigmoid, 3)])
+        // It is the loss, seeded with 1: its gradients come from the forward pass.
+        #expect(f.gradientsInForward)
+        // With a seed of its own, the backward pass computes them (and answers the same).
+        let seeded = String(json.dropLast()) + ", \"seed\": {\"data\": 2.5}}"
+        let s = try expectSameAnswer(seeded)
+        #expect(fusedOps(s).first.map { $0.sumsOutput && !$0.gradientsInForward } == true)
     }
 
     @Test func aRequestedIntermediateIsKept() throws {

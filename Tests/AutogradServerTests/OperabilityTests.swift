@@ -112,9 +112,11 @@ struct OperabilityTests {
         let seed = [UInt8](try Data(contentsOf: Self.root.appendingPathComponent("api/examples/seed-linear-mse.json")))
         for _ in 0..<3 { #expect(try HTTP.postJSON(port: port, path: "/backward", body: seed).status == 200) }
         #expect(try HTTP.request(port: port, method: "GET", path: "/nowhere").status == 404)
-        // A request is counted when it completes, just after its answer went out: poll.
+        // A request is counted when it completes, just after its answer went out, and a
+        // computation's slot is given back after its answer is handed over: poll for both.
         var metrics = try HTTP.request(port: port, method: "GET", path: "/metrics")
-        for _ in 0..<50 where !metrics.bodyText.contains(#"autograd_http_requests_total{route="other",status="404"} 1"#) {
+        for _ in 0..<50 where !metrics.bodyText.contains(#"autograd_http_requests_total{route="other",status="404"} 1"#)
+            || !metrics.bodyText.contains("autograd_computations_inflight 0") {
             usleep(20_000)
             metrics = try HTTP.request(port: port, method: "GET", path: "/metrics")
         }

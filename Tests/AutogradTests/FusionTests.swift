@@ -57,15 +57,20 @@ import Testing
 
     static func shape(_ s: [Int], _ n: Int) -> [Int] { s == [0] ? [n] : s }
 
-    func fused(_ p: Program) throws -> FusedElementwise {
+    func fused(_ p: Program, gradientsInForward: Bool = false) throws -> FusedElementwise {
         let instructions = try p.steps.map { step in
             try #require(FusedElementwise.instruction(for: makeOp(step.op), operands: step.operands), "\(step.op)")
         }
-        return try FusedElementwise(inputCount: p.inputShapes.count, instructions: instructions, sumsOutput: p.sums)
+        return try FusedElementwise(
+            inputCount: p.inputShapes.count, instructions: instructions, sumsOutput: p.sums,
+            gradientsInForward: gradientsInForward)
     }
 
-    /// The program run op by op (and its gradients), then fused.
-    func both<T: Scalar>(_ p: Program, n: Int, _: T.Type) throws -> (unfused: [NDArray<T>], fused: [NDArray<T>]) {
+    /// The program run op by op (and its gradients), then fused; `unitSeed`: backward with
+    /// the default seed of 1 (a loss), else a random one.
+    func both<T: Scalar>(
+        _ p: Program, n: Int, _: T.Type, unitSeed: Bool = false, gradientsInForward: Bool = false
+    ) throws -> (unfused: [NDArray<T>], fused: [NDArray<T>]) {
         func run(_ makeOutput: ([Tensor<T>]) throws -> Tensor<T>) throws -> [NDArray<T>] {
             let inputs = p.inputShapes.enumerated().map { i, s in
                 let v = Self.values(n, seed: UInt64(11 + i), shape: Self.shape(s, n))
@@ -73,7 +78,7 @@ import Testing
             }
             let y = try makeOutput(inputs)
             let seed = NDArray(shape: y.shape, data: randomArray(y.shape, in: -1...1, seed: 5).data.map { T($0) })
-            try y.backward(seed: seed)
+            try y.backward(seed: unitSeed ? nil : seed)
             return [y.value] + inputs.map(\.gradOrZeros)
         }
         let unfused = try run { inputs in
@@ -82,9 +87,46 @@ import Testing
             let last = registers[registers.count - 1]
             return p.sums ? try Tensor.apply(Sum(), [last]) : last
         }
-        let op = try fused(p)
+        let op = try fused(p, gradientsInForward: gradientsInForward)
         let fusedResults = try run { try Tensor.apply(op, $0) }
         return (unfused, fusedResults)
+    }
+
+    /// A summed program marked as a loss computes its gradients in the forward pass, and
+    /// backward with the default seed hands them over: the same bits as op by op. With
+    /// another seed it runs the backward pass as usual, again the same bits.
+    @Test(arguments: programs.indices.filter { programs[$0].sums })
+    func lossGradientsFromTheForwardPassEqualOpByOp(index: Int) throws {
+        let p = Self.programs[index]
+        for n in Self.sizes {
+            for unitSeed in [true, false] {
+                let d = try both(p, n: n, Double.self, unitSeed: unitSeed, gradientsInForward: true)
+                expectIdentical(d.unfused, d.fused, "float64 n=\(n) unit seed \(unitSeed) \(p)")
+                let f = try both(p, n: n, Float.self, unitSeed: unitSeed, gradientsInForward: true)
+                expectIdentical(f.unfused, f.fused, "float32 n=\(n) unit seed \(unitSeed) \(p)")
+            }
+        }
+    }
+
+    @Test func theSavedGradientsAreKeptUntilBackwardUsesThem() throws {
+        let f = try FusedElementwise.trace(inputs: 2, asLoss: true) { x in (x[0] * x[1]).exp().sum() }
+        #expect(f.gradientsInForward)
+        let a = Tensor<Double>(shape: [3], scalars: [1, 2, 3], requiresGrad: true)
+        let b = Tensor<Double>(shape: [3], scalars: [0.5, -1, 0])  // needs no gradient
+        let loss = try Tensor.apply(f, [a, b])
+        #expect(loss.saved?.count == 2 && loss.saved?[0] != nil && loss.saved?[1] == nil)
+        try loss.backward()
+        #expect(loss.saved == nil)
+        #expect(a.grad?.data == [0.5 * Foundation.exp(0.5), -1 * Foundation.exp(-2), 0])
+        #expect(b.grad == nil)
+        // A second backward pass recomputes, and accumulates the same values.
+        try loss.backward()
+        #expect(a.grad?.data == [2 * 0.5 * Foundation.exp(0.5), 2 * -1 * Foundation.exp(-2), 0])
+        // Not summed, or not a loss: nothing is saved.
+        let g = try FusedElementwise.trace(inputs: 1, asLoss: true) { x in x[0].exp() }
+        #expect(!g.gradientsInForward)
+        #expect(try Tensor.apply(g, [a]).saved == nil)
+        #expect(try Tensor.apply(FusedElementwise.trace(inputs: 1) { x in x[0].exp().sum() }, [a]).saved == nil)
     }
 
     func expectIdentical<T: Scalar>(_ a: [NDArray<T>], _ b: [NDArray<T>], _ what: String) {

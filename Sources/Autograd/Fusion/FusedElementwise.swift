@@ -49,10 +49,19 @@ public struct FusedElementwise: Operator {
     /// Whether the output is the sum of the last instruction's values (a scalar) rather
     /// than those values.
     public let sumsOutput: Bool
+    /// Whether this summed op is a loss: differentiated with the default seed, 1. Its
+    /// forward pass then computes its inputs' gradients too, in the same pass over memory
+    /// (the vector-Jacobian product is linear in the upstream gradient, so these are the
+    /// ones for 1), and the backward pass hands them over when the upstream gradient is
+    /// exactly 1 — the same bits a separate backward pass computes. Any other upstream
+    /// gradient gets that separate pass.
+    public let gradientsInForward: Bool
 
     /// A program over `inputCount` inputs whose last instruction is the output. Operands
     /// must name earlier registers.
-    public init(inputCount: Int, instructions: [Instruction], sumsOutput: Bool = false) throws(OpError) {
+    public init(
+        inputCount: Int, instructions: [Instruction], sumsOutput: Bool = false, gradientsInForward: Bool = false
+    ) throws(OpError) {
         guard inputCount >= 1 else { throw .shape("a fused op needs at least one input") }
         guard !instructions.isEmpty else { throw .shape("a fused op needs at least one instruction") }
         for (k, instruction) in instructions.enumerated() {
@@ -70,6 +79,7 @@ public struct FusedElementwise: Operator {
         self.inputCount = inputCount
         self.instructions = instructions
         self.sumsOutput = sumsOutput
+        self.gradientsInForward = sumsOutput && gradientsInForward
     }
 
     public init(attributes: Attributes) throws(OpError) {
@@ -103,6 +113,35 @@ public struct FusedElementwise: Operator {
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         let shape = (try? elementShape(x.map(\.shape))) ?? []
         return FusedKernel<T>(self, inputs: x, count: Shape.count(shape) ?? 0).forward(shape: shape)
+    }
+
+    public static var savesForBackward: Bool { true }
+
+    /// With `gradientsInForward`, the sum and the gradients (for an upstream gradient of 1)
+    /// of the inputs in `needs`, in one pass; otherwise `forward` alone.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public func forward<T: Scalar>(_ x: [NDArray<T>], saving needs: [Bool]) -> (NDArray<T>, [NDArray<T>?]) {
+        guard gradientsInForward, needs.contains(true), let shape = try? elementShape(x.map(\.shape)) else {
+            return (forward(x), [])
+        }
+        let (sum, gradients) = FusedKernel<T>(self, inputs: x, count: Shape.count(shape) ?? 0)
+            .sumWithGradients(needs: needs, shape: shape)
+        return (NDArray(scalar: sum), gradients)
+    }
+
+    /// The gradients the forward pass saved, when the upstream gradient is exactly 1 and
+    /// they cover `needs`; otherwise the backward pass.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, saved: [NDArray<T>?], needs: [Bool]
+    ) -> [NDArray<T>?] {
+        if grad.count == 1, grad.data[0] == 1, saved.count == needs.count,
+           needs.indices.allSatisfy({ !needs[$0] || saved[$0] != nil }) {
+            return needs.indices.map { needs[$0] ? saved[$0] : nil }
+        }
+        return vjp(grad, inputs: x, output: output, needs: needs)
     }
 
     /// Each needed input's gradient in the element shape (the engine sums a one-element

@@ -93,6 +93,65 @@ struct FusedKernel<T: Scalar> {
         return total
     }
 
+    // MARK: forward and backward in one pass
+
+    /// The sum (added exactly as `sum()` adds it) and the gradients of the inputs in
+    /// `needs` for an upstream gradient of 1 (exactly what `backward` computes for it),
+    /// each tile evaluated once for both.
+    func sumWithGradients(needs: [Bool], shape: [Int]) -> (T, [NDArray<T>?]) {
+        let n = count
+        let wanted = (0..<program.inputCount).filter { $0 < needs.count && needs[$0] }
+        let live = program.liveRegisters(needs: needs)
+        let unit: [T] = [1]
+        var total: T = 0
+        let arrays = Self.uninitializedArrays(wanted.count, elements: n) { pointers in
+            var destinations = [UnsafeMutablePointer<T>?](repeating: nil, count: program.inputCount)
+            for (j, i) in wanted.enumerated() { destinations[i] = pointers[j] }
+            unit.withUnsafeBufferPointer { one in
+                guard let upstream = one.baseAddress else { return }
+                // A tile's values, summed, then its adjoints from the same values.
+                func step(_ scratch: inout FusedScratch<T>, _ start: Int, _ end: Int, _ add: (UnsafeBufferPointer<T>) -> Void) {
+                    let v = scratch.evaluate(start, end, into: nil)
+                    add(UnsafeBufferPointer(start: v, count: end - start))
+                    scratch.differentiate(
+                        start, end, upstream: upstream, upstreamIsScalar: true, live: live, destinations: destinations)
+                }
+                if n < Parallel.minimumElements {
+                    var acc: T = 0
+                    withScratch { scratch in
+                        var start = 0
+                        while start < n {
+                            let end = Swift.min(n, start + tile)
+                            step(&scratch, start, end) { v in for x in v { acc += x } }
+                            start = end
+                        }
+                    }
+                    total = acc
+                    return
+                }
+                let blocks = Self.blockCount(n)
+                var partial = [T](repeating: 0, count: blocks)
+                partial.withUnsafeMutableBufferPointer { out in
+                    let shared = UncheckedSendable(out)
+                    run(blocks: blocks) { scratch, blockStart, blockEnd in
+                        var acc = BlockSum<T>()
+                        var start = blockStart
+                        while start < blockEnd {
+                            let end = Swift.min(blockEnd, start + self.tile)
+                            step(&scratch, start, end) { acc.add($0) }
+                            start = end
+                        }
+                        shared.value[blockStart / Parallel.reductionBlock] = acc.total
+                    }
+                }
+                for p in partial { total += p }
+            }
+        }
+        var results = [NDArray<T>?](repeating: nil, count: needs.count)
+        for (j, i) in wanted.enumerated() { results[i] = NDArray(shape: shape, data: arrays[j]) }
+        return (total, results)
+    }
+
     // MARK: backward
 
     func backward(_ grad: NDArray<T>, needs: [Bool], shape: [Int]) -> [NDArray<T>?] {

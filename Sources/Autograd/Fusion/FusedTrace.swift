@@ -49,11 +49,15 @@ extension FusedElementwise {
     }
 
     /// Records `body`'s instructions over `inputs` symbolic inputs into a fused op whose
-    /// output is the returned value (summed if `.sum()` was called on it).
+    /// output is the returned value (summed if `.sum()` was called on it). `asLoss`: the
+    /// summed output is a loss, differentiated with the default seed, so its forward pass
+    /// computes the gradients too (`gradientsInForward`).
     ///
     /// Throws if the result is an input (nothing to compute), if `sum()` was called on
     /// anything but the result, or if values from another trace were mixed in.
-    public static func trace(inputs: Int, _ body: ([Value]) -> Value) throws(OpError) -> FusedElementwise {
+    public static func trace(
+        inputs: Int, asLoss: Bool = false, _ body: ([Value]) -> Value
+    ) throws(OpError) -> FusedElementwise {
         guard inputs >= 1 else { throw .shape("a fused op needs at least one input") }
         let recorder = Recorder(inputs: inputs)
         let result = body((0..<inputs).map { Value(recorder: recorder, register: $0) })
@@ -63,7 +67,8 @@ extension FusedElementwise {
             throw .shape("the traced result must be the last value computed (not an input or an earlier value)")
         }
         if let summed, summed != result.register { throw .shape("sum() may only be applied to the result") }
-        return try FusedElementwise(inputCount: inputs, instructions: instructions, sumsOutput: summed != nil)
+        return try FusedElementwise(
+            inputCount: inputs, instructions: instructions, sumsOutput: summed != nil, gradientsInForward: asLoss)
     }
 
     /// The instructions a trace records, shared by its values.
