@@ -41,6 +41,12 @@ public protocol Operator: Sendable {
     /// gradient). The default saves nothing.
     func forward<T: Scalar>(_ inputs: [NDArray<T>], saving needs: [Bool]) -> (NDArray<T>, [NDArray<T>?])
 
+    /// The fused-kernel instruction computing this op over registers `operands`, for an
+    /// elementwise op `FusedElementwise` implements; nil (the default) otherwise. A
+    /// requirement rather than a type test so that a planner asks it for the price of a
+    /// call.
+    func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction?
+
     /// `vjp`, given what `forward(_:saving:)` saved. The default ignores it.
     func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, saved: [NDArray<T>?], needs: [Bool]
@@ -51,6 +57,8 @@ extension Operator {
     public func validateValues<T: Scalar>(_ inputs: [NDArray<T>]) throws(OpError) {}
 
     public static var savesForBackward: Bool { false }
+
+    public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { nil }
 
     public func forward<T: Scalar>(_ inputs: [NDArray<T>], saving needs: [Bool]) -> (NDArray<T>, [NDArray<T>?]) {
         (forward(inputs), [])

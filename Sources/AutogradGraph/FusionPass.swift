@@ -18,6 +18,9 @@ extension GraphPlan {
 
     /// `steps` with each fusable group replaced by one step at its root's place.
     func fusedSteps() -> [Step] {
+        let elementwise = steps.map { $0.operator.fusedInstruction(operands: $0.inputs) != nil }
+        // Every group has an elementwise step; most small graphs have none.
+        guard elementwise.contains(true) else { return steps }
         let leafCount = request.tensors.count
         let slotCount = leafCount + steps.count
         var uses = [Int](repeating: 0, count: slotCount)
@@ -27,7 +30,6 @@ extension GraphPlan {
         // Steps by output slot, and which ones an instruction can compute.
         var stepAt = [Int](repeating: -1, count: slotCount)
         for (k, step) in steps.enumerated() { stepAt[step.slot] = k }
-        let elementwise = steps.map { FusedElementwise.instruction(for: $0.operator, operands: $0.inputs) != nil }
 
         var absorbed = [Bool](repeating: false, count: steps.count)
         var replacement: [Int: Step] = [:]

@@ -160,25 +160,7 @@ extension FusedElementwise {
     /// The instruction computing `op` of registers `operands`, when `op` is an elementwise
     /// op the fused kernels implement (the planner's question); `nil` otherwise.
     public static func instruction(for op: any Operator, operands: [Int]) -> Instruction? {
-        switch op {
-        case is Add: binary(.add, operands)
-        case is Sub: binary(.sub, operands)
-        case is Mul: binary(.mul, operands)
-        case is Div: binary(.div, operands)
-        case is Maximum: binary(.maximum, operands)
-        case is Minimum: binary(.minimum, operands)
-        case is Neg: unary(.neg, operands)
-        case is Exp: unary(.exp, operands)
-        case is Log: unary(.log, operands)
-        case is SigmoidOp: unary(.sigmoid, operands)
-        case is TanhOp: unary(.tanh, operands)
-        case is ReLUOp: unary(.relu, operands)
-        case is Sqrt: unary(.sqrt, operands)
-        case is Abs: unary(.abs, operands)
-        case is SoftplusOp: unary(.softplus, operands)
-        case let op as LeakyReLUOp: unary(.leakyReLU(slope: op.negativeSlope), operands)
-        default: nil
-        }
+        op.fusedInstruction(operands: operands)
     }
 
     /// Whether `op` applied to an input of `shape` sums every element into a scalar: the
@@ -190,11 +172,44 @@ extension FusedElementwise {
         return Set(normalized).count == shape.count
     }
 
-    private static func unary(_ kind: Unary, _ operands: [Int]) -> Instruction? {
+}
+
+// The elementwise ops' instructions.
+extension FusedElementwise.Instruction {
+    static func unary(_ kind: FusedElementwise.Unary, _ operands: [Int]) -> Self? {
         operands.count == 1 ? .unary(kind, operands[0]) : nil
     }
 
-    private static func binary(_ kind: Binary, _ operands: [Int]) -> Instruction? {
+    static func binary(_ kind: FusedElementwise.Binary, _ operands: [Int]) -> Self? {
         operands.count == 2 ? .binary(kind, operands[0], operands[1]) : nil
+    }
+}
+
+extension Add { public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .binary(.add, operands) } }
+extension Sub { public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .binary(.sub, operands) } }
+extension Mul { public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .binary(.mul, operands) } }
+extension Div { public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .binary(.div, operands) } }
+extension Maximum {
+    public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .binary(.maximum, operands) }
+}
+extension Minimum {
+    public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .binary(.minimum, operands) }
+}
+extension Neg { public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .unary(.neg, operands) } }
+extension Exp { public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .unary(.exp, operands) } }
+extension Log { public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .unary(.log, operands) } }
+extension SigmoidOp {
+    public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .unary(.sigmoid, operands) }
+}
+extension TanhOp { public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .unary(.tanh, operands) } }
+extension ReLUOp { public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .unary(.relu, operands) } }
+extension Sqrt { public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .unary(.sqrt, operands) } }
+extension Abs { public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .unary(.abs, operands) } }
+extension SoftplusOp {
+    public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .unary(.softplus, operands) }
+}
+extension LeakyReLUOp {
+    public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? {
+        .unary(.leakyReLU(slope: negativeSlope), operands)
     }
 }
