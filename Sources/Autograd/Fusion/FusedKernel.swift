@@ -54,10 +54,19 @@ struct FusedKernel<T: Scalar> {
         }
     }
 
-    /// The sum of the last instruction over every element, added as `NDArray.total` adds
-    /// an array: left to right below `Parallel.minimumElements`, else per reduction block
-    /// with eight interleaved accumulators, block sums in order.
+    /// The sum of the last instruction over every element.
     private func sum() -> T {
+        sumOfTiles { scratch, start, end in
+            UnsafeBufferPointer(start: scratch.evaluate(start, end, into: nil), count: end - start)
+        }
+    }
+
+    /// The sum of the values `tileValues` returns for every tile, added as `NDArray.total`
+    /// adds an array: left to right below `Parallel.minimumElements`, else per reduction
+    /// block with eight interleaved accumulators, block sums in order.
+    private func sumOfTiles(
+        _ tileValues: (inout FusedScratch<T>, Int, Int) -> UnsafeBufferPointer<T>
+    ) -> T {
         let n = count
         if n == 0 { return 0 }
         if n < Parallel.minimumElements {
@@ -66,8 +75,7 @@ struct FusedKernel<T: Scalar> {
                 var start = 0
                 while start < n {
                     let end = Swift.min(n, start + tile)
-                    let v = scratch.evaluate(start, end, into: nil)
-                    for i in 0..<(end - start) { acc += v[i] }
+                    for x in tileValues(&scratch, start, end) { acc += x }
                     start = end
                 }
             }
@@ -82,7 +90,7 @@ struct FusedKernel<T: Scalar> {
                 var start = blockStart
                 while start < blockEnd {
                     let end = Swift.min(blockEnd, start + tile)
-                    acc.add(UnsafeBufferPointer(start: scratch.evaluate(start, end, into: nil), count: end - start))
+                    acc.add(tileValues(&scratch, start, end))
                     start = end
                 }
                 shared.value[blockStart / Parallel.reductionBlock] = acc.total
@@ -109,42 +117,13 @@ struct FusedKernel<T: Scalar> {
             for (j, i) in wanted.enumerated() { destinations[i] = pointers[j] }
             unit.withUnsafeBufferPointer { one in
                 guard let upstream = one.baseAddress else { return }
-                // A tile's values, summed, then its adjoints from the same values.
-                func step(_ scratch: inout FusedScratch<T>, _ start: Int, _ end: Int, _ add: (UnsafeBufferPointer<T>) -> Void) {
+                // Each tile's values are summed, and its adjoints computed from the same values.
+                total = sumOfTiles { scratch, start, end in
                     let v = scratch.evaluate(start, end, into: nil)
-                    add(UnsafeBufferPointer(start: v, count: end - start))
                     scratch.differentiate(
                         start, end, upstream: upstream, upstreamIsScalar: true, live: live, destinations: destinations)
+                    return UnsafeBufferPointer(start: v, count: end - start)
                 }
-                if n < Parallel.minimumElements {
-                    var acc: T = 0
-                    withScratch { scratch in
-                        var start = 0
-                        while start < n {
-                            let end = Swift.min(n, start + tile)
-                            step(&scratch, start, end) { v in for x in v { acc += x } }
-                            start = end
-                        }
-                    }
-                    total = acc
-                    return
-                }
-                let blocks = Self.blockCount(n)
-                var partial = [T](repeating: 0, count: blocks)
-                partial.withUnsafeMutableBufferPointer { out in
-                    let shared = UncheckedSendable(out)
-                    run(blocks: blocks) { scratch, blockStart, blockEnd in
-                        var acc = BlockSum<T>()
-                        var start = blockStart
-                        while start < blockEnd {
-                            let end = Swift.min(blockEnd, start + self.tile)
-                            step(&scratch, start, end) { acc.add($0) }
-                            start = end
-                        }
-                        shared.value[blockStart / Parallel.reductionBlock] = acc.total
-                    }
-                }
-                for p in partial { total += p }
             }
         }
         var results = [NDArray<T>?](repeating: nil, count: needs.count)
