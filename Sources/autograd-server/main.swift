@@ -158,9 +158,6 @@ struct AutogradServerCommand: ParsableCommand {
         // k computations at once on c cores: each gets c / k threads for BLAS and its
         // elementwise loops, so they never oversubscribe the machine.
         ThreadBudget.threadsPerComputation = max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, maxInflight))
-        // Large tensors reuse freed heap memory instead of being faulted in afresh (unless
-        // the environment gives glibc settings of its own).
-        MemoryPolicy.keepFreedBuffers()
         let server = HTTPServer(
             configuration: try serverConfiguration(), service: GraphService(limits: graphLimits), logger: logger)
         let signalSources = handleTerminationSignals(logger: logger) { server.stop() }
