@@ -15,15 +15,7 @@ extension GraphService {
     /// its dtype, without running anything. The benchmark (`autograd-bench`, J1) measures
     /// request decoding through it; it follows exactly the path `respond` takes.
     public func decodeOnly(to endpoint: Endpoint = .backward, body: [UInt8]) throws(Problem) -> DecodeSummary {
-        let document: JSONValue
-        do {
-            document = try JSONParser.parse(body, maxDepth: limits.maxDepth, packing: ["data"])
-        } catch {
-            throw Problem(
-                status: 400, title: "Bad Request",
-                detail: "The request body is not valid JSON: \(error.message) at byte \(error.offset).",
-                errors: [.init(pointer: error.pointer, detail: error.message)])
-        }
+        let document = try parseDocument(body)
         var decoder = RequestDecoder(endpoint: endpoint, limits: limits)
         let request = try decoder.decode(document)
         let plan = try GraphPlan(
@@ -38,5 +30,18 @@ extension GraphService {
         case .float64: elements = materialise(Double.self)
         }
         return DecodeSummary(tensors: request.tensors.count, elements: elements, ops: plan.steps.count)
+    }
+
+    /// The body as a JSON document (tensors' `data` packed), or the 400 problem saying
+    /// where it is not valid JSON: the first step of `respond` and `decodeOnly`.
+    func parseDocument(_ body: [UInt8]) throws(Problem) -> JSONValue {
+        do {
+            return try JSONParser.parse(body, maxDepth: limits.maxDepth, packing: ["data"])
+        } catch {
+            throw Problem(
+                status: 400, title: "Bad Request",
+                detail: "The request body is not valid JSON: \(error.message) at byte \(error.offset).",
+                errors: [.init(pointer: error.pointer, detail: error.message)])
+        }
     }
 }

@@ -44,15 +44,7 @@ public struct GraphService: Sendable {
     }
 
     private func answer(_ endpoint: Endpoint, _ body: [UInt8], _ context: inout AnswerContext, _ deadline: Deadline) throws(Problem) -> [UInt8] {
-        let document: JSONValue
-        do {
-            document = try JSONParser.parse(body, maxDepth: limits.maxDepth, packing: ["data"])
-        } catch {
-            throw Problem(
-                status: 400, title: "Bad Request",
-                detail: "The request body is not valid JSON: \(error.message) at byte \(error.offset).",
-                errors: [.init(pointer: error.pointer, detail: error.message)])
-        }
+        let document = try parseDocument(body)
         var decoder = RequestDecoder(endpoint: endpoint, limits: limits)
         context.readID(document, problems: &decoder.problems)
         let request = try decoder.decode(document)
