@@ -10,7 +10,7 @@ PY_PKGS    := openapi-spec-validator jsonschema pyyaml prometheus_client schemat
 TEST_APT_PKGS := nginx graphviz
 PREFIX     ?= /usr/local
 
-.PHONY: all deps py-deps build release run test test-swift test-api test-docs clean bench bench-compare bench-http
+.PHONY: all deps py-deps build release run test test-swift test-api test-docs docs clean bench bench-compare bench-http
 
 all: build
 
@@ -52,6 +52,10 @@ test-api:
 # README.md and docs/*.md: every relative link and #anchor resolves.
 test-docs:
 	python3 tools/check_doc_links.py
+
+# docs/ops.md from the op definitions (rewritten only when it changes; offline).
+docs:
+	$(SWIFT) run autograd-docs docs/ops.md
 
 # ---- Running it as infrastructure (docker/, issue 6) ----------------------------------
 .PHONY: resolve release-static install test-deps test-deploy
