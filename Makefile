@@ -49,9 +49,12 @@ test-swift:
 test-api:
 	python3 api/check_openapi.py
 
-# README.md and docs/*.md: every relative link and #anchor resolves.
+# README.md and docs/*.md: every relative link and #anchor resolves, and every curl
+# example marked <!-- doctest --> gives the answer shown, against a live debug server.
 test-docs:
 	python3 tools/check_doc_links.py
+	$(SWIFT) build --product autograd-server
+	python3 tools/with_server.py $(SERVER_DBG) -- python3 tools/check_doc_examples.py --url {url}
 
 # docs/ops.md from the op definitions (rewritten only when it changes; offline).
 docs:
