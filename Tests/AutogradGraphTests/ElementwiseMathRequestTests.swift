@@ -32,6 +32,18 @@ import Testing
             label: "sin of two inputs",
             body: request(x23, #"{"id": "y", "op": "sin", "inputs": ["x", "x"]}"#), status: 422,
             pointers: ["/ops/0/inputs"]),
+        BadRequest(
+            label: "comparison shapes that do not broadcast",
+            body: request(x23 + #", "b": {"data": [1, 2]}"#, #"{"id": "y", "op": "greater", "inputs": ["x", "b"]}"#),
+            status: 422, pointers: ["/ops/0"]),
+        BadRequest(
+            label: "where shapes that do not broadcast",
+            body: request(x23 + #", "c": {"data": [1, 0]}"#, #"{"id": "y", "op": "where", "inputs": ["c", "x", "x"]}"#),
+            status: 422, pointers: ["/ops/0"]),
+        BadRequest(
+            label: "where of two inputs",
+            body: request(x23, #"{"id": "y", "op": "where", "inputs": ["x", "x"]}"#), status: 422,
+            pointers: ["/ops/0/inputs"]),
     ]
 
     @Test(arguments: cases)

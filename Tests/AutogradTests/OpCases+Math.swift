@@ -18,5 +18,15 @@ let mathCases: [OpCase] = {
         cases.append(OpCase("clamp", [shape], attrs: ["min": .null, "max": .int(1)]))
     }
     cases.append(OpCase("clamp", [[2, 3]], attrs: ["min": .number(1), "max": .number(-1)]))
+    // Comparisons (zero gradients, which finite differences away from ties confirm) and
+    // where (the condition, drawn away from 0, gets zero too).
+    let pairs: [([Int], [Int])] = [([2, 3], [2, 3]), ([], [2, 3]), ([2, 3], [3]), ([4, 1], [1, 5])]
+    for op in ["greater", "greater_equal", "less", "less_equal", "equal", "not_equal"] {
+        for (a, b) in pairs { cases.append(OpCase(op, [a, b])) }
+    }
+    cases.append(OpCase("where", [[2, 3], [2, 3], [2, 3]]))
+    cases.append(OpCase("where", [[3], [2, 1], []]))
+    cases.append(OpCase("where", [[2, 1, 3], [4, 1], [1, 3]]))
+    cases.append(OpCase("where", [[2, 3], [2, 3], [2, 3]], constant: [0], fixed: [0: [0, 1, 0, -2, 0, 0.5]]))
     return cases
 }()

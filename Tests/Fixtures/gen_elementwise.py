@@ -15,6 +15,28 @@ import generate as g
 from generate import OpFile, UNARY_SHAPES, EXTREME_LOGITS, normal, uniform, rng_for
 
 
+class _ZeroGradient(torch.autograd.Function):
+    """y itself, with zero gradients for xs: torch's answer for a non-differentiable output
+    (comparisons, argmax) made explicit, so that the fixture states the zeros."""
+
+    @staticmethod
+    def forward(ctx, y, *xs):
+        ctx.shapes = [x.shape for x in xs]
+        return y.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (None, *[torch.zeros(s, dtype=grad.dtype) for s in ctx.shapes])
+
+
+def _not_differentiable(y, *xs):
+    return _ZeroGradient.apply(y.to(xs[0].dtype), *xs)
+
+
+COMPARISONS = {"greater": torch.gt, "greater_equal": torch.ge, "less": torch.lt, "less_equal": torch.le,
+               "equal": torch.eq, "not_equal": torch.ne}
+
+
 def _clamp(attrs, x):
     return torch.clamp(x, min=attrs.get("min"), max=attrs.get("max"))
 
@@ -31,6 +53,8 @@ OPS = {  # wire op -> f(attrs, *inputs)
     "silu": lambda a, x: F.silu(x),
     "elu": lambda a, x: F.elu(x, alpha=a.get("alpha", 1.0)),
     "clamp": _clamp,
+    "where": lambda a, c, x, y: torch.where(c != 0, x, y) + 0 * _not_differentiable(c, c).sum(),
+    **{op: (lambda f: lambda a, x, y: _not_differentiable(f(x, y), x, y))(f) for op, f in COMPARISONS.items()},
 }
 
 _base_torch_op = g.torch_op
@@ -92,7 +116,42 @@ def unary_ops():
     return list(files.values())
 
 
+BROADCAST = [  # (label, shape a, shape b)
+    ("same_2x3", (2, 3), (2, 3)), ("scalar_a", (), (2, 3)), ("scalar_b", (2, 3), ()),
+    ("row_3", (2, 3), (3,)), ("outer_4x1_1x5", (4, 1), (1, 5)), ("3d_2x1x3_1x4x1", (2, 1, 3), (1, 4, 1)),
+]
+
+
+def comparison_ops():
+    files = []
+    for op in COMPARISONS:
+        f = OpFile(op)
+        for label, sa, sb in BROADCAST:
+            r = rng_for(f"{op}/{label}")
+            # Values on a coarse grid, so that ties (equal, the *_equal relations) occur.
+            a, b = np.round(normal(r, sa) * 2) / 2, np.round(normal(r, sb) * 2) / 2
+            f.case(label, {"a": a, "b": b})
+        f.case("ties_and_signed_zeros", {"a": np.array([1.0, -0.0, 0.0, 2.5, -3.0, 1e300]),
+                                         "b": np.array([1.0, 0.0, 0.0, 2.4, -3.0, 1e300])})
+        files.append(f)
+    f = OpFile("where")
+    for label, sc, sa, sb in [("same_2x3", (2, 3), (2, 3), (2, 3)), ("scalar_condition", (), (2, 3), (2, 3)),
+                              ("row_condition", (3,), (2, 3), (2, 3)), ("scalar_a_b", (2, 3), (), ()),
+                              ("three_way_4x1_1x5_5", (4, 1), (1, 5), (5,)),
+                              ("3d", (2, 1, 3), (1, 4, 1), (4, 3))]:
+        r = rng_for(f"where/{label}")
+        c = r.choice([0.0, 1.0, -2.0, 0.5], size=sc)
+        f.case(label, {"condition": c, "a": normal(r, sa), "b": normal(r, sb)}, no_grad=("condition",))
+    f.case("condition_gradient_is_zero", {"condition": np.array([0.0, 1.0, -0.0, 3.0]),
+                                          "a": np.array([1.0, 2.0, 3.0, 4.0]), "b": np.array([-1.0, -2.0, -3.0, -4.0])})
+    files.append(f)
+    return files
+
+
 def main():
+    for f in comparison_ops():
+        f.write()
+        print(f"ops/{f.op}.json: {len(f.cases)} cases")
     for f in unary_ops():
         f.write()
         print(f"ops/{f.op}.json: {len(f.cases)} cases")
