@@ -7,6 +7,8 @@ public enum AttributeType: Sendable, Equatable {
     /// An int or null (`start` and `stop` of `slice`, where null means "to the end").
     case optionalInt
     case number
+    /// A number or null (`clamp`'s bounds, where null means "none").
+    case optionalNumber
     case bool
     /// One of a fixed set of strings.
     case choice([String])
@@ -19,6 +21,7 @@ public enum AttributeType: Sendable, Equatable {
         case .ints: "array of integers"
         case .optionalInt: "integer or null"
         case .number: "number"
+        case .optionalNumber: "number or null"
         case .bool: "boolean"
         case .choice(let options): "one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
         }
@@ -54,7 +57,8 @@ public struct AttributeSpec: Sendable {
         switch (type, value) {
         case (.int, .int), (.intOrInts, .int), (.intOrInts, .ints), (.ints, .ints),
             (.optionalInt, .int), (.optionalInt, .null),
-            (.number, .number), (.number, .int), (.bool, .bool):
+            (.number, .number), (.number, .int), (.bool, .bool),
+            (.optionalNumber, .number), (.optionalNumber, .int), (.optionalNumber, .null):
             return true
         case (.choice(let options), .string(let s)):
             return options.contains(s)
@@ -118,6 +122,16 @@ public struct Attributes: Sendable {
         case .number(let v)?: return v
         case .int(let v)?: return Double(v)
         default: throw Self.wrongType(name, "a number")
+        }
+    }
+
+    /// A number-or-null attribute; `nil` when absent or null.
+    public func optionalNumber(_ name: String) throws(OpError) -> Double? {
+        switch values[name] {
+        case nil, .null?: return nil
+        case .number(let v)?: return v
+        case .int(let v)?: return Double(v)
+        default: throw Self.wrongType(name, "a number or null")
         }
     }
 

@@ -14,6 +14,10 @@ public enum Operators {
         Reshape.self, Transpose.self, Concat.self, SliceOp.self,
         // losses
         CrossEntropy.self, BinaryCrossEntropy.self, BinaryCrossEntropyWithLogits.self,
+        // issue 10, ops-elem: elementwise math (UnaryElementwise declarations)
+        Sin.self, Cos.self, Erf.self, Log1p.self, Expm1.self, Rsqrt.self, Square.self, Sign.self,
+        SiLU.self, ELU.self, Clamp.self,
+        Greater.self, GreaterEqual.self, Less.self, LessEqual.self, Equal.self, NotEqual.self, Where.self,
     ]
 
     private static let byName: [String: any Operator.Type] = Dictionary(

@@ -764,6 +764,7 @@ def main():
             print(f"ops/{f.op}.json: {len(f.cases)} cases")
     training_fixtures()
     seed_example()
+    __import__("gen_elementwise").main()  # issue 10, ops-elem's ops (Tests/Fixtures/gen_elementwise.py)
 
 
 if __name__ == "__main__":
