@@ -14,6 +14,9 @@ public enum Operators {
         Reshape.self, Transpose.self, Concat.self, SliceOp.self,
         // losses
         CrossEntropy.self, BinaryCrossEntropy.self, BinaryCrossEntropyWithLogits.self,
+        // issue 10, indexing and losses (ops-index)
+        Squeeze.self, Unsqueeze.self, BroadcastTo.self, Stack.self, Pad.self, Flip.self,
+        Take.self, Gather.self, EmbeddingOp.self,
     ]
 
     private static let byName: [String: any Operator.Type] = Dictionary(
