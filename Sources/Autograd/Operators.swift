@@ -16,7 +16,7 @@ public enum Operators {
         CrossEntropy.self, BinaryCrossEntropy.self, BinaryCrossEntropyWithLogits.self,
         // issue 10, indexing and losses (ops-index)
         Squeeze.self, Unsqueeze.self, BroadcastTo.self, Stack.self, Pad.self, Flip.self,
-        Take.self, Gather.self, EmbeddingOp.self,
+        Take.self, Gather.self, EmbeddingOp.self, DropoutOp.self,
     ]
 
     private static let byName: [String: any Operator.Type] = Dictionary(

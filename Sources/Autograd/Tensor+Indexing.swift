@@ -54,3 +54,9 @@ public func stack<T>(_ tensors: [Tensor<T>], axis: Int = 0) -> Tensor<T> {
 public func embedding<T>(_ weight: Tensor<T>, _ indices: Tensor<T>) -> Tensor<T> {
     Tensor.applyOrTrap(EmbeddingOp(), [weight, indices])
 }
+
+/// `x` with each element zeroed with probability `p` and the rest scaled by `1/(1 − p)`,
+/// the mask drawn from `SplitMix64(seed)` (see `DropoutOp`): the same seed, the same mask.
+public func dropout<T>(_ x: Tensor<T>, p: Double, seed: UInt64) -> Tensor<T> {
+    Tensor.applyOrTrap(DropoutOp(p: p, seed: seed), [x])
+}

@@ -45,6 +45,12 @@ let indexOpProblems: [BadRequest] = [
     BadRequest(label: "embedding index out of range", body: request(x23 + #", "i": {"data": [[0, 2]]}"#, "embedding", #""x", "i""#), status: 422, pointers: ["/ops/0/inputs/1"]),
     BadRequest(label: "embedding negative index", body: request(x23 + #", "i": {"data": [-1]}"#, "embedding", #""x", "i""#), status: 422, pointers: ["/ops/0/inputs/1"]),
     BadRequest(label: "embedding fractional index", body: request(x23 + #", "i": {"data": [1.25]}"#, "embedding", #""x", "i""#), status: 422, pointers: ["/ops/0/inputs/1"]),
+    BadRequest(label: "dropout without p", body: request(x23, "dropout", #""x""#, #""seed": 1"#), status: 422, pointers: ["/ops/0/attrs/p"]),
+    BadRequest(label: "dropout without seed", body: request(x23, "dropout", #""x""#, #""p": 0.5"#), status: 422, pointers: ["/ops/0/attrs/seed"]),
+    BadRequest(label: "dropout p above 1", body: request(x23, "dropout", #""x""#, #""p": 1.5, "seed": 1"#), status: 422, pointers: ["/ops/0/attrs/p"]),
+    BadRequest(label: "dropout p negative", body: request(x23, "dropout", #""x""#, #""p": -0.1, "seed": 1"#), status: 422, pointers: ["/ops/0/attrs/p"]),
+    BadRequest(label: "dropout seed negative", body: request(x23, "dropout", #""x""#, #""p": 0.5, "seed": -1"#), status: 422, pointers: ["/ops/0/attrs/seed"]),
+    BadRequest(label: "dropout seed beyond 2^53", body: request(x23, "dropout", #""x""#, #""p": 0.5, "seed": 9007199254740993"#), status: 422, pointers: ["/ops/0/attrs/seed"]),
 ]
 
 @Suite struct IndexOpProblemTests {

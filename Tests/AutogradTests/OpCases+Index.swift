@@ -48,5 +48,8 @@ let indexCases: [OpCase] = {
     cases.append(OpCase("embedding", [[5, 3], [4]], constant: idx(1), fixed: [1: [1, 4, 1, 0]]))
     cases.append(OpCase("embedding", [[4, 2], [2, 3]], constant: idx(1), fixed: [1: [3, 3, 0, 2, 1, 3]]))
     cases.append(OpCase("embedding", [[3, 4], []], constant: idx(1), fixed: [1: [2]]))
+    for (shape, p) in [([4, 5], 0.5), ([3, 4], 0.0), ([3, 4], 1.0), ([], 0.3), ([2, 3, 4], 0.8)] {
+        cases.append(OpCase("dropout", [shape], attrs: ["p": .number(p), "seed": .int(11)]))
+    }
     return cases
 }()

@@ -44,6 +44,33 @@ def _take(x, idx, axis):
     return picked.reshape(x.shape[:a] + i.shape + x.shape[a + 1:])
 
 
+MASK64 = (1 << 64) - 1
+
+
+def splitmix64_units(seed, n):
+    """The first n values of SplitMix64(seed).nextUnit(): (next() >> 11) * 2^-53."""
+    state, out = seed, []
+    for _ in range(n):
+        state = (state + 0x9E3779B97F4A7C15) & MASK64
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+        z ^= z >> 31
+        out.append((z >> 11) * 2.0 ** -53)
+    return np.array(out)
+
+
+def _dropout(x, p, seed):
+    """The wire's dropout: torch's F.dropout arithmetic (x * mask / (1 - p), the scale cast
+    to the dtype) over the documented SplitMix64 mask instead of torch's generator; p = 0
+    and p = 1 are torch's own F.dropout."""
+    if p in (0, 1):
+        return F.dropout(x, p=float(p), training=True)
+    keep = splitmix64_units(seed, x.numel()).reshape(tuple(x.shape)) >= p
+    scale = torch.tensor(keep * (1.0 / (1.0 - p)), dtype=x.dtype)
+    return x * scale
+
+
 def _class_targets(logits, target):
     """Class indices when the target has one axis fewer than the logits."""
     return _long(target) if target.dim() == logits.dim() - 1 else target
@@ -71,6 +98,8 @@ def index_torch_op(op, attrs, xs):
         return torch.gather(xs[0], a["axis"], _long(xs[1]))
     if op == "embedding":
         return F.embedding(_long(xs[1]), xs[0])
+    if op == "dropout":
+        return _dropout(xs[0], a["p"], a["seed"])
     reduction = a.get("reduction", "mean")
     if op == "cross_entropy":
         return F.cross_entropy(xs[0], _class_targets(xs[0], xs[1]), weight=xs[2] if len(xs) > 2 else None,
@@ -173,8 +202,18 @@ def shape_ops():
     return files
 
 
+def dropout_ops():
+    f = OpFile("dropout")
+    for label, shape, p, seed in [("2x3_p0_identity", (2, 3), 0, 7), ("2x3_p1_zeros", (2, 3), 1, 7),
+                                  ("4x5_p0.5_seed1", (4, 5), 0.5, 1), ("4x5_p0.5_seed2", (4, 5), 0.5, 2),
+                                  ("3x4x5_p0.2_seed12345", (3, 4, 5), 0.2, 12345),
+                                  ("200_p0.9_seed2^53-1", (200,), 0.9, 2 ** 53 - 1), ("scalar_p0.3", (), 0.3, 0)]:
+        f.case(label, {"x": normal(rng_for(f"dropout/{label}"), shape)}, {"p": p, "seed": seed})
+    return [f]
+
+
 def main():
-    for family in (shape_ops,):
+    for family in (shape_ops, dropout_ops):
         for f in family():
             f.write()
             print(f"ops/{f.op}.json: {len(f.cases)} cases")
