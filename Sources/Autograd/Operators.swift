@@ -14,6 +14,9 @@ public enum Operators {
         Reshape.self, Transpose.self, Concat.self, SliceOp.self,
         // losses
         CrossEntropy.self, BinaryCrossEntropy.self, BinaryCrossEntropyWithLogits.self,
+        // convolution and pooling (issue 10)
+        Conv1dOp.self, Conv2dOp.self, ConvTranspose2dOp.self,
+        MaxPool2dOp.self, AvgPool2dOp.self, AdaptiveAvgPool2dOp.self,
     ]
 
     private static let byName: [String: any Operator.Type] = Dictionary(
