@@ -1,4 +1,4 @@
-/// Every op the engine offers, in the order `GET /ops` and the README's table list them.
+/// Every op the engine offers, in the order `GET /ops` and docs/ops.md list them.
 /// The graph format, the op listing and the fixture coverage check all read this list.
 public enum Operators {
     public static let all: [any Operator.Type] = [
