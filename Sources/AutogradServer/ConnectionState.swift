@@ -16,10 +16,10 @@ final class ConnectionState: @unchecked Sendable {
         /// Decided on the first call for a request without a body; queued on the final
         /// call, so the connection can stay open for the next request.
         case deferred(Response)
-        /// The body went over the limit and the answer was written directly
-        /// (`EarlyRejection`); up to `remaining` more body bytes are dropped, then the
-        /// connection is closed.
-        case draining(remaining: Int)
+        /// Answered before the body was read (`EarlyRejection`): the rest of the body is
+        /// read and dropped within the linger bounds; then the connection is closed, or,
+        /// if the answer could not be written yet (`pending`), it is queued.
+        case lingering(pending: Response?)
         /// Suspended while `GraphService` runs.
         case computing
         /// A response is queued; nothing more to do.
@@ -33,6 +33,11 @@ final class ConnectionState: @unchecked Sendable {
     var body: [UInt8] = []
     /// Body bytes seen so far, counted even when they are being discarded.
     var received = 0
+    /// When the early answer went out (`.lingering`), and the body bytes dropped since.
+    var lingerSince = DispatchTime.now()
+    var dropped = 0
+    /// Answered before the body was read (metrics, and `body=dropped` in the log line).
+    var answeredEarly = false
     /// Status and body size of the queued response, for the request log.
     var status: Int?
     var responseBytes = 0

@@ -28,6 +28,14 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// (`SlowClientSweeper`). 0: no limit. Catches clients trickling bytes, which the
     /// inactivity timeout cannot.
     public var requestReadTimeoutSeconds: Double = 60
+    /// After an answer sent before the request's body was read (401, 413, ...), the rest of
+    /// the body is read and dropped so that the client can read the answer rather than a
+    /// reset (nginx's lingering close): until the body ends, or `lingerBytes` have been
+    /// dropped, or `lingerTimeSeconds` have passed, or the client is silent for
+    /// `lingerTimeoutSeconds`; then the connection is closed.
+    public var lingerTimeoutSeconds = 5
+    public var lingerTimeSeconds: Double = 30
+    public var lingerBytes = 64 << 20
     /// If set, every route but /healthz requires `Authorization: Bearer <apiKey>`.
     public var apiKey: String?
     /// PEM certificate chain and private key; both set serves HTTPS only.
@@ -76,6 +84,13 @@ public struct ServerConfiguration: Sendable, Equatable {
         if !(requestReadTimeoutSeconds >= 0) || !requestReadTimeoutSeconds.isFinite {
             errors.append("request read timeout must be >= 0 seconds, got \(requestReadTimeoutSeconds)")
         }
+        if !(1...Int(UInt32.max)).contains(lingerTimeoutSeconds) {
+            errors.append("linger timeout must be >= 1 second, got \(lingerTimeoutSeconds)")
+        }
+        if !(lingerTimeSeconds >= 0) || !lingerTimeSeconds.isFinite {
+            errors.append("linger time must be >= 0 seconds, got \(lingerTimeSeconds)")
+        }
+        if lingerBytes < 0 { errors.append("linger bytes must be >= 0, got \(lingerBytes)") }
         if !(drainTimeoutSeconds >= 0) || !drainTimeoutSeconds.isFinite {
             errors.append("drain timeout must be >= 0 seconds, got \(drainTimeoutSeconds)")
         }

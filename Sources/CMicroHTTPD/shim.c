@@ -107,6 +107,13 @@ int cmhd_connection_fd(struct MHD_Connection *connection)
   return info == NULL ? -1 : info->connect_fd;
 }
 
+int cmhd_set_connection_timeout(struct MHD_Connection *connection, unsigned int seconds)
+{
+  if (connection == NULL)
+    return 0;
+  return MHD_set_connection_option(connection, MHD_CONNECTION_OPTION_TIMEOUT, seconds) == MHD_YES;
+}
+
 struct cmhd_count {
   const char *name;
   unsigned int count;

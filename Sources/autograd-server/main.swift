@@ -24,7 +24,7 @@ struct AutogradServerCommand: ParsableCommand {
         "--host", "--port", "--max-body-bytes", "--max-elements", "--max-ops", "--max-rank",
         "--max-train-steps", "--request-timeout", "--max-inflight", "--max-queue",
         "--connection-timeout", "--request-read-timeout", "--max-connections",
-        "--max-connections-per-ip", "--drain-timeout", "--api-key-file", "--tls-cert", "--tls-key",
+        "--max-connections-per-ip", "--linger-timeout", "--linger-time", "--linger-bytes", "--drain-timeout", "--api-key-file", "--tls-cert", "--tls-key",
         "--log-level", "--instance-id", "--log-format",
     ]
 
@@ -76,6 +76,15 @@ struct AutogradServerCommand: ParsableCommand {
     @Option(name: .customLong("max-connections-per-ip"), help: "Most connections at once from one IP address (0: no limit).")
     var maxConnectionsPerIP = ServerConfiguration().maxConnectionsPerIP
 
+    @Option(help: "After an answer sent before the request body was read (401, 413, 415, ...), seconds of client silence before the rest of the body stops being read and dropped and the connection is closed.")
+    var lingerTimeout = ServerConfiguration().lingerTimeoutSeconds
+
+    @Option(help: "After such an answer, most seconds in all spent reading and dropping the rest of the body.")
+    var lingerTime = ServerConfiguration().lingerTimeSeconds
+
+    @Option(help: "After such an answer, most body bytes read and dropped before the connection is closed.")
+    var lingerBytes = ServerConfiguration().lingerBytes
+
     @Option(help: "On SIGTERM/SIGINT, seconds to let running and queued requests finish before exiting anyway (exit 1).")
     var drainTimeout = ServerConfiguration().drainTimeoutSeconds
 
@@ -100,6 +109,9 @@ struct AutogradServerCommand: ParsableCommand {
         configuration.maxConnections = maxConnections
         configuration.maxConnectionsPerIP = maxConnectionsPerIP
         configuration.requestReadTimeoutSeconds = requestReadTimeout
+        configuration.lingerTimeoutSeconds = lingerTimeout
+        configuration.lingerTimeSeconds = lingerTime
+        configuration.lingerBytes = lingerBytes
         configuration.instanceID = instanceID
         configuration.logFormat = logFormat
         if let apiKeyFile {

@@ -84,4 +84,11 @@ uint16_t cmhd_bound_port(struct MHD_Daemon *daemon);
 /// the response to this socket itself and then closes the connection.
 int cmhd_connection_fd(struct MHD_Connection *connection);
 
+/// Sets this connection's inactivity timeout to `seconds` (0: none) and restarts its
+/// clock; 1 on success. Wraps the variadic MHD_set_connection_option with
+/// MHD_CONNECTION_OPTION_TIMEOUT. Used while a refused request's body is read and dropped
+/// (`Lingering`): a client that goes quiet then is closed after a few seconds rather than
+/// after the daemon-wide timeout.
+int cmhd_set_connection_timeout(struct MHD_Connection *connection, unsigned int seconds);
+
 #endif
