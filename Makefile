@@ -50,10 +50,12 @@ test-api:
 	python3 api/check_openapi.py
 
 # HTTP behaviour every client relies on, against the real (debug) binary: answers sent
-# before a large body is read reach http.client, urllib and curl (issue 19).
+# before a large body is read reach http.client, urllib and curl (issue 19); HTTP/1.1
+# conformance: idle connections, Host, methods, CORS, bursts (issue 23).
 test-http:
 	$(SWIFT) build --product autograd-server
 	python3 tools/early_answers.py
+	python3 tools/http11_conformance.py
 
 # ---- Running it as infrastructure (docker/, issue 6) ----------------------------------
 .PHONY: resolve release-static install test-deps test-deploy

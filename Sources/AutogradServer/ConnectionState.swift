@@ -28,6 +28,10 @@ final class ConnectionState: @unchecked Sendable {
 
     let method: String
     let path: String
+    /// `HTTP/1.1` or `HTTP/1.0`.
+    let version: String
+    /// `Access-Control-*` headers every answer carries (`CORSPolicy`), set from `Origin`.
+    var corsHeaders: [(name: String, value: String)] = []
     let started = DispatchTime.now()
     var phase: Phase = .answered
     var body: [UInt8] = []
@@ -54,9 +58,10 @@ final class ConnectionState: @unchecked Sendable {
 
     private let computed = Mutex<Response?>(nil)
 
-    init(method: String, path: String) {
+    init(method: String, path: String, version: String = "HTTP/1.1") {
         self.method = method
         self.path = path
+        self.version = version
     }
 
     /// Called on the computation queue before the connection is resumed.

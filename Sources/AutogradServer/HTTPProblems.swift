@@ -31,15 +31,30 @@ enum HTTPProblems {
         ).response
     }
 
+    /// A method this server does not implement at all (RFC 9110 §9.1: 501); a known
+    /// method a path does not accept is 405 instead.
+    static func notImplemented(method: String) -> Response {
+        Problem(status: 501, title: "Not Implemented", detail: "method \(method) is not implemented").response
+    }
+
+    /// HTTP/1.1 without `Host`, or more than one `Host` (RFC 9112 §3.2).
+    static func badHost(count: Int) -> Response {
+        Problem(
+            status: 400, title: "Bad Request",
+            detail: count == 0 ? "an HTTP/1.1 request needs a Host header" : "\(count) Host headers; a request has exactly one"
+        ).response
+    }
+
     static func badContentLength(_ value: String) -> Response {
         Problem(status: 400, title: "Bad Request", detail: "invalid Content-Length '\(value)'").response
     }
 
     /// Every slot and queue place taken: try again shortly.
-    static func busy(maxInflight: Int, maxQueue: Int) -> Response {
-        Problem(
+    static func busy(maxInflight: Int, maxQueue: Int, maxQueueBytes: Int = .max) -> Response {
+        let bytes = maxQueueBytes == .max ? "" : " or \(maxQueueBytes) bytes of requests"
+        return Problem(
             status: 503, title: "Service Unavailable",
-            detail: "the server is at capacity (\(maxInflight) computations running, \(maxQueue) waiting); retry later",
+            detail: "the server is at capacity (\(maxInflight) computations running, \(maxQueue) waiting\(bytes)); retry later",
             headers: [(name: "Retry-After", value: "1")]
         ).response
     }

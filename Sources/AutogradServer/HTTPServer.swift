@@ -58,7 +58,8 @@ public final class HTTPServer: @unchecked Sendable {
         self.handler = RequestHandler(
             respond: respond, operations: operations, maxBodyBytes: configuration.maxBodyBytes,
             maxInflight: configuration.maxInflight, logger: logger,
-            maxQueue: configuration.maxQueue, apiKey: configuration.apiKey, canWriteRaw: !tls, sweeper: sweeper,
+            maxQueue: configuration.maxQueue, maxQueueBytes: configuration.maxQueueBytes, apiKey: configuration.apiKey,
+            cors: CORSPolicy(origins: configuration.corsOrigins), canWriteRaw: !tls, sweeper: sweeper,
             linger: EarlyRejection.Linger(configuration))
         handler.operability.logFormat = configuration.logFormat
         handler.operability.observe(load: { [limiter = handler.limiter] in limiter.load })

@@ -152,7 +152,7 @@ extension ConnectionState {
         } else {
             headers.append((name: "X-Request-Id", value: requestID))
         }
-        return headers
+        return headers + corsHeaders
     }
 }
 

@@ -33,22 +33,25 @@ final class RequestHandler: @unchecked Sendable {
     let sweeper: SlowClientSweeper?
     /// How long and how much of a refused body is read and dropped (`EarlyRejection`).
     let linger: EarlyRejection.Linger
+    /// Which browser origins get CORS headers and preflight answers.
+    let cors: CORSPolicy
 
     init(
         respond: @escaping Responder, operations: @escaping @Sendable () -> Response,
         maxBodyBytes: Int, maxInflight: Int, logger: Logger,
-        maxQueue: Int = .max, apiKey: String? = nil, canWriteRaw: Bool = true, sweeper: SlowClientSweeper? = nil,
+        maxQueue: Int = .max, maxQueueBytes: Int = .max, apiKey: String? = nil, cors: CORSPolicy = CORSPolicy(origins: []), canWriteRaw: Bool = true, sweeper: SlowClientSweeper? = nil,
         linger: EarlyRejection.Linger = EarlyRejection.Linger()
     ) {
         self.respond = respond
         self.operations = operations
         self.maxBodyBytes = maxBodyBytes
-        self.limiter = ComputeLimiter(limit: maxInflight, maxQueue: maxQueue)
+        self.limiter = ComputeLimiter(limit: maxInflight, maxQueue: maxQueue, maxQueueBytes: maxQueueBytes)
         self.logger = logger
         self.auth = apiKey.map(BearerAuth.init(key:))
         self.canWriteRaw = canWriteRaw
         self.sweeper = sweeper
         self.linger = linger
+        self.cors = cors
     }
 
     /// First call for a request: headers are in, no body yet. Answers right away when the
@@ -57,6 +60,17 @@ final class RequestHandler: @unchecked Sendable {
         operability.begin(state, requestIDHeader: header(connection, "X-Request-Id"))
         if let refusal = framingProblem(connection) {
             return answer(refusal, state: state, connection: connection)
+        }
+        let hosts = Int(cmhd_header_count(connection, "Host"))
+        if hosts > 1 || (hosts == 0 && state.version == "HTTP/1.1") {
+            return answer(HTTPProblems.badHost(count: hosts), state: state, connection: connection)
+        }
+        let origin = header(connection, "Origin")
+        state.corsHeaders = cors.responseHeaders(origin: origin)
+        // A CORS preflight: no API key (browsers send none on it), the methods of the path.
+        if state.method == "OPTIONS", !state.corsHeaders.isEmpty,
+           header(connection, "Access-Control-Request-Method") != nil, let allow = Router.methods(path: state.path) {
+            return answer(CORSPolicy.preflight(allow: allow), state: state, connection: connection)
         }
         if let auth, !Router.publicPaths.contains(state.path),
            let refusal = auth.problem(authorization: header(connection, "Authorization")) {
@@ -220,10 +234,11 @@ final class RequestHandler: @unchecked Sendable {
     /// own (bounded by the limiter); resume with the answer.
     private func compute(_ endpoint: Endpoint, state: ConnectionState, connection: OpaquePointer) -> MHD_Result {
         sweeper?.requestRead(connection)
-        guard limiter.hasRoom() else {
+        guard limiter.hasRoom(bytes: state.body.count) else {
             state.body = []
             return ResponseQueueing.queue(
-                HTTPProblems.busy(maxInflight: limiter.limit, maxQueue: limiter.maxQueue), on: connection, state: state)
+                HTTPProblems.busy(maxInflight: limiter.limit, maxQueue: limiter.maxQueue, maxQueueBytes: limiter.maxQueueBytes),
+                on: connection, state: state)
         }
         guard shutdown.beginComputation() else {
             return ResponseQueueing.queue(HTTPProblems.shuttingDown(), on: connection, state: state)
@@ -239,7 +254,7 @@ final class RequestHandler: @unchecked Sendable {
         let format = state.graphFormat
         let shutdown = self.shutdown
         logger.debug("computation queued method=\(state.method) path=\(RequestLog.sanitize(state.path)) bytes=\(body.count)")
-        limiter.submit {
+        limiter.submit(bytes: body.count) {
             let response = Operability.finish(respond(endpoint, body, arrived), format: format)
             state.setComputed(response)
             MHD_resume_connection(handle.pointer)

@@ -16,8 +16,16 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// answered and their answers sent.
     public var drainTimeoutSeconds: Double
     /// Computations waiting for a slot beyond `maxInflight`; past it a request gets 503
-    /// with `Retry-After` at once.
-    public var maxQueue = 64
+    /// with `Retry-After` at once. Large, so that a client library's burst of small
+    /// requests waits rather than fails; `maxQueueBytes` bounds the memory.
+    public var maxQueue = 4096
+    /// Request body bytes of the computations waiting, at most; a request that would take
+    /// the queue past it gets 503 with `Retry-After` at once (a request larger than this
+    /// waits only when the queue is empty).
+    public var maxQueueBytes = 256 << 20
+    /// Origins whose browser pages may call the service (`CORSPolicy`): exact
+    /// `scheme://host[:port]` origins, or `*`. Empty: no CORS headers, preflights 405.
+    public var corsOrigins: [String] = []
     /// Connections at once (MHD_OPTION_CONNECTION_LIMIT); more are closed on accept.
     public var maxConnections = 1000
     /// Connections at once from one IP address (0: no limit; behind a proxy every
@@ -75,6 +83,8 @@ public struct ServerConfiguration: Sendable, Equatable {
             errors.append("connection timeout must be >= 0 seconds, got \(connectionTimeoutSeconds)")
         }
         if maxQueue < 0 { errors.append("max queue must be >= 0, got \(maxQueue)") }
+        if maxQueueBytes < 0 { errors.append("max queue bytes must be >= 0, got \(maxQueueBytes)") }
+        errors += corsOrigins.compactMap(CORSPolicy.problem(with:))
         if !(1...Int(UInt32.max)).contains(maxConnections) {
             errors.append("max connections must be >= 1, got \(maxConnections)")
         }

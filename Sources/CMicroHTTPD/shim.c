@@ -3,9 +3,12 @@
 #include "CMicroHTTPD.h"
 
 #include <arpa/inet.h>
+#include <linux/tcp.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -112,6 +115,18 @@ int cmhd_set_connection_timeout(struct MHD_Connection *connection, unsigned int 
   if (connection == NULL)
     return 0;
   return MHD_set_connection_option(connection, MHD_CONNECTION_OPTION_TIMEOUT, seconds) == MHD_YES;
+}
+
+long long cmhd_socket_bytes_received(int fd)
+{
+  struct tcp_info info;
+  socklen_t length = sizeof(info);
+  memset(&info, 0, sizeof(info));
+  if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0)
+    return -1;
+  if (length < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(info.tcpi_bytes_received))
+    return -1;  // a kernel older than 4.1
+  return (long long)info.tcpi_bytes_received;
 }
 
 struct cmhd_count {

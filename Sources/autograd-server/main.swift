@@ -22,7 +22,7 @@ struct AutogradServerCommand: ParsableCommand {
     /// The long options that `EnvironmentOptions` may fill in (every option of this command).
     static let environmentOptions = [
         "--host", "--port", "--max-body-bytes", "--max-elements", "--max-ops", "--max-rank",
-        "--max-train-steps", "--request-timeout", "--max-inflight", "--max-queue",
+        "--max-train-steps", "--request-timeout", "--max-inflight", "--max-queue", "--max-queue-bytes", "--cors-origin",
         "--connection-timeout", "--request-read-timeout", "--max-connections",
         "--max-connections-per-ip", "--linger-timeout", "--linger-time", "--linger-bytes", "--drain-timeout", "--api-key-file", "--tls-cert", "--tls-key",
         "--log-level", "--instance-id", "--log-format",
@@ -64,10 +64,16 @@ struct AutogradServerCommand: ParsableCommand {
     @Option(help: "Most computations waiting for a slot; more get 503 with Retry-After at once.")
     var maxQueue = ServerConfiguration().maxQueue
 
-    @Option(help: "Seconds of inactivity before a connection is closed (0: never).")
+    @Option(help: "Most request body bytes of the computations waiting; more get 503 with Retry-After at once.")
+    var maxQueueBytes = ServerConfiguration().maxQueueBytes
+
+    @Option(help: "An origin (scheme://host[:port], or '*') whose browser pages may call the service; repeatable, or comma-separated. Off by default.")
+    var corsOrigin: [String] = []
+
+    @Option(help: "Seconds a connection may stay idle (after its accept, or between requests) before it is closed, silently (0: never).")
     var connectionTimeout = ServerConfiguration().connectionTimeoutSeconds
 
-    @Option(help: "Seconds a connection may take to send a whole request, headers and body, counted from its accept or its previous answer; slower ones are closed (0: no limit).")
+    @Option(help: "Seconds a connection may take to send a whole request, headers and body, counted from the request's first byte; slower ones get 408 and are closed (0: no limit).")
     var requestReadTimeout = ServerConfiguration().requestReadTimeoutSeconds
 
     @Option(help: "Most connections at once; further ones wait in the kernel's backlog until one closes.")
@@ -106,6 +112,8 @@ struct AutogradServerCommand: ParsableCommand {
             host: host, port: port, maxBodyBytes: maxBodyBytes, maxInflight: maxInflight,
             connectionTimeoutSeconds: connectionTimeout, drainTimeoutSeconds: drainTimeout)
         configuration.maxQueue = maxQueue
+        configuration.maxQueueBytes = maxQueueBytes
+        configuration.corsOrigins = CORSPolicy.parse(corsOrigin)
         configuration.maxConnections = maxConnections
         configuration.maxConnectionsPerIP = maxConnectionsPerIP
         configuration.requestReadTimeoutSeconds = requestReadTimeout

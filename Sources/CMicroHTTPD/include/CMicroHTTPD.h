@@ -91,4 +91,11 @@ int cmhd_connection_fd(struct MHD_Connection *connection);
 /// after the daemon-wide timeout.
 int cmhd_set_connection_timeout(struct MHD_Connection *connection, unsigned int seconds);
 
+/// Bytes the kernel has received on the TCP socket `fd` so far (TCP_INFO's
+/// tcpi_bytes_received), or -1 if unknown. libmicrohttpd 0.9.75 does not tell when a
+/// request begins to arrive, only when its headers are complete; `SlowClientSweeper`
+/// starts a connection's request clock when this count grows, so that a keep-alive
+/// connection idle between requests is not timed as a slow request.
+long long cmhd_socket_bytes_received(int fd);
+
 #endif
