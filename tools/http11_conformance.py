@@ -211,6 +211,44 @@ def request_line_checks(port):
     c.close()
 
 
+def read_all(c, within=5):
+    """Everything the server sends until it closes."""
+    c.sock.settimeout(within)
+    data = c.buffer
+    try:
+        while True:
+            piece = c.sock.recv(65536)
+            if not piece:
+                break
+            data += piece
+    except OSError:
+        pass
+    return data
+
+
+def malformed_checks(port):
+    """What libmicrohttpd would answer itself, as one problem+json answer each."""
+    head = "POST /backward HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+    cases = [(f"Content-Length: {form!r}", head + f"Content-Length: {form}\r\n\r\n{{}}", status)
+             for form, status in (("abc", 400), ("-1", 400), ("+389", 400), ("0x185", 400), ("", 400),
+                                  ("1, 1", 400), ("123456789012345678901234", 413))]
+    cases += [("a 20 KB request line", "GET /" + "a" * 20000 + " HTTP/1.1\r\nHost: t\r\n\r\n", 414),
+              ("a 20 KB header block", "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + "a" * 20000 + "\r\n\r\n", 431),
+              ("HTTP/2.0", "GET /healthz HTTP/2.0\r\nHost: t\r\n\r\n", 505),
+              ("a request line of two words", "GET /healthz\r\nHost: t\r\n\r\n", 400)]
+    for label, request, status in cases:
+        c = Raw(port)
+        c.send(request)
+        data = read_all(c)
+        c.close()
+        lines = re.findall(rb"(?m)^HTTP/1\.[01] \d{3}", data)
+        head_part, _, body = data.partition(b"\r\n\r\n")
+        fields = [tuple(p.strip() for p in line.split(":", 1)) for line in head_part.decode(errors="replace").split("\r\n")[1:]]
+        got = int(lines[0].split()[1]) if lines else None
+        check(len(lines) == 1 and got == status and is_problem(status, fields, body) and not repeated(fields),
+              f"{label}: exactly one answer, {status} problem+json ({len(lines)} status lines, {got})")
+
+
 def cors_checks(exe, workdir):
     preflight = ("OPTIONS /backward HTTP/1.1\r\nHost: t\r\nOrigin: {origin}\r\n"
                  "Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type, authorization\r\n\r\n")
@@ -415,6 +453,8 @@ def main():
         try:
             print("request line, Host, methods:")
             request_line_checks(server.port)
+            print("malformed requests (first on their connection):")
+            malformed_checks(server.port)
             print("what already worked:")
             working_checks(server.port)
         finally:

@@ -45,6 +45,39 @@ enum HTTPProblems {
         ).response
     }
 
+    /// The request line is not `METHOD SP target SP HTTP/x.y` (`HeaderGate`).
+    static func badRequestLine() -> Response {
+        Problem(
+            status: 400, title: "Bad Request", detail: "malformed request line",
+            headers: [(name: "Connection", value: "close")]
+        ).response
+    }
+
+    /// An HTTP version other than 1.x (`HeaderGate`).
+    static func versionNotSupported(_ version: String) -> Response {
+        Problem(
+            status: 505, title: "HTTP Version Not Supported",
+            detail: "\(RequestLog.sanitize(version)) is not supported; this server speaks HTTP/1.1 and HTTP/1.0",
+            headers: [(name: "Connection", value: "close")]
+        ).response
+    }
+
+    /// A request line longer than the header limit (`HeaderGate`).
+    static func uriTooLong(limit: Int) -> Response {
+        Problem(
+            status: 414, title: "URI Too Long", detail: "the request line exceeds \(limit) bytes",
+            headers: [(name: "Connection", value: "close")]
+        ).response
+    }
+
+    /// A header block longer than the limit (`HeaderGate`).
+    static func headersTooLarge(limit: Int) -> Response {
+        Problem(
+            status: 431, title: "Request Header Fields Too Large", detail: "the request's header block exceeds \(limit) bytes",
+            headers: [(name: "Connection", value: "close")]
+        ).response
+    }
+
     static func badContentLength(_ value: String) -> Response {
         Problem(status: 400, title: "Bad Request", detail: "invalid Content-Length '\(value)'").response
     }

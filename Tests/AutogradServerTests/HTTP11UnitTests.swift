@@ -73,4 +73,31 @@ struct HTTP11UnitTests {
         #expect(done.wait(timeout: .now() + 5) == .success)
         #expect(limiter.hasRoom(bytes: 100))
     }
+
+    private static func outcome(_ text: String, truncated: Bool = false) -> Int? {
+        switch HeaderBlock.problem(in: Array(text.utf8), truncated: truncated, maxBodyBytes: 1000) {
+        case .incomplete: return -1
+        case .fine: return nil
+        case .refuse(let response, _, _, _): return response.status
+        }
+    }
+
+    /// What `HeaderGate` answers itself: the requests libmicrohttpd would answer in HTML.
+    @Test func headerBlockChecks() {
+        let head = "POST /backward HTTP/1.1\r\nHost: x\r\n"
+        #expect(Self.outcome(head + "Content-Length: 12\r\n\r\n") == nil)
+        #expect(Self.outcome(head + "content-length:  12 \r\n\r\n") == nil)
+        for bad in ["abc", "-1", "+389", "0x185", "", "1, 1", "12abc"] {
+            #expect(Self.outcome(head + "Content-Length: \(bad)\r\n\r\n") == 400, "\(bad)")
+        }
+        #expect(Self.outcome(head + "Content-Length: 123456789012345678901234\r\n\r\n") == 413)
+        #expect(Self.outcome(head + "Content-Length: 18446744073709551615\r\n\r\n") == 413)
+        #expect(Self.outcome("GET /healthz HTTP/2.0\r\n\r\n") == 505)
+        #expect(Self.outcome("GET /healthz HTTP/1.2\r\nHost: x\r\n\r\n") == nil)
+        #expect(Self.outcome("GET /healthz\r\n\r\n") == 400)
+        #expect(Self.outcome("\r\nGET /healthz HTTP/1.1\nHost: x\n\n") == nil)  // leading CRLF, bare LF
+        #expect(Self.outcome(head + "Content-Len") == -1)  // not all here yet
+        #expect(Self.outcome("GET /aaaa", truncated: true) == 414)
+        #expect(Self.outcome("GET / HTTP/1.1\r\nX: aaaa", truncated: true) == 431)
+    }
 }
