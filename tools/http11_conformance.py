@@ -84,7 +84,10 @@ class Raw:
             return None
         except OSError:
             return time.monotonic() - started
-        return time.monotonic() - started if not piece and not self.buffer else None
+        if piece:
+            self.buffer += piece  # bytes came: not a silent close
+            return None
+        return time.monotonic() - started if not self.buffer else None
 
     def close(self):
         self.sock.close()
@@ -154,6 +157,22 @@ def idle_checks(exe, workdir):
                       f"{label}: the 408 came {took:.1f} s after the request began")
         finally:
             server.stop()
+    # No idle limit at all (--connection-timeout 0): an idle connection outlives the read
+    # timeout, unanswered, and still serves its next request.
+    server = checks.Server(exe, os.path.join(workdir, "idle-1-0.log"), ["--request-read-timeout", "1", "--connection-timeout", "0"])
+    try:
+        idle = Raw(server.port)
+        idle.send(get())
+        first = idle.response()[0]
+        still_open = idle.closed_silently(3) is None and not idle.buffer
+        idle.sock.settimeout(5)
+        idle.send(get())
+        second = idle.response()[0]
+        check(first == 200 and still_open and second == 200,
+              "--request-read-timeout 1 --connection-timeout 0: idle 3 s, no 408, then served again")
+        idle.close()
+    finally:
+        server.stop()
     # The case: a read timeout shorter than the idle limit; http.client reuses a
     # connection idle for longer than the read timeout.
     server = checks.Server(exe, os.path.join(workdir, "reuse.log"), ["--request-read-timeout", "1", "--connection-timeout", "20"])
