@@ -306,11 +306,13 @@ def cors_checks(exe, workdir):
               f"preflight for /ops, second origin of a comma list: 204, GET, HEAD ({status})")
         origin = "Origin: https://b.example\r\n"
         auth = f"Authorization: Bearer {KEY}\r\n"
+        head_bad_length = "POST /backward HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: abc\r\n"
         answers = []
         # Each on its own connection: a refused body (the 401 and the 413) closes its connection.
         for label, request in (("200", post("/backward", SEED, origin + auth)), ("401", post("/backward", SEED, origin)),
                                ("404", get("/nowhere", origin + auth)), ("200 probe", get("/healthz", origin)),
-                               ("413 before the body", post("/backward", b" " * 5000, origin + auth))):
+                               ("413 before the body", post("/backward", b" " * 5000, origin + auth)),
+                               ("400 malformed Content-Length", (head_bad_length + origin + "\r\n").encode())):
             c = Raw(server.port)
             c.send(request)
             answers.append((label, c.response()))
