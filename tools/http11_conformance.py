@@ -312,7 +312,8 @@ def cors_checks(exe, workdir):
         for label, request in (("200", post("/backward", SEED, origin + auth)), ("401", post("/backward", SEED, origin)),
                                ("404", get("/nowhere", origin + auth)), ("200 probe", get("/healthz", origin)),
                                ("413 before the body", post("/backward", b" " * 5000, origin + auth)),
-                               ("400 malformed Content-Length", (head_bad_length + origin + "\r\n").encode())):
+                               ("400 malformed Content-Length", (head_bad_length + origin + "\r\n").encode()),
+                               ("400 without Host", f"GET /healthz HTTP/1.1\r\n{origin}\r\n".encode())):
             c = Raw(server.port)
             c.send(request)
             answers.append((label, c.response()))
