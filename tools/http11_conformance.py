@@ -220,7 +220,8 @@ def request_line_checks(port):
         c.send(f"{method} /backward HTTP/1.1\r\nHost: t\r\n\r\n")
         status, fields, body = c.response()
         check(status == 501 and is_problem(status, fields, body), f"unknown method {method}: 501 problem ({status})")
-    for method, path, allow in (("DELETE", "/backward", "POST"), ("PUT", "/healthz", "GET, HEAD"), ("OPTIONS", "/ops", "GET, HEAD")):
+    for method, path, allow in (("DELETE", "/backward", "POST"), ("PUT", "/healthz", "GET, HEAD"), ("OPTIONS", "/ops", "GET, HEAD"),
+                                ("QUERY", "/forward", "POST")):
         c.send(f"{method} {path} HTTP/1.1\r\nHost: t\r\n\r\n")
         status, fields, body = c.response()
         check(status == 405 and header(fields, "Allow") == allow and is_problem(status, fields, body),
