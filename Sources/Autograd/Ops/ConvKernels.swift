@@ -30,8 +30,16 @@ enum ConvKernels {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func forward<T: Scalar>(_ x: [T], _ w: [T], _ g: ConvGeometry) -> [T] {
+        forward(x, w, g, keepingColumns: false).0
+    }
+
+    /// `conv(x, w)` without bias, and x's column matrix when `keepingColumns` (for the
+    /// weight gradient, which then need not unfold x again).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func forward<T: Scalar>(_ x: [T], _ w: [T], _ g: ConvGeometry, keepingColumns: Bool) -> ([T], [T]?) {
         let n = g.batch * g.outChannels * g.outArea
-        guard !g.isEmpty else { return [T](repeating: 0, count: n) }
+        guard !g.isEmpty else { return ([T](repeating: 0, count: n), nil) }
         let cols = im2col(x, g)
         var yT = [T](repeating: 0, count: g.outChannels * g.columns)
         let og = g.outChannels / g.groups, k = g.groupRows
@@ -39,7 +47,7 @@ enum ConvKernels {
             g.groups, transA: false, transB: false, m: og, n: g.columns, k: k,
             a: w, aGroup: og * k, lda: k, b: cols, bGroup: k * g.columns, ldb: g.columns,
             c: &yT, cGroup: og * g.columns, ldc: g.columns)
-        return swapLeadingAxes(yT, g.outChannels, g.batch, g.outArea)
+        return (swapLeadingAxes(yT, g.outChannels, g.batch, g.outArea), keepingColumns ? cols : nil)
     }
 
     /// The gradient of `conv(x, w)` with respect to x, given `gy` of the output's shape:
@@ -65,14 +73,15 @@ enum ConvKernels {
         return col2im(cols, g)
     }
 
-    /// The gradient with respect to w: `gy_g @ cols_gᵀ` per group, one gemm over the batch.
+    /// The gradient with respect to w: `gy_g @ cols_gᵀ` per group, one gemm over the batch;
+    /// `columns` is x's column matrix if the forward pass kept it.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func weightGradient<T: Scalar>(_ x: [T], transposed gT: [T], _ g: ConvGeometry) -> [T] {
+    static func weightGradient<T: Scalar>(_ x: [T], transposed gT: [T], _ g: ConvGeometry, columns: [T]? = nil) -> [T] {
         let og = g.outChannels / g.groups, k = g.groupRows
         var dw = [T](repeating: 0, count: g.outChannels * k)
         guard !g.isEmpty else { return dw }
-        let cols = im2col(x, g)
+        let cols = columns ?? im2col(x, g)
         groupedGemm(
             g.groups, transA: false, transB: true, m: og, n: k, k: g.columns,
             a: gT, aGroup: og * g.columns, lda: g.columns, b: cols, bGroup: k * g.columns, ldb: g.columns,

@@ -30,42 +30,84 @@ public struct MaxPool2dOp: Operator {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
-        guard let g = try? pooling.geometry(x[0].shape, name: ""), let shape = try? outputShape([x[0].shape]) else { return x[0] }
+        forward(x, saving: [false]).0
+    }
+
+    /// The forward pass keeps each window's argmax for the backward pass.
+    public static var savesForBackward: Bool { true }
+
+    /// The output, and, when x needs a gradient, each output's argmax as its index in its
+    /// plane: exact in either precision for planes of up to 2^24 elements; larger planes
+    /// keep nothing and the backward pass finds the argmaxes again.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public func forward<T: Scalar>(_ x: [NDArray<T>], saving needs: [Bool]) -> (NDArray<T>, [NDArray<T>?]) {
+        guard let g = try? pooling.geometry(x[0].shape, name: ""), let shape = try? outputShape([x[0].shape]) else { return (x[0], []) }
         let w = Windows(pooling, g)
-        return poolPlanes(x[0], to: shape, g, fromOutput: false) { src, dst in
-            for oh in 0..<g.outH {
-                let rows = w.rows(oh)
-                for ow in 0..<g.outW {
-                    let i = w.argmax(src, rows, ow)
-                    dst[oh * g.outW + ow] = i >= 0 ? src[i] : -T.infinity
+        let keep = needs.first == true && g.inArea <= 1 << 24
+        let n = g.planes * g.outArea
+        var indices = [T](repeating: 0, count: keep ? n : 0)
+        var y = [T](repeating: 0, count: n)
+        x[0].data.withUnsafeBufferPointer { xs in
+            y.withUnsafeMutableBufferPointer { ys in
+                indices.withUnsafeMutableBufferPointer { ks in
+                    guard let xp = xs.baseAddress, let yp = ys.baseAddress else { return }
+                    let src = UncheckedSendable(xp), dst = UncheckedSendable(yp), kept = UncheckedSendable(keep ? ks.baseAddress : nil)
+                    Parallel.forEachItem(g.planes, parallelFrom: 8) { p in
+                        let plane = src.value + p * g.inArea, out = dst.value + p * g.outArea
+                        let index = kept.value.map { $0 + p * g.outArea }
+                        for oh in 0..<g.outH {
+                            let rows = w.rows(oh)
+                            for ow in 0..<g.outW {
+                                let o = oh * g.outW + ow, i = w.argmax(plane, rows, ow)
+                                out[o] = i >= 0 ? plane[i] : -T.infinity
+                                index?[o] = T(i)
+                            }
+                        }
+                    }
                 }
             }
         }
+        return (NDArray(shape: shape, data: y), keep ? [NDArray(shape: shape, data: indices)] : [])
     }
 
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
+        vjp(grad, inputs: x, output: output, saved: [], needs: needs)
+    }
+
+    // Each output's gradient goes to its window's argmax: kept by the forward pass, or
+    // found again from x.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, saved: [NDArray<T>?], needs: [Bool]
+    ) -> [NDArray<T>?] {
         guard let g = try? pooling.geometry(x[0].shape, name: "") else { return [nil] }
         let w = Windows(pooling, g)
-        // The windows' argmaxes are found again from x rather than kept from the forward
-        // pass: a pass over x costs about what an index array's allocation and traffic do.
+        let kept = saved.first.flatMap { $0?.data } ?? []
         var dx = [T](repeating: 0, count: x[0].count)
         x[0].data.withUnsafeBufferPointer { xs in
             grad.data.withUnsafeBufferPointer { gs in
                 dx.withUnsafeMutableBufferPointer { ds in
-                    guard let xp = xs.baseAddress, let gp = gs.baseAddress, let dp = ds.baseAddress else { return }
-                    let src = UncheckedSendable(xp), grads = UncheckedSendable(gp), dst = UncheckedSendable(dp)
-                    Parallel.forEachItem(g.planes, parallelFrom: 8) { p in
-                        let plane = src.value + p * g.inArea, d = dst.value + p * g.inArea
-                        let gy = grads.value + p * g.outArea
-                        for oh in 0..<g.outH {
-                            let rows = w.rows(oh)
-                            for ow in 0..<g.outW {
-                                let i = w.argmax(plane, rows, ow)
-                                if i >= 0 { d[i] += gy[oh * g.outW + ow] }
+                    kept.withUnsafeBufferPointer { ks in
+                        guard let xp = xs.baseAddress, let gp = gs.baseAddress, let dp = ds.baseAddress else { return }
+                        let src = UncheckedSendable(xp), grads = UncheckedSendable(gp), dst = UncheckedSendable(dp)
+                        let argmaxes = UncheckedSendable(ks.count == grad.count ? ks.baseAddress : nil)
+                        Parallel.forEachItem(g.planes, parallelFrom: 8) { p in
+                            let plane = src.value + p * g.inArea, d = dst.value + p * g.inArea
+                            let gy = grads.value + p * g.outArea
+                            if let k = argmaxes.value.map({ $0 + p * g.outArea }) {
+                                for o in 0..<g.outArea where k[o] >= 0 { d[Int(k[o])] += gy[o] }
+                                return
+                            }
+                            for oh in 0..<g.outH {
+                                let rows = w.rows(oh)
+                                for ow in 0..<g.outW {
+                                    let i = w.argmax(plane, rows, ow)
+                                    if i >= 0 { d[i] += gy[oh * g.outW + ow] }
+                                }
                             }
                         }
                     }
