@@ -61,7 +61,7 @@ public struct MaxPool2dOp: Operator {
                             for ow in 0..<g.outW {
                                 let o = oh * g.outW + ow, i = w.argmax(plane, rows, ow)
                                 out[o] = i >= 0 ? plane[i] : -T.infinity
-                                index?[o] = T(i)
+                                index?[o] = Windows.scalar(i)
                             }
                         }
                     }
@@ -99,7 +99,7 @@ public struct MaxPool2dOp: Operator {
                             let plane = src.value + p * g.inArea, d = dst.value + p * g.inArea
                             let gy = grads.value + p * g.outArea
                             if let k = argmaxes.value.map({ $0 + p * g.outArea }) {
-                                for o in 0..<g.outArea where k[o] >= 0 { d[Int(k[o])] += gy[o] }
+                                for o in 0..<g.outArea where k[o] >= 0 { d[Windows.index(k[o])] += gy[o] }
                                 return
                             }
                             for oh in 0..<g.outH {
@@ -146,6 +146,22 @@ private struct Windows {
         return (lo, hi)
     }
 
+    /// `i` as a scalar, and back: the concrete conversions (one instruction each) for the
+    /// engine's two precisions; the generic ones cost a call per element.
+    @inline(__always)
+    static func scalar<T: Scalar>(_ i: Int) -> T {
+        if T.self == Float.self { return unsafeBitCast(Float(i), to: T.self) }
+        if T.self == Double.self { return unsafeBitCast(Double(i), to: T.self) }
+        return T(i)
+    }
+
+    @inline(__always)
+    static func index<T: Scalar>(_ v: T) -> Int {
+        if T.self == Float.self { return Int(unsafeBitCast(v, to: Float.self)) }
+        if T.self == Double.self { return Int(unsafeBitCast(v, to: Double.self)) }
+        return Int(v)
+    }
+
     /// The index in `plane` of the first maximum of the window at output column `ow` of
     /// the row `rows` describes (row-major; a NaN wins), or -1 for a window that meets no
     /// input element (dilation can skip it all).
@@ -155,6 +171,21 @@ private struct Windows {
         let w0 = ow * sW - pW
         let (jLo, jHi) = Self.inside(w0, kernel: kW, dilation: dW, size: inW)
         guard iLo < iHi && jLo < jHi else { return -1 }
+        if kH == 2 && kW == 2 && dH == 1 && dW == 1 && iLo == 0 && iHi == 2 && jLo == 0 && jHi == 2 {
+            // The common 2x2 window inside the input, unrolled (the same rule).
+            let k = h0 * inW + w0
+            var best = k, m = plane[k]
+            @inline(__always) func visit(_ i: Int) {
+                let v = plane[i]
+                let wins = v > m || v != v
+                m = wins ? v : m
+                best = wins ? i : best
+            }
+            visit(k + 1)
+            visit(k + inW)
+            visit(k + inW + 1)
+            return best
+        }
         var best = (h0 + iLo * dH) * inW + w0 + jLo * dW
         var m = plane[best]
         // As torch's kernel: a later element wins if greater or NaN. Selects rather than
