@@ -26,3 +26,23 @@ import Testing
         try check(try MaxPool2dOp(kernelSize: [3], stride: [2], padding: [1], ceilMode: true), [[2, 3, 7, 6]])
     }
 }
+
+/// A batch of zero samples, which torch accepts for convolution and pooling: empty
+/// outputs, zero weight and bias gradients.
+@Suite struct ConvolutionZeroBatchTests {
+    @Test func conv2dAndPoolingOfAnEmptyBatch() throws {
+        let x = Tensor(NDArray<Double>(repeating: 0, shape: [0, 2, 4, 4]), requiresGrad: true)
+        let w = Tensor(randomArray([3, 2, 2, 2], seed: 3), requiresGrad: true)
+        let b = Tensor(randomArray([3], seed: 4), requiresGrad: true)
+        let y = try Tensor.apply(try Conv2dOp(padding: .explicit([1])), [x, w, b])
+        #expect(y.shape == [0, 3, 5, 5])
+        let p = try Tensor.apply(try MaxPool2dOp(kernelSize: [2]), [y])
+        let q = try Tensor.apply(try AvgPool2dOp(kernelSize: [2], ceilMode: true), [y])
+        #expect(p.shape == [0, 3, 2, 2])
+        #expect(q.shape == [0, 3, 3, 3])
+        try (p.sum() + q.sum()).backward()
+        #expect(x.gradOrZeros.shape == [0, 2, 4, 4])
+        #expect(w.gradOrZeros == NDArray(repeating: 0, shape: [3, 2, 2, 2]))
+        #expect(b.gradOrZeros == NDArray(repeating: 0, shape: [3]))
+    }
+}
