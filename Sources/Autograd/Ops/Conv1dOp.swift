@@ -5,7 +5,10 @@ public struct Conv1dOp: Operator {
     public static let signature = OpSignature(
         name: "conv1d", arity: .range(2, 3), inputs: ["x", "weight", "bias"],
         attributes: Convolution.attributes(dims: 1),
-        summary: "1-D convolution of x [N, C, L] with weight [O, C / groups, k] and optional bias [O]")
+        summary: "1-D convolution of x [N, C, L] with weight [O, C / groups, k] and optional bias [O]",
+        pytorch: "torch.nn.functional.conv1d(x, weight, bias, stride, padding, dilation, groups)",
+        shapeRule: "[N, O, (L + padding total - dilation * (k - 1) - 1) / stride + 1]; unbatched [C, L] gives [O, ...]",
+        notes: Convolution.notes)
 
     let conv: Convolution
 

@@ -5,7 +5,10 @@ public struct Conv2dOp: Operator {
     public static let signature = OpSignature(
         name: "conv2d", arity: .range(2, 3), inputs: ["x", "weight", "bias"],
         attributes: Convolution.attributes(dims: 2),
-        summary: "2-D convolution of x [N, C, H, W] with weight [O, C / groups, kH, kW] and optional bias [O]")
+        summary: "2-D convolution of x [N, C, H, W] with weight [O, C / groups, kH, kW] and optional bias [O]",
+        pytorch: "torch.nn.functional.conv2d(x, weight, bias, stride, padding, dilation, groups)",
+        shapeRule: "[N, O, H', W'] with H' = (H + padding total - dilation * (kH - 1) - 1) / stride + 1 (W' alike); unbatched [C, H, W] gives [O, H', W']",
+        notes: Convolution.notes)
 
     let conv: Convolution
 

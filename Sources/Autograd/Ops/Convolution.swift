@@ -61,6 +61,9 @@ struct Convolution: Sendable, Equatable {
     let dilation: [Int]
     let groups: Int
 
+    static let notes =
+        "padding \"same\" puts an odd total's extra element after and needs stride 1, as torch; im2col + one BLAS gemm per group over the batch"
+
     static func attributes(dims: Int) -> [AttributeSpec] {
         [
             AttributeSpec("stride", .intOrInts, default: .int(1), "step between output positions, per spatial axis or one for all"),

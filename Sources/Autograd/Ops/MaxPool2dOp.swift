@@ -9,7 +9,10 @@ public struct MaxPool2dOp: Operator {
             AttributeSpec("dilation", .intOrInts, default: .int(1), "spacing between window elements"),
             Pooling.ceilAttribute,
         ],
-        summary: "maximum over kernel_size windows of x [N, C, H, W]; the gradient goes to each window's first maximum")
+        summary: "maximum over kernel_size windows of x [N, C, H, W]; the gradient goes to each window's first maximum",
+        pytorch: "torch.nn.functional.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode)",
+        shapeRule: Pooling.shapeRule,
+        notes: "padding is -infinity and at most half the kernel; a NaN wins its window (the last one, as torch); the gradient goes to the window's first maximum")
 
     let pooling: Pooling
 
