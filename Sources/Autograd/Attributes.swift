@@ -12,6 +12,8 @@ public enum AttributeType: Sendable, Equatable {
     case bool
     /// One of a fixed set of strings.
     case choice([String])
+    /// A number or one of a fixed set of strings (`norm`'s `ord`: 2, 1 or "inf").
+    case numberOrChoice([String])
 
     /// The type's name as error messages and `GET /ops` say it.
     public var description: String {
@@ -24,6 +26,7 @@ public enum AttributeType: Sendable, Equatable {
         case .optionalNumber: "number or null"
         case .bool: "boolean"
         case .choice(let options): "one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
+        case .numberOrChoice(let options): "number or " + options.map { "\"\($0)\"" }.joined(separator: ", ")
         }
     }
 }
@@ -60,8 +63,10 @@ public struct AttributeSpec: Sendable {
             (.number, .number), (.number, .int), (.bool, .bool),
             (.optionalNumber, .number), (.optionalNumber, .int), (.optionalNumber, .null):
             return true
-        case (.choice(let options), .string(let s)):
+        case (.choice(let options), .string(let s)), (.numberOrChoice(let options), .string(let s)):
             return options.contains(s)
+        case (.numberOrChoice, .number), (.numberOrChoice, .int):
+            return true
         default:
             return false
         }

@@ -246,6 +246,8 @@ enum HostileCases {
             values += [("string", #""0.5""#), ("boolean", "true"), ("array", "[1]"), ("NaN string", #""NaN""#)]
         case .bool:
             values += [("string", #""true""#), ("number", "1"), ("array", "[1]")]
+        case .numberOrChoice(let options):
+            values += [("unknown choice", #""not-\#(options.first ?? "")""#), ("boolean", "true"), ("array", "[1]")]
         case .choice(let options):
             values += [("unknown choice", #""not-\#(options.first ?? "")""#), ("number", "1"), ("boolean", "true"), ("array", #"["\#(options.first ?? "")"]"#)]
         }
