@@ -4,6 +4,8 @@ public enum AttributeType: Sendable, Equatable {
     /// An int or a list of ints (`axis`).
     case intOrInts
     case ints
+    /// A list of `[before, after]` integer pairs (`pad_width` of `pad`).
+    case intPairs
     /// An int or null (`start` and `stop` of `slice`, where null means "to the end").
     case optionalInt
     case number
@@ -21,6 +23,7 @@ public enum AttributeType: Sendable, Equatable {
         case .int: "integer"
         case .intOrInts: "integer or array of integers"
         case .ints: "array of integers"
+        case .intPairs: "array of [before, after] integer pairs"
         case .optionalInt: "integer or null"
         case .number: "number"
         case .optionalNumber: "number or null"
@@ -36,6 +39,8 @@ public enum AttributeValue: Sendable, Equatable {
     case null
     case int(Int)
     case ints([Int])
+    /// A list of integer lists (`[[1, 2], [0, 0]]`).
+    case intLists([[Int]])
     case number(Double)
     case bool(Bool)
     case string(String)
@@ -63,6 +68,10 @@ public struct AttributeSpec: Sendable {
             (.number, .number), (.number, .int), (.bool, .bool),
             (.optionalNumber, .number), (.optionalNumber, .int), (.optionalNumber, .null):
             return true
+        case (.intPairs, .intLists(let lists)):
+            return lists.allSatisfy { $0.count == 2 }
+        case (.intPairs, .ints(let v)):
+            return v.isEmpty  // `[]`: no axes, a rank-0 tensor's pad_width
         case (.choice(let options), .string(let s)), (.numberOrChoice(let options), .string(let s)):
             return options.contains(s)
         case (.numberOrChoice, .number), (.numberOrChoice, .int):
@@ -119,6 +128,16 @@ public struct Attributes: Sendable {
         case nil, .null?: return nil
         case .ints(let v)?: return v
         default: throw Self.wrongType(name, "an array of integers")
+        }
+    }
+
+    /// A list-of-pairs attribute; `nil` when absent or null.
+    public func intPairs(_ name: String) throws(OpError) -> [(Int, Int)]? {
+        switch values[name] {
+        case nil, .null?: return nil
+        case .ints(let v)? where v.isEmpty: return []
+        case .intLists(let v)? where v.allSatisfy({ $0.count == 2 }): return v.map { ($0[0], $0[1]) }
+        default: throw Self.wrongType(name, "an array of [before, after] integer pairs")
         }
     }
 

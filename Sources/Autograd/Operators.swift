@@ -1,4 +1,4 @@
-/// Every op the engine offers, in the order `GET /ops` and the README's table list them.
+/// Every op the engine offers, in the order `GET /ops` and docs/ops.md list them.
 /// The graph format, the op listing and the fixture coverage check all read this list.
 public enum Operators {
     public static let all: [any Operator.Type] = [
@@ -19,6 +19,9 @@ public enum Operators {
         SiLU.self, ELU.self, Clamp.self,
         Greater.self, GreaterEqual.self, Less.self, LessEqual.self, Equal.self, NotEqual.self, Where.self,
         Cumsum.self, LogSumExp.self, Var.self, Std.self, Norm.self, ArgMax.self, ArgMin.self, CosineSimilarity.self,
+        // issue 10, indexing and losses (ops-index)
+        Squeeze.self, Unsqueeze.self, BroadcastTo.self, Stack.self, Pad.self, Flip.self,
+        Take.self, Gather.self, EmbeddingOp.self, DropoutOp.self,
     ]
 
     private static let byName: [String: any Operator.Type] = Dictionary(

@@ -1,7 +1,8 @@
 /// `|x|` elementwise.
 public struct Abs: UnaryElementwise {
     public static let signature = OpSignature(
-        name: "abs", arity: .exactly(1), inputs: ["x"], summary: "|x| elementwise")
+        name: "abs", arity: .exactly(1), inputs: ["x"], summary: "|x| elementwise",
+        pytorch: "torch.abs(x)", shapeRule: OpSignature.sameShape, notes: "gradient 0 at 0")
 
     public init() {}
     public init(attributes: Attributes) {}

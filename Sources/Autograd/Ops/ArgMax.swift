@@ -34,7 +34,9 @@ extension IndexReduction {
                 AttributeSpec("axis", .int, default: nil, "the axis to search, negatives from the end (required)"),
                 ReducedAxes.keepdimsAttribute,
             ],
-            summary: summary + "; zero gradient")
+            summary: summary + "; zero gradient", pytorch: "torch.\(name)(x, dim=axis, keepdim=keepdims)",
+            shapeRule: "x's shape without axis (kept as 1 with keepdims)",
+            notes: "the index as a number of the request's dtype; the first on a tie, the first NaN if any; an empty axis is a 422")
     }
 
     public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {

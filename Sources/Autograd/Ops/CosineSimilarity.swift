@@ -10,7 +10,10 @@ public struct CosineSimilarity: Operator {
             AttributeSpec("axis", .int, default: .int(1), "the axis of the vectors, negatives from the end"),
             AttributeSpec("eps", .number, default: .number(1e-8), "the least norm divided by"),
         ],
-        summary: "a·b / (max(‖a‖, eps) max(‖b‖, eps)) along axis, broadcasting a and b")
+        summary: "a·b / (max(‖a‖, eps) max(‖b‖, eps)) along axis, broadcasting a and b",
+        pytorch: "torch.nn.functional.cosine_similarity(a, b, dim=axis, eps=eps)",
+        shapeRule: "the broadcast of a's and b's shapes without axis",
+        notes: "torch 2.15's formula: each vector divided by max(its norm, eps) first; the gradient treats a clamped norm as the norm, as torch")
 
     public let axis: Int
     public let eps: Double

@@ -3,7 +3,8 @@ public struct Cumsum: Operator {
     public static let signature = OpSignature(
         name: "cumsum", arity: .exactly(1), inputs: ["x"],
         attributes: [AttributeSpec("axis", .int, default: nil, "the axis to sum along, negatives from the end (required)")],
-        summary: "running sum along axis; the gradient is the reversed running sum of the upstream gradient")
+        summary: "running sum along axis; the gradient is the reversed running sum of the upstream gradient",
+        pytorch: "torch.cumsum(x, dim=axis)", shapeRule: OpSignature.sameShape)
 
     public let axis: Int
 

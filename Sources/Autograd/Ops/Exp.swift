@@ -1,7 +1,8 @@
 /// `e ** x` elementwise.
 public struct Exp: UnaryElementwise {
     public static let signature = OpSignature(
-        name: "exp", arity: .exactly(1), inputs: ["x"], summary: "e ** x elementwise")
+        name: "exp", arity: .exactly(1), inputs: ["x"], summary: "e ** x elementwise",
+        pytorch: "torch.exp(x)", shapeRule: OpSignature.sameShape)
 
     public init() {}
     public init(attributes: Attributes) {}

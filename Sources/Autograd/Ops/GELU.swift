@@ -15,7 +15,8 @@ public struct GELUOp: UnaryElementwise {
                 "approximate", .choice(GELUApproximation.allCases.map(\.rawValue)), default: .string("none"),
                 "none for the exact erf form, tanh for the tanh approximation")
         ],
-        summary: "x Φ(x) elementwise, Φ the standard normal CDF (exact, or tanh-approximated)")
+        summary: "x Φ(x) elementwise, Φ the standard normal CDF (exact, or tanh-approximated)",
+        pytorch: "torch.nn.functional.gelu(x, approximate=approximate)", shapeRule: OpSignature.sameShape)
 
     public let approximate: GELUApproximation
 

@@ -5,7 +5,10 @@ public struct LeakyReLUOp: UnaryElementwise {
         attributes: [
             AttributeSpec("negative_slope", .number, default: .number(0.01), "the slope for x <= 0")
         ],
-        summary: "x where x > 0, else negative_slope * x")
+        summary: "x where x > 0, else negative_slope * x",
+        pytorch: "torch.nn.functional.leaky_relu(x, negative_slope)",
+        shapeRule: OpSignature.sameShape,
+        notes: "gradient negative_slope at 0 (PyTorch tests x > 0)")
 
     public let negativeSlope: Double
 

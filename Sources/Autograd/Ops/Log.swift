@@ -1,7 +1,10 @@
 /// Natural logarithm elementwise: `log(0) = -inf`, `log(x < 0) = NaN`.
 public struct Log: UnaryElementwise {
     public static let signature = OpSignature(
-        name: "log", arity: .exactly(1), inputs: ["x"], summary: "natural logarithm elementwise")
+        name: "log", arity: .exactly(1), inputs: ["x"], summary: "natural logarithm elementwise",
+        pytorch: "torch.log(x)",
+        shapeRule: OpSignature.sameShape,
+        notes: "log 0 = -inf with derivative +inf there, as PyTorch")
 
     public init() {}
     public init(attributes: Attributes) {}

@@ -4,7 +4,10 @@ public struct LogSumExp: Operator {
     public static let signature = OpSignature(
         name: "logsumexp", arity: .exactly(1), inputs: ["x"],
         attributes: [ReducedAxes.axisAttribute, ReducedAxes.keepdimsAttribute],
-        summary: "log(sum(exp(x))) over axes (default all), stable at any magnitude")
+        summary: "log(sum(exp(x))) over axes (default all), stable at any magnitude",
+        pytorch: "torch.logsumexp(x, dim=axis, keepdim=keepdims)",
+        shapeRule: "x's shape without the reduced axes (kept as 1 with keepdims)",
+        notes: "the group maximum is shifted out unless infinite, as torch; an empty group gives -inf")
 
     public let axes: [Int]?
     public let keepdims: Bool

@@ -1,7 +1,8 @@
 /// `-x`.
 public struct Neg: UnaryElementwise {
     public static let signature = OpSignature(
-        name: "neg", arity: .exactly(1), inputs: ["x"], summary: "-x")
+        name: "neg", arity: .exactly(1), inputs: ["x"], summary: "-x",
+        pytorch: "torch.neg(x)", shapeRule: OpSignature.sameShape)
 
     public init() {}
     public init(attributes: Attributes) {}

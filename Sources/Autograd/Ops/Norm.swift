@@ -8,7 +8,10 @@ public struct Norm: Operator {
             AttributeSpec("ord", .numberOrChoice(["inf"]), default: .int(2), "2, 1 or \"inf\""),
             ReducedAxes.axisAttribute, ReducedAxes.keepdimsAttribute,
         ],
-        summary: "vector norm over axes (default all): ord 2, 1 or \"inf\"")
+        summary: "vector norm over axes (default all): ord 2, 1 or \"inf\"",
+        pytorch: "torch.linalg.vector_norm(x, ord, dim=axis, keepdim=keepdims)",
+        shapeRule: "x's shape without the reduced axes (kept as 1 with keepdims)",
+        notes: "gradients as torch: ord 2 gives 0 where the norm is 0; ord inf shares the gradient among tied magnitudes; ord inf over an empty axis is a 422")
 
     /// Which norm.
     public enum Order: Sendable, Equatable {

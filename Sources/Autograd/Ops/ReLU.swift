@@ -1,7 +1,8 @@
 /// Rectified linear unit `max(x, 0)` elementwise; NaN stays NaN.
 public struct ReLUOp: UnaryElementwise {
     public static let signature = OpSignature(
-        name: "relu", arity: .exactly(1), inputs: ["x"], summary: "max(x, 0) elementwise")
+        name: "relu", arity: .exactly(1), inputs: ["x"], summary: "max(x, 0) elementwise",
+        pytorch: "torch.relu(x)", shapeRule: OpSignature.sameShape, notes: "gradient 0 at 0")
 
     public init() {}
     public init(attributes: Attributes) {}

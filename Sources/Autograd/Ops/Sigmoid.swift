@@ -1,7 +1,10 @@
 /// The logistic function `1 / (1 + e^-x)` elementwise.
 public struct SigmoidOp: UnaryElementwise {
     public static let signature = OpSignature(
-        name: "sigmoid", arity: .exactly(1), inputs: ["x"], summary: "1 / (1 + exp(-x)) elementwise")
+        name: "sigmoid", arity: .exactly(1), inputs: ["x"], summary: "1 / (1 + exp(-x)) elementwise",
+        pytorch: "torch.sigmoid(x)",
+        shapeRule: OpSignature.sameShape,
+        notes: "two-branch form, stable at any magnitude")
 
     public init() {}
     public init(attributes: Attributes) {}

@@ -3,7 +3,10 @@
 public struct SoftplusOp: UnaryElementwise {
     public static let signature = OpSignature(
         name: "softplus", arity: .exactly(1), inputs: ["x"],
-        summary: "log(1 + exp(x)) elementwise; x itself where x > 20")
+        summary: "log(1 + exp(x)) elementwise; x itself where x > 20",
+        pytorch: "torch.nn.functional.softplus(x)",
+        shapeRule: OpSignature.sameShape,
+        notes: "beta 1, threshold 20 (PyTorch's defaults): the gradient is exactly 1 above 20")
 
     /// Where softplus becomes the identity (torch's `threshold`).
     static let threshold = 20.0

@@ -1,7 +1,8 @@
 /// Square root elementwise: `sqrt(x < 0) = NaN`.
 public struct Sqrt: UnaryElementwise {
     public static let signature = OpSignature(
-        name: "sqrt", arity: .exactly(1), inputs: ["x"], summary: "square root elementwise")
+        name: "sqrt", arity: .exactly(1), inputs: ["x"], summary: "square root elementwise",
+        pytorch: "torch.sqrt(x)", shapeRule: OpSignature.sameShape, notes: "derivative +inf at 0, as PyTorch")
 
     public init() {}
     public init(attributes: Attributes) {}

@@ -1,7 +1,9 @@
 /// Standard deviation over axes, as `torch.std(x, dim=axis, correction=correction,
 /// keepdim=keepdims)`: the square root of `var`.
 public struct Std: VarianceReduction {
-    public static let signature = varianceSignature("std", "standard deviation over axes (default all), sqrt(var)")
+    public static let signature = varianceSignature(
+        "std", "standard deviation over axes (default all), sqrt(var)",
+        notes: "gradient 0 where the deviation is 0, as torch")
 
     public let axes: [Int]?
     public let keepdims: Bool

@@ -1,7 +1,8 @@
 /// Hyperbolic tangent elementwise.
 public struct TanhOp: UnaryElementwise {
     public static let signature = OpSignature(
-        name: "tanh", arity: .exactly(1), inputs: ["x"], summary: "hyperbolic tangent elementwise")
+        name: "tanh", arity: .exactly(1), inputs: ["x"], summary: "hyperbolic tangent elementwise",
+        pytorch: "torch.tanh(x)", shapeRule: OpSignature.sameShape)
 
     public init() {}
     public init(attributes: Attributes) {}

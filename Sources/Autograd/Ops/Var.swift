@@ -45,14 +45,16 @@ extension VarianceReduction {
             correction: try attributes.number("correction"))
     }
 
-    static func varianceSignature(_ name: String, _ summary: String) -> OpSignature {
+    static func varianceSignature(_ name: String, _ summary: String, notes: String? = nil) -> OpSignature {
         OpSignature(
             name: name, arity: .exactly(1), inputs: ["x"],
             attributes: [
                 ReducedAxes.axisAttribute, ReducedAxes.keepdimsAttribute,
                 AttributeSpec("correction", .number, default: .int(1), "subtracted from N in the divisor (1: Bessel's)"),
             ],
-            summary: summary)
+            summary: summary, pytorch: "torch.\(name)(x, dim=axis, correction=correction, keepdim=keepdims)",
+            shapeRule: "x's shape without the reduced axes (kept as 1 with keepdims)",
+            notes: notes ?? "divided by max(0, N - correction): NaN or inf with no degree of freedom left, as torch")
     }
 
     public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] { try reduced(inputs[0]).outputShape }
