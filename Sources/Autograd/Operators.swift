@@ -17,6 +17,7 @@ public enum Operators {
         // issue 10, indexing and losses (ops-index)
         Squeeze.self, Unsqueeze.self, BroadcastTo.self, Stack.self, Pad.self, Flip.self,
         Take.self, Gather.self, EmbeddingOp.self, DropoutOp.self,
+        NLLLoss.self, L1Loss.self, SmoothL1Loss.self, HuberLoss.self, KLDiv.self,
     ]
 
     private static let byName: [String: any Operator.Type] = Dictionary(
