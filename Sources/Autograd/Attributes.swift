@@ -9,6 +9,8 @@ public enum AttributeType: Sendable, Equatable {
     /// An int or null (`start` and `stop` of `slice`, where null means "to the end").
     case optionalInt
     case number
+    /// A number or null (`clamp`'s bounds, where null means "none").
+    case optionalNumber
     case bool
     /// One of a fixed set of strings.
     case choice([String])
@@ -22,6 +24,7 @@ public enum AttributeType: Sendable, Equatable {
         case .intPairs: "array of [before, after] integer pairs"
         case .optionalInt: "integer or null"
         case .number: "number"
+        case .optionalNumber: "number or null"
         case .bool: "boolean"
         case .choice(let options): "one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
         }
@@ -59,7 +62,8 @@ public struct AttributeSpec: Sendable {
         switch (type, value) {
         case (.int, .int), (.intOrInts, .int), (.intOrInts, .ints), (.ints, .ints),
             (.optionalInt, .int), (.optionalInt, .null),
-            (.number, .number), (.number, .int), (.bool, .bool):
+            (.number, .number), (.number, .int), (.bool, .bool),
+            (.optionalNumber, .number), (.optionalNumber, .int), (.optionalNumber, .null):
             return true
         case (.intPairs, .intLists(let lists)):
             return lists.allSatisfy { $0.count == 2 }
@@ -137,6 +141,16 @@ public struct Attributes: Sendable {
         case .number(let v)?: return v
         case .int(let v)?: return Double(v)
         default: throw Self.wrongType(name, "a number")
+        }
+    }
+
+    /// A number-or-null attribute; `nil` when absent or null.
+    public func optionalNumber(_ name: String) throws(OpError) -> Double? {
+        switch values[name] {
+        case nil, .null?: return nil
+        case .number(let v)?: return v
+        case .int(let v)?: return Double(v)
+        default: throw Self.wrongType(name, "a number or null")
         }
     }
 

@@ -19,7 +19,10 @@ public struct CrossEntropy: Operator {
     public static let signature = OpSignature(
         name: "cross_entropy", arity: .range(2, 3), inputs: ["logits", "target", "weight?"],
         attributes: [Reduction.attribute, labelSmoothingAttribute, ClassScores.ignoreIndexAttribute],
-        summary: "cross-entropy of logits [N, C, d...] against class indices [N, d...] or probabilities, optional class weight [C]")
+        summary: "cross-entropy of logits [N, C, d...] against class indices [N, d...] or probabilities, optional class weight [C]",
+        pytorch: "torch.nn.functional.cross_entropy(logits, target, weight=weight, reduction=reduction, ignore_index=ignore_index, label_smoothing=label_smoothing)",
+        shapeRule: "logits [N, C, d...] with target [N, d...] of class indices or [N, C, d...] of probabilities, optional weight [C] (one sample: [C] with [] or [C]); [] for \"mean\" and \"sum\", [N, d...] for \"none\"",
+        notes: "log-sum-exp form; class indices are floats holding integers in [0, C) or equal to ignore_index (else 422 at the target); per sample (1-ε)·w_k·(-log p_k) + (ε/C)·Σ_c w_c·(-log p_c); \"mean\" divides by the summed weight of the samples not ignored (their count without a weight; NaN when all are ignored), as torch; with probabilities it divides by the number of samples and ignore_index does not apply; the weight gets no gradient")
 
     public let reduction: Reduction
     public let labelSmoothing: Double

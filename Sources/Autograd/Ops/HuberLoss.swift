@@ -7,7 +7,10 @@ public struct HuberLoss: ElementwiseLoss {
             Reduction.attribute,
             AttributeSpec("delta", .number, default: .number(1), "where the quadratic part ends; positive"),
         ],
-        summary: "quadratic below delta, delta-sloped linear above, reduced; operands of the same shape")
+        summary: "quadratic below delta, delta-sloped linear above, reduced; operands of the same shape",
+        pytorch: "torch.nn.functional.huber_loss(input, target, reduction=reduction, delta=delta)",
+        shapeRule: "input and target of one shape; [] for \"mean\" and \"sum\", that shape for \"none\"",
+        notes: "0.5·d² where |d| < delta, delta·(|d| - 0.5·delta) elsewhere (d = input - target); delta > 0 as torch; gradient clamp(d, -delta, delta)")
 
     public let reduction: Reduction
     public let delta: Double

@@ -16,7 +16,10 @@ public struct KLDiv: Operator {
                 "mean over every element, sum, none, or batchmean (sum over the first dimension's length)"),
             AttributeSpec("log_target", .bool, default: .bool(false), "whether the target holds log-probabilities"),
         ],
-        summary: "KL divergence of log-probabilities input from target, as torch's kl_div; operands of the same shape")
+        summary: "KL divergence of log-probabilities input from target, as torch's kl_div; operands of the same shape",
+        pytorch: "torch.nn.functional.kl_div(input, target, reduction=reduction, log_target=log_target)",
+        shapeRule: "input and target of one shape; [] for \"mean\", \"sum\" and \"batchmean\", that shape for \"none\"",
+        notes: "pointwise target·(log target - input), 0 where target = 0 (torch's xlogy), or exp(target)·(target - input) with log_target; \"mean\" averages over every element as torch's \"mean\" (torch warns it is not the KL divergence), \"batchmean\" divides the sum by the first dimension (a scalar's is its sum); the target's gradient log(target) + 1 - input is NaN where target = 0, as torch's xlogy derivative")
 
     public let reduction: KLReduction
     public let logTarget: Bool

@@ -1,6 +1,9 @@
 /// Mean absolute error: `reduce(|input − target|)`, PyTorch's `l1_loss`.
 public struct L1Loss: ElementwiseLoss {
-    public static let signature = lossSignature("l1_loss", "absolute error |input - target|, reduced; operands of the same shape")
+    public static let signature = lossSignature(
+        "l1_loss", "absolute error |input - target|, reduced; operands of the same shape",
+        pytorch: "torch.nn.functional.l1_loss(input, target, reduction=reduction)",
+        notes: "gradient sign(input - target), 0 where they are equal (torch's sgn)")
 
     public let reduction: Reduction
 

@@ -8,7 +8,10 @@ public struct NLLLoss: Operator {
     public static let signature = OpSignature(
         name: "nll_loss", arity: .range(2, 3), inputs: ["input", "target", "weight?"],
         attributes: [Reduction.attribute, ClassScores.ignoreIndexAttribute],
-        summary: "negative log-likelihood of log-probabilities [N, C, d...] at class indices [N, d...], optional class weight [C]")
+        summary: "negative log-likelihood of log-probabilities [N, C, d...] at class indices [N, d...], optional class weight [C]",
+        pytorch: "torch.nn.functional.nll_loss(input, target, weight=weight, reduction=reduction, ignore_index=ignore_index)",
+        shapeRule: "input [N, C, d...] with target [N, d...] of class indices, optional weight [C] (one sample: [C] with []); [] for \"mean\" and \"sum\", [N, d...] for \"none\"",
+        notes: "per sample -w_k·input[k], 0 where the target is ignore_index; \"mean\" divides by the summed weight of the samples not ignored (NaN when all are), as torch; class indices are integers in [0, C) (else 422 at the target); the weight gets no gradient")
 
     public let reduction: Reduction
     public let ignoreIndex: Int

@@ -7,7 +7,10 @@ public struct SmoothL1Loss: ElementwiseLoss {
             Reduction.attribute,
             AttributeSpec("beta", .number, default: .number(1), "where the quadratic part ends; at least 0"),
         ],
-        summary: "quadratic below beta, linear above, reduced; operands of the same shape")
+        summary: "quadratic below beta, linear above, reduced; operands of the same shape",
+        pytorch: "torch.nn.functional.smooth_l1_loss(input, target, reduction=reduction, beta=beta)",
+        shapeRule: "input and target of one shape; [] for \"mean\" and \"sum\", that shape for \"none\"",
+        notes: "0.5·d²/beta where |d| < beta, |d| - 0.5·beta elsewhere (d = input - target); beta >= 0, and beta = 0 is l1_loss as torch (gradient 0 at d = 0); gradient clamp(d/beta, -1, 1)")
 
     public let reduction: Reduction
     public let beta: Double
