@@ -61,6 +61,7 @@ tokens |= {"float32", "float64", "NaN", "Infinity", "-Infinity", "zeros", "ones"
            "kaiming_uniform", "sgd", "adam", "adamw", "mean", "sum", "none", "tanh", "optimizer", "steps",
            "betas", "momentum", "nesterov", "weight_decay", "fan_in", "requires_grad", "init", "seed",
            "layout", "oihw", "io"}
+tokens |= {"valid", "same"}  # convolution's padding words
 tokens.discard("")
 with open(os.path.join(root, "Fuzz", "graph.dict"), "w") as f:
     f.write("# libFuzzer dictionary for the graph format (Fuzz/make_corpus.py)\n")
