@@ -68,6 +68,10 @@ let indexOpProblems: [BadRequest] = [
     BadRequest(label: "huber_loss delta 0", body: request(x23, "huber_loss", #""x", "x""#, #""delta": 0"#), status: 422, pointers: ["/ops/0/attrs/delta"]),
     BadRequest(label: "kl_div unknown reduction", body: request(x23, "kl_div", #""x", "x""#, #""reduction": "max""#), status: 422, pointers: ["/ops/0/attrs/reduction"]),
     BadRequest(label: "kl_div shapes differ", body: request(x23 + #", "t": {"data": [0, 1]}"#, "kl_div", #""x", "t""#), status: 422, pointers: ["/ops/0"]),
+    // Outputs past the request's element limit are refused before anything is allocated.
+    BadRequest(label: "broadcast_to a huge shape", body: request(x23, "broadcast_to", #""x""#, #""shape": [1048576, 1048576, 2, 3]"#), status: 422, pointers: ["/ops/0"]),
+    BadRequest(label: "pad to a huge length", body: request(x23, "pad", #""x""#, #""pad_width": [[0, 0], [0, 1099511627776]]"#), status: 422, pointers: ["/ops/0"]),
+    BadRequest(label: "stack of empty tensors with a huge extent", body: request(#""x": {"shape": [0, 4294967296], "data": []}"#, "stack", #""x", "x""#), status: 422, pointers: ["/tensors/x"]),
 ]
 
 @Suite struct IndexOpProblemTests {
