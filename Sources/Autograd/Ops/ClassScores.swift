@@ -93,7 +93,8 @@ struct ClassScores {
                     var m = x[base]
                     for j in 1..<c where x[base + j * inner] > m { m = x[base + j * inner] }
                     var sum: T = 0
-                    for j in 0..<c { sum += T.exp(x[base + j * inner] - m) }
+                    // Every argument is <= 0: the branch-free exp (FastMath), not libm's call.
+                    for j in 0..<c { sum += T.expNonPositive(x[base + j * inner] - m) }
                     let logS = T.log(sum)
                     // (x − max) − log Σ, in torch's order, not x − (max + log Σ)
                     for j in 0..<c { out[base + j * inner] = (x[base + j * inner] - m) - logS }

@@ -122,6 +122,7 @@ public struct CrossEntropy: Operator {
         return ClassScores.reduce(losses, reduction, denominator: prep.denominator)
     }
 
+    // softmax = exp(log_softmax), whose argument is <= 0: FastMath's branch-free exp.
     // d/dlogits = (softmax · Σ_c t' − t') · g per sample, with t'_c the weighted, smoothed
     // target (w_k·(1 − ε) at the class index plus w_c·ε/C; whose sum is 1 without a
     // weight); d/dtarget = −(1 − ε) · w · log_softmax · g.
@@ -154,7 +155,7 @@ public struct CrossEntropy: Operator {
                                 guard let w = weight else {
                                     for j in 0..<c {
                                         let tj = (j == k ? 1 - eps : 0) + uniform
-                                        out[base + j * inner] = (T.exp(lp[base + j * inner]) - tj) * gs
+                                        out[base + j * inner] = (T.expNonPositive(lp[base + j * inner]) - tj) * gs
                                     }
                                     continue
                                 }
@@ -164,7 +165,7 @@ public struct CrossEntropy: Operator {
                                     sum += target[j]
                                 }
                                 for j in 0..<c {
-                                    out[base + j * inner] = (T.exp(lp[base + j * inner]) * sum - target[j]) * gs
+                                    out[base + j * inner] = (T.expNonPositive(lp[base + j * inner]) * sum - target[j]) * gs
                                 }
                             } else {
                                 var sum: T = 0
@@ -176,7 +177,7 @@ public struct CrossEntropy: Operator {
                                 }
                                 for j in 0..<c {
                                     let o = base + j * inner
-                                    out[o] = (T.exp(lp[o]) * sum - target[j]) * gs
+                                    out[o] = (T.expNonPositive(lp[o]) * sum - target[j]) * gs
                                 }
                             }
                         }
