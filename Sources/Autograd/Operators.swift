@@ -14,6 +14,8 @@ public enum Operators {
         Reshape.self, Transpose.self, Concat.self, SliceOp.self,
         // losses
         CrossEntropy.self, BinaryCrossEntropy.self, BinaryCrossEntropyWithLogits.self,
+        // normalisation and attention (issue 10)
+        LayerNormOp.self, RMSNormOp.self, GroupNormOp.self, BatchNormOp.self, ScaledDotProductAttention.self,
     ]
 
     private static let byName: [String: any Operator.Type] = Dictionary(

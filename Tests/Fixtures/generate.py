@@ -156,9 +156,14 @@ BINARY = {
 }
 
 
+EXTRA_OPS = {}  # wire op -> fn(attrs, xs), filled by the gen_<area>.py modules
+
+
 def torch_op(op, attrs, xs):
     """The wire op `op` (NumPy-named attrs) applied to torch tensors xs."""
     a = attrs
+    if op in EXTRA_OPS:
+        return EXTRA_OPS[op](a, xs)
     if op in UNARY:
         return UNARY[op](xs[0])
     if op in BINARY:
@@ -758,6 +763,7 @@ def pretty(doc, indent=0):
 def main():
     families = [arithmetic_ops, elementwise_ops, softmax_ops, reduction_ops, linear_algebra_ops,
                 shape_ops, loss_ops]
+    import gen_norm; families += gen_norm.families()  # noqa: E702
     for family in families:
         for f in family():
             f.write()
