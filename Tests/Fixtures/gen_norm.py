@@ -168,7 +168,56 @@ def attention():
 
 
 def families():
-    return [lambda: [layer_norm(), rms_norm(), group_norm(), batch_norm(), attention()]]
+    return [lambda: [layer_norm(), rms_norm(), group_norm(), batch_norm(), attention()], lambda: modules() or []]
+
+
+def modules():
+    """modules/normalization.json: BatchNorm's running statistics over two training steps and
+    its evaluation-mode output; MultiheadAttention (batch_first) with torch's parameters,
+    its output and parameter gradients for loss = sum(out * seed). float64."""
+    import json
+    import os
+    torch.manual_seed(0)
+    doc = {"torch_version": g.TORCH_VERSION}
+    bn = torch.nn.BatchNorm1d(3, dtype=torch.float64)
+    r = g.rng_for("modules/batch_norm")
+    batches = [g.normal(r, (4, 3, 2), 2.0) + 1.0, g.normal(r, (4, 3, 2), 1.5) - 0.5]
+    steps = []
+    for b in batches:
+        bn.train()
+        y = bn(torch.tensor(b))
+        steps.append({"x": b.tolist(), "y": y.detach().numpy().tolist(),
+                      "running_mean": bn.running_mean.numpy().tolist(),
+                      "running_var": bn.running_var.numpy().tolist()})
+    bn.eval()
+    xe = g.normal(r, (2, 3, 2))
+    doc["batch_norm"] = {"steps": steps, "eval_x": xe.tolist(),
+                         "eval_y": bn(torch.tensor(xe)).detach().numpy().tolist()}
+    mha = torch.nn.MultiheadAttention(8, 2, batch_first=True, dtype=torch.float64)
+    with torch.no_grad():
+        mha.in_proj_bias.copy_(torch.tensor(g.normal(r, (24,), 0.1)))
+        mha.out_proj.bias.copy_(torch.tensor(g.normal(r, (8,), 0.1)))
+    x = g.normal(r, (2, 5, 8))
+    seed = g.normal(r, (2, 5, 8))
+    causal = torch.nn.Transformer.generate_square_subsequent_mask(5, dtype=torch.float64)
+    out, _ = mha(torch.tensor(x), torch.tensor(x), torch.tensor(x), attn_mask=causal, need_weights=False,
+                 is_causal=True)
+    (out * torch.tensor(seed)).sum().backward()
+    doc["multihead_attention"] = {
+        "num_heads": 2, "x": x.tolist(), "seed": seed.tolist(), "causal": True,
+        "in_proj_weight": mha.in_proj_weight.detach().numpy().tolist(),
+        "in_proj_bias": mha.in_proj_bias.detach().numpy().tolist(),
+        "out_proj_weight": mha.out_proj.weight.detach().numpy().tolist(),
+        "out_proj_bias": mha.out_proj.bias.detach().numpy().tolist(),
+        "out": out.detach().numpy().tolist(),
+        "grad_in_proj_weight": mha.in_proj_weight.grad.numpy().tolist(),
+        "grad_out_proj_weight": mha.out_proj.weight.grad.numpy().tolist(),
+        "grad_out_proj_bias": mha.out_proj.bias.grad.numpy().tolist(),
+    }
+    os.makedirs(os.path.join(g.HERE, "modules"), exist_ok=True)
+    with open(os.path.join(g.HERE, "modules", "normalization.json"), "w") as f:
+        json.dump(doc, f)
+        f.write("\n")
 
 
 if __name__ == "__main__":  # only these ops' files: python3 Tests/Fixtures/gen_norm.py
