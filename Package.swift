@@ -71,6 +71,8 @@ let package = Package(
             name: "autograd-bench",
             dependencies: ["Autograd", "AutogradGraph", "COpenBLAS"]
         ),
+        // `make docs`: docs/ops.md from the op definitions (OpReference).
+        .executableTarget(name: "autograd-docs", dependencies: ["AutogradGraph"]),
         // libFuzzer target over the request path (`make fuzz`); a corpus replayer otherwise.
         .executableTarget(
             name: "autograd-fuzz",

@@ -176,7 +176,7 @@ HEAD = ("", "workload", "SwiftAutograd", "reference", "ratio", "target", "")
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("files", nargs="+")
-    p.add_argument("--markdown", action="store_true", help="a Markdown table (for the README)")
+    p.add_argument("--markdown", action="store_true", help="a Markdown table (for docs/performance.md)")
     args = p.parse_args()
     rows, meta = load(args.files)
     table = build(rows)

@@ -12,7 +12,10 @@ public struct BatchNormOp: Operator {
     public static let signature = OpSignature(
         name: "batch_norm", arity: .range(3, 5), inputs: ["x", "weight", "bias", "running_mean", "running_var"],
         attributes: [AttributeSpec("eps", .number, default: .number(1e-5), "added to the variance")],
-        summary: "batch normalisation of x [N, C, *] per channel: batch statistics with 3 inputs, the given running_mean and running_var with 5")
+        summary: "batch normalisation of x [N, C, *] per channel: batch statistics with 3 inputs, the given running_mean and running_var with 5",
+        pytorch: "torch.nn.functional.batch_norm(x, None, None, weight, bias, training=True, eps=eps) with 3 inputs; batch_norm(x, running_mean, running_var, weight, bias, training=False, eps=eps) with 5",
+        shapeRule: "the shape of x [N, C, *]; weight, bias, running_mean and running_var [C]",
+        notes: "training normalises by the biased batch variance and needs more than one value per channel; the op updates no running statistics (the BatchNorm module does); with 5 inputs running_mean and running_var get gradients too, which torch leaves out")
 
     public let eps: Double
 

@@ -12,7 +12,10 @@ public struct GroupNormOp: Operator {
             AttributeSpec("num_groups", .int, default: nil, "groups the channels are split into (required; divides C)"),
             AttributeSpec("eps", .number, default: .number(1e-5), "added to the variance"),
         ],
-        summary: "group normalisation of x [N, C, *] over num_groups groups of channels, weight and bias [C]")
+        summary: "group normalisation of x [N, C, *] over num_groups groups of channels, weight and bias [C]",
+        pytorch: "torch.nn.functional.group_norm(x, num_groups, weight, bias, eps=eps)",
+        shapeRule: "the shape of x [N, C, *]; num_groups must divide C (else a 422 at the attribute); weight and bias [C]",
+        notes: "weight and bias may be left out, as torch; a bias needs a weight")
 
     public let numGroups: Int
     public let eps: Double

@@ -12,7 +12,10 @@ public struct LayerNormOp: Operator {
             AttributeSpec("normalized_shape", .intOrInts, default: nil, "the trailing shape of x to normalise over (required)"),
             AttributeSpec("eps", .number, default: .number(1e-5), "added to the variance"),
         ],
-        summary: "layer normalisation over the trailing normalized_shape, with optional weight and bias of that shape")
+        summary: "layer normalisation over the trailing normalized_shape, with optional weight and bias of that shape",
+        pytorch: "torch.nn.functional.layer_norm(x, normalized_shape, weight, bias, eps=eps)",
+        shapeRule: "the shape of x, which must end in normalized_shape; weight and bias have the shape normalized_shape",
+        notes: "biased variance; a bias needs a weight (inputs are positional); hand VJP with the saved mean and 1/std")
 
     public let normalizedShape: [Int]
     public let eps: Double

@@ -129,14 +129,6 @@ func normalizeRowsBackward<T: Scalar>(
     return (needX ? dx : nil, needAffine ? gxhat : nil, needAffine ? gsum : nil)
 }
 
-/// An optional number attribute (`eps` of rms_norm, `scale` of attention): nil when null.
-func optionalNumber(_ attributes: Attributes, _ name: String) throws(OpError) -> Double? {
-    switch attributes[name] {
-    case nil, .null?: return nil
-    default: return try attributes.number(name)
-    }
-}
-
 /// `normalized_shape` as an int or a list, required, with no negative dimension.
 func normalizedShapeAttribute(_ attributes: Attributes) throws(OpError) -> [Int] {
     guard let shape = try attributes.axes("normalized_shape") else {

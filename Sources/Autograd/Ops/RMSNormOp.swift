@@ -10,9 +10,12 @@ public struct RMSNormOp: Operator {
         name: "rms_norm", arity: .range(1, 2), inputs: ["x", "weight"],
         attributes: [
             AttributeSpec("normalized_shape", .intOrInts, default: nil, "the trailing shape of x to normalise over (required)"),
-            AttributeSpec("eps", .number, default: .null, "added to the mean square; null: the dtype's machine epsilon"),
+            AttributeSpec("eps", .optionalNumber, default: .null, "added to the mean square; null: the dtype's machine epsilon"),
         ],
-        summary: "RMS normalisation over the trailing normalized_shape, with an optional weight of that shape")
+        summary: "RMS normalisation over the trailing normalized_shape, with an optional weight of that shape",
+        pytorch: "torch.nn.functional.rms_norm(x, normalized_shape, weight, eps=eps)",
+        shapeRule: "the shape of x, which must end in normalized_shape; weight has the shape normalized_shape",
+        notes: "eps null is torch.finfo(dtype).eps of the request's dtype")
 
     public let normalizedShape: [Int]
     /// nil: `T.ulpOfOne` of the computing precision.
@@ -24,7 +27,7 @@ public struct RMSNormOp: Operator {
     }
 
     public init(attributes: Attributes) throws(OpError) {
-        self.init(normalizedShape: try normalizedShapeAttribute(attributes), eps: try optionalNumber(attributes, "eps"))
+        self.init(normalizedShape: try normalizedShapeAttribute(attributes), eps: try attributes.optionalNumber("eps"))
     }
 
     public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {

@@ -17,9 +17,12 @@ public struct ScaledDotProductAttention: Operator {
         name: "scaled_dot_product_attention", arity: .range(3, 4), inputs: ["q", "k", "v", "mask"],
         attributes: [
             AttributeSpec("is_causal", .bool, default: .bool(false), "mask positions after the query's (top-left aligned); no mask input then"),
-            AttributeSpec("scale", .number, default: .null, "multiplies q kᵀ; null: 1/sqrt(E)"),
+            AttributeSpec("scale", .optionalNumber, default: .null, "multiplies q kᵀ; null: 1/sqrt(E)"),
         ],
-        summary: "softmax(q kᵀ · scale + mask) v over q [..., L, E], k [..., S, E], v [..., S, Ev], mask broadcasting to [..., L, S]")
+        summary: "softmax(q kᵀ · scale + mask) v over q [..., L, E], k [..., S, E], v [..., S, Ev], mask broadcasting to [..., L, S]",
+        pytorch: "torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=is_causal, scale=scale)",
+        shapeRule: "[..., L, Ev]; q, k and v of one rank (at least 2) with the same leading axes; the scores [..., L, S] at most 2^28 elements",
+        notes: "mask additive (a boolean mask is sent as 0 / -Infinity); is_causal keeps j <= i (top-left aligned, torch's tril) and excludes a mask input; a row with every key masked gives zeros and zero gradients, as torch 2.15; leading axes are not broadcast between q, k and v")
 
     /// The most attention scores (batch · L · S) one op may hold: the scores are an
     /// intermediate the graph's element limit does not see.
@@ -34,7 +37,7 @@ public struct ScaledDotProductAttention: Operator {
     }
 
     public init(attributes: Attributes) throws(OpError) {
-        self.init(isCausal: try attributes.bool("is_causal"), scale: try optionalNumber(attributes, "scale"))
+        self.init(isCausal: try attributes.bool("is_causal"), scale: try attributes.optionalNumber("scale"))
     }
 
     struct Layout {
