@@ -30,12 +30,12 @@ public struct BatchNormOp: Operator {
             throw .shape("batch_norm takes 3 inputs (batch statistics) or 5 (running_mean and running_var), got 4")
         }
         guard x.count >= 2 else { throw .shape("batch_norm: x must be [N, C, *], got \(Shape.describe(x))") }
-        let c = x[1], spatial = x.dropFirst(2).reduce(1, *)
+        let c = x[1], spatial = x.dropFirst(2).reduce(1, &*)
         let names = ["weight", "bias", "running_mean", "running_var"]
         for i in 1..<inputs.count where inputs[i] != [c] {
             throw .input(index: i, detail: "batch_norm: \(names[i - 1]) must be [\(c)] for the \(c) channels of x, got \(Shape.describe(inputs[i]))")
         }
-        if inputs.count == 3 && x[0] * spatial == 1 {
+        if inputs.count == 3 && x[0] &* spatial == 1 {
             throw .shape("batch_norm: batch statistics need more than 1 value per channel, got x \(Shape.describe(x))")
         }
         return (x[0], c, spatial)

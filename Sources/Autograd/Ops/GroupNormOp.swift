@@ -39,14 +39,15 @@ public struct GroupNormOp: Operator {
         let x = inputs[0]
         guard x.count >= 2 else { throw .shape("group_norm: x must be [N, C, *], got \(Shape.describe(x))") }
         let c = x[1]
-        guard c % numGroups == 0 else {
+        // c > 0 and num_groups dividing it bound num_groups by c (rows = N · num_groups are allocated).
+        guard c > 0, c % numGroups == 0 else {
             throw .attribute(name: "num_groups", detail: "\(numGroups) does not divide the \(c) channels of x \(Shape.describe(x))")
         }
         for i in 1..<inputs.count where inputs[i] != [c] {
             throw .input(index: i, detail: "group_norm: \(i == 1 ? "weight" : "bias") must be [\(c)], got \(Shape.describe(inputs[i]))")
         }
-        let spatial = x.dropFirst(2).reduce(1, *)
-        return (x[0] * numGroups, (c / numGroups) * spatial, c, spatial)
+        let spatial = x.dropFirst(2).reduce(1, &*)
+        return (x[0] &* numGroups, (c / numGroups) &* spatial, c, spatial)
     }
 
     public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {

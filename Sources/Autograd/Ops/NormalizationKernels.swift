@@ -156,6 +156,6 @@ func checkNormalizedShape(
             index: i,
             detail: "\(op): \(affineNames[i - 1]) must have the shape normalized_shape \(Shape.describe(normalized)), got \(Shape.describe(inputs[i]))")
     }
-    let n = normalized.reduce(1, *)
-    return (n == 0 ? 0 : x.dropLast(normalized.count).reduce(1, *), n)
+    let n = normalized.reduce(1, &*)
+    return (n == 0 ? 0 : x.dropLast(normalized.count).reduce(1, &*), n)
 }

@@ -77,7 +77,7 @@ public struct ScaledDotProductAttention: Operator {
                     detail: "scaled_dot_product_attention: the mask \(Shape.describe(inputs[3])) does not broadcast to the scores \(Shape.describe(scoreShape))")
             }
         }
-        return Layout(batch: lead.reduce(1, *), l: l, s: s, e: e, ev: v[v.count - 1], scoreShape: scoreShape)
+        return Layout(batch: lead.reduce(1, &*), l: l, s: s, e: e, ev: v[v.count - 1], scoreShape: scoreShape)
     }
 
     public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
