@@ -5,7 +5,7 @@
 /// A hand VJP, the layer_norm kernel's: a group of one sample is a contiguous row in NCHW,
 /// so the rows are the `N · num_groups` groups and the per-channel weight repeats every
 /// `num_groups` rows.
-public struct GroupNormOp: Operator {
+public struct GroupNormOp: SavingOperator {
     public static let signature = OpSignature(
         name: "group_norm", arity: .range(1, 3), inputs: ["x", "weight", "bias"],
         attributes: [
@@ -70,10 +70,6 @@ public struct GroupNormOp: Operator {
         }
     }
 
-    public static var savesForBackward: Bool { true }
-
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { forward(x, saving: []).0 }
-
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>], saving needs: [Bool]) -> (NDArray<T>, [NDArray<T>?]) {
@@ -84,12 +80,6 @@ public struct GroupNormOp: Operator {
             weight: x.count > 1 ? expand(x[1].data, spatial: spatial) : nil,
             bias: x.count > 2 ? expand(x[2].data, spatial: spatial) : nil, period: numGroups)
         return (NDArray(shape: x[0].shape, data: y), [NDArray(shape: [rows], data: mean), NDArray(shape: [rows], data: rstd)])
-    }
-
-    public func vjp<T: Scalar>(
-        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
-    ) -> [NDArray<T>?] {
-        vjp(grad, inputs: x, output: output, saved: forward(x, saving: needs).1, needs: needs)
     }
 
     @_specialize(where T == Float)

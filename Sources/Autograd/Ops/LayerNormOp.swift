@@ -5,7 +5,7 @@
 /// formula `dx = rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ · x̂))`, `ĝ = g · weight`, is one pass over
 /// each row with the mean and rstd saved by the forward pass, where a composition would
 /// record eight ops, keep as many full-size temporaries and sum back through broadcasts.
-public struct LayerNormOp: Operator {
+public struct LayerNormOp: SavingOperator {
     public static let signature = OpSignature(
         name: "layer_norm", arity: .range(1, 3), inputs: ["x", "weight", "bias"],
         attributes: [
@@ -34,10 +34,6 @@ public struct LayerNormOp: Operator {
         return inputs[0]
     }
 
-    public static var savesForBackward: Bool { true }
-
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { forward(x, saving: []).0 }
-
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>], saving needs: [Bool]) -> (NDArray<T>, [NDArray<T>?]) {
@@ -48,12 +44,6 @@ public struct LayerNormOp: Operator {
             x[0].data, mean: mean, rstd: rstd, rows: rows, n: n,
             weight: x.count > 1 ? x[1].data : nil, bias: x.count > 2 ? x[2].data : nil, period: 1)
         return (NDArray(shape: x[0].shape, data: y), [NDArray(shape: [rows], data: mean), NDArray(shape: [rows], data: rstd)])
-    }
-
-    public func vjp<T: Scalar>(
-        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
-    ) -> [NDArray<T>?] {
-        vjp(grad, inputs: x, output: output, saved: forward(x, saving: needs).1, needs: needs)
     }
 
     @_specialize(where T == Float)

@@ -159,3 +159,21 @@ func checkNormalizedShape(
     let n = normalized.reduce(1, &*)
     return (n == 0 ? 0 : x.dropLast(normalized.count).reduce(1, &*), n)
 }
+
+/// An op whose forward pass saves what its VJP needs (row statistics, attention
+/// probabilities): the engine hands the saved arrays to `vjp(_:inputs:output:saved:needs:)`;
+/// the plain `forward` and `vjp` (finite-difference checks, callers without the engine)
+/// run the saving forward pass and use what it saved.
+public protocol SavingOperator: Operator {}
+
+extension SavingOperator {
+    public static var savesForBackward: Bool { true }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { forward(x, saving: []).0 }
+
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        vjp(grad, inputs: x, output: output, saved: forward(x, saving: needs).1, needs: needs)
+    }
+}

@@ -5,7 +5,7 @@
 /// A hand VJP for the reason layer_norm has one: `dx = r · (ĝ − x̂ · mean(ĝ · x̂))` with the
 /// saved `r = 1/sqrt(mean(x²) + eps)` is one pass per row (the layer_norm kernel without
 /// centring).
-public struct RMSNormOp: Operator {
+public struct RMSNormOp: SavingOperator {
     public static let signature = OpSignature(
         name: "rms_norm", arity: .range(1, 2), inputs: ["x", "weight"],
         attributes: [
@@ -35,10 +35,6 @@ public struct RMSNormOp: Operator {
         return inputs[0]
     }
 
-    public static var savesForBackward: Bool { true }
-
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { forward(x, saving: []).0 }
-
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>], saving needs: [Bool]) -> (NDArray<T>, [NDArray<T>?]) {
@@ -48,12 +44,6 @@ public struct RMSNormOp: Operator {
         let y = normalizeRows(
             x[0].data, mean: mean, rstd: rstd, rows: rows, n: n, weight: x.count > 1 ? x[1].data : nil, bias: nil, period: 1)
         return (NDArray(shape: x[0].shape, data: y), [NDArray(shape: [rows], data: rstd)])
-    }
-
-    public func vjp<T: Scalar>(
-        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
-    ) -> [NDArray<T>?] {
-        vjp(grad, inputs: x, output: output, saved: forward(x, saving: needs).1, needs: needs)
     }
 
     @_specialize(where T == Float)

@@ -12,7 +12,7 @@
 /// dk = dSᵀ q · scale) around one pass over P (dS = P ⊙ (dP − rowsum(dP ⊙ P))), with no
 /// transposed copies, no broadcast mask materialised in the backward pass, and no graph
 /// nodes for the intermediates.
-public struct ScaledDotProductAttention: Operator {
+public struct ScaledDotProductAttention: SavingOperator {
     public static let signature = OpSignature(
         name: "scaled_dot_product_attention", arity: .range(3, 4), inputs: ["q", "k", "v", "mask"],
         attributes: [
@@ -85,10 +85,6 @@ public struct ScaledDotProductAttention: Operator {
         return Array(inputs[0].dropLast()) + [t.ev]
     }
 
-    public static var savesForBackward: Bool { true }
-
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { forward(x, saving: []).0 }
-
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>], saving needs: [Bool]) -> (NDArray<T>, [NDArray<T>?]) {
@@ -156,12 +152,6 @@ public struct ScaledDotProductAttention: Operator {
             for j in 0..<visible { row[j] *= inv }
             for j in visible..<s { row[j] = 0 }
         }
-    }
-
-    public func vjp<T: Scalar>(
-        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
-    ) -> [NDArray<T>?] {
-        vjp(grad, inputs: x, output: output, saved: forward(x, saving: needs).1, needs: needs)
     }
 
     @_specialize(where T == Float)
