@@ -11,7 +11,7 @@
 public struct BatchNormOp: Operator {
     public static let signature = OpSignature(
         name: "batch_norm", arity: .range(3, 5), inputs: ["x", "weight", "bias", "running_mean", "running_var"],
-        attributes: [AttributeSpec("eps", .number, default: .number(1e-5), "added to the variance")],
+        attributes: [varianceEpsAttribute],
         summary: "batch normalisation of x [N, C, *] per channel: batch statistics with 3 inputs, the given running_mean and running_var with 5",
         pytorch: "torch.nn.functional.batch_norm(x, None, None, weight, bias, training=True, eps=eps) with 3 inputs; batch_norm(x, running_mean, running_var, weight, bias, training=False, eps=eps) with 5",
         shapeRule: "the shape of x [N, C, *]; weight, bias, running_mean and running_var [C]",

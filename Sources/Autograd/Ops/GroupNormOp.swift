@@ -10,7 +10,7 @@ public struct GroupNormOp: SavingOperator {
         name: "group_norm", arity: .range(1, 3), inputs: ["x", "weight", "bias"],
         attributes: [
             AttributeSpec("num_groups", .int, default: nil, "groups the channels are split into (required; divides C)"),
-            AttributeSpec("eps", .number, default: .number(1e-5), "added to the variance"),
+            varianceEpsAttribute,
         ],
         summary: "group normalisation of x [N, C, *] over num_groups groups of channels, weight and bias [C]",
         pytorch: "torch.nn.functional.group_norm(x, num_groups, weight, bias, eps=eps)",

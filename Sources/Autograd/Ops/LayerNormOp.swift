@@ -9,8 +9,8 @@ public struct LayerNormOp: SavingOperator {
     public static let signature = OpSignature(
         name: "layer_norm", arity: .range(1, 3), inputs: ["x", "weight", "bias"],
         attributes: [
-            AttributeSpec("normalized_shape", .intOrInts, default: nil, "the trailing shape of x to normalise over (required)"),
-            AttributeSpec("eps", .number, default: .number(1e-5), "added to the variance"),
+            normalizedShapeSpec,
+            varianceEpsAttribute,
         ],
         summary: "layer normalisation over the trailing normalized_shape, with optional weight and bias of that shape",
         pytorch: "torch.nn.functional.layer_norm(x, normalized_shape, weight, bias, eps=eps)",

@@ -177,3 +177,10 @@ extension SavingOperator {
         vjp(grad, inputs: x, output: output, saved: forward(x, saving: needs).1, needs: needs)
     }
 }
+
+/// `eps` of layer_norm, group_norm and batch_norm.
+let varianceEpsAttribute = AttributeSpec("eps", .number, default: .number(1e-5), "added to the variance")
+
+/// `normalized_shape` of layer_norm and rms_norm.
+let normalizedShapeSpec = AttributeSpec(
+    "normalized_shape", .intOrInts, default: nil, "the trailing shape of x to normalise over (required)")

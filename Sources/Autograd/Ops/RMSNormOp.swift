@@ -9,7 +9,7 @@ public struct RMSNormOp: SavingOperator {
     public static let signature = OpSignature(
         name: "rms_norm", arity: .range(1, 2), inputs: ["x", "weight"],
         attributes: [
-            AttributeSpec("normalized_shape", .intOrInts, default: nil, "the trailing shape of x to normalise over (required)"),
+            normalizedShapeSpec,
             AttributeSpec("eps", .optionalNumber, default: .null, "added to the mean square; null: the dtype's machine epsilon"),
         ],
         summary: "RMS normalisation over the trailing normalized_shape, with an optional weight of that shape",
