@@ -61,7 +61,8 @@ public enum OpReference {
         case .null: return "null"
         case .int(let i): return "\(i)"
         case .ints(let v): return "[" + v.map(String.init).joined(separator: ", ") + "]"
-        case .intLists(let v): return "[" + v.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }.joined(separator: ", ") + "]"
+        case .intLists(let lists):
+            return "[" + lists.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }.joined(separator: ", ") + "]"
         case .number(let x): return x == x.rounded() && abs(x) < 1e15 ? "\(Int(x))" : "\(x)"
         case .bool(let b): return "\(b)"
         case .string(let t): return "\"\(t)\""
