@@ -145,6 +145,9 @@ def build(rows):
         if allocs is not None:
             out.append(("W9", f"  {opt}: mallocs per step (of which the update)", fmt(allocs),
                         fmt(med(w9("swift", "allocations_per_update"))), "", "", ""))
+    # W7
+    lower_is_better("W7", "pre-LN transformer block step [8,128] d256 h4", find(rows, "W7", "swift", "time_per_step"),
+                    find(rows, "W7", "pytorch", "time_per_step"), "PyTorch", 1.0, "ms")
     # J1
     j = find(rows, "J1", "swift", "decode_throughput")
     refs = ", ".join(f"{impl} {fmt(med(find(rows, 'J1', impl, 'decode_throughput')))}"

@@ -19,7 +19,7 @@ import time
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--json", action="store_true", help="JSON lines (default: a table)")
-    p.add_argument("--only", action="append", default=[], help="workloads, comma-separated: W1 W2 W3 W4 W5 W6 W9 J1")
+    p.add_argument("--only", action="append", default=[], help="workloads, comma-separated: W1 W2 W3 W4 W5 W6 W7 W9 J1")
     p.add_argument("--quick", action="store_true", help="fewer repetitions")
     p.add_argument("--reps", type=int, help="repetitions for every workload")
     p.add_argument("--w2-body", help="the W2 request body (autograd-bench --write-request) for J1")
@@ -172,6 +172,46 @@ def main():
 
         t = measure(reps(50), 5, w2)
         report("W2", "pytorch", "float32", "time_per_step", [s * 1e3 for s in t], "ms")
+
+    if should_run("W7"):
+        # A pre-LN transformer block step, as autograd-bench's W7 (nn.Linear's [out, in] weights).
+        g = torch.Generator().manual_seed(7)
+        B, T, V, D, H, FF = 8, 128, 1000, 256, 4, 1024
+        stream = torch.randint(0, V, (B, T + 1), generator=g)
+        tokens, targets = stream[:, :-1], stream[:, 1:].reshape(-1)
+
+        def u(*shape, bound):
+            return ((torch.rand(*shape, generator=g) * 2 - 1) * bound).requires_grad_()
+
+        bd, bf = D ** -0.5, FF ** -0.5
+        emb = u(V, D, bound=1.0)
+        ln = [torch.ones(D, requires_grad=True), torch.zeros(D, requires_grad=True),
+              torch.ones(D, requires_grad=True), torch.zeros(D, requires_grad=True)]
+        wq, bq, wk, bk, wv, bv, wo, bo = (u(D, D, bound=bd), u(D, bound=bd), u(D, D, bound=bd), u(D, bound=bd),
+                                          u(D, D, bound=bd), u(D, bound=bd), u(D, D, bound=bd), u(D, bound=bd))
+        w1, b1, w2, b2 = u(FF, D, bound=bd), u(FF, bound=bd), u(D, FF, bound=bf), u(D, bound=bf)
+        wout, bout = u(V, D, bound=bd), u(V, bound=bd)
+        params = [emb] + ln + [wq, bq, wk, bk, wv, bv, wo, bo, w1, b1, w2, b2, wout, bout]
+
+        def heads(x):
+            return x.view(B, T, H, D // H).transpose(1, 2)
+
+        def w7():
+            for p in params:
+                p.grad = None
+            h = F.embedding(tokens, emb)
+            a = F.layer_norm(h, (D,), ln[0], ln[1])
+            o = F.scaled_dot_product_attention(heads(F.linear(a, wq, bq)), heads(F.linear(a, wk, bk)),
+                                               heads(F.linear(a, wv, bv)), is_causal=True)
+            h2 = h + F.linear(o.transpose(1, 2).reshape(B, T, D), wo, bo)
+            m = F.layer_norm(h2, (D,), ln[2], ln[3])
+            h3 = h2 + F.linear(F.gelu(F.linear(m, w1, b1)), w2, b2)
+            loss = F.cross_entropy(F.linear(h3, wout, bout).view(B * T, V), targets)
+            loss.backward()
+            return loss
+
+        t = measure(reps(20), 2, w7)
+        report("W7", "pytorch", "float32", "time_per_step", [s * 1e3 for s in t], "ms")
 
     if should_run("W3"):
         for dtype, name in [(torch.float32, "float32"), (torch.float64, "float64")]:

@@ -26,6 +26,8 @@ public enum Operators {
         // convolution and pooling (issue 10)
         Conv1dOp.self, Conv2dOp.self, ConvTranspose2dOp.self,
         MaxPool2dOp.self, AvgPool2dOp.self, AdaptiveAvgPool2dOp.self,
+        // normalisation and attention (issue 10)
+        LayerNormOp.self, RMSNormOp.self, GroupNormOp.self, BatchNormOp.self, ScaledDotProductAttention.self,
     ]
 
     private static let byName: [String: any Operator.Type] = Dictionary(

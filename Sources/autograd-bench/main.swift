@@ -32,7 +32,7 @@ let usage = """
     usage: autograd-bench [--json] [--only W1,W2,...] [--quick] [--reps N]
            autograd-bench --write-request PATH [--b64] [--train sgd|adam|adamw --steps N]
       --json           one JSON line per result (default: a table)
-      --only LIST      workloads to run: W1 W2 W3 W4 W5 W6 W9 J1 (comma-separated, repeatable)
+      --only LIST      workloads to run: W1 W2 W3 W4 W5 W6 W7 W9 J1 (comma-separated, repeatable)
       --quick          fewer repetitions (a smoke run; medians are then over fewer than 20)
       --reps N         repetitions for every workload (overrides the defaults)
       --write-request  write the W2 request body (POST /backward) to PATH and exit;
@@ -608,6 +608,60 @@ if shouldRun("W9") {
         row("train_respond_per_step", zip(t1, t21).map { ($1 - $0) / 20 * 1e3 }, "ms")
     }
 }
+
+// MARK: W7 — a pre-LN transformer block step, float32: tokens [8, 128], vocab 1000, d 256,
+// 4 heads, FFN 1024: embedding, layer_norm, causal attention (q/k/v/out projections),
+// residual, layer_norm, GELU MLP, residual, linear to the vocabulary, next-token
+// cross_entropy; the loss and every parameter's gradient.
+
+func w7() {
+    let (batch, seq, vocab, d, heads, ffn) = (8, 128, 1000, 256, 4, 1024)
+    var g = SplitMix64(seed: 7)
+    // Sequences of seq + 1 tokens: the first seq are the input, the last seq the targets.
+    var inputs: [Float] = [], next: [Float] = []
+    for _ in 0..<batch {
+        let row: [Float] = (0...seq).map { _ in Float(Int(g.next() % UInt64(vocab))) }
+        inputs += row.dropLast()
+        next += row.dropFirst()
+    }
+    let tokens = Tensor<Float>(shape: [batch, seq], scalars: inputs)
+    let targets = Tensor<Float>(shape: [batch * seq], scalars: next)
+    var seed: UInt64 = 70
+    func param(_ shape: [Int], _ bound: Double) -> Tensor<Float> {
+        seed += 1
+        return Tensor(shape: shape, scalars: uniform(shape.reduce(1, *), -bound, bound, seed: seed), requiresGrad: true)
+    }
+    func ones(_ n: Int) -> Tensor<Float> { Tensor(shape: [n], scalars: [Float](repeating: 1, count: n), requiresGrad: true) }
+    func zeros(_ n: Int) -> Tensor<Float> { Tensor(shape: [n], scalars: [Float](repeating: 0, count: n), requiresGrad: true) }
+    let bd = 1 / Double(d).squareRoot(), bf = 1 / Double(ffn).squareRoot()
+    let emb = param([vocab, d], 1)
+    let ln1w = ones(d), ln1b = zeros(d), ln2w = ones(d), ln2b = zeros(d)
+    let wq = param([d, d], bd), bq = param([d], bd), wk = param([d, d], bd), bk = param([d], bd)
+    let wv = param([d, d], bd), bv = param([d], bd), wo = param([d, d], bd), bo = param([d], bd)
+    let w1 = param([d, ffn], bd), b1 = param([ffn], bd), w2 = param([ffn, d], bf), b2 = param([d], bf)
+    let wout = param([d, vocab], bd), bout = param([vocab], bd)
+    let params = [emb, ln1w, ln1b, ln2w, ln2b, wq, bq, wk, bk, wv, bv, wo, bo, w1, b1, w2, b2, wout, bout]
+    func splitHeads(_ x: Tensor<Float>) -> Tensor<Float> {
+        x.reshaped([batch, seq, heads, d / heads]).transposed([0, 2, 1, 3])
+    }
+    let t = measure(reps: reps(20), warmup: 2) {
+        for p in params { p.zeroGrad() }
+        let h = embedding(emb, tokens)
+        let a = layerNorm(h, normalizedShape: [d], weight: ln1w, bias: ln1b)
+        let o = scaledDotProductAttention(
+            splitHeads(linear(a, wq, bq)), splitHeads(linear(a, wk, bk)), splitHeads(linear(a, wv, bv)), isCausal: true)
+        let h2 = h + linear(o.transposed([0, 2, 1, 3]).reshaped([batch, seq, d]), wo, bo)
+        let m = layerNorm(h2, normalizedShape: [d], weight: ln2w, bias: ln2b)
+        let h3 = h2 + linear(gelu(linear(m, w1, b1)), w2, b2)
+        let logits = linear(h3, wout, bout).reshaped([batch * seq, vocab])
+        let loss = crossEntropy(logits, targets)
+        try! loss.backward()
+        blackHole(loss.value)
+    }
+    report(Result(workload: "W7", dtype: "float32", metric: "time_per_step", values: t.map { $0 * 1e3 }, unit: "ms"))
+}
+
+if shouldRun("W7") { w7() }
 
 // MARK: J1 — decoding the W2 request body (parse, decode, plan, tensors), MB/s
 

@@ -159,9 +159,14 @@ BINARY = {
 }
 
 
+EXTRA_OPS = {}  # wire op -> fn(attrs, xs), filled by the gen_<area>.py modules
+
+
 def torch_op(op, attrs, xs):
     """The wire op `op` (NumPy-named attrs) applied to torch tensors xs."""
     a = attrs
+    if op in EXTRA_OPS:
+        return EXTRA_OPS[op](a, xs)
     if op in UNARY:
         return UNARY[op](xs[0])
     if op in BINARY:
@@ -791,6 +796,7 @@ def main():
     families = [arithmetic_ops, elementwise_ops, softmax_ops, reduction_ops, linear_algebra_ops,
                 shape_ops, loss_ops]
     families += __import__("gen_conv").families(globals())  # convolution and pooling (issue 10)
+    import gen_norm; families += gen_norm.families()  # noqa: E702
     for family in families:
         for f in family():
             f.write()
