@@ -75,6 +75,8 @@ let package = Package(
         ),
         // autograd-bench's allocation counter (malloc defined in the executable; issue 21).
         .target(name: "CBenchAlloc"),
+        // `make docs`: docs/ops.md from the op definitions (OpReference).
+        .executableTarget(name: "autograd-docs", dependencies: ["AutogradGraph"]),
         // libFuzzer target over the request path (`make fuzz`); a corpus replayer otherwise.
         .executableTarget(
             name: "autograd-fuzz",
