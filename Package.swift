@@ -73,10 +73,10 @@ let package = Package(
             name: "autograd-bench",
             dependencies: ["Autograd", "AutogradGraph", "COpenBLAS", "CBenchAlloc"]
         ),
-        // autograd-bench's allocation counter (malloc defined in the executable; issue 21).
-        .target(name: "CBenchAlloc"),
         // `make docs`: docs/ops.md from the op definitions (OpReference).
         .executableTarget(name: "autograd-docs", dependencies: ["AutogradGraph"]),
+        // autograd-bench's allocation counter (malloc defined in the executable; issue 21).
+        .target(name: "CBenchAlloc"),
         // libFuzzer target over the request path (`make fuzz`); a corpus replayer otherwise.
         .executableTarget(
             name: "autograd-fuzz",

@@ -216,7 +216,6 @@ def main():
 
     if should_run("W6"):
         w6(torch, F)
-
     if should_run("W9"):
         w9(torch, F)
 
@@ -251,8 +250,6 @@ def w6(torch, F):
 
     t = measure(reps(30), 3, step)
     report("W6", "pytorch", "float32", "time_per_step", [s * 1e3 for s in t], "ms")
-
-
 def w9(torch, F):
     """W9: W2's MLP trained with torch.optim at its defaults (SGD: lr 0.01, momentum 0.9),
     the whole step (zero_grad, forward, backward, step) and optimizer.step() alone."""

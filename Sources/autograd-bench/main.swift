@@ -529,7 +529,6 @@ func w6() {
 }
 
 if shouldRun("W6") { w6() }
-
 // MARK: W9 — a whole training step of the W2 MLP: zero the gradients, forward, backward and
 // the optimizer's update, in process and through POST /train (issue 21)
 
