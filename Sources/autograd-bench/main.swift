@@ -26,6 +26,9 @@ struct Options {
     /// With --write-request: a POST /train body with this W9 optimizer and step count.
     var train: W9Optimizer? = nil
     var steps = 1
+    /// --count-steps: run this many W9 steps (of --train's optimizer) and exit.
+    var countSteps: Int? = nil
+    var overTrain = false
 }
 
 let usage = """
@@ -38,6 +41,9 @@ let usage = """
       --write-request  write the W2 request body (POST /backward) to PATH and exit;
                        with --b64 its tensors are {"shape", "b64"} instead of numbers;
                        with --train, a POST /train body (W9) with that optimizer, --steps N steps
+      --count-steps N  run N W9 steps with --train's optimizer (default adam) in process, or
+                       with --over-train as one POST /train through GraphService, and exit:
+                       for instruction counts (perf stat, callgrind) of 1 against 21 steps
     """
 
 func parseOptions() -> Options {
@@ -65,6 +71,10 @@ func parseOptions() -> Options {
         case "--train":
             guard let t = W9Optimizer(rawValue: value(a)) else { print(usage); exit(2) }
             o.train = t
+        case "--count-steps":
+            guard let n = Int(value(a)), n >= 0 else { print(usage); exit(2) }
+            o.countSteps = n
+        case "--over-train": o.overTrain = true
         case "--steps":
             guard let n = Int(value(a)), n >= 0 else { print(usage); exit(2) }
             o.steps = n
@@ -270,6 +280,20 @@ if let path = options.writeRequest {
         exit(1)
     }
     FileHandle.standardError.write("wrote \(body.count) bytes to \(path)\n".data(using: .utf8)!)
+    exit(0)
+}
+
+if let n = options.countSteps {
+    let kind = options.train ?? .adam
+    if options.overTrain {
+        var limits = GraphLimits()
+        limits.requestTimeoutSeconds = 0  // under valgrind a request takes minutes
+        let response = GraphService(limits: limits).respond(to: .train, body: w2RequestBody(b64: true, training: (kind, n)))
+        guard response.status == 200 else { fatalError("--count-steps --over-train: HTTP \(response.status)") }
+    } else {
+        let model = W9Model(kind)
+        for _ in 0..<n { model.step() }
+    }
     exit(0)
 }
 
@@ -534,6 +558,42 @@ enum W9Optimizer: String, CaseIterable {
     var arraysMoved: Int { self == .sgd ? 5 : 7 }
 }
 
+/// W9's model: W2's MLP and data as three `Linear` layers, with an optimizer of `kind`.
+final class W9Model {
+    let x: Tensor<Float>, labels: Tensor<Float>
+    let layers: [Linear<Float>]
+    let optimizer: any Optimizer<Float>
+
+    init(_ kind: W9Optimizer) {
+        let d = MLPData<Float>()
+        let sizes = MLPData<Float>.sizes
+        x = Tensor(shape: [MLPData<Float>.batch, sizes[0]], scalars: d.x)
+        labels = Tensor(shape: [MLPData<Float>.batch], scalars: d.labels)
+        layers = (0..<3).map { l in
+            Linear(
+                W: Tensor(shape: [sizes[l], sizes[l + 1]], scalars: d.weights[l]),
+                b: Tensor(shape: [sizes[l + 1]], scalars: d.biases[l]))
+        }
+        optimizer = kind.make(layers.flatMap(\.parameters))
+    }
+
+    /// Zeroes the gradients, runs forward and backward; returns the loss.
+    func forwardBackward() -> Tensor<Float> {
+        optimizer.zeroGrad()
+        let h1 = relu(layers[0](x))
+        let h2 = relu(layers[1](h1))
+        let loss = crossEntropy(layers[2](h2), labels)
+        try! loss.backward()
+        return loss
+    }
+
+    /// One whole training step.
+    func step() {
+        blackHole(forwardBackward().value)
+        optimizer.step()
+    }
+}
+
 /// Bytes per second of a 64 MiB memcpy (bytes read plus bytes written), the machine's
 /// memory bandwidth as one thread sees it.
 func memoryBandwidth() -> [Double] {
@@ -548,30 +608,17 @@ func memoryBandwidth() -> [Double] {
 
 if shouldRun("W9") {
     let d = MLPData<Float>()
-    let sizes = MLPData<Float>.sizes
-    let B = MLPData<Float>.batch
-    let x = Tensor(shape: [B, sizes[0]], scalars: d.x)
-    let labels = Tensor(shape: [B], scalars: d.labels)
     let bandwidth = memoryBandwidth()
     report(Result(workload: "W9", dtype: "float32", metric: "memory_bandwidth", values: bandwidth.map { $0 / 1e9 }, unit: "GB/s"))
     let parameterBytes = Double(d.weights.reduce(0) { $0 + $1.count } + d.biases.reduce(0) { $0 + $1.count }) * 4
     for kind in W9Optimizer.allCases {
-        let layers = (0..<3).map { l in
-            Linear(
-                W: Tensor(shape: [sizes[l], sizes[l + 1]], scalars: d.weights[l]),
-                b: Tensor(shape: [sizes[l + 1]], scalars: d.biases[l]))
-        }
-        let optimizer = kind.make(layers.flatMap(\.parameters))
+        let model = W9Model(kind)
         // One step, timed in two parts: everything up to the update, and the update.
         func step() -> (time: Double, update: Double, allocations: UInt64, updateAllocations: UInt64) {
             let a0 = cbenchalloc_count(), t0 = now()
-            optimizer.zeroGrad()
-            let h1 = relu(layers[0](x))
-            let h2 = relu(layers[1](h1))
-            let loss = crossEntropy(layers[2](h2), labels)
-            try! loss.backward()
+            let loss = model.forwardBackward()
             let a1 = cbenchalloc_count(), t1 = now()
-            optimizer.step()
+            model.optimizer.step()
             let t2 = now(), a2 = cbenchalloc_count()
             blackHole(loss.value)
             return (Double(t2 - t0) / 1e9, Double(t2 - t1) / 1e9, a2 - a0, a2 - a1)
