@@ -2,6 +2,7 @@
 // call per element: a third of W3's time in issue 4). Accurate to about 1 ulp; the PyTorch
 // fixtures allow 1e-5 (float32) and 1e-10 (float64) relative.
 
+/// Branch-free `exp` for `Float`, so that elementwise loops vectorise.
 extension Float {
     /// e^x for x <= 0 (NaN stays NaN; below -87 the result is 0 rather than subnormal).
     /// Cephes' expf: x = n ln2 + r with |r| <= ln2/2, e^r by a degree-7 polynomial, and
@@ -29,6 +30,7 @@ extension Float {
 
 }
 
+/// Branch-free `exp` for `Double`, so that elementwise loops vectorise.
 extension Double {
     /// e^x for x <= 0 (NaN stays NaN), subnormal results included: fdlibm's exp. x = k ln2
     /// + r with |r| <= ln2/2 (ln2 split in two), e^r from a degree-5 rational kernel in

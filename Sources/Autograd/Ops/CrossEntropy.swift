@@ -6,6 +6,7 @@
 /// logits' shape. With `label_smoothing` ε the target becomes `(1 − ε)·target + ε/C`.
 /// The per-sample loss is `−Σ_c target_c · log_softmax(logits)_c`; `mean` divides by N.
 public struct CrossEntropy: Operator {
+    /// The `label_smoothing` attribute: a number in [0, 1], default 0.
     public static let labelSmoothingAttribute = AttributeSpec(
         "label_smoothing", .number, default: .number(0),
         "in [0, 1]: mix the target with the uniform distribution by this weight")
@@ -18,7 +19,9 @@ public struct CrossEntropy: Operator {
         shapeRule: "logits [N, C] with target [N] of class indices or [N, C] of probabilities (one sample: [C] with [] or [C]); [] for \"mean\" and \"sum\", [N] for \"none\"",
         notes: "log-sum-exp form; class indices are floats holding integers, checked to be in [0, C); label_smoothing mixes the target with uniform 1/C as PyTorch does")
 
+    /// How the per-sample losses are reduced.
     public let reduction: Reduction
+    /// The weight of the uniform distribution mixed into the target, in [0, 1].
     public let labelSmoothing: Double
 
     /// `labelSmoothing` must be in [0, 1].
