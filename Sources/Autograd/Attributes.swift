@@ -6,10 +6,14 @@ public enum AttributeType: Sendable, Equatable {
     case intOrInts
     /// A list of integers (`shape` of `reshape`).
     case ints
+    /// A list of `[before, after]` integer pairs (`pad_width` of `pad`).
+    case intPairs
     /// An int or null (`start` and `stop` of `slice`, where null means "to the end").
     case optionalInt
     /// A number; an integer is accepted too (`negative_slope`).
     case number
+    /// A number or null (`clamp`'s bounds, where null means "none").
+    case optionalNumber
     /// `true` or `false` (`keepdims`).
     case bool
     /// One of a fixed set of strings.
@@ -21,8 +25,10 @@ public enum AttributeType: Sendable, Equatable {
         case .int: "integer"
         case .intOrInts: "integer or array of integers"
         case .ints: "array of integers"
+        case .intPairs: "array of [before, after] integer pairs"
         case .optionalInt: "integer or null"
         case .number: "number"
+        case .optionalNumber: "number or null"
         case .bool: "boolean"
         case .choice(let options): "one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
         }
@@ -37,6 +43,8 @@ public enum AttributeValue: Sendable, Equatable {
     case int(Int)
     /// A list of integers.
     case ints([Int])
+    /// A list of integer lists (`[[1, 2], [0, 0]]`).
+    case intLists([[Int]])
     /// A number that is not an integer.
     case number(Double)
     /// A boolean.
@@ -69,8 +77,13 @@ public struct AttributeSpec: Sendable {
         switch (type, value) {
         case (.int, .int), (.intOrInts, .int), (.intOrInts, .ints), (.ints, .ints),
             (.optionalInt, .int), (.optionalInt, .null),
-            (.number, .number), (.number, .int), (.bool, .bool):
+            (.number, .number), (.number, .int), (.bool, .bool),
+            (.optionalNumber, .number), (.optionalNumber, .int), (.optionalNumber, .null):
             return true
+        case (.intPairs, .intLists(let lists)):
+            return lists.allSatisfy { $0.count == 2 }
+        case (.intPairs, .ints(let v)):
+            return v.isEmpty  // `[]`: no axes, a rank-0 tensor's pad_width
         case (.choice(let options), .string(let s)):
             return options.contains(s)
         default:
@@ -133,12 +146,32 @@ public struct Attributes: Sendable {
         }
     }
 
+    /// A list-of-pairs attribute; `nil` when absent or null.
+    public func intPairs(_ name: String) throws(OpError) -> [(Int, Int)]? {
+        switch values[name] {
+        case nil, .null?: return nil
+        case .ints(let v)? where v.isEmpty: return []
+        case .intLists(let v)? where v.allSatisfy({ $0.count == 2 }): return v.map { ($0[0], $0[1]) }
+        default: throw Self.wrongType(name, "an array of [before, after] integer pairs")
+        }
+    }
+
     /// A number attribute (an integer is converted); throws `OpError.attribute` otherwise.
     public func number(_ name: String) throws(OpError) -> Double {
         switch values[name] {
         case .number(let v)?: return v
         case .int(let v)?: return Double(v)
         default: throw Self.wrongType(name, "a number")
+        }
+    }
+
+    /// A number-or-null attribute; `nil` when absent or null.
+    public func optionalNumber(_ name: String) throws(OpError) -> Double? {
+        switch values[name] {
+        case nil, .null?: return nil
+        case .number(let v)?: return v
+        case .int(let v)?: return Double(v)
+        default: throw Self.wrongType(name, "a number or null")
         }
     }
 

@@ -15,6 +15,13 @@ public enum Operators {
         Reshape.self, Transpose.self, Concat.self, SliceOp.self,
         // losses
         CrossEntropy.self, BinaryCrossEntropy.self, BinaryCrossEntropyWithLogits.self,
+        // issue 10, ops-elem: elementwise math (UnaryElementwise declarations)
+        Sin.self, Cos.self, Erf.self, Log1p.self, Expm1.self, Rsqrt.self, Square.self, Sign.self,
+        SiLU.self, ELU.self, Clamp.self,
+        Greater.self, GreaterEqual.self, Less.self, LessEqual.self, Equal.self, NotEqual.self, Where.self,
+        // issue 10, indexing and losses (ops-index)
+        Squeeze.self, Unsqueeze.self, BroadcastTo.self, Stack.self, Pad.self, Flip.self,
+        Take.self, Gather.self, EmbeddingOp.self, DropoutOp.self,
     ]
 
     private static let byName: [String: any Operator.Type] = Dictionary(

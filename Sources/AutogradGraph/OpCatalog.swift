@@ -57,6 +57,13 @@ extension GraphService {
         case .null: w.raw("null")
         case .int(let i): w.int(i)
         case .ints(let a): w.ints(a)
+        case .intLists(let lists):
+            w.raw("[")
+            for (i, a) in lists.enumerated() {
+                if i > 0 { w.raw(",") }
+                w.ints(a)
+            }
+            w.raw("]")
         case .number(let d): w.number(d)
         case .bool(let b): w.bool(b)
         case .string(let s): w.string(s)

@@ -762,8 +762,10 @@ def main():
         for f in family():
             f.write()
             print(f"ops/{f.op}.json: {len(f.cases)} cases")
+    __import__("gen_index").main()  # issue 10's indexing ops and losses (ops-index)
     training_fixtures()
     seed_example()
+    __import__("gen_elementwise").main()  # issue 10, ops-elem's ops (Tests/Fixtures/gen_elementwise.py)
 
 
 if __name__ == "__main__":

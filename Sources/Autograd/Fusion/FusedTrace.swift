@@ -53,6 +53,8 @@ extension FusedElementwise {
         public func softplus() -> Value { unary(.softplus) }
         /// Leaky ReLU of this value, with slope `negativeSlope` for `x <= 0`.
         public func leakyReLU(negativeSlope: Double = 0.01) -> Value { unary(.leakyReLU(slope: negativeSlope)) }
+        /// Any one-input elementwise op (`value.apply(Sin())`).
+        public func apply(_ op: some UnaryElementwise) -> Value { unary(op.kernel ?? .formula(.init(op))) }
         /// The elementwise maximum of this value and `other` (ties split the gradient).
         public func maximum(_ other: Value) -> Value { binary(.maximum, other) }
         /// The elementwise minimum of this value and `other` (ties split the gradient).
