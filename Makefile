@@ -53,17 +53,19 @@ test-api:
 # example marked <!-- doctest --> gives the answer shown, against a live debug server.
 test-docs:
 	python3 tools/check_doc_links.py
+	python3 tools/render_diagrams.py --check
 	$(SWIFT) build --product autograd-server
 	python3 tools/with_server.py $(SERVER_DBG) -- python3 tools/check_doc_examples.py --url {url}
 
-# docs/ops.md from the op definitions (rewritten only when it changes), then the DocC
-# archive of the Autograd library (Sources/Autograd/Autograd.docc; a warning such as a
-# broken symbol link is an error) and the check that every public symbol has a doc
-# comment. Offline; everything but docs/ops.md goes to .build/.
+# docs/ops.md from the op definitions and docs/*.svg from docs/*.dot (each rewritten only
+# when its source changes), then the DocC archive of the Autograd library
+# (Sources/Autograd/Autograd.docc; a warning such as a broken symbol link is an error) and
+# the check that every public symbol has a doc comment. Offline; the archive goes to .build/.
 DOCC := $(SWIFT) package --disable-sandbox generate-documentation --target Autograd --warnings-as-errors
 
 docs:
 	$(SWIFT) run autograd-docs docs/ops.md
+	python3 tools/render_diagrams.py
 	$(DOCC)
 	python3 tools/check_doc_coverage.py
 	@echo "DocC archive: .build/plugins/Swift-DocC/outputs/Autograd.doccarchive"
