@@ -10,7 +10,7 @@ PY_PKGS    := openapi-spec-validator jsonschema pyyaml prometheus_client schemat
 TEST_APT_PKGS := nginx graphviz
 PREFIX     ?= /usr/local
 
-.PHONY: all deps py-deps build release run test test-swift test-api test-docs test-docc docs clean bench bench-compare bench-http
+.PHONY: all deps py-deps build release run test test-swift test-api test-http test-docs test-docc docs clean bench bench-compare bench-http
 
 all: build
 
@@ -40,7 +40,7 @@ release: deps
 run: release
 	$$($(SWIFT) build -c release --show-bin-path)/autograd-server --host $(HOST) --port $(PORT)
 
-test: deps test-deps py-deps test-swift test-api test-docs test-docc test-deploy test-schemathesis load-smoke fuzz-ci
+test: deps test-deps py-deps test-swift test-api test-http test-docs test-docc test-deploy test-schemathesis load-smoke fuzz-ci
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -48,6 +48,14 @@ test-swift:
 
 test-api:
 	python3 api/check_openapi.py
+
+# HTTP behaviour every client relies on, against the real (debug) binary: answers sent
+# before a large body is read reach http.client, urllib and curl (issue 19); HTTP/1.1
+# conformance: idle connections, Host, methods, CORS, bursts (issue 23).
+test-http:
+	$(SWIFT) build --product autograd-server
+	python3 tools/early_answers.py
+	python3 tools/http11_conformance.py
 
 # README.md and docs/*.md: every relative link and #anchor resolves, and every curl
 # example marked <!-- doctest --> gives the answer shown, against a live debug server.

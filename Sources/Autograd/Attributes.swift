@@ -18,6 +18,16 @@ public enum AttributeType: Sendable, Equatable {
     case bool
     /// One of a fixed set of strings.
     case choice([String])
+    /// An int, a list of ints, or one of a fixed set of strings (convolution's `padding`).
+    case intsOrChoice([String])
+
+    /// The strings the type accepts, if it accepts any (`GET /ops` lists them as an enum).
+    public var words: [String]? {
+        switch self {
+        case .choice(let options), .intsOrChoice(let options): options
+        default: nil
+        }
+    }
 
     /// The type's name as error messages and `GET /ops` say it.
     public var description: String {
@@ -31,6 +41,8 @@ public enum AttributeType: Sendable, Equatable {
         case .optionalNumber: "number or null"
         case .bool: "boolean"
         case .choice(let options): "one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
+        case .intsOrChoice(let options):
+            "integer, array of integers or one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
         }
     }
 }
@@ -84,8 +96,10 @@ public struct AttributeSpec: Sendable {
             return lists.allSatisfy { $0.count == 2 }
         case (.intPairs, .ints(let v)):
             return v.isEmpty  // `[]`: no axes, a rank-0 tensor's pad_width
-        case (.choice(let options), .string(let s)):
+        case (.choice(let options), .string(let s)), (.intsOrChoice(let options), .string(let s)):
             return options.contains(s)
+        case (.intsOrChoice, .int), (.intsOrChoice, .ints):
+            return true
         default:
             return false
         }

@@ -22,6 +22,9 @@ public enum Operators {
         // issue 10, indexing and losses (ops-index)
         Squeeze.self, Unsqueeze.self, BroadcastTo.self, Stack.self, Pad.self, Flip.self,
         Take.self, Gather.self, EmbeddingOp.self, DropoutOp.self,
+        // convolution and pooling (issue 10)
+        Conv1dOp.self, Conv2dOp.self, ConvTranspose2dOp.self,
+        MaxPool2dOp.self, AvgPool2dOp.self, AdaptiveAvgPool2dOp.self,
     ]
 
     private static let byName: [String: any Operator.Type] = Dictionary(

@@ -31,7 +31,7 @@ extension GraphService {
                 if j > 0 { w.raw(",") }
                 w.raw("{\"name\":"); w.string(a.name)
                 w.raw(",\"type\":"); w.string(a.type.description)
-                if case .choice(let options) = a.type {
+                if let options = a.type.words {
                     w.raw(",\"enum\":[")
                     for (k, o) in options.enumerated() {
                         if k > 0 { w.raw(",") }

@@ -248,6 +248,8 @@ enum HostileCases {
             values += [("string", #""0.5""#), ("boolean", "true"), ("array", "[1]"), ("NaN string", #""NaN""#)]
         case .bool:
             values += [("string", #""true""#), ("number", "1"), ("array", "[1]")]
+        case .intsOrChoice(let options):
+            values += [("unknown word", #""not-\#(options.first ?? "")""#), ("boolean", "true"), ("fraction", "1.5"), ("nested array", "[[1]]")]
         case .choice(let options):
             values += [("unknown choice", #""not-\#(options.first ?? "")""#), ("number", "1"), ("boolean", "true"), ("array", #"["\#(options.first ?? "")"]"#)]
         }

@@ -758,6 +758,7 @@ def pretty(doc, indent=0):
 def main():
     families = [arithmetic_ops, elementwise_ops, softmax_ops, reduction_ops, linear_algebra_ops,
                 shape_ops, loss_ops]
+    families += __import__("gen_conv").families(globals())  # convolution and pooling (issue 10)
     for family in families:
         for f in family():
             f.write()
