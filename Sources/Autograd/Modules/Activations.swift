@@ -1,4 +1,6 @@
 // Activation layers: parameterless modules that apply one op, for composing models.
+// Their calls are specialised: through `any Module` (Sequential) from another module they
+// would run unspecialised (issue 21).
 
 /// `max(x, 0)` as a layer.
 public final class ReLU<Scalar: Autograd.Scalar>: Module {
@@ -6,6 +8,8 @@ public final class ReLU<Scalar: Autograd.Scalar>: Module {
     public init() {}
     public var parameters: [Tensor<Scalar>] { [] }
     /// `max(x, 0)` elementwise.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> { relu(x) }
 }
 
@@ -15,6 +19,8 @@ public final class Sigmoid<Scalar: Autograd.Scalar>: Module {
     public init() {}
     public var parameters: [Tensor<Scalar>] { [] }
     /// `1 / (1 + exp(-x))` elementwise.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> { sigmoid(x) }
 }
 
@@ -24,6 +30,8 @@ public final class Tanh<Scalar: Autograd.Scalar>: Module {
     public init() {}
     public var parameters: [Tensor<Scalar>] { [] }
     /// `tanh(x)` elementwise.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> { tanh(x) }
 }
 
@@ -35,6 +43,8 @@ public final class GELU<Scalar: Autograd.Scalar>: Module {
     public init(approximate: GELUApproximation = .none) { self.approximate = approximate }
     public var parameters: [Tensor<Scalar>] { [] }
     /// `x Φ(x)` elementwise, in the form `approximate` selects.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> { gelu(x, approximate: approximate) }
 }
 
@@ -46,6 +56,8 @@ public final class LeakyReLU<Scalar: Autograd.Scalar>: Module {
     public init(negativeSlope: Double = 0.01) { self.negativeSlope = negativeSlope }
     public var parameters: [Tensor<Scalar>] { [] }
     /// `x` where `x > 0`, else `negativeSlope * x`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> { leakyRelu(x, negativeSlope: negativeSlope) }
 }
 
@@ -55,5 +67,7 @@ public final class Softplus<Scalar: Autograd.Scalar>: Module {
     public init() {}
     public var parameters: [Tensor<Scalar>] { [] }
     /// `log(1 + exp(x))` elementwise (`x` itself above 20, as PyTorch).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> { softplus(x) }
 }

@@ -10,6 +10,7 @@ public protocol Module<Scalar>: AnyObject {
 
 extension Module {
     /// Forgets every parameter's gradient.
+    @inlinable
     public func zeroGrad() {
         for p in parameters { p.zeroGrad() }
     }

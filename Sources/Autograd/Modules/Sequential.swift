@@ -14,6 +14,8 @@ public final class Sequential<Scalar: Autograd.Scalar>: Module {
     public var parameters: [Tensor<Scalar>] { layers.flatMap { $0.parameters } }
 
     /// `x` through every layer in turn.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
         layers.reduce(x) { h, layer in layer(h) }
     }
