@@ -10,7 +10,7 @@ PY_PKGS    := openapi-spec-validator jsonschema pyyaml prometheus_client schemat
 TEST_APT_PKGS := nginx graphviz
 PREFIX     ?= /usr/local
 
-.PHONY: all deps py-deps build release run test test-swift test-api test-http test-docs docs clean bench bench-compare bench-http
+.PHONY: all deps py-deps build release run test test-swift test-api test-http test-docs test-docc docs clean bench bench-compare bench-http
 
 all: build
 
@@ -40,7 +40,7 @@ release: deps
 run: release
 	$$($(SWIFT) build -c release --show-bin-path)/autograd-server --host $(HOST) --port $(PORT)
 
-test: deps test-deps py-deps test-swift test-api test-http test-docs test-deploy test-schemathesis load-smoke fuzz-ci
+test: deps test-deps py-deps test-swift test-api test-http test-docs test-docc test-deploy test-schemathesis load-smoke fuzz-ci
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -61,12 +61,28 @@ test-http:
 # example marked <!-- doctest --> gives the answer shown, against a live debug server.
 test-docs:
 	python3 tools/check_doc_links.py
+	python3 tools/render_diagrams.py --check
 	$(SWIFT) build --product autograd-server
 	python3 tools/with_server.py $(SERVER_DBG) -- python3 tools/check_doc_examples.py --url {url}
 
-# docs/ops.md from the op definitions (rewritten only when it changes; offline).
+# docs/ops.md from the op definitions and docs/*.svg from docs/*.dot (each rewritten only
+# when its source changes), then the DocC archive of the Autograd library
+# (Sources/Autograd/Autograd.docc; a warning such as a broken symbol link is an error) and
+# the check that every public symbol has a doc comment. Offline; the archive goes to .build/.
+DOCC := $(SWIFT) package --disable-sandbox generate-documentation --target Autograd --warnings-as-errors
+
 docs:
 	$(SWIFT) run autograd-docs docs/ops.md
+	python3 tools/render_diagrams.py
+	$(DOCC)
+	python3 tools/check_doc_coverage.py
+	@echo "DocC archive: .build/plugins/Swift-DocC/outputs/Autograd.doccarchive"
+
+# The DocC build and doc-comment check of `make docs`, without rewriting docs/ops.md
+# (OpsReferenceTests checks that file).
+test-docc:
+	$(DOCC)
+	python3 tools/check_doc_coverage.py
 
 # ---- Running it as infrastructure (docker/, issue 6) ----------------------------------
 .PHONY: resolve release-static install test-deps test-deploy

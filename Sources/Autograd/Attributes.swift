@@ -1,16 +1,20 @@
 /// The type of an attribute value.
 public enum AttributeType: Sendable, Equatable {
+    /// A single integer (`axis` of `softmax`).
     case int
     /// An int or a list of ints (`axis`).
     case intOrInts
+    /// A list of integers (`shape` of `reshape`).
     case ints
     /// A list of `[before, after]` integer pairs (`pad_width` of `pad`).
     case intPairs
     /// An int or null (`start` and `stop` of `slice`, where null means "to the end").
     case optionalInt
+    /// A number; an integer is accepted too (`negative_slope`).
     case number
     /// A number or null (`clamp`'s bounds, where null means "none").
     case optionalNumber
+    /// `true` or `false` (`keepdims`).
     case bool
     /// One of a fixed set of strings.
     case choice([String])
@@ -48,23 +52,34 @@ public enum AttributeType: Sendable, Equatable {
 
 /// A decoded attribute value.
 public enum AttributeValue: Sendable, Equatable {
+    /// JSON `null`: the attribute's "not given" value where its default is null.
     case null
+    /// An integer.
     case int(Int)
+    /// A list of integers.
     case ints([Int])
     /// A list of integer lists (`[[1, 2], [0, 0]]`).
     case intLists([[Int]])
+    /// A number that is not an integer.
     case number(Double)
+    /// A boolean.
     case bool(Bool)
+    /// A string (one of a `choice` attribute's options).
     case string(String)
 }
 
 /// An attribute an op accepts, with its type and its default (`nil`: absent by default).
 public struct AttributeSpec: Sendable {
+    /// The wire name (`"axis"`).
     public let name: String
+    /// The values it accepts.
     public let type: AttributeType
+    /// The value used when the request leaves the attribute out; `nil`: it is required.
     public let defaultValue: AttributeValue?
+    /// One line for docs/ops.md and `GET /ops`.
     public let summary: String
 
+    /// An attribute named `name` of type `type`, with its default (`nil`: required) and a one-line summary.
     public init(_ name: String, _ type: AttributeType, default defaultValue: AttributeValue?, _ summary: String) {
         self.name = name
         self.type = type
@@ -99,8 +114,10 @@ public struct AttributeSpec: Sendable {
 
 /// The attributes an op is built from, after type checking and defaults.
 public struct Attributes: Sendable {
+    /// The values by attribute name.
     public var values: [String: AttributeValue]
 
+    /// Attributes with these values (no defaults filled in: see `withDefaults(_:for:)`).
     public init(_ values: [String: AttributeValue] = [:]) { self.values = values }
 
     /// The given values completed with `signature`'s defaults.
@@ -112,8 +129,10 @@ public struct Attributes: Sendable {
         return Attributes(all)
     }
 
+    /// The value of attribute `name`, or `nil` if it is absent.
     public subscript(name: String) -> AttributeValue? { values[name] }
 
+    /// An integer attribute; throws `OpError.attribute` if it is absent or not an integer.
     public func int(_ name: String) throws(OpError) -> Int {
         guard case .int(let v)? = values[name] else { throw Self.wrongType(name, "an integer") }
         return v
@@ -138,6 +157,7 @@ public struct Attributes: Sendable {
         }
     }
 
+    /// A list-of-integers attribute; `nil` when absent or null.
     public func ints(_ name: String) throws(OpError) -> [Int]? {
         switch values[name] {
         case nil, .null?: return nil
@@ -156,6 +176,7 @@ public struct Attributes: Sendable {
         }
     }
 
+    /// A number attribute (an integer is converted); throws `OpError.attribute` otherwise.
     public func number(_ name: String) throws(OpError) -> Double {
         switch values[name] {
         case .number(let v)?: return v
@@ -174,11 +195,13 @@ public struct Attributes: Sendable {
         }
     }
 
+    /// A boolean attribute; throws `OpError.attribute` if it is absent or not a boolean.
     public func bool(_ name: String) throws(OpError) -> Bool {
         guard case .bool(let v)? = values[name] else { throw Self.wrongType(name, "a boolean") }
         return v
     }
 
+    /// A string attribute; throws `OpError.attribute` if it is absent or not a string.
     public func string(_ name: String) throws(OpError) -> String {
         guard case .string(let v)? = values[name] else { throw Self.wrongType(name, "a string") }
         return v

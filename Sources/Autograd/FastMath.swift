@@ -4,6 +4,8 @@
 
 import CAutogradMath
 
+/// Branch-free `exp` and a one-instruction square root for `Float`, so that elementwise
+/// loops vectorise.
 extension Float {
     /// √x, correctly rounded as `squareRoot()` is, as one instruction (CAutogradMath.h).
     @inline(__always)
@@ -35,6 +37,8 @@ extension Float {
 
 }
 
+/// Branch-free `exp` and a one-instruction square root for `Double`, so that elementwise
+/// loops vectorise.
 extension Double {
     /// √x, correctly rounded as `squareRoot()` is, as one instruction (CAutogradMath.h).
     @inline(__always)

@@ -3,7 +3,9 @@
 ///
 /// It is a value type; a `Tensor` wraps one and adds the graph.
 public struct NDArray<T: Scalar>: Sendable, Equatable {
+    /// The length of each axis; `[]` for a scalar.
     public var shape: [Int]
+    /// The elements in row-major order; `data.count` is the product of `shape`.
     public var data: [T]
 
     /// An array with the given shape and row-major data. `data.count` must equal the
@@ -50,7 +52,9 @@ public struct NDArray<T: Scalar>: Sendable, Equatable {
         }
     }
 
+    /// The number of elements.
     public var count: Int { data.count }
+    /// The number of axes (0 for a scalar).
     public var rank: Int { shape.count }
 
     /// The same data read with another shape of the same element count.

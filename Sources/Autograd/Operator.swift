@@ -73,10 +73,14 @@ extension Operator {
 
 /// How many inputs an op takes.
 public enum Arity: Sendable, Equatable {
+    /// Exactly this many inputs.
     case exactly(Int)
+    /// Between the two bounds, inclusive (`linear`: 2 or 3).
     case range(Int, Int)
+    /// This many or more (`concat`).
     case atLeast(Int)
 
+    /// Whether an op of this arity accepts `n` inputs.
     public func accepts(_ n: Int) -> Bool {
         switch self {
         case .exactly(let k): n == k
@@ -99,9 +103,11 @@ public enum Arity: Sendable, Equatable {
 public struct OpSignature: Sendable {
     /// The wire name (`"add"`, `"mse_loss"`).
     public let name: String
+    /// How many inputs the op accepts.
     public let arity: Arity
     /// Input names in order, for documentation (`["x", "W", "b"]`).
     public let inputs: [String]
+    /// The attributes the op accepts, with types and defaults, in documentation order.
     public let attributes: [AttributeSpec]
     /// One line for the op table and `GET /ops`.
     public let summary: String
@@ -114,6 +120,7 @@ public struct OpSignature: Sendable {
     /// the stable form used, for docs/ops.md; nil if nothing.
     public let notes: String?
 
+    /// A signature; `pytorch`, `shapeRule` and `notes` feed docs/ops.md and may be left out.
     public init(
         name: String, arity: Arity, inputs: [String], attributes: [AttributeSpec] = [],
         summary: String, pytorch: String? = nil, shapeRule: String? = nil, notes: String? = nil
@@ -131,13 +138,15 @@ public struct OpSignature: Sendable {
     /// The shape rule of an op whose output has its one input's shape.
     public static let sameShape = "the shape of x"
     /// The shape rule of an elementwise op over two broadcasting operands.
-    public static let broadcastShape = "the broadcast of a's and b's shapes (NumPy rules); other shapes are a 422"
+    public static let broadcastShape = "the broadcast of a's and b's shapes (NumPy rules); shapes that do not broadcast are an error"
 }
 
 /// Why an op cannot be built or applied. The graph format turns `.attribute` into a
 /// pointer at `/ops/i/attrs/NAME` and `.shape` into one at `/ops/i`.
 public enum OpError: Error, Sendable, Equatable {
+    /// Attribute `name` has an unacceptable value; `detail` says why.
     case attribute(name: String, detail: String)
+    /// The input shapes do not fit the op; the message says how.
     case shape(String)
     /// An input's values (not only its shape) are invalid, e.g. a class index out of range.
     case input(index: Int, detail: String)

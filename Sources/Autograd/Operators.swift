@@ -1,6 +1,7 @@
 /// Every op the engine offers, in the order `GET /ops` and docs/ops.md list them.
 /// The graph format, the op listing and the fixture coverage check all read this list.
 public enum Operators {
+    /// Every registered op type, in documentation order.
     public static let all: [any Operator.Type] = [
         Add.self, Sub.self, Mul.self, Div.self, Neg.self,
         MatMul.self, LinearOp.self,

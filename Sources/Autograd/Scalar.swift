@@ -3,7 +3,9 @@ import RealModule
 
 /// The element types a tensor can hold.
 public enum DType: String, Sendable, CaseIterable {
+    /// 32-bit IEEE floats: `Float`.
     case float32
+    /// 64-bit IEEE floats: `Double`.
     case float64
 }
 
@@ -35,6 +37,7 @@ where RawSignificand: FixedWidthInteger {
 @inline(__always)
 private func cblasTrans(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
 
+/// `Float` as an engine scalar: float32 tensors, products through `cblas_sgemm`.
 extension Float: Scalar {
     public static var dtype: DType { .float32 }
 
@@ -51,6 +54,7 @@ extension Float: Scalar {
     }
 }
 
+/// `Double` as an engine scalar: float64 tensors, products through `cblas_dgemm`.
 extension Double: Scalar {
     public static var dtype: DType { .float64 }
 

@@ -81,6 +81,8 @@ public enum Shape {
 
 /// A human-readable reason a shape or axis is not acceptable.
 public struct ShapeMessage: Error, Sendable, Equatable {
+    /// The reason, for an error message.
     public let text: String
+    /// A message with this text.
     public init(_ text: String) { self.text = text }
 }

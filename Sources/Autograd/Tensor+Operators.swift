@@ -4,14 +4,19 @@
 // constant leaves for its concrete element type instead of through generic metadata.
 
 extension Tensor {
+    /// `a + b` elementwise, broadcasting as NumPy does.
     @inlinable
     public static func + (a: Tensor, b: Tensor) -> Tensor { applyOrTrap(Add(), [a, b]) }
+    /// `a - b` elementwise, broadcasting as NumPy does.
     @inlinable
     public static func - (a: Tensor, b: Tensor) -> Tensor { applyOrTrap(Sub(), [a, b]) }
+    /// `a * b` elementwise, broadcasting as NumPy does.
     @inlinable
     public static func * (a: Tensor, b: Tensor) -> Tensor { applyOrTrap(Mul(), [a, b]) }
+    /// `a / b` elementwise, broadcasting as NumPy does.
     @inlinable
     public static func / (a: Tensor, b: Tensor) -> Tensor { applyOrTrap(Div(), [a, b]) }
+    /// `-a` elementwise.
     @inlinable
     public static prefix func - (a: Tensor) -> Tensor { applyOrTrap(Neg(), [a]) }
 
@@ -19,20 +24,28 @@ extension Tensor {
     // leaf tensor of its own: the same values and gradients, without a tensor, an array
     // and a second input per operation. Addition and multiplication commute exactly, so
     // `c + x` and `c * x` record the same ops.
+    /// `a + b` for a constant `b`, kept in the op rather than in a tensor of its own.
     @inlinable
     public static func + (a: Tensor, b: T) -> Tensor { applyOrTrap(AddScalar(b), [a]) }
+    /// `a + b` for a constant `a`, kept in the op rather than in a tensor of its own.
     @inlinable
     public static func + (a: T, b: Tensor) -> Tensor { applyOrTrap(AddScalar(a), [b]) }
+    /// `a - b` for a constant `b`.
     @inlinable
     public static func - (a: Tensor, b: T) -> Tensor { a - Tensor(b) }
+    /// `a - b` for a constant `a`.
     @inlinable
     public static func - (a: T, b: Tensor) -> Tensor { Tensor(a) - b }
+    /// `a * b` for a constant `b`, kept in the op rather than in a tensor of its own.
     @inlinable
     public static func * (a: Tensor, b: T) -> Tensor { applyOrTrap(MulScalar(b), [a]) }
+    /// `a * b` for a constant `a`, kept in the op rather than in a tensor of its own.
     @inlinable
     public static func * (a: T, b: Tensor) -> Tensor { applyOrTrap(MulScalar(a), [b]) }
+    /// `a / b` for a constant `b`.
     @inlinable
     public static func / (a: Tensor, b: T) -> Tensor { a / Tensor(b) }
+    /// `a / b` for a constant `a`.
     @inlinable
     public static func / (a: T, b: Tensor) -> Tensor { Tensor(a) / b }
 

@@ -6,10 +6,11 @@
 /// let W = Tensor<Float>([[0.1, 0.2], [0.3, 0.4]], requiresGrad: true)
 /// let loss = mseLoss(x.matmul(W), Tensor(NDArray(repeating: 1, shape: [2, 2])))
 /// try loss.backward()
-/// print(W.grad!)   // [[1.6, 3.0], [2.2, 4.2]]
+/// print(W.grad!)   // [[0.6, 1.8000001], [0.70000005, 2.4]]
 /// ```
 ///
-/// Tensors are not thread-safe; a graph is built and differentiated on one thread.
+/// (`GettingStartedTests` runs this example.) Tensors are not thread-safe; a graph is built
+/// and differentiated on one thread.
 public final class Tensor<T: Scalar> {
     // The stored properties below opt out of Swift's dynamic exclusivity checks (a
     // `swift_beginAccess` on every read and write of a class property: 9% of the
@@ -84,8 +85,11 @@ public final class Tensor<T: Scalar> {
         }
     }
 
+    /// The length of each axis; `[]` for a scalar.
     public var shape: [Int] { value.shape }
+    /// The number of axes.
     public var rank: Int { value.shape.count }
+    /// The number of elements.
     public var count: Int { value.count }
     /// The row-major values.
     public var scalars: [T] { value.data }

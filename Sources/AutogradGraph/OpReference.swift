@@ -25,7 +25,7 @@ public enum OpReference {
         var out = "\n## `\(s.name)`\n\n\(sentence(s.summary))\n\n"
         out += "- Inputs: \(s.inputs.map { "`\($0)`" }.joined(separator: ", ")) (\(s.arity.description))\n"
         out += "- Output shape: \(s.shapeRule.map(sentence) ?? "not stated.")\n"
-        out += "- PyTorch: \(s.pytorch.map { "`\($0)`" } ?? "none.")\n"
+        out += "- PyTorch: \(s.pytorch.map { "`\($0)`" } ?? "not stated.")\n"
         out += "- Fuses: \(fusion(type).long)\n"
         if let notes = s.notes { out += "- Notes: \(sentence(notes))\n" }
         if s.attributes.isEmpty { return out }
@@ -60,14 +60,15 @@ public enum OpReference {
         switch d {
         case .null: return "null"
         case .int(let i): return "\(i)"
-        case .ints(let v): return "[" + v.map(String.init).joined(separator: ", ") + "]"
-        case .intLists(let lists):
-            return "[" + lists.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }.joined(separator: ", ") + "]"
+        case .ints(let v): return list(v)
+        case .intLists(let v): return "[" + v.map(list).joined(separator: ", ") + "]"
         case .number(let x): return x == x.rounded() && abs(x) < 1e15 ? "\(Int(x))" : "\(x)"
         case .bool(let b): return "\(b)"
         case .string(let t): return "\"\(t)\""
         }
     }
+
+    private static func list(_ v: [Int]) -> String { "[" + v.map(String.init).joined(separator: ", ") + "]" }
 
     /// A Markdown table cell: `|` escaped.
     private static func cell(_ text: String) -> String {

@@ -26,7 +26,9 @@ public struct FusedElementwise: Operator {
 
     /// A one-operand instruction.
     public enum Unary: Sendable, Equatable {
+        /// The op of the same name, with its own formula and derivative.
         case neg, exp, log, sigmoid, tanh, relu, sqrt, abs, softplus
+        /// Leaky ReLU with this slope for `x <= 0`.
         case leakyReLU(slope: Double)
         /// A `UnaryElementwise` op's own formula (every elementwise op without a
         /// hand-written instruction above).
@@ -35,19 +37,24 @@ public struct FusedElementwise: Operator {
 
     /// A two-operand instruction.
     public enum Binary: Sendable, Equatable {
+        /// The op of the same name, with its own formula and derivative.
         case add, sub, mul, div, maximum, minimum
     }
 
     /// One instruction; operands are registers. Registers `0..<inputCount` hold the
     /// inputs, register `inputCount + k` the value of instruction `k`.
     public enum Instruction: Sendable, Equatable {
+        /// This op applied to the register.
         case unary(Unary, Int)
+        /// This op applied to the two registers.
         case binary(Binary, Int, Int)
         /// A constant, broadcast (a scalar operand of the Swift API's `x * 1.0001`).
         case constant(Double)
     }
 
+    /// How many inputs the fused op takes (registers `0..<inputCount`).
     public let inputCount: Int
+    /// The program, in order; the last instruction's value is the output (or its sum).
     public let instructions: [Instruction]
     /// Whether the output is the sum of the last instruction's values (a scalar) rather
     /// than those values.

@@ -7,33 +7,57 @@ extension FusedElementwise {
         let recorder: Recorder
         let register: Int
 
+        /// `a + b` in the traced program.
         public static func + (a: Value, b: Value) -> Value { a.binary(.add, b) }
+        /// `a - b` in the traced program.
         public static func - (a: Value, b: Value) -> Value { a.binary(.sub, b) }
+        /// `a * b` in the traced program.
         public static func * (a: Value, b: Value) -> Value { a.binary(.mul, b) }
+        /// `a / b` in the traced program.
         public static func / (a: Value, b: Value) -> Value { a.binary(.div, b) }
+        /// `-a` in the traced program.
         public static prefix func - (a: Value) -> Value { a.unary(.neg) }
 
+        /// `a + c` for a constant `c`.
         public static func + (a: Value, c: Double) -> Value { a + a.constant(c) }
+        /// `a - c` for a constant `c`.
         public static func - (a: Value, c: Double) -> Value { a - a.constant(c) }
+        /// `a * c` for a constant `c`.
         public static func * (a: Value, c: Double) -> Value { a * a.constant(c) }
+        /// `a / c` for a constant `c`.
         public static func / (a: Value, c: Double) -> Value { a / a.constant(c) }
+        /// `c + a` for a constant `c`.
         public static func + (c: Double, a: Value) -> Value { a.constant(c) + a }
+        /// `c - a` for a constant `c`.
         public static func - (c: Double, a: Value) -> Value { a.constant(c) - a }
+        /// `c * a` for a constant `c`.
         public static func * (c: Double, a: Value) -> Value { a.constant(c) * a }
+        /// `c / a` for a constant `c`.
         public static func / (c: Double, a: Value) -> Value { a.constant(c) / a }
 
+        /// `exp` of this value.
         public func exp() -> Value { unary(.exp) }
+        /// The natural logarithm of this value.
         public func log() -> Value { unary(.log) }
+        /// `sigmoid` of this value.
         public func sigmoid() -> Value { unary(.sigmoid) }
+        /// `tanh` of this value.
         public func tanh() -> Value { unary(.tanh) }
+        /// `relu` of this value.
         public func relu() -> Value { unary(.relu) }
+        /// The square root of this value.
         public func sqrt() -> Value { unary(.sqrt) }
+        /// The absolute value of this value.
         public func abs() -> Value { unary(.abs) }
+        /// `softplus` of this value.
         public func softplus() -> Value { unary(.softplus) }
+        /// Leaky ReLU of this value, with slope `negativeSlope` for `x <= 0`.
         public func leakyReLU(negativeSlope: Double = 0.01) -> Value { unary(.leakyReLU(slope: negativeSlope)) }
         /// Any one-input elementwise op (`value.apply(Sin())`).
         public func apply(_ op: some UnaryElementwise) -> Value { unary(op.kernel ?? .formula(.init(op))) }
+        /// The elementwise maximum of this value and `other` (ties split the gradient).
         public func maximum(_ other: Value) -> Value { binary(.maximum, other) }
+        /// The elementwise minimum of this value and `other` (ties split the gradient).
         public func minimum(_ other: Value) -> Value { binary(.minimum, other) }
 
         /// The sum of every element: only as the traced closure's result.

@@ -1,8 +1,11 @@
 /// A 1-D convolution layer over `[N, C, L]`, as PyTorch's `nn.Conv1d`: weight
 /// `[out, in / groups, k]` and optional bias `[out]`.
 public final class Conv1d<Scalar: Autograd.Scalar>: Module {
+    /// The kernel, `[out, in / groups, k]`, trainable.
     public let weight: Tensor<Scalar>
+    /// The bias, `[out]`, or `nil` for a layer without one.
     public let bias: Tensor<Scalar>?
+    /// The convolution's settings, as in `torch.nn.Conv1d`.
     public let stride: Int, padding: ConvPadding, dilation: Int, groups: Int
 
     /// A layer initialised as PyTorch's `nn.Conv1d`, drawn from `generator`.

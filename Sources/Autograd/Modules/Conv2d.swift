@@ -1,8 +1,11 @@
 /// A 2-D convolution layer over `[N, C, H, W]`, as PyTorch's `nn.Conv2d`: weight
 /// `[out, in / groups, kH, kW]` and optional bias `[out]`.
 public final class Conv2d<Scalar: Autograd.Scalar>: Module {
+    /// The kernel, `[out, in / groups, kH, kW]`, trainable.
     public let weight: Tensor<Scalar>
+    /// The bias, `[out]`, or `nil` for a layer without one.
     public let bias: Tensor<Scalar>?
+    /// The convolution's settings, as in `torch.nn.Conv2d`.
     public let stride: [Int], padding: ConvPadding, dilation: [Int], groups: Int
 
     /// A layer initialised as PyTorch's `nn.Conv2d`, drawn from `generator`.

@@ -1,8 +1,11 @@
 /// A transposed 2-D convolution layer over `[N, C, H, W]`, as PyTorch's
 /// `nn.ConvTranspose2d`: weight `[in, out / groups, kH, kW]` and optional bias `[out]`.
 public final class ConvTranspose2d<Scalar: Autograd.Scalar>: Module {
+    /// The kernel, `[in, out / groups, kH, kW]`, trainable.
     public let weight: Tensor<Scalar>
+    /// The bias, `[out]`, or `nil` for a layer without one.
     public let bias: Tensor<Scalar>?
+    /// The transposed convolution's settings, as in `torch.nn.ConvTranspose2d`.
     public let stride: [Int], padding: [Int], outputPadding: [Int], dilation: [Int], groups: Int
 
     /// A layer initialised as PyTorch's `nn.ConvTranspose2d` (fan-in from the weight's

@@ -2,6 +2,7 @@
 /// draws a fresh mask seed from the layer's SplitMix64 generator (so the sequence of masks
 /// is fixed by `seed`); with `isTraining` false the layer is the identity.
 public final class Dropout<Scalar: Autograd.Scalar>: Module {
+    /// The probability of zeroing an element, in [0, 1].
     public let p: Double
     /// Whether calls drop elements (true, the default) or pass `x` through (evaluation).
     public var isTraining = true

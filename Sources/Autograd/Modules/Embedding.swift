@@ -3,6 +3,7 @@ import RealModule
 /// A lookup table of `count` vectors of `dimension` values: `torch.nn.Embedding`. Called
 /// on a tensor of integer indices (stored as floats) it returns their rows.
 public final class Embedding<Scalar: Autograd.Scalar>: Module {
+    /// The table, `[V, D]`: row `i` is the vector of index `i`.
     public let weight: Tensor<Scalar>
 
     /// A table with the given weight `[V, D]`, made trainable.

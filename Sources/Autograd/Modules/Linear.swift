@@ -1,6 +1,8 @@
 /// A fully connected layer `y = x W + b`, with `W` of shape `[in, out]` and `b` of `[out]`.
 public final class Linear<Scalar: Autograd.Scalar>: Module {
+    /// The weight, `[in, out]` (the transpose of PyTorch's `nn.Linear.weight`).
     public let W: Tensor<Scalar>
+    /// The bias, `[out]`, or `nil` for a layer without one.
     public let b: Tensor<Scalar>?
 
     /// A layer with the given weight `[in, out]` and optional bias `[out]`; both are made
@@ -39,6 +41,7 @@ public final class Linear<Scalar: Autograd.Scalar>: Module {
 
     // Specialised: called through `any Module` (Sequential) from another module, a
     // generic call would run unspecialised (issue 21).
+    /// `x W + b` for `x` of shape `[..., in]`.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> { linear(x, W, b) }

@@ -1,8 +1,10 @@
 /// A layer or model: a function of a tensor with trainable parameters.
 public protocol Module<Scalar>: AnyObject {
+    /// The element type, `Float` or `Double`.
     associatedtype Scalar: Autograd.Scalar
     /// The trainable tensors, in a fixed order.
     var parameters: [Tensor<Scalar>] { get }
+    /// The layer applied to `x`; records the ops for `backward()`.
     func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar>
 }
 

@@ -2,6 +2,7 @@
 
 /// 2-D max pooling as a layer, as PyTorch's `nn.MaxPool2d`.
 public final class MaxPool2d<Scalar: Autograd.Scalar>: Module {
+    /// The pooling window's settings, as in `torch.nn.MaxPool2d` (`stride` nil: the kernel size).
     public let kernelSize: [Int], stride: [Int]?, padding: [Int], dilation: [Int], ceilMode: Bool
     /// `stride` nil means `kernelSize`.
     public init(kernelSize: [Int], stride: [Int]? = nil, padding: [Int] = [0], dilation: [Int] = [1], ceilMode: Bool = false) {
@@ -15,6 +16,7 @@ public final class MaxPool2d<Scalar: Autograd.Scalar>: Module {
 
 /// 2-D average pooling as a layer, as PyTorch's `nn.AvgPool2d`.
 public final class AvgPool2d<Scalar: Autograd.Scalar>: Module {
+    /// The pooling window's settings, as in `torch.nn.AvgPool2d` (`stride` nil: the kernel size).
     public let kernelSize: [Int], stride: [Int]?, padding: [Int], ceilMode: Bool, countIncludePad: Bool
     /// `stride` nil means `kernelSize`.
     public init(kernelSize: [Int], stride: [Int]? = nil, padding: [Int] = [0], ceilMode: Bool = false, countIncludePad: Bool = true) {

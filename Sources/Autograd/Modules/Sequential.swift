@@ -1,15 +1,19 @@
 /// Layers applied in order: `Sequential<Float>(Linear(...), ReLU(), Linear(...))`.
 public final class Sequential<Scalar: Autograd.Scalar>: Module {
+    /// The layers, in the order they are applied.
     public let layers: [any Module<Scalar>]
 
+    /// The given layers, applied first to last.
     public init(_ layers: [any Module<Scalar>]) { self.layers = layers }
 
+    /// The given layers, applied first to last.
     public convenience init(_ layers: any Module<Scalar>...) { self.init(layers) }
 
     // A closure, not `\.parameters`: Swift 6.3 crashes on a key path through `any Module<Scalar>`.
     /// Every layer's parameters, layer by layer, each in its layer's order.
     public var parameters: [Tensor<Scalar>] { layers.flatMap { $0.parameters } }
 
+    /// `x` through every layer in turn.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {

@@ -4,6 +4,7 @@ public struct Abs: UnaryElementwise {
         name: "abs", arity: .exactly(1), inputs: ["x"], summary: "|x| elementwise",
         pytorch: "torch.abs(x)", shapeRule: OpSignature.sameShape, notes: "gradient 0 at 0")
 
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

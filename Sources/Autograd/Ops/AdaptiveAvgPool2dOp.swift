@@ -12,8 +12,10 @@ public struct AdaptiveAvgPool2dOp: Operator {
         shapeRule: "[N, C] + output_size (unbatched [C] + output_size)",
         notes: "cell i of n over a length L averages [floor(i L / n), ceil((i + 1) L / n)), so cells may overlap")
 
+    /// The output's `[H, W]`.
     public let outputSize: [Int]
 
+    /// The op pooling to `outputSize` (one size for both, or `[H, W]`); throws for a negative size.
     public init(outputSize: [Int]) throws(OpError) {
         self.outputSize = try SpatialAttributes.expand(outputSize, "output_size", dims: 2, minimum: 0)
     }

@@ -4,6 +4,7 @@ public struct Add: Operator {
         name: "add", arity: .exactly(2), inputs: ["a", "b"], summary: "a + b, with NumPy broadcasting",
         pytorch: "torch.add(a, b)", shapeRule: OpSignature.broadcastShape)
 
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

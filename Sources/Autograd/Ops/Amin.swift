@@ -4,9 +4,12 @@ public struct Amin: AxisReduction {
         "amin", "minimum over axes (default all); ties share the gradient equally",
         pytorch: "torch.amin(x, dim=axis, keepdim=keepdims)")
 
+    /// The axes to reduce, negatives from the end; `nil`: all of them.
     public let axes: [Int]?
+    /// Whether reduced axes stay, with length 1.
     public let keepdims: Bool
 
+    /// The op over `axes` (`nil`: all), keeping them with length 1 when `keepdims`.
     public init(axes: [Int]? = nil, keepdims: Bool = false) {
         self.axes = axes
         self.keepdims = keepdims

@@ -15,6 +15,7 @@ public struct AvgPool2dOp: Operator {
         notes: "divides by the window's size with its zero padding (count_include_pad) or by the input elements it covers; with ceil_mode a window past the padding counts only up to it, as torch")
 
     let pooling: Pooling
+    /// Whether zero padding counts in each window's divisor.
     public let countIncludePad: Bool
 
     /// Average pooling; throws for a non-positive kernel or stride, or padding over half

@@ -7,8 +7,10 @@ public struct BinaryCrossEntropy: ElementwiseLoss {
         pytorch: "torch.nn.functional.binary_cross_entropy(input, target, reduction=reduction)",
         notes: "logs clamped at -100 as PyTorch; input gradient seed·(x - t) / max(x(1 - x), 1e-12)")
 
+    /// How the elementwise losses are reduced.
     public let reduction: Reduction
 
+    /// The loss, reduced as `reduction` says.
     public init(reduction: Reduction = .mean) { self.reduction = reduction }
 
     // Each log is clamped at −100, as torch does, so p = 0 or p = 1 gives a loss of at most

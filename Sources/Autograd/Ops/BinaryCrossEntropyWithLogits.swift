@@ -7,8 +7,10 @@ public struct BinaryCrossEntropyWithLogits: ElementwiseLoss {
         pytorch: "torch.nn.functional.binary_cross_entropy_with_logits(input, target, reduction=reduction)",
         notes: "stable form max(x, 0) - x·t + log1p(exp(-|x|))")
 
+    /// How the elementwise losses are reduced.
     public let reduction: Reduction
 
+    /// The loss, reduced as `reduction` says.
     public init(reduction: Reduction = .mean) { self.reduction = reduction }
 
     // max(x, 0) − x·t + log1p(exp(−|x|)): the softplus rewrite, whose exp never

@@ -13,8 +13,10 @@ public struct BroadcastTo: Operator {
         shapeRule: "shape, with each -1 replaced by x's length on that axis; x must broadcast to it (NumPy rules)",
         notes: "-1 keeps an existing length (torch's expand) and is refused on a new leading axis; the gradient is the upstream gradient summed over the broadcast axes")
 
+    /// The target shape; -1 keeps the input's length on an existing axis.
     public let shape: [Int]
 
+    /// The op broadcasting to `shape`.
     public init(shape: [Int]) { self.shape = shape }
 
     public init(attributes: Attributes) throws(OpError) {

@@ -8,12 +8,16 @@ public struct Clamp: UnaryElementwise {
             AttributeSpec("max", .optionalNumber, default: .null, "the upper bound; null: none"),
         ],
         summary: "x limited to [min, max] elementwise (at least one bound given)",
-        pytorch: "torch.clamp(x, min, max)", shapeRule: OpSignature.sameShape,
-        notes: "max wins when min > max; NaN stays NaN; the gradient passes strictly inside the bounds and is 0 on a bound, as torch 2.15 does for number bounds; neither bound given is a 422")
+        pytorch: "torch.clamp(x, min, max)",
+        shapeRule: OpSignature.sameShape,
+        notes: "the gradient passes strictly inside the bounds (torch 2.15); max wins when min > max")
 
+    /// The lower bound; `nil`: none.
     public let min: Double?
+    /// The upper bound; `nil`: none.
     public let max: Double?
 
+    /// The op limiting `x` to `[min, max]`; at least one bound must be given.
     public init(min: Double? = nil, max: Double? = nil) {
         self.min = min
         self.max = max

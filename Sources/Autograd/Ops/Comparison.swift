@@ -3,24 +3,28 @@
 /// broadcasting. Not differentiable: both inputs get a zero gradient. A conforming op names
 /// its signature and its relation; the rest lives here.
 public protocol Comparison: Operator {
+    /// The relation the op tests.
     static var relation: Relation { get }
+    /// The op.
     init()
 }
 
 /// What a comparison tests.
 public enum Relation: Sendable {
+    /// The relation of the op of the same name (`greaterEqual`: `greater_equal`).
     case greater, greaterEqual, less, lessEqual, equal, notEqual
 }
 
 extension Comparison {
+    /// The op; comparisons have no attributes.
     public init(attributes: Attributes) { self.init() }
 
     /// The signature of a comparison: inputs `a` and `b`, no attributes.
-    static func comparisonSignature(_ name: String, _ relation: String, _ torchName: String) -> OpSignature {
+    static func comparisonSignature(_ name: String, _ relation: String, pytorch: String) -> OpSignature {
         OpSignature(
             name: name, arity: .exactly(2), inputs: ["a", "b"],
             summary: "1 where \(relation) else 0, elementwise, broadcasting; zero gradient",
-            pytorch: "torch.\(torchName)(a, b)", shapeRule: OpSignature.broadcastShape,
+            pytorch: pytorch, shapeRule: OpSignature.broadcastShape,
             notes: "NaN compares false (not_equal: true), as torch")
     }
 

@@ -7,8 +7,10 @@ public struct Concat: Operator {
         pytorch: "torch.cat(inputs, dim=axis)",
         shapeRule: "the inputs' common shape with their lengths along axis added; they must agree in rank and every other dimension")
 
+    /// The axis to join along, negatives from the end.
     public let axis: Int
 
+    /// The op joining its inputs along `axis`.
     public init(axis: Int = 0) { self.axis = axis }
 
     public init(attributes: Attributes) throws(OpError) {

@@ -19,6 +19,7 @@ public struct ConvTranspose2dOp: Operator {
         shapeRule: "[N, Cout, H', W'] with H' = (H - 1) * stride - 2 * padding + dilation * (kH - 1) + output_padding + 1 (W' alike)",
         notes: "conv2d's input gradient run forwards (the same kernels); output_padding must be below the stride or the dilation, as in torch")
 
+    /// The transposed convolution's settings, per spatial axis, as in `torch.nn.functional.conv_transpose2d`.
     public let stride: [Int], padding: [Int], outputPadding: [Int], dilation: [Int], groups: Int
 
     /// A transposed convolution; throws for a non-positive stride, dilation or groups, a

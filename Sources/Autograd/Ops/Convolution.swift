@@ -2,8 +2,11 @@
 /// (`"valid"`), or as much as keeps the output the input's size at stride 1 (`"same"`; an
 /// odd total puts the extra element after, as torch does).
 public enum ConvPadding: Sendable, Equatable {
+    /// These zeros on both sides of each spatial axis (one value for all, or one per axis).
     case explicit([Int])
+    /// No padding (`"valid"`).
     case valid
+    /// Padding that keeps each spatial length (`"same"`, stride 1 only).
     case same
 }
 

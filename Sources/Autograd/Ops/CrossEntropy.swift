@@ -12,6 +12,7 @@
 /// samples not ignored (their count without weights), as torch; for probabilities by the
 /// number of samples. The weight gets no gradient (torch does not differentiate it).
 public struct CrossEntropy: Operator {
+    /// The `label_smoothing` attribute: a number in [0, 1], default 0.
     public static let labelSmoothingAttribute = AttributeSpec(
         "label_smoothing", .number, default: .number(0),
         "in [0, 1]: mix the target with the uniform distribution by this weight")
@@ -24,7 +25,9 @@ public struct CrossEntropy: Operator {
         shapeRule: "logits [N, C, d...] with target [N, d...] of class indices or [N, C, d...] of probabilities, optional weight [C] (one sample: [C] with [] or [C]); [] for \"mean\" and \"sum\", [N, d...] for \"none\"",
         notes: "log-sum-exp form; class indices are floats holding integers in [0, C) or equal to ignore_index (else 422 at the target); per sample (1-ε)·w_k·(-log p_k) + (ε/C)·Σ_c w_c·(-log p_c); \"mean\" divides by the summed weight of the samples not ignored (their count without a weight; NaN when all are ignored), as torch; with probabilities it divides by the number of samples and ignore_index does not apply; the weight gets no gradient")
 
+    /// How the per-sample losses are reduced.
     public let reduction: Reduction
+    /// The weight of the uniform distribution mixed into the target, in [0, 1].
     public let labelSmoothing: Double
     public let ignoreIndex: Int
 

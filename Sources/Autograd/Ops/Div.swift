@@ -5,6 +5,7 @@ public struct Div: Operator {
         summary: "a / b elementwise, with NumPy broadcasting",
         pytorch: "torch.div(a, b)", shapeRule: OpSignature.broadcastShape)
 
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

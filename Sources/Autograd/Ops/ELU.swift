@@ -7,8 +7,10 @@ public struct ELU: UnaryElementwise {
         pytorch: "torch.nn.functional.elu(x, alpha)", shapeRule: OpSignature.sameShape,
         notes: "gradient alpha at 0 (torch tests x <= 0)")
 
+    /// The scale of the negative part.
     public let alpha: Double
 
+    /// The op with `alpha` scaling `exp(x) - 1` for `x <= 0`.
     public init(alpha: Double = 1) { self.alpha = alpha }
     public init(attributes: Attributes) throws(OpError) { self.init(alpha: try attributes.number("alpha")) }
 

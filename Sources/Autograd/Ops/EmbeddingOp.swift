@@ -8,8 +8,9 @@ public struct EmbeddingOp: Operator {
         summary: "rows of weight [V, D] at integer indices, shaped indices.shape + [D]; the gradient scatter-adds",
         pytorch: "torch.nn.functional.embedding(indices, weight)",
         shapeRule: "indices.shape + [D] for weight [V, D]",
-        notes: "inputs in the order weight, indices; indices are integers in [0, V), as torch (else a 422 at the indices); the weight's gradient adds each output row's gradient into its row in index order, so repeated indices give the same bytes on every run")
+        notes: "indices get no gradient; weight's gradient scatter-adds")
 
+    /// The op; it has no attributes.
     public init() {}
 
     public init(attributes: Attributes) throws(OpError) {}

@@ -4,6 +4,7 @@ public struct Exp: UnaryElementwise {
         name: "exp", arity: .exactly(1), inputs: ["x"], summary: "e ** x elementwise",
         pytorch: "torch.exp(x)", shapeRule: OpSignature.sameShape)
 
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

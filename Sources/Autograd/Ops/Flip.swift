@@ -11,8 +11,10 @@ public struct Flip: Operator {
         shapeRule: OpSignature.sameShape,
         notes: "axis null flips every axis (numpy.flip; torch requires dims)")
 
+    /// The axes to reverse, negatives from the end; `nil`: every axis.
     public let axes: [Int]?
 
+    /// The op reversing `axes` (`nil`: all).
     public init(axes: [Int]? = nil) { self.axes = axes }
 
     public init(attributes: Attributes) throws(OpError) {

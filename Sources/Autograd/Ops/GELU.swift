@@ -18,8 +18,10 @@ public struct GELUOp: UnaryElementwise {
         summary: "x Φ(x) elementwise, Φ the standard normal CDF (exact, or tanh-approximated)",
         pytorch: "torch.nn.functional.gelu(x, approximate=approximate)", shapeRule: OpSignature.sameShape)
 
+    /// The exact erf form (`.none`) or the tanh approximation.
     public let approximate: GELUApproximation
 
+    /// The op in the form `approximate` selects.
     public init(approximate: GELUApproximation = .none) { self.approximate = approximate }
 
     public init(attributes: Attributes) throws(OpError) {

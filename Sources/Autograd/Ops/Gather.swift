@@ -8,11 +8,13 @@ public struct Gather: Operator {
         attributes: [AttributeSpec("axis", .int, default: nil, "the axis indexed (required), negatives from the end")],
         summary: "x picked along axis by an index tensor of x's rank, as torch.gather; indices get no gradient",
         pytorch: "torch.gather(x, axis, indices)",
-        shapeRule: "indices' shape; indices have x's rank and are no longer than x on any axis but axis",
-        notes: "indices are integers in [0, n): torch refuses negatives and so does this op (a 422 at the indices); repeated picks add their gradients in index order")
+        shapeRule: "the shape of indices, which has x's rank",
+        notes: "indices get no gradient")
 
+    /// The axis indexed, negatives from the end.
     public let axis: Int
 
+    /// The op picking along `axis`.
     public init(axis: Int) { self.axis = axis }
 
     public init(attributes: Attributes) throws(OpError) {

@@ -10,8 +10,10 @@ public struct LeakyReLUOp: UnaryElementwise {
         shapeRule: OpSignature.sameShape,
         notes: "gradient negative_slope at 0 (PyTorch tests x > 0)")
 
+    /// The slope for `x <= 0`.
     public let negativeSlope: Double
 
+    /// The op with slope `negativeSlope` for `x <= 0`.
     public init(negativeSlope: Double = 0.01) { self.negativeSlope = negativeSlope }
 
     public init(attributes: Attributes) throws(OpError) {

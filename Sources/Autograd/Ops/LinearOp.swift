@@ -7,6 +7,7 @@ public struct LinearOp: Operator {
         pytorch: "torch.nn.functional.linear(x, W.T, b)",
         shapeRule: "x [..., in] with W [in, out] gives [..., out]; b must broadcast to it")
 
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

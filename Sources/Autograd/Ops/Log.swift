@@ -6,6 +6,7 @@ public struct Log: UnaryElementwise {
         shapeRule: OpSignature.sameShape,
         notes: "log 0 = -inf with derivative +inf there, as PyTorch")
 
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

@@ -8,8 +8,10 @@ public struct LogSoftmax: Operator {
         shapeRule: OpSignature.sameShape,
         notes: "log-sum-exp form")
 
+    /// The axis to normalise along, negatives from the end.
     public let axis: Int
 
+    /// The op along `axis` (default the last).
     public init(axis: Int = -1) { self.axis = axis }
 
     public init(attributes: Attributes) throws(OpError) {

@@ -4,8 +4,10 @@ public struct MSELoss: ElementwiseLoss {
         "mse_loss", "squared error (input - target)², reduced; operands of the same shape",
         pytorch: "torch.nn.functional.mse_loss(input, target, reduction=reduction)")
 
+    /// How the elementwise losses are reduced.
     public let reduction: Reduction
 
+    /// The loss, reduced as `reduction` says.
     public init(reduction: Reduction = .mean) { self.reduction = reduction }
 
     @_specialize(where T == Float)

@@ -9,6 +9,7 @@ public struct MatMul: Operator {
         pytorch: "torch.matmul(a, b)",
         shapeRule: "as numpy.matmul: [m, n] @ [n, k] is [m, k]; a 1-D a gains a leading and a 1-D b a trailing unit axis, removed again; batch axes broadcast; the inner dimensions must agree")
 
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

@@ -7,6 +7,7 @@ public struct Minimum: Operator {
         shapeRule: OpSignature.broadcastShape,
         notes: "ties split the gradient equally between a and b")
 
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

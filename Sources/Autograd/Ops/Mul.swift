@@ -5,6 +5,7 @@ public struct Mul: Operator {
         summary: "a * b elementwise, with NumPy broadcasting",
         pytorch: "torch.mul(a, b)", shapeRule: OpSignature.broadcastShape)
 
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

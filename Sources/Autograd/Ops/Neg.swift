@@ -4,6 +4,7 @@ public struct Neg: UnaryElementwise {
         name: "neg", arity: .exactly(1), inputs: ["x"], summary: "-x",
         pytorch: "torch.neg(x)", shapeRule: OpSignature.sameShape)
 
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

@@ -16,9 +16,12 @@ public struct Pad: Operator {
         shapeRule: "x's shape with before + after added on each axis; a negative result is a 422",
         notes: "pad_width is one [before, after] pair per axis, or one pair for every axis (NumPy's broadcast), [] for a scalar; negative widths crop as torch's F.pad; the gradient of the kept elements is the upstream gradient, cropped elements get 0")
 
+    /// The widths added before and after each axis; negative widths crop.
     public let padWidth: [(before: Int, after: Int)]
+    /// The constant written into the padding.
     public let value: Double
 
+    /// The op padding with `value` by `padWidth`.
     public init(padWidth: [(before: Int, after: Int)], value: Double = 0) {
         self.padWidth = padWidth
         self.value = value

@@ -8,6 +8,7 @@ public struct Pow: Operator {
         shapeRule: OpSignature.broadcastShape,
         notes: "gradients for base and exponent; the exponent's is 0 where a == 0 and b >= 0, the base's 0 where b == 0")
 
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

@@ -4,6 +4,7 @@ public struct ReLUOp: UnaryElementwise {
         name: "relu", arity: .exactly(1), inputs: ["x"], summary: "max(x, 0) elementwise",
         pytorch: "torch.relu(x)", shapeRule: OpSignature.sameShape, notes: "gradient 0 at 0")
 
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

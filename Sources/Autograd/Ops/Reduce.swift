@@ -11,11 +11,15 @@ public struct ReducedAxes: Sendable {
     /// How many input elements each output element reduces.
     public let groupSize: Int
 
+    /// The `axis` attribute every reduction shares.
     public static let axisAttribute = AttributeSpec(
         "axis", .intOrInts, default: .null, "axis or axes to reduce, negatives from the end; default all")
+    /// The `keepdims` attribute every reduction shares.
     public static let keepdimsAttribute = AttributeSpec(
         "keepdims", .bool, default: .bool(false), "keep reduced axes with length 1")
 
+    /// The reduction of an array of `shape` over `axes` (`nil`: all); throws `OpError.attribute`
+    /// for an axis out of range or repeated.
     public init(shape: [Int], axes: [Int]?, keepdims: Bool) throws(OpError) {
         let normalized: [Int]
         do {
@@ -41,8 +45,11 @@ public struct ReducedAxes: Sendable {
 /// with length 1 when `keepdims`: sum, mean, amax, amin. Their attribute decoding and
 /// shape rule live here once.
 public protocol AxisReduction: Operator {
+    /// The axes to reduce; `nil`: all of them.
     var axes: [Int]? { get }
+    /// Whether reduced axes stay, with length 1.
     var keepdims: Bool { get }
+    /// The op over `axes`, keeping them with length 1 when `keepdims`.
     init(axes: [Int]?, keepdims: Bool)
 }
 
@@ -80,9 +87,12 @@ public struct Sum: AxisReduction {
         "sum", "sum over axes (default all)",
         pytorch: "torch.sum(x, dim=axis, keepdim=keepdims)")
 
+    /// The axes to reduce, negatives from the end; `nil`: all of them.
     public let axes: [Int]?
+    /// Whether reduced axes stay, with length 1.
     public let keepdims: Bool
 
+    /// The op over `axes` (`nil`: all), keeping them with length 1 when `keepdims`.
     public init(axes: [Int]? = nil, keepdims: Bool = false) {
         self.axes = axes
         self.keepdims = keepdims
@@ -110,9 +120,12 @@ public struct Sum: AxisReduction {
 public struct Mean: AxisReduction {
     public static let signature = reductionSignature("mean", "mean over axes (default all)", pytorch: "torch.mean(x, dim=axis, keepdim=keepdims)")
 
+    /// The axes to reduce, negatives from the end; `nil`: all of them.
     public let axes: [Int]?
+    /// Whether reduced axes stay, with length 1.
     public let keepdims: Bool
 
+    /// The op over `axes` (`nil`: all), keeping them with length 1 when `keepdims`.
     public init(axes: [Int]? = nil, keepdims: Bool = false) {
         self.axes = axes
         self.keepdims = keepdims

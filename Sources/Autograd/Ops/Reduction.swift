@@ -1,13 +1,18 @@
 /// How a loss reduces its elementwise values: PyTorch's `reduction` argument.
 public enum Reduction: String, Sendable, CaseIterable {
+    /// The mean of the elementwise losses (over samples, for `cross_entropy`).
     case mean
+    /// The sum of the elementwise losses.
     case sum
+    /// The elementwise losses themselves.
     case none
 
+    /// The `reduction` attribute every loss shares.
     public static let attribute = AttributeSpec(
         "reduction", .choice(allCases.map(\.rawValue)), default: .string("mean"),
         "mean or sum of the elementwise losses, or none to keep them")
 
+    /// The `reduction` attribute's value; throws `OpError.attribute` for an unknown one.
     public init(attributes: Attributes) throws(OpError) {
         let name = try attributes.string("reduction")
         guard let r = Reduction(rawValue: name) else {
@@ -45,7 +50,9 @@ public enum Reduction: String, Sendable, CaseIterable {
 /// binary_cross_entropy, binary_cross_entropy_with_logits. Their attribute and shape rule
 /// live here once.
 public protocol ElementwiseLoss: Operator {
+    /// How the elementwise losses are reduced.
     var reduction: Reduction { get }
+    /// The loss, reduced as `reduction` says.
     init(reduction: Reduction)
 }
 

@@ -9,8 +9,10 @@ public struct Reshape: Operator {
         pytorch: "torch.reshape(x, shape)",
         shapeRule: "shape, its one -1 inferred; it must hold as many elements as x")
 
+    /// The new shape; one entry may be -1, inferred from the element count.
     public let shape: [Int]
 
+    /// The op reshaping to `shape`.
     public init(shape: [Int]) { self.shape = shape }
 
     public init(attributes: Attributes) throws(OpError) {

@@ -1,6 +1,10 @@
 /// 1 / sqrt(x) elementwise.
 public struct Rsqrt: UnaryElementwise {
-    public static let signature = OpSignature(name: "rsqrt", arity: .exactly(1), inputs: ["x"], summary: "1 / sqrt(x) elementwise", pytorch: "torch.rsqrt(x)", shapeRule: OpSignature.sameShape, notes: "inf at 0 (gradient -inf), NaN below")
+    public static let signature = OpSignature(name: "rsqrt", arity: .exactly(1), inputs: ["x"], summary: "1 / sqrt(x) elementwise",
+        pytorch: "torch.rsqrt(x)",
+        shapeRule: OpSignature.sameShape,
+        notes: "derivative -inf at +0 and NaN below 0, as PyTorch")
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

@@ -3,6 +3,7 @@ public struct SiLU: UnaryElementwise {
     public static let signature = OpSignature(
         name: "silu", arity: .exactly(1), inputs: ["x"], summary: "x * sigmoid(x) elementwise (SiLU, swish)",
         pytorch: "torch.nn.functional.silu(x)", shapeRule: OpSignature.sameShape, notes: "x / (1 + exp(-x)) as torch's CPU kernel")
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

@@ -6,6 +6,7 @@ public struct SigmoidOp: UnaryElementwise {
         shapeRule: OpSignature.sameShape,
         notes: "two-branch form, stable at any magnitude")
 
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

@@ -1,6 +1,10 @@
 /// -1, 0 or 1 by the sign of x (0 at 0 and NaN, as torch).
 public struct Sign: UnaryElementwise {
-    public static let signature = OpSignature(name: "sign", arity: .exactly(1), inputs: ["x"], summary: "-1, 0 or 1 by the sign of x (0 at 0 and NaN, as torch)", pytorch: "torch.sign(x)", shapeRule: OpSignature.sameShape, notes: "0 at 0 and at NaN; the gradient is 0 everywhere, as torch")
+    public static let signature = OpSignature(name: "sign", arity: .exactly(1), inputs: ["x"], summary: "-1, 0 or 1 by the sign of x (0 at 0 and NaN, as torch)",
+        pytorch: "torch.sign(x)",
+        shapeRule: OpSignature.sameShape,
+        notes: "a zero gradient everywhere, as PyTorch")
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

@@ -1,6 +1,9 @@
 /// sine elementwise.
 public struct Sin: UnaryElementwise {
-    public static let signature = OpSignature(name: "sin", arity: .exactly(1), inputs: ["x"], summary: "sine elementwise", pytorch: "torch.sin(x)", shapeRule: OpSignature.sameShape)
+    public static let signature = OpSignature(
+        name: "sin", arity: .exactly(1), inputs: ["x"], summary: "sine elementwise",
+        pytorch: "torch.sin(x)", shapeRule: OpSignature.sameShape)
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

@@ -15,11 +15,16 @@ public struct SliceOp: Operator {
         pytorch: "x[(slice(None),) * axis + (slice(start, stop, step),)]",
         shapeRule: "x's shape with axis's length the number of indices start, start + step, ... below stop, after Python's clamping")
 
+    /// The axis to slice, negatives from the end.
     public let axis: Int
+    /// The first index, negatives from the end; `nil`: 0.
     public let start: Int?
+    /// The end index (excluded), negatives from the end; `nil`: the axis's length.
     public let stop: Int?
+    /// The stride, at least 1.
     public let step: Int
 
+    /// `x[start:stop:step]` along `axis`, with Python's clamping of out-of-range bounds.
     public init(axis: Int = 0, start: Int? = nil, stop: Int? = nil, step: Int = 1) {
         self.axis = axis
         self.start = start

@@ -11,8 +11,10 @@ public struct Softmax: Operator {
     static let axisAttribute = AttributeSpec(
         "axis", .int, default: .int(-1), "axis to normalise along, negatives from the end")
 
+    /// The axis to normalise along, negatives from the end.
     public let axis: Int
 
+    /// The op along `axis` (default the last).
     public init(axis: Int = -1) { self.axis = axis }
 
     public init(attributes: Attributes) throws(OpError) {

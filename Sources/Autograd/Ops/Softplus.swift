@@ -11,6 +11,7 @@ public struct SoftplusOp: UnaryElementwise {
     /// Where softplus becomes the identity (torch's `threshold`).
     static let threshold = 20.0
 
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

@@ -4,6 +4,7 @@ public struct Sqrt: UnaryElementwise {
         name: "sqrt", arity: .exactly(1), inputs: ["x"], summary: "square root elementwise",
         pytorch: "torch.sqrt(x)", shapeRule: OpSignature.sameShape, notes: "derivative +inf at 0, as PyTorch")
 
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

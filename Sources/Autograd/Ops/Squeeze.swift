@@ -13,8 +13,10 @@ public struct Squeeze: Operator {
         shapeRule: "x's shape without the length-1 axes named by axis (all of them when null)",
         notes: "a named axis whose length is not 1 is kept (torch's no-op, not NumPy's error); a repeated or out-of-range axis is a 422")
 
+    /// The axes to remove if of length 1, negatives from the end; `nil`: every length-1 axis.
     public let axes: [Int]?
 
+    /// The op removing `axes` (`nil`: every length-1 axis).
     public init(axes: [Int]? = nil) { self.axes = axes }
 
     public init(attributes: Attributes) throws(OpError) {

@@ -8,10 +8,12 @@ public struct Stack: Operator {
         ],
         summary: "inputs of equal shape joined along a new axis (default 0), as torch.stack",
         pytorch: "torch.stack(inputs, dim=axis)",
-        shapeRule: "the inputs' common shape with the number of inputs inserted at axis, in [-(rank+1), rank]")
+        shapeRule: "the inputs' common shape with their count inserted at axis")
 
+    /// Where the new axis goes, in `-(rank + 1)...rank`.
     public let axis: Int
 
+    /// The op stacking along a new axis at `axis`.
     public init(axis: Int = 0) { self.axis = axis }
 
     public init(attributes: Attributes) throws(OpError) {

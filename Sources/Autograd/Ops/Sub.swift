@@ -4,6 +4,7 @@ public struct Sub: Operator {
         name: "sub", arity: .exactly(2), inputs: ["a", "b"], summary: "a - b, with NumPy broadcasting",
         pytorch: "torch.sub(a, b)", shapeRule: OpSignature.broadcastShape)
 
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

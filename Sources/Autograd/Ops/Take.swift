@@ -7,12 +7,14 @@ public struct Take: Operator {
         name: "take", arity: .exactly(2), inputs: ["x", "indices"],
         attributes: [AttributeSpec("axis", .int, default: .int(0), "the axis indexed, negatives from the end")],
         summary: "x indexed along axis by integer indices (negatives wrap), as numpy.take; indices get no gradient",
-        pytorch: "torch.index_select(x, axis, indices.flatten()).reshape(x.shape[:axis] + indices.shape + x.shape[axis+1:]), negatives wrapped",
-        shapeRule: "x.shape[:axis] + indices.shape + x.shape[axis+1:]; x must have rank >= 1",
-        notes: "numpy.take: indices are integers in [-n, n) and negatives count from the end (as numpy.take and torch.take; torch.index_select refuses them); other values are a 422 at the indices; an index picked twice receives the summed gradient, added in index order")
+        pytorch: "numpy.take(x, indices, axis=axis)",
+        shapeRule: "x's shape with axis replaced by the shape of indices",
+        notes: "indices get no gradient")
 
+    /// The axis indexed, negatives from the end.
     public let axis: Int
 
+    /// The op indexing along `axis`.
     public init(axis: Int = 0) { self.axis = axis }
 
     public init(attributes: Attributes) throws(OpError) {

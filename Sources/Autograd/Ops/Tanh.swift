@@ -4,6 +4,7 @@ public struct TanhOp: UnaryElementwise {
         name: "tanh", arity: .exactly(1), inputs: ["x"], summary: "hyperbolic tangent elementwise",
         pytorch: "torch.tanh(x)", shapeRule: OpSignature.sameShape)
 
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

@@ -11,8 +11,10 @@ public struct Transpose: Operator {
         pytorch: "torch.permute(x, perm)",
         shapeRule: "x's axes in the order perm lists them (reversed by default)")
 
+    /// A permutation of the axes, negatives from the end; `nil` reverses them.
     public let perm: [Int]?
 
+    /// The op permuting the axes as `perm` says.
     public init(perm: [Int]? = nil) { self.perm = perm }
 
     public init(attributes: Attributes) throws(OpError) {

@@ -31,12 +31,14 @@ public protocol UnaryElementwise: Operator, Equatable {
 
     /// `y[i] = f(x[i])` for `i < m`.
     func valueTile(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ m: Int)
+    /// `y[i] = f(x[i])` for `i < m`, in `Double`.
     func valueTile(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ m: Int)
 
     /// `d[i] = derivative(g[i], x[i], y[i])` for `i < m`.
     func derivativeTile(
         _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
         _ d: UnsafeMutablePointer<Float>, _ m: Int)
+    /// `d[i] = derivative(g[i], x[i], y[i])` for `i < m`, in `Double`.
     func derivativeTile(
         _ g: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>,
         _ d: UnsafeMutablePointer<Double>, _ m: Int)
@@ -49,6 +51,7 @@ extension UnaryElementwise {
         for i in 0..<m { y[i] = value(x[i]) }
     }
 
+    /// `y[i] = f(x[i])` for `i < m`, in `Double`: `value(_:)` per element.
     public func valueTile(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ m: Int) {
         for i in 0..<m { y[i] = value(x[i]) }
     }
@@ -60,6 +63,7 @@ extension UnaryElementwise {
         for i in 0..<m { d[i] = derivative(g[i], x: x[i], y: y[i]) }
     }
 
+    /// `d[i] = derivative(g[i], x[i], y[i])` for `i < m`, in `Double`: `derivative(_:x:y:)` per element.
     public func derivativeTile(
         _ g: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>,
         _ d: UnsafeMutablePointer<Double>, _ m: Int
@@ -101,6 +105,7 @@ extension UnaryElementwise {
 
     // MARK: the Operator requirements, from the formula
 
+    /// The input's shape: the op is elementwise.
     public func outputShape(_ inputs: [[Int]]) -> [Int] { Shape.sameShapeRule(inputs) }
 
     public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? {
@@ -145,8 +150,10 @@ extension FusedElementwise {
     /// A formula-declared op as a fused instruction: equal when the ops and their
     /// attributes are.
     public struct Formula: Sendable, Equatable {
+        /// The op whose formula the instruction evaluates.
         public let op: any UnaryElementwise
 
+        /// The instruction evaluating `op`'s formula.
         public init(_ op: any UnaryElementwise) { self.op = op }
 
         public static func == (a: Formula, b: Formula) -> Bool { a.op.isEqual(to: b.op) }

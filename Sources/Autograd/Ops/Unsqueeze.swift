@@ -7,11 +7,13 @@ public struct Unsqueeze: Operator {
             AttributeSpec("axis", .int, default: nil, "where the new axis goes (required), in [-(rank+1), rank]")
         ],
         summary: "a length-1 axis inserted at axis, as torch.unsqueeze",
-        pytorch: "torch.unsqueeze(x, dim=axis)",
-        shapeRule: "x's shape with a 1 inserted at axis, in [-(rank+1), rank]")
+        pytorch: "torch.unsqueeze(x, axis)",
+        shapeRule: "x's shape with a 1 inserted at axis")
 
+    /// Where the new axis goes, in `-(rank + 1)...rank`.
     public let axis: Int
 
+    /// The op inserting a length-1 axis at `axis`.
     public init(axis: Int) { self.axis = axis }
 
     public init(attributes: Attributes) throws(OpError) {

@@ -6,9 +6,10 @@ public struct Where: Operator {
         name: "where", arity: .exactly(3), inputs: ["condition", "a", "b"],
         summary: "a where condition != 0, else b, elementwise, broadcasting all three",
         pytorch: "torch.where(condition != 0, a, b)",
-        shapeRule: "the broadcast of the three shapes (NumPy rules); other shapes are a 422",
-        notes: "a NaN condition picks a; condition gets a zero gradient")
+        shapeRule: "the broadcast of the three inputs' shapes (NumPy rules)",
+        notes: "condition gets a zero gradient")
 
+    /// The op; it has no attributes.
     public init() {}
     public init(attributes: Attributes) {}
 

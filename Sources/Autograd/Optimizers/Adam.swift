@@ -11,8 +11,11 @@ public final class Adam<Scalar: Autograd.Scalar>: Optimizer {
         get { state.lr }
         set { state.lr = newValue }
     }
+    /// The coefficients of the running averages of the gradient and of its square (β1, β2).
     public var betas: (Double, Double) { state.betas }
+    /// Added to the denominator for numerical stability.
     public var eps: Double { state.eps }
+    /// The L2 penalty added to the gradient.
     public var weightDecay: Double { state.weightDecay }
     /// Whether the denominator uses the running maximum of `v` (AMSGrad).
     public var amsgrad: Bool { state.amsgrad }
@@ -44,8 +47,11 @@ public final class AdamW<Scalar: Autograd.Scalar>: Optimizer {
         get { state.lr }
         set { state.lr = newValue }
     }
+    /// The coefficients of the running averages of the gradient and of its square (β1, β2).
     public var betas: (Double, Double) { state.betas }
+    /// Added to the denominator for numerical stability.
     public var eps: Double { state.eps }
+    /// The decoupled weight decay: each step first multiplies a parameter by `1 − lr·weightDecay`.
     public var weightDecay: Double { state.weightDecay }
     /// Whether the denominator uses the running maximum of `v` (AMSGrad).
     public var amsgrad: Bool { state.amsgrad }

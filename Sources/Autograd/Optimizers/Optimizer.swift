@@ -15,6 +15,7 @@
 /// with `parameters`. A parameter whose `grad` is `nil` is skipped and its state left
 /// untouched, as torch does.
 public protocol Optimizer<Scalar>: AnyObject {
+    /// The element type of the parameters, `Float` or `Double`.
     associatedtype Scalar: Autograd.Scalar
     /// The tensors updated, in a fixed order.
     var parameters: [Tensor<Scalar>] { get }

@@ -9,9 +9,13 @@ public final class SGD<Scalar: Autograd.Scalar>: Optimizer {
     public let parameters: [Tensor<Scalar>]
     /// The learning rate; may be changed between steps.
     public var lr: Double
+    /// The momentum factor (0: plain SGD).
     public let momentum: Double
+    /// The dampening of the gradient's contribution to the momentum buffer.
     public let dampening: Double
+    /// Whether to use Nesterov momentum.
     public let nesterov: Bool
+    /// The L2 penalty added to the gradient.
     public let weightDecay: Double
 
     /// The momentum buffer of each parameter, empty until its first step with a gradient
