@@ -13,9 +13,15 @@ enum TensorInit {
     case ones
     case uniform(low: Double, high: Double, seed: UInt64)
     case normal(mean: Double, std: Double, seed: UInt64)
-    /// PyTorch's `nn.Linear` weight default, `kaiming_uniform_(a=√5)`: uniform in
-    /// ±1/√fanIn. With W of shape [in, out], fan-in is the first dimension.
+    /// PyTorch's `nn.Linear` and `nn.Conv*d` weight default, `kaiming_uniform_(a=√5)`:
+    /// uniform in ±1/√fanIn. Fan-in is the first dimension for a `linear` weight
+    /// `[in, out]` (`"layout": "io"`, the default), the product of every dimension after
+    /// the first for a conv weight `[out, in/groups, k...]` (`"layout": "oihw"`, torch's
+    /// reading), or the given `"fan_in"`.
     case kaimingUniform(fanIn: Int, seed: UInt64)
+
+    /// The weight layouts `kaiming_uniform` reads a fan-in from.
+    static let kaimingLayouts = ["io", "oihw"]
 
     static let names = ["zeros", "ones", "uniform", "normal", "kaiming_uniform"]
 
@@ -62,7 +68,7 @@ extension RequestDecoder {
         case "zeros", "ones": allowed = ["name"]
         case "uniform": allowed = ["name", "seed", "low", "high"]
         case "normal": allowed = ["name", "seed", "mean", "std"]
-        case "kaiming_uniform": allowed = ["name", "seed", "fan_in"]
+        case "kaiming_uniform": allowed = ["name", "seed", "fan_in", "layout"]
         default:
             problems.invalid(pointer + "/name", "unknown initialiser \"\(name.prefix(64))\"; expected one of " + TensorInit.names.joined(separator: ", "))
             return nil
@@ -99,6 +105,20 @@ extension RequestDecoder {
             result = .normal(mean: number("mean", 0), std: std, seed: seed)
         default:
             var fanIn = shape.first ?? 1
+            var layout = "io"
+            if let v = obj["layout"] {
+                if case .string(let l) = v, TensorInit.kaimingLayouts.contains(l) { layout = l } else {
+                    problems.invalid(pointer + "/layout", "must be one of " + TensorInit.kaimingLayouts.map { "\"\($0)\"" }.joined(separator: ", "))
+                }
+            }
+            if layout == "oihw" {
+                // torch's fan-in of a conv weight [out, in/groups, k...]: every dimension after the first.
+                if shape.count < 2 {
+                    problems.invalid(pointer + "/layout", "\"oihw\" needs a weight of rank >= 2 ([out, in/groups, k...])")
+                } else if let f = Shape.count(Array(shape.dropFirst())) {
+                    fanIn = f
+                }
+            }
             if let v = obj["fan_in"] {
                 if case .number(let n) = v, let f = n.exactInt, f > 0 { fanIn = f } else {
                     problems.invalid(pointer + "/fan_in", "must be a positive integer")

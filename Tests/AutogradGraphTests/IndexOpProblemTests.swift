@@ -51,6 +51,27 @@ let indexOpProblems: [BadRequest] = [
     BadRequest(label: "dropout p negative", body: request(x23, "dropout", #""x""#, #""p": -0.1, "seed": 1"#), status: 422, pointers: ["/ops/0/attrs/p"]),
     BadRequest(label: "dropout seed negative", body: request(x23, "dropout", #""x""#, #""p": 0.5, "seed": -1"#), status: 422, pointers: ["/ops/0/attrs/seed"]),
     BadRequest(label: "dropout seed beyond 2^53", body: request(x23, "dropout", #""x""#, #""p": 0.5, "seed": 9007199254740993"#), status: 422, pointers: ["/ops/0/attrs/seed"]),
+    BadRequest(label: "cross_entropy class weight of the wrong length", body: request(x23 + #", "t": {"data": [0, 2]}, "w": {"data": [1, 2]}"#, "cross_entropy", #""x", "t", "w""#), status: 422, pointers: ["/ops/0"]),
+    BadRequest(label: "cross_entropy [N, C, d] target of the wrong shape", body: request(#""x": {"shape": [1, 2, 3], "data": [1, 2, 3, 4, 5, 6]}, "t": {"data": [[0, 1]]}"#, "cross_entropy", #""x", "t""#), status: 422, pointers: ["/ops/0"]),
+    BadRequest(label: "cross_entropy class index out of range (not ignore_index)", body: request(x23 + #", "t": {"data": [0, -1]}"#, "cross_entropy", #""x", "t""#), status: 422, pointers: ["/ops/0/inputs/1"]),
+    BadRequest(label: "cross_entropy -100 is out of range once ignore_index moves", body: request(x23 + #", "t": {"data": [0, -100]}"#, "cross_entropy", #""x", "t""#, #""ignore_index": 1"#), status: 422, pointers: ["/ops/0/inputs/1"]),
+    BadRequest(label: "cross_entropy fractional class index", body: request(x23 + #", "t": {"data": [0, 1.5]}"#, "cross_entropy", #""x", "t""#), status: 422, pointers: ["/ops/0/inputs/1"]),
+    BadRequest(label: "cross_entropy ignore_index a fraction", body: request(x23 + #", "t": {"data": [0, 1]}"#, "cross_entropy", #""x", "t""#, #""ignore_index": 0.5"#), status: 422, pointers: ["/ops/0/attrs/ignore_index"]),
+    BadRequest(label: "cross_entropy four inputs", body: request(x23 + #", "t": {"data": [0, 1]}, "w": {"data": [1, 2, 3]}"#, "cross_entropy", #""x", "t", "w", "w""#), status: 422, pointers: ["/ops/0/inputs"]),
+    BadRequest(label: "nll_loss probabilities target", body: request(x23 + #", "t": {"data": [[0, 1, 0], [1, 0, 0]]}"#, "nll_loss", #""x", "t""#), status: 422, pointers: ["/ops/0"]),
+    BadRequest(label: "nll_loss class index out of range", body: request(x23 + #", "t": {"data": [0, 3]}"#, "nll_loss", #""x", "t""#), status: 422, pointers: ["/ops/0/inputs/1"]),
+    BadRequest(label: "nll_loss class index Infinity", body: request(x23 + #", "t": {"data": [0, "Infinity"]}"#, "nll_loss", #""x", "t""#), status: 422, pointers: ["/ops/0/inputs/1"]),
+    BadRequest(label: "nll_loss weight of the wrong length", body: request(x23 + #", "t": {"data": [0, 1]}, "w": {"data": [1, 2, 3, 4]}"#, "nll_loss", #""x", "t", "w""#), status: 422, pointers: ["/ops/0"]),
+    BadRequest(label: "nll_loss scalar scores", body: request(#""x": {"data": 1}, "t": {"data": 0}"#, "nll_loss", #""x", "t""#), status: 422, pointers: ["/ops/0"]),
+    BadRequest(label: "l1_loss shapes differ", body: request(x23 + #", "t": {"data": [0, 1]}"#, "l1_loss", #""x", "t""#), status: 422, pointers: ["/ops/0"]),
+    BadRequest(label: "smooth_l1_loss negative beta", body: request(x23, "smooth_l1_loss", #""x", "x""#, #""beta": -1"#), status: 422, pointers: ["/ops/0/attrs/beta"]),
+    BadRequest(label: "huber_loss delta 0", body: request(x23, "huber_loss", #""x", "x""#, #""delta": 0"#), status: 422, pointers: ["/ops/0/attrs/delta"]),
+    BadRequest(label: "kl_div unknown reduction", body: request(x23, "kl_div", #""x", "x""#, #""reduction": "max""#), status: 422, pointers: ["/ops/0/attrs/reduction"]),
+    BadRequest(label: "kl_div shapes differ", body: request(x23 + #", "t": {"data": [0, 1]}"#, "kl_div", #""x", "t""#), status: 422, pointers: ["/ops/0"]),
+    // Outputs past the request's element limit are refused before anything is allocated.
+    BadRequest(label: "broadcast_to a huge shape", body: request(x23, "broadcast_to", #""x""#, #""shape": [1048576, 1048576, 2, 3]"#), status: 422, pointers: ["/ops/0"]),
+    BadRequest(label: "pad to a huge length", body: request(x23, "pad", #""x""#, #""pad_width": [[0, 0], [0, 1099511627776]]"#), status: 422, pointers: ["/ops/0"]),
+    BadRequest(label: "stack of empty tensors with a huge extent", body: request(#""x": {"shape": [0, 4294967296], "data": []}"#, "stack", #""x", "x""#), status: 422, pointers: ["/tensors/x"]),
 ]
 
 @Suite struct IndexOpProblemTests {

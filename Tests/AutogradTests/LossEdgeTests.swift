@@ -150,8 +150,9 @@ import Testing
         #expect(throws: OpError.self) {
             _ = try Tensor.apply(CrossEntropy(), [Tensor<Double>([[1, 2, 3]]), Tensor<Double>([0, 1])])
         }
+        // Logits [N, C, d...] take targets [N, d...] (issue 10); [1, 1, 1] against [1, 2] does not fit.
         #expect(throws: OpError.self) {
-            _ = try Tensor.apply(CrossEntropy(), [Tensor<Double>([[[1]]]), Tensor<Double>([[0]])])
+            _ = try Tensor.apply(CrossEntropy(), [Tensor<Double>([[[1]]]), Tensor<Double>([[0, 0]])])
         }
         #expect(throws: OpError.attribute(name: "label_smoothing", detail: "must be between 0 and 1, got 1.5")) {
             _ = try makeOp("cross_entropy", ["label_smoothing": .number(1.5)])

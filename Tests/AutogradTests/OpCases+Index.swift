@@ -1,6 +1,6 @@
 import Autograd
 
-/// Op-table rows for the indexing and shape ops of issue 10 (squeeze ... embedding).
+/// Op-table rows for the indexing, shape and loss ops of issue 10 (ops-index).
 /// Index inputs are constant and fixed to valid integers, repeats included, so the
 /// scatter-added gradients are checked where two picks land on one element.
 let indexCases: [OpCase] = {
@@ -51,5 +51,55 @@ let indexCases: [OpCase] = {
     for (shape, p) in [([4, 5], 0.5), ([3, 4], 0.0), ([3, 4], 1.0), ([], 0.3), ([2, 3, 4], 0.8)] {
         cases.append(OpCase("dropout", [shape], attrs: ["p": .number(p), "seed": .int(11)]))
     }
+    cases += classLossRows + distanceLossRows
+    return cases
+}()
+
+/// cross_entropy's weight, ignore_index and [N, C, d...] forms, and nll_loss: targets and
+/// class weights are constant inputs.
+private let classLossRows: [OpCase] = {
+    var cases: [OpCase] = []
+    let weight: [Double] = [0.5, 2, 1.5]
+    for r in ["mean", "sum", "none"] {
+        for smoothing in [0, 0.1] {
+            let attrs: [String: AttributeValue] = ["reduction": .string(r), "label_smoothing": .number(smoothing)]
+            cases.append(OpCase("cross_entropy", [[4, 3], [4], [3]], attrs: attrs, constant: [1, 2], fixed: [1: [0, 2, 1, 2], 2: weight]))
+            cases.append(OpCase("cross_entropy", [[5, 3], [5]], attrs: attrs, constant: [1], fixed: [1: [0, -100, 1, 2, -100]]))
+            cases.append(OpCase("cross_entropy", [[5, 3], [5], [3]], attrs: attrs.merging(["ignore_index": .int(1)]) { $1 }, constant: [1, 2], fixed: [1: [0, 1, 1, 2, 0], 2: weight]))
+            cases.append(OpCase("cross_entropy", [[2, 3, 4], [2, 4]], attrs: attrs, constant: [1], fixed: [1: [0, 2, 1, 2, 1, 1, 0, 2]]))
+            cases.append(OpCase("cross_entropy", [[2, 3, 2, 2], [2, 2, 2], [3]], attrs: attrs, constant: [1, 2], fixed: [1: [0, 2, -100, 2, 1, 1, 0, 2], 2: weight]))
+            cases.append(OpCase("cross_entropy", [[2, 3, 4], [2, 3, 4]], attrs: attrs, ranges: [-2...2, 0...1]))
+            cases.append(OpCase("cross_entropy", [[4, 3], [4, 3], [3]], attrs: attrs, ranges: [-2...2, 0...1], constant: [2], fixed: [2: weight]))
+        }
+        let red: [String: AttributeValue] = ["reduction": .string(r)]
+        cases.append(OpCase("nll_loss", [[4, 3], [4]], attrs: red, constant: [1], fixed: [1: [0, 2, 1, 2]]))
+        cases.append(OpCase("nll_loss", [[4, 3], [4], [3]], attrs: red, constant: [1, 2], fixed: [1: [0, 2, -100, 1], 2: weight]))
+        cases.append(OpCase("nll_loss", [[2, 3, 2, 2], [2, 2, 2], [3]], attrs: red.merging(["ignore_index": .int(0)]) { $1 }, constant: [1, 2], fixed: [1: [0, 2, 1, 2, 1, 1, 0, 2], 2: weight]))
+    }
+    cases.append(OpCase("nll_loss", [[3], []], constant: [1], fixed: [1: [2]]))
+    return cases
+}()
+
+/// l1_loss, smooth_l1_loss, huber_loss and kl_div over every reduction and attribute.
+private let distanceLossRows: [OpCase] = {
+    var cases: [OpCase] = []
+    for r in ["mean", "sum", "none"] {
+        let red: [String: AttributeValue] = ["reduction": .string(r)]
+        cases.append(OpCase("l1_loss", [[3, 4], [3, 4]], attrs: red))
+        for beta in [1.0, 0.5, 0.0] {
+            cases.append(OpCase("smooth_l1_loss", [[3, 4], [3, 4]], attrs: red.merging(["beta": .number(beta)]) { $1 }))
+        }
+        for delta in [1.0, 0.3, 2.5] {
+            cases.append(OpCase("huber_loss", [[3, 4], [3, 4]], attrs: red.merging(["delta": .number(delta)]) { $1 }))
+        }
+    }
+    for r in ["mean", "sum", "none", "batchmean"] {
+        for logTarget in [false, true] {
+            let attrs: [String: AttributeValue] = ["reduction": .string(r), "log_target": .bool(logTarget)]
+            cases.append(OpCase("kl_div", [[3, 4], [3, 4]], attrs: attrs, ranges: [-3...0, logTarget ? -3...0 : 0.05...1]))
+        }
+    }
+    for op in ["l1_loss", "smooth_l1_loss", "huber_loss"] { cases.append(OpCase(op, [[], []])) }
+    cases.append(OpCase("kl_div", [[], []], ranges: [-2...0, 0.1...1]))
     return cases
 }()

@@ -212,8 +212,117 @@ def dropout_ops():
     return [f]
 
 
+def _classes(r, shape, c, ignored=(), ignore=-100):
+    t = r.integers(0, c, size=shape).astype(np.float64)
+    for i in ignored:
+        t.flat[i] = ignore
+    return t
+
+
+def _log_probs(r, shape):
+    x = r.normal(0.0, 1.5, size=shape)
+    return g.rnd(x - np.log(np.exp(x).sum(axis=1 if len(shape) > 1 else 0, keepdims=True)))
+
+
+def class_losses():
+    """cross_entropy's new forms appended after generate.py's committed cases (which stay
+    byte-identical), and nll_loss."""
+    ce = next(f for f in g.loss_ops() if f.op == "cross_entropy")
+    reductions = [("mean", {}), ("sum", {"reduction": "sum"}), ("none", {"reduction": "none"})]
+    for red_label, attrs in reductions:
+        for smooth in (0.0, 0.1):
+            sl = f"_smoothing{smooth}" if smooth else ""
+            a = {**attrs, **({"label_smoothing": smooth} if smooth else {})}
+            r = rng_for(f"cross_entropy/weight/{red_label}{sl}")
+            ce.case(f"weight_4x5_{red_label}{sl}",
+                    {"input": normal(r, (4, 5), 2.0), "target": _classes(r, 4, 5), "weight": uniform(r, 5, 0.2, 2.0)},
+                    a, no_grad=("target", "weight"))
+            r = rng_for(f"cross_entropy/ignore/{red_label}{sl}")
+            ce.case(f"ignore_index_default_5x3_{red_label}{sl}",
+                    {"input": normal(r, (5, 3)), "target": _classes(r, 5, 3, ignored=(1, 3))},
+                    a, no_grad=("target",))
+            r = rng_for(f"cross_entropy/nd/{red_label}{sl}")
+            ce.case(f"2x4x3_indices_2x3_{red_label}{sl}",
+                    {"input": normal(r, (2, 4, 3)), "target": _classes(r, (2, 3), 4)}, a, no_grad=("target",))
+            r = rng_for(f"cross_entropy/nd_weight_ignore/{red_label}{sl}")
+            ce.case(f"2x3x2x2_weight_ignore_index_2_{red_label}{sl}",
+                    {"input": normal(r, (2, 3, 2, 2)), "target": np.array([[[0, 2], [1, 2]], [[2, 1], [0, 1]]], dtype=np.float64),
+                     "weight": uniform(r, 3, 0.2, 2.0)}, {**a, "ignore_index": 2}, no_grad=("target", "weight"))
+            r = rng_for(f"cross_entropy/nd_probs/{red_label}{sl}")
+            p = np.exp(r.normal(size=(2, 3, 4)))
+            ce.case(f"2x3x4_probabilities_weight_{red_label}{sl}",
+                    {"input": normal(r, (2, 3, 4)), "target": g.rnd(p / p.sum(axis=1, keepdims=True)),
+                     "weight": uniform(r, 3, 0.2, 2.0)}, a, no_grad=("weight",))
+    r = rng_for("cross_entropy/single_weight")
+    ce.case("single_sample_5_weight", {"input": normal(r, 5), "target": np.array(3.0), "weight": uniform(r, 5, 0.2, 2.0)},
+            {"label_smoothing": 0.2}, no_grad=("target", "weight"))
+    r = rng_for("cross_entropy/all_ignored")
+    ce.case("all_ignored_mean_is_nan", {"input": normal(r, (2, 3)), "target": np.array([-100.0, -100.0])},
+            no_grad=("target",))
+    ce.case("extreme_logits_weight_ignore",
+            {"input": np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 1000.0], [1000.0, 999.0, 998.0]]),
+             "target": np.array([1.0, -100.0, 0.0]), "weight": np.array([0.5, 1.0, 2.0])},
+            no_grad=("target", "weight"))
+
+    nll = OpFile("nll_loss")
+    for red_label, attrs in reductions + [("default_mean", {})]:
+        r = rng_for(f"nll_loss/plain/{red_label}")
+        nll.case(f"4x5_{red_label}", {"input": _log_probs(r, (4, 5)), "target": _classes(r, 4, 5)}, attrs,
+                 no_grad=("target",))
+        r = rng_for(f"nll_loss/weight_ignore/{red_label}")
+        nll.case(f"5x3_weight_ignore_{red_label}",
+                 {"input": _log_probs(r, (5, 3)), "target": _classes(r, 5, 3, ignored=(2,)),
+                  "weight": uniform(r, 3, 0.2, 2.0)}, attrs, no_grad=("target", "weight"))
+        r = rng_for(f"nll_loss/nd/{red_label}")
+        nll.case(f"2x3x2x2_weight_ignore_index_0_{red_label}",
+                 {"input": _log_probs(r, (2, 3, 2, 2)), "target": _classes(r, (2, 2, 2), 3),
+                  "weight": uniform(r, 3, 0.2, 2.0)}, {**attrs, "ignore_index": 0}, no_grad=("target", "weight"))
+    r = rng_for("nll_loss/single")
+    nll.case("single_sample_4", {"input": _log_probs(r, (4,)), "target": np.array(1.0)}, no_grad=("target",))
+    nll.case("all_ignored_mean_is_nan", {"input": _log_probs(r, (2, 3)), "target": np.array([-100.0, -100.0])},
+             no_grad=("target",))
+    return [ce, nll]
+
+
+def distance_losses():
+    reductions = [("default_mean", {}), ("sum", {"reduction": "sum"}), ("none", {"reduction": "none"})]
+    files = []
+    for op, params in [("l1_loss", [{}]), ("smooth_l1_loss", [{}, {"beta": 0.5}, {"beta": 0.0}, {"beta": 2}]),
+                       ("huber_loss", [{}, {"delta": 0.3}, {"delta": 2.5}])]:
+        f = OpFile(op)
+        for extra in params:
+            pl = "".join(f"_{k}{v}" for k, v in extra.items())
+            for red_label, attrs in reductions:
+                for shape_label, shape in [("5", (5,)), ("2x3", (2, 3))]:
+                    r = rng_for(f"{op}/{shape_label}/{red_label}{pl}")
+                    f.case(f"{shape_label}_{red_label}{pl}", {"input": normal(r, shape, 1.5), "target": normal(r, shape)},
+                           {**attrs, **extra})
+            # kinks: equal operands, and differences exactly at ±beta / ±delta
+            b = float(extra.get("beta", extra.get("delta", 1.0)))
+            t = np.array([0.25, -0.5, 1.0, 0.0, 2.0])
+            f.case(f"kinks{pl}", {"input": t + np.array([0.0, b, -b, 0.0, 3.0 * b + 0.5]), "target": t},
+                   {"reduction": "none", **extra})
+        f.case("scalar", {"input": np.array(0.3), "target": np.array(-1.2)})
+        files.append(f)
+    kl = OpFile("kl_div")
+    for red_label, attrs in reductions + [("batchmean", {"reduction": "batchmean"})]:
+        for log_target in (False, True):
+            a = {**attrs, **({"log_target": True} if log_target else {})}
+            lt = "_log_target" if log_target else ""
+            r = rng_for(f"kl_div/{red_label}{lt}")
+            target = _log_probs(r, (3, 4)) if log_target else np.exp(_log_probs(r, (3, 4)))
+            kl.case(f"3x4_{red_label}{lt}", {"input": _log_probs(r, (3, 4)), "target": g.rnd(target)}, a)
+    kl.case("target_zeros_forward_only", {"input": np.array([-0.5, -1.0, -2.0]), "target": np.array([0.0, 0.3, 0.7])},
+            {"reduction": "sum"}, no_grad=("target",))
+    kl.case("target_zeros_nan_target_gradient", {"input": np.array([-0.5, -1.0, -2.0]), "target": np.array([0.0, 0.3, 0.7])},
+            {"reduction": "none"})
+    kl.case("scalar_batchmean", {"input": np.array(-0.7), "target": np.array(0.4)}, {"reduction": "batchmean"})
+    files.append(kl)
+    return files
+
+
 def main():
-    for family in (shape_ops, dropout_ops):
+    for family in (shape_ops, dropout_ops, class_losses, distance_losses):
         for f in family():
             f.write()
             print(f"ops/{f.op}.json: {len(f.cases)} cases")

@@ -8,7 +8,10 @@ public struct BroadcastTo: Operator {
                 "shape", .ints, default: nil,
                 "the target shape (required); -1 keeps the input's length on an existing axis")
         ],
-        summary: "x broadcast to shape, as torch.broadcast_to; the gradient sums back")
+        summary: "x broadcast to shape, as torch.broadcast_to; the gradient sums back",
+        pytorch: "torch.broadcast_to(x, shape)",
+        shapeRule: "shape, with each -1 replaced by x's length on that axis; x must broadcast to it (NumPy rules)",
+        notes: "-1 keeps an existing length (torch's expand) and is refused on a new leading axis; the gradient is the upstream gradient summed over the broadcast axes")
 
     public let shape: [Int]
 

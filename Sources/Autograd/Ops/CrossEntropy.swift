@@ -1,31 +1,39 @@
 /// Cross-entropy of logits against class indices or class probabilities: PyTorch's
-/// `cross_entropy` (without `weight` or `ignore_index`).
+/// `cross_entropy`, with its optional class `weight`, `ignore_index` and
+/// `label_smoothing`.
 ///
-/// Logits are `[N, C]`, or `[C]` for a single sample. The target is either class indices,
-/// `[N]` (or `[]`), stored as integral floats in `[0, C)`, or class probabilities of the
-/// logits' shape. With `label_smoothing` ε the target becomes `(1 − ε)·target + ε/C`.
-/// The per-sample loss is `−Σ_c target_c · log_softmax(logits)_c`; `mean` divides by N.
+/// Logits are `[N, C]`, `[N, C, d...]` (classes on axis 1) or `[C]` for a single sample.
+/// The target is either class indices shaped like the logits without the class axis,
+/// stored as integral floats in `[0, C)` (or equal to `ignore_index`), or class
+/// probabilities of the logits' shape. With `label_smoothing` ε the target becomes
+/// `(1 − ε)·target + ε/C`. With class weights `w` the per-sample loss is
+/// `(1 − ε)·w_k·(−log p_k) + (ε/C)·Σ_c w_c·(−log p_c)` for class index k, and
+/// `−Σ_c w_c·t'_c·log p_c` for probabilities. `mean` divides by the summed weight of the
+/// samples not ignored (their count without weights), as torch; for probabilities by the
+/// number of samples. The weight gets no gradient (torch does not differentiate it).
 public struct CrossEntropy: Operator {
     public static let labelSmoothingAttribute = AttributeSpec(
         "label_smoothing", .number, default: .number(0),
         "in [0, 1]: mix the target with the uniform distribution by this weight")
 
     public static let signature = OpSignature(
-        name: "cross_entropy", arity: .exactly(2), inputs: ["logits", "target"],
-        attributes: [Reduction.attribute, labelSmoothingAttribute],
-        summary: "cross-entropy of logits [N, C] against class indices [N] or probabilities [N, C]",
-        pytorch: "torch.nn.functional.cross_entropy(logits, target, reduction=reduction, label_smoothing=label_smoothing)",
-        shapeRule: "logits [N, C] with target [N] of class indices or [N, C] of probabilities (one sample: [C] with [] or [C]); [] for \"mean\" and \"sum\", [N] for \"none\"",
-        notes: "log-sum-exp form; class indices are floats holding integers, checked to be in [0, C); label_smoothing mixes the target with uniform 1/C as PyTorch does")
+        name: "cross_entropy", arity: .range(2, 3), inputs: ["logits", "target", "weight?"],
+        attributes: [Reduction.attribute, labelSmoothingAttribute, ClassScores.ignoreIndexAttribute],
+        summary: "cross-entropy of logits [N, C, d...] against class indices [N, d...] or probabilities, optional class weight [C]",
+        pytorch: "torch.nn.functional.cross_entropy(logits, target, weight=weight, reduction=reduction, ignore_index=ignore_index, label_smoothing=label_smoothing)",
+        shapeRule: "logits [N, C, d...] with target [N, d...] of class indices or [N, C, d...] of probabilities, optional weight [C] (one sample: [C] with [] or [C]); [] for \"mean\" and \"sum\", [N, d...] for \"none\"",
+        notes: "log-sum-exp form; class indices are floats holding integers in [0, C) or equal to ignore_index (else 422 at the target); per sample (1-ε)·w_k·(-log p_k) + (ε/C)·Σ_c w_c·(-log p_c); \"mean\" divides by the summed weight of the samples not ignored (their count without a weight; NaN when all are ignored), as torch; with probabilities it divides by the number of samples and ignore_index does not apply; the weight gets no gradient")
 
     public let reduction: Reduction
     public let labelSmoothing: Double
+    public let ignoreIndex: Int
 
     /// `labelSmoothing` must be in [0, 1].
-    public init(reduction: Reduction = .mean, labelSmoothing: Double = 0) {
+    public init(reduction: Reduction = .mean, labelSmoothing: Double = 0, ignoreIndex: Int = -100) {
         precondition((0...1).contains(labelSmoothing), "cross_entropy: label_smoothing must be in [0, 1]")
         self.reduction = reduction
         self.labelSmoothing = labelSmoothing
+        self.ignoreIndex = ignoreIndex
     }
 
     public init(attributes: Attributes) throws(OpError) {
@@ -33,143 +41,143 @@ public struct CrossEntropy: Operator {
         guard (0...1).contains(smoothing) else {
             throw .attribute(name: "label_smoothing", detail: "must be between 0 and 1, got \(smoothing)")
         }
-        self.init(reduction: try Reduction(attributes: attributes), labelSmoothing: smoothing)
-    }
-
-    /// How the two input shapes are read.
-    private struct Layout {
-        /// Samples and classes.
-        let n: Int, c: Int
-        /// Whether logits are `[N, C]` rather than a single sample `[C]`.
-        let batched: Bool
-        /// Whether the target holds class indices rather than probabilities.
-        let indices: Bool
-
-        /// The per-sample losses' shape.
-        var rowShape: [Int] { batched ? [n] : [] }
-
-        init(_ logits: [Int], _ target: [Int]) throws(OpError) {
-            let described = "logits \(Shape.describe(logits)) and target \(Shape.describe(target))"
-            switch logits.count {
-            case 1: (n, c, batched) = (1, logits[0], false)
-            case 2: (n, c, batched) = (logits[0], logits[1], true)
-            default: throw .shape("cross_entropy: logits must be [N, C] or [C], got \(Shape.describe(logits))")
-            }
-            guard c >= 1 else { throw .shape("cross_entropy: logits need at least one class, got \(Shape.describe(logits))") }
-            if target == logits {
-                indices = false
-            } else if target == Array(logits.dropLast()) {
-                indices = true
-            } else {
-                throw .shape(
-                    "cross_entropy: \(described) do not match: the target must be class indices "
-                        + "\(Shape.describe(Array(logits.dropLast()))) or probabilities \(Shape.describe(logits))")
-            }
-        }
+        self.init(
+            reduction: try Reduction(attributes: attributes), labelSmoothing: smoothing,
+            ignoreIndex: try attributes.int("ignore_index"))
     }
 
     public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
-        reduction.outputShape(try Layout(inputs[0], inputs[1]).rowShape)
+        reduction.outputShape(try ClassScores("cross_entropy", inputs, probabilitiesAllowed: true).rowShape)
     }
 
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
     public func validateValues<T: Scalar>(_ inputs: [NDArray<T>]) throws(OpError) {
-        let layout = try Layout(inputs[0].shape, inputs[1].shape)
-        guard layout.indices else { return }
-        for (i, v) in inputs[1].data.enumerated() {
-            guard v.isFinite && v.rounded(.towardZero) == v else {
-                throw .input(index: 1, detail: "class index \(v) at position \(i) is not an integer")
-            }
-            guard v >= 0 && v < T(layout.c) else {
-                // Any integral float may come here (1e300, Float's 3e38): print it as an
-                // integer only when Int holds it.
-                let index = v.magnitude < 1e15 ? String(Int(v)) : "\(v)"
-                throw .input(
-                    index: 1, detail: "class index \(index) at position \(i) is out of range [0, \(layout.c))")
-            }
+        let layout = try ClassScores("cross_entropy", inputs.map(\.shape), probabilitiesAllowed: true)
+        try layout.check(inputs[1], ignore: ignoreIndex)
+    }
+
+    /// The inputs read once for the forward and the backward pass.
+    private struct Prepared<T: Scalar> {
+        let layout: ClassScores
+        let logp: [T]
+        /// Each sample's class (-1: ignored); empty for probability targets.
+        let classes: [Int]
+        let weight: [T]?
+        /// The mean's denominator.
+        let denominator: T
+    }
+
+    private func prepare<T: Scalar>(_ x: [NDArray<T>]) -> Prepared<T>? {
+        guard let layout = try? ClassScores("cross_entropy", x.map(\.shape), probabilitiesAllowed: true) else {
+            return nil
         }
+        let weight = x.count > 2 ? x[2].data : nil
+        let classes = layout.indices ? layout.classes(x[1], ignore: ignoreIndex) : []
+        let denominator = layout.indices ? layout.totalWeight(classes, weight) : T(layout.samples)
+        return Prepared(
+            layout: layout, logp: layout.logSoftmax(x[0]), classes: classes, weight: weight, denominator: denominator)
     }
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
-        guard let layout = try? Layout(x[0].shape, x[1].shape) else { return x[0] }
-        let (n, c) = (layout.n, layout.c)
-        let logp = logSoftmax(x[0], n: n, c: c)
-        let eps = T(labelSmoothing)
-        let losses = logp.withUnsafeBufferPointer { lp in
+        guard let prep = prepare(x) else { return x[0] }
+        let layout = prep.layout, c = layout.c, inner = layout.inner
+        let eps = T(labelSmoothing), smoothing = labelSmoothing != 0
+        let weight = prep.weight
+        let losses = prep.logp.withUnsafeBufferPointer { lp in
             x[1].data.withUnsafeBufferPointer { t in
                 NDArray<T>(shape: layout.rowShape) { out in
-                    for i in 0..<n {
-                        let row = i * c
+                    for s in 0..<layout.samples {
+                        let base = layout.offset(s, 0)
                         if layout.indices {
-                            // Unchecked values (a graph run without `validateValues`) give NaN, not a trap.
-                            guard let k = classIndex(t[i], c) else {
-                                out[i] = .nan
+                            let k = prep.classes[s]
+                            guard k >= 0 else {
+                                // Ignored; an unchecked invalid index (a graph run without
+                                // `validateValues`) gives NaN, not a trap.
+                                out[s] = t[s] == T(ignoreIndex) ? 0 : .nan
                                 continue
                             }
-                            let nll = -lp[row + k]
-                            if labelSmoothing == 0 {
-                                out[i] = nll
+                            let nll = weight.map { -lp[base + k * inner] * $0[k] } ?? -lp[base + k * inner]
+                            if !smoothing {
+                                out[s] = nll
                             } else {
-                                // torch: (1 − ε)·nll + (ε / C)·(−Σ log p)
+                                // torch: (1 − ε)·nll + (ε / C)·(−Σ w log p)
                                 var smooth: T = 0
-                                for j in 0..<c { smooth -= lp[row + j] }
-                                out[i] = nll * (1 - eps) + smooth * (eps / T(c))
+                                for j in 0..<c { smooth -= weight.map { lp[base + j * inner] * $0[j] } ?? lp[base + j * inner] }
+                                out[s] = nll * (1 - eps) + smooth * (eps / T(c))
                             }
                         } else {
                             var acc: T = 0
                             for j in 0..<c {
-                                let tj = labelSmoothing == 0 ? t[row + j] : t[row + j] * (1 - eps) + eps / T(c)
-                                acc -= lp[row + j] * tj
+                                let o = base + j * inner
+                                let tj = smoothing ? t[o] * (1 - eps) + eps / T(c) : t[o]
+                                acc -= (weight.map { lp[o] * $0[j] } ?? lp[o]) * tj
                             }
-                            out[i] = acc
+                            out[s] = acc
                         }
                     }
                 }
             }
         }
-        return reduction.apply(losses)
+        return ClassScores.reduce(losses, reduction, denominator: prep.denominator)
     }
 
-    // d/dlogits = (softmax · Σ_c t' − t') · g per row, with t' the smoothed target (whose
-    // sum is 1 for class indices); d/dtarget = −(1 − ε) · log_softmax · g.
+    // softmax = exp(log_softmax), whose argument is <= 0: FastMath's branch-free exp.
+    // d/dlogits = (softmax · Σ_c t' − t') · g per sample, with t'_c the weighted, smoothed
+    // target (w_k·(1 − ε) at the class index plus w_c·ε/C; whose sum is 1 without a
+    // weight); d/dtarget = −(1 − ε) · w · log_softmax · g.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        guard let layout = try? Layout(x[0].shape, x[1].shape) else { return [nil, nil] }
-        let (n, c) = (layout.n, layout.c)
-        let logp = logSoftmax(x[0], n: n, c: c)
-        let g = reduction.spread(grad, over: layout.rowShape)
-        let eps = T(labelSmoothing)
+        let none = x.map { _ -> NDArray<T>? in nil }
+        guard let prep = prepare(x) else { return none }
+        let layout = prep.layout, c = layout.c, inner = layout.inner
+        let g = ClassScores.spread(grad, reduction, count: layout.samples, denominator: prep.denominator)
+        let eps = T(labelSmoothing), smoothing = labelSmoothing != 0
         let uniform = eps / T(c)
-        var dLogits: NDArray<T>?
+        let weight = prep.weight
+        var result = none
         if needs[0] {
-            dLogits = logp.withUnsafeBufferPointer { lp in
+            result[0] = prep.logp.withUnsafeBufferPointer { lp in
                 x[1].data.withUnsafeBufferPointer { t in
-                    g.data.withUnsafeBufferPointer { gp in
-                        NDArray<T>(shape: x[0].shape) { out in
-                            for i in 0..<n {
-                                let row = i * c, gi = gp[i]
-                                if layout.indices {
-                                    let k = classIndex(t[i], c)
+                    NDArray<T>(shape: x[0].shape) { out in
+                        var target = [T](repeating: 0, count: c)
+                        for s in 0..<layout.samples {
+                            let base = layout.offset(s, 0), gs = g[s]
+                            if layout.indices {
+                                let k = prep.classes[s]
+                                guard k >= 0 else {
+                                    for j in 0..<c { out[base + j * inner] = 0 }
+                                    continue
+                                }
+                                guard let w = weight else {
                                     for j in 0..<c {
                                         let tj = (j == k ? 1 - eps : 0) + uniform
-                                        out[row + j] = (T.exp(lp[row + j]) - tj) * gi
+                                        out[base + j * inner] = (T.expNonPositive(lp[base + j * inner]) - tj) * gs
                                     }
-                                } else {
-                                    var sum: T = 0
-                                    for j in 0..<c {
-                                        let tj = labelSmoothing == 0 ? t[row + j] : t[row + j] * (1 - eps) + uniform
-                                        out[row + j] = tj
-                                        sum += tj
-                                    }
-                                    for j in 0..<c {
-                                        out[row + j] = (T.exp(lp[row + j]) * sum - out[row + j]) * gi
-                                    }
+                                    continue
+                                }
+                                var sum: T = 0
+                                for j in 0..<c {
+                                    target[j] = (j == k ? (1 - eps) * w[k] : 0) + uniform * w[j]
+                                    sum += target[j]
+                                }
+                                for j in 0..<c {
+                                    out[base + j * inner] = (T.expNonPositive(lp[base + j * inner]) * sum - target[j]) * gs
+                                }
+                            } else {
+                                var sum: T = 0
+                                for j in 0..<c {
+                                    let o = base + j * inner
+                                    let tj = smoothing ? t[o] * (1 - eps) + uniform : t[o]
+                                    target[j] = weight.map { tj * $0[j] } ?? tj
+                                    sum += target[j]
+                                }
+                                for j in 0..<c {
+                                    let o = base + j * inner
+                                    out[o] = (T.expNonPositive(lp[o]) * sum - target[j]) * gs
                                 }
                             }
                         }
@@ -177,46 +185,19 @@ public struct CrossEntropy: Operator {
                 }
             }
         }
-        var dTarget: NDArray<T>?
         if needs[1] && !layout.indices {
-            dTarget = logp.withUnsafeBufferPointer { lp in
-                g.data.withUnsafeBufferPointer { gp in
-                    NDArray<T>(shape: x[1].shape) { out in
-                        for i in 0..<n {
-                            let scale = -(1 - eps) * gp[i]
-                            for j in 0..<c { out[i * c + j] = lp[i * c + j] * scale }
+            result[1] = prep.logp.withUnsafeBufferPointer { lp in
+                NDArray<T>(shape: x[1].shape) { out in
+                    for s in 0..<layout.samples {
+                        let base = layout.offset(s, 0), scale = -(1 - eps) * g[s]
+                        for j in 0..<c {
+                            let o = base + j * inner
+                            out[o] = weight.map { lp[o] * $0[j] * scale } ?? lp[o] * scale
                         }
                     }
                 }
             }
         }
-        return [dLogits, dTarget]
-    }
-
-    /// The class a stored index names, or `nil` when it is not an integer in `[0, c)`.
-    @inline(__always)
-    private func classIndex<T: Scalar>(_ v: T, _ c: Int) -> Int? {
-        guard v >= 0 && v < T(c) && v.rounded(.towardZero) == v else { return nil }
-        return Int(v)
-    }
-
-    /// Row-wise log-softmax of `[n, c]` logits, by the log-sum-exp trick: subtracting each
-    /// row's maximum keeps `exp` from overflowing, so logits of ±1000 stay finite.
-    private func logSoftmax<T: Scalar>(_ logits: NDArray<T>, n: Int, c: Int) -> [T] {
-        logits.data.withUnsafeBufferPointer { x in
-            [T](unsafeUninitializedCapacity: n * c) { out, count in
-                for i in 0..<n {
-                    let row = i * c
-                    var m = x[row]
-                    for j in 1..<c where x[row + j] > m { m = x[row + j] }
-                    var s: T = 0
-                    for j in 0..<c { s += T.exp(x[row + j] - m) }
-                    let logS = T.log(s)
-                    // (x − max) − log Σ, in torch's order, not x − (max + log Σ)
-                    for j in 0..<c { out[row + j] = (x[row + j] - m) - logS }
-                }
-                count = n * c
-            }
-        }
+        return result
     }
 }

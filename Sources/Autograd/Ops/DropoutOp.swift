@@ -11,7 +11,10 @@ public struct DropoutOp: Operator {
             AttributeSpec("p", .number, default: nil, "probability of zeroing an element (required), in [0, 1]"),
             AttributeSpec("seed", .int, default: nil, "the mask's SplitMix64 seed (required), a non-negative integer"),
         ],
-        summary: "elements zeroed with probability p by a seeded SplitMix64 mask, the rest scaled by 1/(1-p)")
+        summary: "elements zeroed with probability p by a seeded SplitMix64 mask, the rest scaled by 1/(1-p)",
+        pytorch: "torch.nn.functional.dropout(x, p, training=True) with the mask drawn from SplitMix64(seed), not torch's generator",
+        shapeRule: OpSignature.sameShape,
+        notes: "element i (row-major) is kept when u_i >= p, u_i = (next() >> 11)·2^-53 the i-th draw of SplitMix64(seed) (state += 0x9E3779B97F4A7C15; z = (z ^ z>>30)·0xBF58476D1CE4E5B9; z = (z ^ z>>27)·0x94D049BB133111EB; z ^= z>>31; wrapping 64-bit), the generator tensor init uses; kept elements are scaled by 1/(1-p) computed in float64 then cast; the gradient goes through the same mask and scale; p = 0 is the identity, p = 1 gives zeros and a zero gradient, as torch; the same seed gives the same mask on every machine, and so at every step of POST /train (vary the seed per request for fresh masks; the Swift Dropout module draws a new seed per call)")
 
     public let p: Double
     public let seed: UInt64

@@ -5,7 +5,10 @@
 public struct EmbeddingOp: Operator {
     public static let signature = OpSignature(
         name: "embedding", arity: .exactly(2), inputs: ["weight", "indices"],
-        summary: "rows of weight [V, D] at integer indices, shaped indices.shape + [D]; the gradient scatter-adds")
+        summary: "rows of weight [V, D] at integer indices, shaped indices.shape + [D]; the gradient scatter-adds",
+        pytorch: "torch.nn.functional.embedding(indices, weight)",
+        shapeRule: "indices.shape + [D] for weight [V, D]",
+        notes: "inputs in the order weight, indices; indices are integers in [0, V), as torch (else a 422 at the indices); the weight's gradient adds each output row's gradient into its row in index order, so repeated indices give the same bytes on every run")
 
     public init() {}
 

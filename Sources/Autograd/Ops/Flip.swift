@@ -6,7 +6,10 @@ public struct Flip: Operator {
         attributes: [
             AttributeSpec("axis", .intOrInts, default: .null, "axis or axes to reverse, negatives from the end; null: all")
         ],
-        summary: "elements reversed along axis (an int or a list; null: every axis), as torch.flip")
+        summary: "elements reversed along axis (an int or a list; null: every axis), as torch.flip",
+        pytorch: "torch.flip(x, dims=axis)",
+        shapeRule: OpSignature.sameShape,
+        notes: "axis null flips every axis (numpy.flip; torch requires dims)")
 
     public let axes: [Int]?
 

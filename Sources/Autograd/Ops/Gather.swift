@@ -6,7 +6,10 @@ public struct Gather: Operator {
     public static let signature = OpSignature(
         name: "gather", arity: .exactly(2), inputs: ["x", "indices"],
         attributes: [AttributeSpec("axis", .int, default: nil, "the axis indexed (required), negatives from the end")],
-        summary: "x picked along axis by an index tensor of x's rank, as torch.gather; indices get no gradient")
+        summary: "x picked along axis by an index tensor of x's rank, as torch.gather; indices get no gradient",
+        pytorch: "torch.gather(x, axis, indices)",
+        shapeRule: "indices' shape; indices have x's rank and are no longer than x on any axis but axis",
+        notes: "indices are integers in [0, n): torch refuses negatives and so does this op (a 422 at the indices); repeated picks add their gradients in index order")
 
     public let axis: Int
 

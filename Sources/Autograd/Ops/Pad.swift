@@ -11,7 +11,10 @@ public struct Pad: Operator {
                 "[[before, after], ...] per axis, or one pair for all (required); negative crops"),
             AttributeSpec("value", .number, default: .number(0), "the constant written into the padding"),
         ],
-        summary: "x padded with value, pad_width [[before, after]] per axis as numpy.pad; negative widths crop")
+        summary: "x padded with value, pad_width [[before, after]] per axis as numpy.pad; negative widths crop",
+        pytorch: "torch.nn.functional.pad(x, pad, mode=\"constant\", value=value), pad the pairs reversed (last axis first)",
+        shapeRule: "x's shape with before + after added on each axis; a negative result is a 422",
+        notes: "pad_width is one [before, after] pair per axis, or one pair for every axis (NumPy's broadcast), [] for a scalar; negative widths crop as torch's F.pad; the gradient of the kept elements is the upstream gradient, cropped elements get 0")
 
     public let padWidth: [(before: Int, after: Int)]
     public let value: Double

@@ -8,7 +8,10 @@ public struct Squeeze: Operator {
                 "axis", .intOrInts, default: .null,
                 "axis or axes to remove if of length 1, negatives from the end; null: every length-1 axis")
         ],
-        summary: "length-1 axes removed (all, or those of axis), as torch.squeeze")
+        summary: "length-1 axes removed (all, or those of axis), as torch.squeeze",
+        pytorch: "torch.squeeze(x, dim=axis)",
+        shapeRule: "x's shape without the length-1 axes named by axis (all of them when null)",
+        notes: "a named axis whose length is not 1 is kept (torch's no-op, not NumPy's error); a repeated or out-of-range axis is a 422")
 
     public let axes: [Int]?
 

@@ -6,7 +6,9 @@ public struct Stack: Operator {
         attributes: [
             AttributeSpec("axis", .int, default: .int(0), "where the new axis goes, in [-(rank+1), rank]")
         ],
-        summary: "inputs of equal shape joined along a new axis (default 0), as torch.stack")
+        summary: "inputs of equal shape joined along a new axis (default 0), as torch.stack",
+        pytorch: "torch.stack(inputs, dim=axis)",
+        shapeRule: "the inputs' common shape with the number of inputs inserted at axis, in [-(rank+1), rank]")
 
     public let axis: Int
 

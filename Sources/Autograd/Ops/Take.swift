@@ -6,7 +6,10 @@ public struct Take: Operator {
     public static let signature = OpSignature(
         name: "take", arity: .exactly(2), inputs: ["x", "indices"],
         attributes: [AttributeSpec("axis", .int, default: .int(0), "the axis indexed, negatives from the end")],
-        summary: "x indexed along axis by integer indices (negatives wrap), as numpy.take; indices get no gradient")
+        summary: "x indexed along axis by integer indices (negatives wrap), as numpy.take; indices get no gradient",
+        pytorch: "torch.index_select(x, axis, indices.flatten()).reshape(x.shape[:axis] + indices.shape + x.shape[axis+1:]), negatives wrapped",
+        shapeRule: "x.shape[:axis] + indices.shape + x.shape[axis+1:]; x must have rank >= 1",
+        notes: "numpy.take: indices are integers in [-n, n) and negatives count from the end (as numpy.take and torch.take; torch.index_select refuses them); other values are a 422 at the indices; an index picked twice receives the summed gradient, added in index order")
 
     public let axis: Int
 

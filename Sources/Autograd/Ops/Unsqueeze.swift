@@ -6,7 +6,9 @@ public struct Unsqueeze: Operator {
         attributes: [
             AttributeSpec("axis", .int, default: nil, "where the new axis goes (required), in [-(rank+1), rank]")
         ],
-        summary: "a length-1 axis inserted at axis, as torch.unsqueeze")
+        summary: "a length-1 axis inserted at axis, as torch.unsqueeze",
+        pytorch: "torch.unsqueeze(x, dim=axis)",
+        shapeRule: "x's shape with a 1 inserted at axis, in [-(rank+1), rank]")
 
     public let axis: Int
 

@@ -1,0 +1,106 @@
+/// How `cross_entropy` and `nll_loss` read their inputs: scores `[C]`, `[N, C]` or
+/// `[N, C, d...]` (classes on axis 1, as torch), a target of class indices shaped like the
+/// scores without the class axis (or, for cross_entropy, probabilities of the scores'
+/// shape), and an optional class weight `[C]`. Shared so both ops agree on shapes,
+/// `ignore_index`, class weights and torch's weighted mean.
+struct ClassScores {
+    /// Batch size, classes and positions per sample (the product of `d...`).
+    let n: Int, c: Int, inner: Int
+    /// Whether the target holds class indices rather than probabilities.
+    let indices: Bool
+    /// The per-sample losses' shape: the scores without the class axis.
+    let rowShape: [Int]
+
+    /// Per-sample losses: `n · inner`.
+    var samples: Int { n * inner }
+
+    static let ignoreIndexAttribute = AttributeSpec(
+        "ignore_index", .int, default: .int(-100),
+        "a class index whose samples add nothing to the loss, its mean or the gradient")
+
+    init(_ op: String, _ inputs: [[Int]], probabilitiesAllowed: Bool) throws(OpError) {
+        let (scores, target) = (inputs[0], inputs[1])
+        let described = "scores \(Shape.describe(scores)) and target \(Shape.describe(target))"
+        guard !scores.isEmpty else { throw .shape("\(op): the scores must be [C], [N, C] or [N, C, d...], got a scalar") }
+        c = scores.count == 1 ? scores[0] : scores[1]
+        n = scores.count == 1 ? 1 : scores[0]
+        inner = scores.count > 2 ? scores[2...].reduce(1, *) : 1
+        rowShape = scores.count == 1 ? [] : [scores[0]] + scores[2...]
+        guard c >= 1 else { throw .shape("\(op): the scores need at least one class, got \(Shape.describe(scores))") }
+        if target == rowShape {
+            indices = true
+        } else if probabilitiesAllowed && target == scores {
+            indices = false
+        } else {
+            throw .shape(
+                "\(op): \(described) do not match: the target must be class indices \(Shape.describe(rowShape))"
+                    + (probabilitiesAllowed ? " or probabilities \(Shape.describe(scores))" : ""))
+        }
+        if inputs.count > 2 && inputs[2] != [c] {
+            throw .shape("\(op): the class weight must be [\(c)], got \(Shape.describe(inputs[2]))")
+        }
+    }
+
+    /// The offset of class `j` of sample `s` in the scores.
+    @inline(__always)
+    func offset(_ s: Int, _ j: Int) -> Int { (s / inner) * c * inner + j * inner + s % inner }
+
+    /// Checks class-index targets: integers in `[0, C)` or equal to `ignore`.
+    func check<T: Scalar>(_ target: NDArray<T>, ignore: Int) throws(OpError) {
+        guard indices else { return }
+        try IndexValues.check(target.data, input: 1, what: "class index", count: c, ignore: ignore)
+    }
+
+    /// Each sample's class, or -1 where it is ignored (or, unchecked, not a valid class).
+    func classes<T: Scalar>(_ target: NDArray<T>, ignore: Int) -> [Int] {
+        target.data.map { v in
+            guard v != T(ignore), v >= 0, let k = IndexValues.resolve(v, c) else { return -1 }
+            return k
+        }
+    }
+
+    /// torch's mean denominator for class indices: the summed weight of the classes of
+    /// the samples not ignored (their count without a weight).
+    func totalWeight<T: Scalar>(_ classes: [Int], _ weight: [T]?) -> T {
+        var total: T = 0
+        for k in classes where k >= 0 { total += weight?[k] ?? 1 }
+        return total
+    }
+
+    /// The losses reduced: `none` keeps them, `sum` adds them, `mean` adds them and
+    /// divides by `denominator`.
+    static func reduce<T: Scalar>(_ losses: NDArray<T>, _ reduction: Reduction, denominator: T) -> NDArray<T> {
+        reduction == .mean ? losses.sum(to: []).map { $0 / denominator } : reduction.apply(losses)
+    }
+
+    /// Each sample's upstream gradient, `[samples]`.
+    static func spread<T: Scalar>(_ grad: NDArray<T>, _ reduction: Reduction, count: Int, denominator: T) -> [T] {
+        switch reduction {
+        case .none: return grad.data
+        case .sum: return [T](repeating: grad.data[0], count: count)
+        case .mean: return [T](repeating: grad.data[0] / denominator, count: count)
+        }
+    }
+
+    /// Log-softmax over the class axis, by the log-sum-exp trick: subtracting each
+    /// sample's maximum keeps `exp` from overflowing, so scores of ±1000 stay finite.
+    func logSoftmax<T: Scalar>(_ scores: NDArray<T>) -> [T] {
+        let (c, inner) = (c, inner)
+        return scores.data.withUnsafeBufferPointer { x in
+            [T](unsafeUninitializedCapacity: x.count) { out, count in
+                for s in 0..<samples {
+                    let base = offset(s, 0)
+                    var m = x[base]
+                    for j in 1..<c where x[base + j * inner] > m { m = x[base + j * inner] }
+                    var sum: T = 0
+                    // Every argument is <= 0: the branch-free exp (FastMath), not libm's call.
+                    for j in 0..<c { sum += T.expNonPositive(x[base + j * inner] - m) }
+                    let logS = T.log(sum)
+                    // (x − max) − log Σ, in torch's order, not x − (max + log Σ)
+                    for j in 0..<c { out[base + j * inner] = (x[base + j * inner] - m) - logS }
+                }
+                count = x.count
+            }
+        }
+    }
+}
