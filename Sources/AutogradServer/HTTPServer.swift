@@ -118,7 +118,7 @@ public final class HTTPServer: @unchecked Sendable {
         }
         var flags = Self.daemonFlags
         var gate: HeaderGate?
-        if configuration.tlsCertificatePEM == nil {
+        if configuration.tlsCertificatePEM == nil && configuration.headerGate {
             gate = try HeaderGate(
                 host: configuration.host, port: configuration.port, handler: handler,
                 maxConnections: configuration.maxConnections)

@@ -22,7 +22,7 @@ struct AutogradServerCommand: ParsableCommand {
     /// The long options that `EnvironmentOptions` may fill in (every option of this command).
     static let environmentOptions = [
         "--host", "--port", "--max-body-bytes", "--max-elements", "--max-ops", "--max-rank",
-        "--max-train-steps", "--request-timeout", "--max-inflight", "--max-queue", "--max-queue-bytes", "--cors-origin",
+        "--max-train-steps", "--request-timeout", "--max-inflight", "--max-queue", "--max-queue-bytes", "--cors-origin", "--header-gate",
         "--connection-timeout", "--request-read-timeout", "--max-connections",
         "--max-connections-per-ip", "--linger-timeout", "--linger-time", "--linger-bytes", "--drain-timeout", "--api-key-file", "--tls-cert", "--tls-key",
         "--log-level", "--instance-id", "--log-format",
@@ -70,6 +70,9 @@ struct AutogradServerCommand: ParsableCommand {
     @Option(help: "An origin (scheme://host[:port], or '*') whose browser pages may call the service; repeatable, or comma-separated. Off by default.")
     var corsOrigin: [String] = []
 
+    @Option(help: "true: on plain HTTP, answer a first request libmicrohttpd would refuse in HTML (malformed Content-Length, 414, 431, 505) as one problem+json (experimental; see docs/operations.md).")
+    var headerGate = false
+
     @Option(help: "Seconds a connection may stay idle (after its accept, or between requests) before it is closed, silently (0: never).")
     var connectionTimeout = ServerConfiguration().connectionTimeoutSeconds
 
@@ -114,6 +117,7 @@ struct AutogradServerCommand: ParsableCommand {
         configuration.maxQueue = maxQueue
         configuration.maxQueueBytes = maxQueueBytes
         configuration.corsOrigins = CORSPolicy.parse(corsOrigin)
+        configuration.headerGate = headerGate
         configuration.maxConnections = maxConnections
         configuration.maxConnectionsPerIP = maxConnectionsPerIP
         configuration.requestReadTimeoutSeconds = requestReadTimeout
