@@ -21,6 +21,7 @@ public func crossEntropy<T>(
 /// indices `[N, d...]` (or `[]`), as PyTorch's `nll_loss`: an optional class `weight`
 /// `[C]`, samples whose class is `ignoreIndex` left out of the sum and of the mean's
 /// denominator (the summed weight).
+@inlinable
 public func nllLoss<T>(
     _ input: Tensor<T>, _ target: Tensor<T>, weight: Tensor<T>? = nil, reduction: Reduction = .mean,
     ignoreIndex: Int = -100

@@ -3,11 +3,13 @@
 // throwing form.
 
 /// Absolute error `|input − target|`, reduced, as PyTorch's `l1_loss`.
+@inlinable
 public func l1Loss<T>(_ input: Tensor<T>, _ target: Tensor<T>, reduction: Reduction = .mean) -> Tensor<T> {
     Tensor.applyOrTrap(L1Loss(reduction: reduction), [input, target])
 }
 
 /// Quadratic below `beta` (≥ 0), linear above, as PyTorch's `smooth_l1_loss`.
+@inlinable
 public func smoothL1Loss<T>(
     _ input: Tensor<T>, _ target: Tensor<T>, reduction: Reduction = .mean, beta: Double = 1
 ) -> Tensor<T> {
@@ -15,6 +17,7 @@ public func smoothL1Loss<T>(
 }
 
 /// Quadratic below `delta` (> 0), `delta`-sloped linear above, as PyTorch's `huber_loss`.
+@inlinable
 public func huberLoss<T>(
     _ input: Tensor<T>, _ target: Tensor<T>, reduction: Reduction = .mean, delta: Double = 1
 ) -> Tensor<T> {
@@ -23,6 +26,7 @@ public func huberLoss<T>(
 
 /// KL divergence of log-probabilities `input` from `target` (log-probabilities too when
 /// `logTarget`), as PyTorch's `kl_div`; `.mean` averages over every element.
+@inlinable
 public func klDiv<T>(
     _ input: Tensor<T>, _ target: Tensor<T>, reduction: KLDiv.KLReduction = .mean, logTarget: Bool = false
 ) -> Tensor<T> {

@@ -18,6 +18,8 @@ public final class Dropout<Scalar: Autograd.Scalar>: Module {
 
     public var parameters: [Tensor<Scalar>] { [] }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
         guard isTraining else { return x }
         // 53 bits, so that the seed is also a valid wire attribute (an exact JSON integer).

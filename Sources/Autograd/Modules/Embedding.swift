@@ -32,5 +32,7 @@ public final class Embedding<Scalar: Autograd.Scalar>: Module {
 
     public var parameters: [Tensor<Scalar>] { [weight] }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction(_ indices: Tensor<Scalar>) -> Tensor<Scalar> { embedding(weight, indices) }
 }
