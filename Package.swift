@@ -36,11 +36,13 @@ let package = Package(
             name: "CMicroHTTPD",
             linkerSettings: [.linkedLibrary("microhttpd")]
         ),
+        // The square root as a plain instruction, so that loops over it vectorise.
+        .target(name: "CAutogradMath"),
         // The engine: tensors, ops with their vector-Jacobian products, backward, modules.
         .target(
             name: "Autograd",
             dependencies: [
-                "COpenBLAS",
+                "COpenBLAS", "CAutogradMath",
                 .product(name: "RealModule", package: "swift-numerics"),
             ],
             swiftSettings: engineSettings
@@ -69,10 +71,12 @@ let package = Package(
         // Benchmarks (issue 4): `swift run -c release autograd-bench [--json]`; not a test.
         .executableTarget(
             name: "autograd-bench",
-            dependencies: ["Autograd", "AutogradGraph", "COpenBLAS"]
+            dependencies: ["Autograd", "AutogradGraph", "COpenBLAS", "CBenchAlloc"]
         ),
         // `make docs`: docs/ops.md from the op definitions (OpReference).
         .executableTarget(name: "autograd-docs", dependencies: ["AutogradGraph"]),
+        // autograd-bench's allocation counter (malloc defined in the executable; issue 21).
+        .target(name: "CBenchAlloc"),
         // libFuzzer target over the request path (`make fuzz`); a corpus replayer otherwise.
         .executableTarget(
             name: "autograd-fuzz",
