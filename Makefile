@@ -45,6 +45,8 @@ test: deps test-deps py-deps test-swift test-api test-deploy test-schemathesis l
 test-swift:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
+	@echo "engine tests again on the baseline kernels (CAutogradKernels' run-time dispatch):"
+	AUTOGRAD_CPU=baseline $(SWIFT) test --skip-build --parallel --num-workers 2 --filter AutogradTests
 
 test-api:
 	python3 api/check_openapi.py

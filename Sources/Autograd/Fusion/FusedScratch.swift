@@ -72,7 +72,7 @@ struct FusedScratch<T: Scalar> {
         case .neg: for i in 0..<m { y[i] = -x[i] }
         case .exp: for i in 0..<m { y[i] = T.exp(x[i]) }
         case .log: for i in 0..<m { y[i] = T.log(x[i]) }
-        case .sigmoid: for i in 0..<m { y[i] = T.sigmoid(x[i]) }
+        case .sigmoid: CPUKernels.logistic(x, y, m)
         case .tanh: for i in 0..<m { y[i] = T.tanh(x[i]) }
         case .relu: for i in 0..<m { y[i] = x[i] < 0 ? 0 : x[i] }
         case .sqrt: for i in 0..<m { y[i] = x[i].squareRoot() }
