@@ -10,7 +10,7 @@ PY_PKGS    := openapi-spec-validator jsonschema pyyaml prometheus_client schemat
 TEST_APT_PKGS := nginx graphviz
 PREFIX     ?= /usr/local
 
-.PHONY: all deps py-deps build release run test test-swift test-api clean bench bench-compare bench-http
+.PHONY: all deps py-deps build release run test test-swift test-consumer test-api clean bench bench-compare bench-http
 
 all: build
 
@@ -40,7 +40,7 @@ release: deps
 run: release
 	$$($(SWIFT) build -c release --show-bin-path)/autograd-server --host $(HOST) --port $(PORT)
 
-test: deps test-deps py-deps test-swift test-api test-deploy test-schemathesis load-smoke fuzz-ci
+test: deps test-deps py-deps test-swift test-consumer test-api test-deploy test-schemathesis load-smoke fuzz-ci
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -50,6 +50,12 @@ test-swift:
 
 test-api:
 	python3 api/check_openapi.py
+
+# The library as a dependency (issue 20): examples/swift-package, built against a temporary
+# bare clone of this tree tagged 0.1.0 (file:// URL, `from: "0.1.0"`), run, and its printed
+# numbers compared with the README's; fails if a server module gets compiled.
+test-consumer:
+	SWIFT=$(SWIFT) python3 tools/check_consumer.py
 
 # ---- Running it as infrastructure (docker/, issue 6) ----------------------------------
 .PHONY: resolve release-static install test-deps test-deploy

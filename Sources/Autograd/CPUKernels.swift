@@ -5,9 +5,9 @@ import CAutogradKernels
 /// the library builds with no `-target-cpu` flag and one binary runs on any x86-64.
 /// `AUTOGRAD_CPU=baseline` in the environment forces the baseline loops.
 ///
-/// Each entry computes exactly what its Swift loop does, operation by operation, so every
-/// level gives the same bits; element types other than `Float` and `Double` take the Swift
-/// loop.
+/// Each entry computes exactly what the Swift formula beside it computes, operation by
+/// operation (contraction off), so every level gives the same bits; element types other
+/// than `Float` and `Double` run that formula.
 public enum CPUKernels {
     /// The vector level used: 0 for the target's baseline (SSE2 on x86-64), 1 for AVX2.
     public static let level: Int = Int(cak_cpu_level())
@@ -19,11 +19,45 @@ public enum CPUKernels {
     @inline(__always)
     static func logistic<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int, level: Int = level) {
         if T.self == Float.self {
-            cak_logistic_f32(Int32(level), rebound(x), rebound(y), n)
+            cak_unary_f32(Int32(level), Int32(CAK_LOGISTIC), rebound(x), rebound(y), n)
         } else if T.self == Double.self {
-            cak_logistic_f64(Int32(level), rebound(x), rebound(y), n)
+            cak_unary_f64(Int32(level), Int32(CAK_LOGISTIC), rebound(x), rebound(y), n)
         } else {
             for i in 0..<n { y[i] = T.logistic(x[i]) }
+        }
+    }
+
+    /// `y[i] = f(a[i], b[i])` for `i < n`, where `op` (CAK_ADD, ...) names `f`.
+    @inline(__always)
+    static func binary<T: Scalar>(
+        _ op: Int32, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int,
+        level: Int = level, _ f: (T, T) -> T
+    ) {
+        if T.self == Float.self {
+            cak_binary_f32(Int32(level), op, rebound(a), rebound(b), rebound(y), n)
+        } else if T.self == Double.self {
+            cak_binary_f64(Int32(level), op, rebound(a), rebound(b), rebound(y), n)
+        } else {
+            for i in 0..<n { y[i] = f(a[i], b[i]) }
+        }
+    }
+
+    static var add: Int32 { Int32(CAK_ADD) }
+    static var subtract: Int32 { Int32(CAK_SUB) }
+    static var multiply: Int32 { Int32(CAK_MUL) }
+    static var divide: Int32 { Int32(CAK_DIV) }
+    /// `g * (1 - y) * y`: the sigmoid's gradient from the upstream `g` and the output `y`.
+    static var sigmoidGradient: Int32 { Int32(CAK_SIGMOID_GRADIENT) }
+
+    /// `y[i] += x[i]` for `i < n`; `x` and `y` do not overlap.
+    @inline(__always)
+    static func accumulate<T: Scalar>(_ x: UnsafePointer<T>, into y: UnsafeMutablePointer<T>, _ n: Int, level: Int = level) {
+        if T.self == Float.self {
+            cak_accumulate_f32(Int32(level), rebound(x), rebound(y), n)
+        } else if T.self == Double.self {
+            cak_accumulate_f64(Int32(level), rebound(x), rebound(y), n)
+        } else {
+            for i in 0..<n { y[i] += x[i] }
         }
     }
 

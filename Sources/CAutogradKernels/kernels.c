@@ -124,26 +124,50 @@ CAK_LOGISTIC(double, exp_nonpositive_f64, __builtin_fabs)
 
 // MARK: kernels
 
-// A unary kernel `name`: the loop body once, a baseline and an AVX2 instance, and the
-// entry point that picks one.
+// One loop per op, so that each vectorises on its own.
+#define CAK_LOOP(stmt) for (ptrdiff_t i = 0; i < n; i++) stmt
+
+// The kernel families for element type T, as always-inline bodies; CAK_ENTRY below
+// instantiates each at every level.
+#define CAK_FAMILIES(T)                                                                 \
+  CAK_INLINE void unary_##T(int op, const T *x, T *y, ptrdiff_t n) {                    \
+    switch (op) {                                                                       \
+      case CAK_LOGISTIC: CAK_LOOP(y[i] = logistic_##T(x[i])); break;                    \
+    }                                                                                   \
+  }                                                                                     \
+  CAK_INLINE void binary_##T(int op, const T *a, const T *b, T *y, ptrdiff_t n) {       \
+    switch (op) {                                                                       \
+      case CAK_ADD: CAK_LOOP(y[i] = a[i] + b[i]); break;                                \
+      case CAK_SUB: CAK_LOOP(y[i] = a[i] - b[i]); break;                                \
+      case CAK_MUL: CAK_LOOP(y[i] = a[i] * b[i]); break;                                \
+      case CAK_DIV: CAK_LOOP(y[i] = a[i] / b[i]); break;                                \
+      case CAK_SIGMOID_GRADIENT: CAK_LOOP(y[i] = a[i] * (1 - b[i]) * b[i]); break;      \
+    }                                                                                   \
+  }                                                                                     \
+  CAK_INLINE void accumulate_##T(const T *x, T *y, ptrdiff_t n) { CAK_LOOP(y[i] += x[i]); }
+CAK_FAMILIES(float)
+CAK_FAMILIES(double)
+
+// The entry point `name` with parameters `params` (the level first): `body(args...)`
+// compiled plainly and for AVX2, the level choosing which runs.
 #if CAK_HAVE_AVX2
-#define CAK_UNARY(name, T, expr)                                                       \
-  CAK_INLINE void name##_body(const T *x, T *y, ptrdiff_t n) {       \
-    for (ptrdiff_t i = 0; i < n; i++) y[i] = expr(x[i]);                               \
-  }                                                                                    \
-  static void name##_baseline(const T *x, T *y, ptrdiff_t n) { name##_body(x, y, n); } \
-  CAK_TARGET_AVX2 static void name##_avx2(const T *x, T *y, ptrdiff_t n) { name##_body(x, y, n); } \
-  void name(int level, const T *x, T *y, ptrdiff_t n) {                                \
-    if (level >= CAK_AVX2) name##_avx2(x, y, n);                                       \
-    else name##_baseline(x, y, n);                                                     \
+#define CAK_ENTRY(name, body, params, ...)                                   \
+  static void name##_baseline params { (void)level; body(__VA_ARGS__); }    \
+  CAK_TARGET_AVX2 static void name##_avx2 params { (void)level; body(__VA_ARGS__); } \
+  void name params {                                                         \
+    if (level >= CAK_AVX2) name##_avx2(level, __VA_ARGS__);                  \
+    else name##_baseline(level, __VA_ARGS__);                                \
   }
 #else
-#define CAK_UNARY(name, T, expr)                                                       \
-  void name(int level, const T *x, T *y, ptrdiff_t n) {              \
-    (void)level;                                                                       \
-    for (ptrdiff_t i = 0; i < n; i++) y[i] = expr(x[i]);                               \
-  }
+#define CAK_ENTRY(name, body, params, ...) \
+  void name params { (void)level; body(__VA_ARGS__); }
 #endif
 
-CAK_UNARY(cak_logistic_f32, float, logistic_float)
-CAK_UNARY(cak_logistic_f64, double, logistic_double)
+CAK_ENTRY(cak_unary_f32, unary_float, (int level, int op, const float *x, float *y, ptrdiff_t n), op, x, y, n)
+CAK_ENTRY(cak_unary_f64, unary_double, (int level, int op, const double *x, double *y, ptrdiff_t n), op, x, y, n)
+CAK_ENTRY(cak_binary_f32, binary_float,
+          (int level, int op, const float *a, const float *b, float *y, ptrdiff_t n), op, a, b, y, n)
+CAK_ENTRY(cak_binary_f64, binary_double,
+          (int level, int op, const double *a, const double *b, double *y, ptrdiff_t n), op, a, b, y, n)
+CAK_ENTRY(cak_accumulate_f32, accumulate_float, (int level, const float *x, float *y, ptrdiff_t n), x, y, n)
+CAK_ENTRY(cak_accumulate_f64, accumulate_double, (int level, const double *x, double *y, ptrdiff_t n), x, y, n)

@@ -49,6 +49,51 @@ import Testing
         }
     }
 
+    /// Runs `kernel(level, n, y)` for every level and length, and compares the first `n`
+    /// elements of `y` with `expected` to the bit; `y` starts as `initial`.
+    func checkEveryLevel<T: Scalar>(
+        _ name: String, initial: [T], expected: [T],
+        _ kernel: (Int, Int, UnsafeMutablePointer<T>) -> Void
+    ) {
+        for level in 0...CPUKernels.maximumLevel {
+            for n in Array(0...17) + [expected.count] {
+                var y = Array(initial[..<n]) + [7]
+                y.withUnsafeMutableBufferPointer { kernel(level, n, $0.baseAddress!) }
+                let same = (0..<n).allSatisfy { Self.sameBits(y[$0], expected[$0]) }
+                #expect(same, "\(name) at level \(level), n = \(n): differs from the Swift formula")
+                #expect(y[n] == 7, "\(name) at level \(level), n = \(n): wrote past the end")
+            }
+        }
+    }
+
+    func checkBinary<T: Scalar>(_: T.Type) {
+        let a = Self.inputs(T.self)
+        let b = Array(a.reversed())
+        let ops: [(String, Int32, (T, T) -> T)] = [
+            ("add", CPUKernels.add, { $0 + $1 }), ("sub", CPUKernels.subtract, { $0 - $1 }),
+            ("mul", CPUKernels.multiply, { $0 * $1 }), ("div", CPUKernels.divide, { $0 / $1 }),
+            ("sigmoid gradient", CPUKernels.sigmoidGradient, { g, y in g * (1 - y) * y }),
+        ]
+        for (name, op, f) in ops {
+            let expected = zip(a, b).map(f)
+            checkEveryLevel("\(name) \(T.self)", initial: a, expected: expected) { level, n, y in
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        CPUKernels.binary(op, pa.baseAddress!, pb.baseAddress!, y, n, level: level) { _, _ in .nan }
+                    }
+                }
+            }
+        }
+        checkEveryLevel("accumulate \(T.self)", initial: a, expected: zip(a, b).map { $0 + $1 }) { level, n, y in
+            b.withUnsafeBufferPointer { CPUKernels.accumulate($0.baseAddress!, into: y, n, level: level) }
+        }
+    }
+
+    @Test func binaryKernelsAreBitIdenticalAtEveryLevel() {
+        checkBinary(Float.self)
+        checkBinary(Double.self)
+    }
+
     @Test func logisticIsBitIdenticalAtEveryLevel() {
         checkLogistic(Float.self)
         checkLogistic(Double.self)

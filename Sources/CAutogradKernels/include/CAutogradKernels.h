@@ -23,8 +23,28 @@ int cak_cpu_level(void);
 /// The highest level this build has kernels for (CAK_AVX2 on x86-64, else CAK_BASELINE).
 int cak_max_level(void);
 
-/// y[i] = logistic(x[i]) (FastMath.swift's Scalar.logistic: e^-|x| only, branch-free).
-void cak_logistic_f32(int level, const float *x, float *y, ptrdiff_t n);
-void cak_logistic_f64(int level, const double *x, double *y, ptrdiff_t n);
+/// Unary kernels: y[i] = f(x[i]).
+enum {
+  /// FastMath.swift's Scalar.logistic (e^-|x| only, branch-free).
+  CAK_LOGISTIC = 0,
+};
+void cak_unary_f32(int level, int op, const float *x, float *y, ptrdiff_t n);
+void cak_unary_f64(int level, int op, const double *x, double *y, ptrdiff_t n);
+
+/// Binary kernels: y[i] = f(a[i], b[i]).
+enum {
+  CAK_ADD = 0,
+  CAK_SUB = 1,
+  CAK_MUL = 2,
+  CAK_DIV = 3,
+  /// a * (1 - b) * b: the sigmoid's gradient from the upstream a and the output b.
+  CAK_SIGMOID_GRADIENT = 4,
+};
+void cak_binary_f32(int level, int op, const float *a, const float *b, float *y, ptrdiff_t n);
+void cak_binary_f64(int level, int op, const double *a, const double *b, double *y, ptrdiff_t n);
+
+/// y[i] += x[i] (y and x distinct).
+void cak_accumulate_f32(int level, const float *x, float *y, ptrdiff_t n);
+void cak_accumulate_f64(int level, const double *x, double *y, ptrdiff_t n);
 
 #endif
