@@ -10,7 +10,7 @@ PY_PKGS    := openapi-spec-validator jsonschema pyyaml prometheus_client schemat
 TEST_APT_PKGS := nginx graphviz
 PREFIX     ?= /usr/local
 
-.PHONY: all deps py-deps build release run test test-swift test-consumer test-api clean bench bench-compare bench-http
+.PHONY: all deps py-deps build release run test test-swift test-consumer test-api test-http test-docs docs clean bench bench-compare bench-http
 
 all: build
 
@@ -40,7 +40,7 @@ release: deps
 run: release
 	$$($(SWIFT) build -c release --show-bin-path)/autograd-server --host $(HOST) --port $(PORT)
 
-test: deps test-deps py-deps test-swift test-consumer test-api test-deploy test-schemathesis load-smoke fuzz-ci
+test: deps test-deps py-deps test-swift test-consumer test-api test-http test-docs test-deploy test-schemathesis load-smoke fuzz-ci
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -56,6 +56,25 @@ test-api:
 # numbers compared with the README's; fails if a server module gets compiled.
 test-consumer:
 	SWIFT=$(SWIFT) python3 tools/check_consumer.py
+
+# HTTP behaviour every client relies on, against the real (debug) binary: answers sent
+# before a large body is read reach http.client, urllib and curl (issue 19); HTTP/1.1
+# conformance: idle connections, Host, methods, CORS, bursts (issue 23).
+test-http:
+	$(SWIFT) build --product autograd-server
+	python3 tools/early_answers.py
+	python3 tools/http11_conformance.py
+
+# README.md and docs/*.md: every relative link and #anchor resolves, and every curl
+# example marked <!-- doctest --> gives the answer shown, against a live debug server.
+test-docs:
+	python3 tools/check_doc_links.py
+	$(SWIFT) build --product autograd-server
+	python3 tools/with_server.py $(SERVER_DBG) -- python3 tools/check_doc_examples.py --url {url}
+
+# docs/ops.md from the op definitions (rewritten only when it changes; offline).
+docs:
+	$(SWIFT) run autograd-docs docs/ops.md
 
 # ---- Running it as infrastructure (docker/, issue 6) ----------------------------------
 .PHONY: resolve release-static install test-deps test-deploy

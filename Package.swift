@@ -64,7 +64,11 @@ let package = Package(
             name: "autograd-bench",
             dependencies: ["Autograd", "AutogradGraph", "COpenBLAS"]
         ),
+        // `make docs`: docs/ops.md from the op definitions (OpReference).
+        .executableTarget(name: "autograd-docs", dependencies: ["AutogradGraph"]),
         // libFuzzer target over the request path (`make fuzz`); a corpus replayer otherwise.
+        // Its unsafeFlags are allowed: no product exports it, so a package depending on this
+        // one never builds it (`make test-consumer` checks that dependents build).
         .executableTarget(
             name: "autograd-fuzz",
             dependencies: ["AutogradGraph"],

@@ -60,6 +60,7 @@ for path in sorted(glob.glob(os.path.join(root, "api", "examples", "*.json"))):
 tokens |= {"float32", "float64", "NaN", "Infinity", "-Infinity", "zeros", "ones", "uniform", "normal",
            "kaiming_uniform", "sgd", "adam", "adamw", "mean", "sum", "none", "tanh", "optimizer", "steps",
            "betas", "momentum", "nesterov", "weight_decay", "fan_in", "requires_grad", "init", "seed"}
+tokens |= {"valid", "same"}  # convolution's padding words
 tokens.discard("")
 with open(os.path.join(root, "Fuzz", "graph.dict"), "w") as f:
     f.write("# libFuzzer dictionary for the graph format (Fuzz/make_corpus.py)\n")

@@ -115,6 +115,9 @@ def build(rows):
                         f"{fmt(d, 'GFLOP/s')} (BLAS)" if d is not None else "—",
                         f"{frac:.0%}" if frac is not None else "—", ">= 95% of BLAS",
                         status(None if frac is None else frac >= 0.95)))
+    # W6
+    lower_is_better("W6", "CNN step 32x3x32x32, conv-pool x2, linear", find(rows, "W6", "swift", "time_per_step"),
+                    find(rows, "W6", "pytorch", "time_per_step"), "PyTorch", 1.0, "ms")
     # J1
     j = find(rows, "J1", "swift", "decode_throughput")
     refs = ", ".join(f"{impl} {fmt(med(find(rows, 'J1', impl, 'decode_throughput')))}"
@@ -176,7 +179,7 @@ HEAD = ("", "workload", "SwiftAutograd", "reference", "ratio", "target", "")
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("files", nargs="+")
-    p.add_argument("--markdown", action="store_true", help="a Markdown table (for the README)")
+    p.add_argument("--markdown", action="store_true", help="a Markdown table (for docs/performance.md)")
     args = p.parse_args()
     rows, meta = load(args.files)
     table = build(rows)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The workloads of autograd-bench (issue 4) in PyTorch eager, for side-by-side numbers.
 
-    python3 bench/pytorch_bench.py [--json] [--only W1,W2] [--quick] [--reps N] [--w2-body PATH]
+    python3 bench/pytorch_bench.py [--json] [--only W1,W2,W6] [--quick] [--reps N] [--w2-body PATH]
 
 Prints one JSON line per result, as autograd-bench does, with "impl": "pytorch" (and
 "numpy" for the hand-written W1, "python-json" / "orjson" for J1). torch runs with 2
@@ -19,7 +19,7 @@ import time
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--json", action="store_true", help="JSON lines (default: a table)")
-    p.add_argument("--only", action="append", default=[], help="workloads, comma-separated: W1 W2 W3 W4 W5 J1")
+    p.add_argument("--only", action="append", default=[], help="workloads, comma-separated: W1 W2 W3 W4 W5 W6 J1")
     p.add_argument("--quick", action="store_true", help="fewer repetitions")
     p.add_argument("--reps", type=int, help="repetitions for every workload")
     p.add_argument("--w2-body", help="the W2 request body (autograd-bench --write-request) for J1")
@@ -214,8 +214,40 @@ def main():
                 t = measure(reps(20 if n >= 2048 else 30), 2, lambda: torch.mm(a, b))
                 report("W5", "pytorch", name, "gflops", [flops / s / 1e9 for s in t], "GFLOP/s", size=n)
 
+    if should_run("W6"):
+        w6(torch, F)
+
     if should_run("J1") and ARGS.w2_body:
         j1_python(ARGS.w2_body)
+
+
+def w6(torch, F):
+    """A CNN step, float32, x [32, 3, 32, 32]: conv 3->32 k3 p1, relu, max_pool 2, conv 32->64
+    k3 p1, relu, max_pool 2, reshape [32, 4096], linear 4096->10, cross_entropy; the loss and
+    every parameter's gradient (autograd-bench's W6)."""
+    g = torch.Generator().manual_seed(6)
+    B = 32
+    x = torch.rand(B, 3, 32, 32, generator=g) * 2 - 1
+    labels = torch.randint(0, 10, (B,), generator=g)
+
+    def param(shape, fan_in):
+        return ((torch.rand(*shape, generator=g) * 2 - 1) / fan_in ** 0.5).requires_grad_()
+
+    params = [param((32, 3, 3, 3), 27), param((32,), 27), param((64, 32, 3, 3), 288), param((64,), 288),
+              param((10, 4096), 4096), param((10,), 4096)]
+
+    def step():
+        for p in params:
+            p.grad = None
+        w1, b1, w2, b2, w3, b3 = params
+        h = F.max_pool2d(torch.relu(F.conv2d(x, w1, b1, padding=1)), 2)
+        h = F.max_pool2d(torch.relu(F.conv2d(h, w2, b2, padding=1)), 2)
+        loss = F.cross_entropy(F.linear(h.reshape(B, 4096), w3, b3), labels)
+        loss.backward()
+        return loss
+
+    t = measure(reps(30), 3, step)
+    report("W6", "pytorch", "float32", "time_per_step", [s * 1e3 for s in t], "ms")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Slow-client figures for the README (Limits and reliability): opens 4 trickling
+"""Slow-client figures for docs/operations.md (How each limit holds): opens 4 trickling
 connections from 127.0.0.1 (its --max-connections-per-ip) and 150 more from
 127.0.1.1-150, each sending a header byte every 0.5 s, then times 20 GET /healthz from
 127.0.0.2 and how long the --request-read-timeout sweeper takes to close the tricklers.

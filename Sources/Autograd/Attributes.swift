@@ -4,12 +4,26 @@ public enum AttributeType: Sendable, Equatable {
     /// An int or a list of ints (`axis`).
     case intOrInts
     case ints
+    /// A list of `[before, after]` integer pairs (`pad_width` of `pad`).
+    case intPairs
     /// An int or null (`start` and `stop` of `slice`, where null means "to the end").
     case optionalInt
     case number
+    /// A number or null (`clamp`'s bounds, where null means "none").
+    case optionalNumber
     case bool
     /// One of a fixed set of strings.
     case choice([String])
+    /// An int, a list of ints, or one of a fixed set of strings (convolution's `padding`).
+    case intsOrChoice([String])
+
+    /// The strings the type accepts, if it accepts any (`GET /ops` lists them as an enum).
+    public var words: [String]? {
+        switch self {
+        case .choice(let options), .intsOrChoice(let options): options
+        default: nil
+        }
+    }
 
     /// The type's name as error messages and `GET /ops` say it.
     public var description: String {
@@ -17,10 +31,14 @@ public enum AttributeType: Sendable, Equatable {
         case .int: "integer"
         case .intOrInts: "integer or array of integers"
         case .ints: "array of integers"
+        case .intPairs: "array of [before, after] integer pairs"
         case .optionalInt: "integer or null"
         case .number: "number"
+        case .optionalNumber: "number or null"
         case .bool: "boolean"
         case .choice(let options): "one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
+        case .intsOrChoice(let options):
+            "integer, array of integers or one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
         }
     }
 }
@@ -30,6 +48,8 @@ public enum AttributeValue: Sendable, Equatable {
     case null
     case int(Int)
     case ints([Int])
+    /// A list of integer lists (`[[1, 2], [0, 0]]`).
+    case intLists([[Int]])
     case number(Double)
     case bool(Bool)
     case string(String)
@@ -54,10 +74,17 @@ public struct AttributeSpec: Sendable {
         switch (type, value) {
         case (.int, .int), (.intOrInts, .int), (.intOrInts, .ints), (.ints, .ints),
             (.optionalInt, .int), (.optionalInt, .null),
-            (.number, .number), (.number, .int), (.bool, .bool):
+            (.number, .number), (.number, .int), (.bool, .bool),
+            (.optionalNumber, .number), (.optionalNumber, .int), (.optionalNumber, .null):
             return true
-        case (.choice(let options), .string(let s)):
+        case (.intPairs, .intLists(let lists)):
+            return lists.allSatisfy { $0.count == 2 }
+        case (.intPairs, .ints(let v)):
+            return v.isEmpty  // `[]`: no axes, a rank-0 tensor's pad_width
+        case (.choice(let options), .string(let s)), (.intsOrChoice(let options), .string(let s)):
             return options.contains(s)
+        case (.intsOrChoice, .int), (.intsOrChoice, .ints):
+            return true
         default:
             return false
         }
@@ -113,11 +140,31 @@ public struct Attributes: Sendable {
         }
     }
 
+    /// A list-of-pairs attribute; `nil` when absent or null.
+    public func intPairs(_ name: String) throws(OpError) -> [(Int, Int)]? {
+        switch values[name] {
+        case nil, .null?: return nil
+        case .ints(let v)? where v.isEmpty: return []
+        case .intLists(let v)? where v.allSatisfy({ $0.count == 2 }): return v.map { ($0[0], $0[1]) }
+        default: throw Self.wrongType(name, "an array of [before, after] integer pairs")
+        }
+    }
+
     public func number(_ name: String) throws(OpError) -> Double {
         switch values[name] {
         case .number(let v)?: return v
         case .int(let v)?: return Double(v)
         default: throw Self.wrongType(name, "a number")
+        }
+    }
+
+    /// A number-or-null attribute; `nil` when absent or null.
+    public func optionalNumber(_ name: String) throws(OpError) -> Double? {
+        switch values[name] {
+        case nil, .null?: return nil
+        case .number(let v)?: return v
+        case .int(let v)?: return Double(v)
+        default: throw Self.wrongType(name, "a number or null")
         }
     }
 

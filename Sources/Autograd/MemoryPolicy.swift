@@ -15,7 +15,7 @@ import Glibc
 /// `make bench-compare` runs with them).
 public enum MemoryPolicy {
     /// Applies the policy to the whole process; call it once, before the work starts
-    /// (`autograd-bench` does; the server leaves glibc alone, see the README). 32 MiB is glibc's largest mmap
+    /// (`autograd-bench` does; the server leaves glibc alone, see docs/operations.md). 32 MiB is glibc's largest mmap
     /// threshold. Returns false, changing nothing, where the allocator has no such settings
     /// (not glibc) or the environment already sets them (`GLIBC_TUNABLES`,
     /// `MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`).

@@ -105,17 +105,33 @@ public struct OpSignature: Sendable {
     public let attributes: [AttributeSpec]
     /// One line for the op table and `GET /ops`.
     public let summary: String
+    /// The PyTorch call the op matches (`"torch.add(a, b)"`), for docs/ops.md; nil if none.
+    public let pytorch: String?
+    /// One sentence giving the output's shape from the inputs' (`OpSignature.sameShape`,
+    /// `OpSignature.broadcastShape` or the op's own), for docs/ops.md; nil if not stated.
+    public let shapeRule: String?
+    /// What a user of the op should know beyond the summary: kink and tie conventions,
+    /// the stable form used, for docs/ops.md; nil if nothing.
+    public let notes: String?
 
     public init(
         name: String, arity: Arity, inputs: [String], attributes: [AttributeSpec] = [],
-        summary: String
+        summary: String, pytorch: String? = nil, shapeRule: String? = nil, notes: String? = nil
     ) {
         self.name = name
         self.arity = arity
         self.inputs = inputs
         self.attributes = attributes
         self.summary = summary
+        self.pytorch = pytorch
+        self.shapeRule = shapeRule
+        self.notes = notes
     }
+
+    /// The shape rule of an op whose output has its one input's shape.
+    public static let sameShape = "the shape of x"
+    /// The shape rule of an elementwise op over two broadcasting operands.
+    public static let broadcastShape = "the broadcast of a's and b's shapes (NumPy rules); other shapes are a 422"
 }
 
 /// Why an op cannot be built or applied. The graph format turns `.attribute` into a

@@ -1,4 +1,4 @@
-/// Every op the engine offers, in the order `GET /ops` and the README's table list them.
+/// Every op the engine offers, in the order `GET /ops` and docs/ops.md list them.
 /// The graph format, the op listing and the fixture coverage check all read this list.
 public enum Operators {
     public static let all: [any Operator.Type] = [
@@ -14,6 +14,16 @@ public enum Operators {
         Reshape.self, Transpose.self, Concat.self, SliceOp.self,
         // losses
         CrossEntropy.self, BinaryCrossEntropy.self, BinaryCrossEntropyWithLogits.self,
+        // issue 10, ops-elem: elementwise math (UnaryElementwise declarations)
+        Sin.self, Cos.self, Erf.self, Log1p.self, Expm1.self, Rsqrt.self, Square.self, Sign.self,
+        SiLU.self, ELU.self, Clamp.self,
+        Greater.self, GreaterEqual.self, Less.self, LessEqual.self, Equal.self, NotEqual.self, Where.self,
+        // issue 10, indexing and losses (ops-index)
+        Squeeze.self, Unsqueeze.self, BroadcastTo.self, Stack.self, Pad.self, Flip.self,
+        Take.self, Gather.self, EmbeddingOp.self, DropoutOp.self,
+        // convolution and pooling (issue 10)
+        Conv1dOp.self, Conv2dOp.self, ConvTranspose2dOp.self,
+        MaxPool2dOp.self, AvgPool2dOp.self, AdaptiveAvgPool2dOp.self,
     ]
 
     private static let byName: [String: any Operator.Type] = Dictionary(

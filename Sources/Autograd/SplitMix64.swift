@@ -13,4 +13,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// A uniform double in [0, 1): the top 53 bits of `next()` times 2^-53. The one
+    /// formula behind `init`'s uniform values and `dropout`'s mask.
+    public mutating func nextUnit() -> Double {
+        Double(next() >> 11) * 0x1p-53
+    }
 }

@@ -31,7 +31,7 @@ extension GraphService {
                 if j > 0 { w.raw(",") }
                 w.raw("{\"name\":"); w.string(a.name)
                 w.raw(",\"type\":"); w.string(a.type.description)
-                if case .choice(let options) = a.type {
+                if let options = a.type.words {
                     w.raw(",\"enum\":[")
                     for (k, o) in options.enumerated() {
                         if k > 0 { w.raw(",") }
@@ -57,6 +57,13 @@ extension GraphService {
         case .null: w.raw("null")
         case .int(let i): w.int(i)
         case .ints(let a): w.ints(a)
+        case .intLists(let lists):
+            w.raw("[")
+            for (i, a) in lists.enumerated() {
+                if i > 0 { w.raw(",") }
+                w.ints(a)
+            }
+            w.raw("]")
         case .number(let d): w.number(d)
         case .bool(let b): w.bool(b)
         case .string(let s): w.string(s)

@@ -384,13 +384,25 @@ struct RequestDecoder {
         case .array(let items):
             var ints: [Int] = []
             for item in items {
-                guard case .number(let n) = item, let i = n.exactInt else { return nil }
+                guard case .number(let n) = item, let i = n.exactInt else {
+                    return intLists(items)
+                }
                 ints.append(i)
             }
             return .ints(ints)
         case .object: return nil
         case .numbers(let n): return attributeValue(.array(n.elements))
         }
+    }
+
+    /// An array of integer arrays (`pad_width`), or nil.
+    private static func intLists(_ items: [JSONValue]) -> AttributeValue? {
+        var lists: [[Int]] = []
+        for item in items {
+            guard case .ints(let v)? = attributeValue(item) else { return nil }
+            lists.append(v)
+        }
+        return .intLists(lists)
     }
 
     // MARK: names

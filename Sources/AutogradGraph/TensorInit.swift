@@ -43,9 +43,7 @@ enum TensorInit {
     }
 
     /// A uniform double in [0, 1) from the top 53 bits.
-    private static func unit(_ g: inout SplitMix64) -> Double {
-        Double(g.next() >> 11) * 0x1p-53
-    }
+    private static func unit(_ g: inout SplitMix64) -> Double { g.nextUnit() }
 }
 
 extension RequestDecoder {

@@ -20,7 +20,8 @@ func accessHandler(
     }
     let state = ConnectionState(
         method: method.map { String(cString: $0) } ?? "",
-        path: url.map { String(cString: $0) } ?? "")
+        path: Router.path(ofTarget: url.map { String(cString: $0) } ?? ""),
+        version: version.map { String(cString: $0) } ?? "")
     conCls.pointee = Unmanaged.passRetained(state).toOpaque()
     return handler.begin(state, connection: connection)
 }

@@ -2,37 +2,43 @@ import Dispatch
 import Foundation
 
 /// Runs jobs each on a Dispatch queue of its own, at most `limit` at a time; the rest wait
-/// in FIFO order, at most `maxQueue` of them. Nothing blocks a thread while waiting: a
+/// in FIFO order, at most `maxQueue` of them and `maxQueueBytes` of request bodies (a job
+/// larger than that alone may still wait in an empty queue). Nothing blocks a thread while waiting: a
 /// finishing job starts the next. A job's queue is its own while it runs; queues are then
 /// kept for later jobs (at most `limit` exist), rather than made and torn down per job.
 ///
 /// Admission is `hasRoom()` then `submit`: with one submitting thread (MHD's polling
 /// thread) nothing can fill the room in between, since other threads only finish jobs.
 ///
-/// `@unchecked Sendable`: `running`, `waiting`, `head` and `idle` are only touched under `lock`.
+/// `@unchecked Sendable`: `running`, `waiting`, `waitingBytes`, `head` and `idle` are only touched under `lock`.
 final class ComputeLimiter: @unchecked Sendable {
     typealias Job = @Sendable () -> Void
 
     let limit: Int
     let maxQueue: Int
+    let maxQueueBytes: Int
     private let lock = NSLock()
     private var running = 0
-    private var waiting: [Job] = []
+    private var waiting: [(job: Job, bytes: Int)] = []
+    private var waitingBytes = 0
     private var head = 0
     /// Queues no job is running on.
     private var idle: [DispatchQueue] = []
     private var made = 0
 
-    init(limit: Int, maxQueue: Int = .max) {
+    init(limit: Int, maxQueue: Int = .max, maxQueueBytes: Int = .max) {
         self.limit = max(1, limit)
         self.maxQueue = max(0, maxQueue)
+        self.maxQueueBytes = max(0, maxQueueBytes)
     }
 
-    /// True if a job submitted now would run or wait rather than overflow the queue.
-    func hasRoom() -> Bool {
+    /// True if a job of `bytes` submitted now would run or wait rather than overflow the queue.
+    func hasRoom(bytes: Int = 0) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        return running < limit || waiting.count - head < maxQueue
+        if running < limit { return true }
+        let queued = waiting.count - head
+        return queued < maxQueue && (queued == 0 || waitingBytes + bytes <= maxQueueBytes)
     }
 
     /// Jobs running and jobs waiting, for logs and tests.
@@ -42,7 +48,7 @@ final class ComputeLimiter: @unchecked Sendable {
         return (running, waiting.count - head)
     }
 
-    func submit(_ job: @escaping Job) {
+    func submit(bytes: Int = 0, _ job: @escaping Job) {
         lock.lock()
         if running < limit {
             running += 1
@@ -50,7 +56,8 @@ final class ComputeLimiter: @unchecked Sendable {
             lock.unlock()
             start(job, on: queue)
         } else {
-            waiting.append(job)
+            waiting.append((job, bytes))
+            waitingBytes += bytes
             lock.unlock()
         }
     }
@@ -79,7 +86,8 @@ final class ComputeLimiter: @unchecked Sendable {
             lock.unlock()
             return
         }
-        let job = waiting[head]
+        let (job, bytes) = waiting[head]
+        waitingBytes -= bytes
         head += 1
         if head > 64 && head * 2 > waiting.count {
             waiting.removeFirst(head)

@@ -16,10 +16,10 @@ final class ConnectionState: @unchecked Sendable {
         /// Decided on the first call for a request without a body; queued on the final
         /// call, so the connection can stay open for the next request.
         case deferred(Response)
-        /// The body went over the limit and the answer was written directly
-        /// (`EarlyRejection`); up to `remaining` more body bytes are dropped, then the
-        /// connection is closed.
-        case draining(remaining: Int)
+        /// Answered before the body was read (`EarlyRejection`): the rest of the body is
+        /// read and dropped within the linger bounds; then the connection is closed, or,
+        /// if the answer could not be written yet (`pending`), it is queued.
+        case lingering(pending: Response?)
         /// Suspended while `GraphService` runs.
         case computing
         /// A response is queued; nothing more to do.
@@ -28,11 +28,20 @@ final class ConnectionState: @unchecked Sendable {
 
     let method: String
     let path: String
+    /// `HTTP/1.1` or `HTTP/1.0`.
+    let version: String
+    /// `Access-Control-*` headers every answer carries (`CORSPolicy`), set from `Origin`.
+    var corsHeaders: [(name: String, value: String)] = []
     let started = DispatchTime.now()
     var phase: Phase = .answered
     var body: [UInt8] = []
     /// Body bytes seen so far, counted even when they are being discarded.
     var received = 0
+    /// When the early answer went out (`.lingering`), and the body bytes dropped since.
+    var lingerSince = DispatchTime.now()
+    var dropped = 0
+    /// Answered before the body was read (metrics, and `body=dropped` in the log line).
+    var answeredEarly = false
     /// Status and body size of the queued response, for the request log.
     var status: Int?
     var responseBytes = 0
@@ -49,9 +58,10 @@ final class ConnectionState: @unchecked Sendable {
 
     private let computed = Mutex<Response?>(nil)
 
-    init(method: String, path: String) {
+    init(method: String, path: String, version: String = "HTTP/1.1") {
         self.method = method
         self.path = path
+        self.version = version
     }
 
     /// Called on the computation queue before the connection is resumed.

@@ -23,6 +23,8 @@ public final class HTTPServer: @unchecked Sendable {
     private let logTarget: UnsafeMutablePointer<cmhd_log_target>
     /// Closes connections slower than `requestReadTimeoutSeconds` to send a request.
     private let sweeper: SlowClientSweeper?
+    /// Plain HTTP: accepts connections and checks each first header block (`HeaderGate`).
+    private var gate: HeaderGate?
     /// PEM text MHD reads during start (kept for the daemon's lifetime, as MHD asks).
     private var tlsStrings: (key: UnsafeMutablePointer<CChar>, certificate: UnsafeMutablePointer<CChar>)?
 
@@ -58,7 +60,9 @@ public final class HTTPServer: @unchecked Sendable {
         self.handler = RequestHandler(
             respond: respond, operations: operations, maxBodyBytes: configuration.maxBodyBytes,
             maxInflight: configuration.maxInflight, logger: logger,
-            maxQueue: configuration.maxQueue, apiKey: configuration.apiKey, canWriteRaw: !tls, sweeper: sweeper)
+            maxQueue: configuration.maxQueue, maxQueueBytes: configuration.maxQueueBytes, apiKey: configuration.apiKey,
+            cors: CORSPolicy(origins: configuration.corsOrigins), canWriteRaw: !tls, sweeper: sweeper,
+            linger: EarlyRejection.Linger(configuration))
         handler.operability.logFormat = configuration.logFormat
         handler.operability.observe(load: { [limiter = handler.limiter] in limiter.load })
         logTarget = .allocate(capacity: 1)
@@ -112,13 +116,25 @@ public final class HTTPServer: @unchecked Sendable {
             options.notify_connection = connectionNotify
             options.notify_connection_cls = Unmanaged.passUnretained(sweeper).toOpaque()
         }
+        var flags = Self.daemonFlags
+        var gate: HeaderGate?
+        if configuration.tlsCertificatePEM == nil {
+            gate = try HeaderGate(
+                host: configuration.host, port: configuration.port, handler: handler,
+                maxConnections: configuration.maxConnections)
+            flags |= MHD_USE_NO_LISTEN_SOCKET.rawValue
+        }
         let started = cmhd_start(
-            Self.daemonFlags, configuration.host, UInt16(configuration.port),
+            flags, configuration.host, gate == nil ? UInt16(configuration.port) : 0,
             accessHandler, context, requestCompleted, context, &options, logTarget)
         guard let started else {
-            throw ServerError.startFailed(host: configuration.host, port: configuration.port, errno: errno)
+            let error = errno
+            gate?.stop()
+            throw ServerError.startFailed(host: configuration.host, port: configuration.port, errno: error)
         }
-        let port = Int(cmhd_bound_port(started))
+        gate?.start(daemon: started)
+        self.gate = gate
+        let port = gate?.port ?? Int(cmhd_bound_port(started))
         daemon = started
         boundPort = port
         handler.operability.instanceID = configuration.instanceID ?? Operability.defaultInstanceID(port: port)
@@ -142,8 +158,12 @@ public final class HTTPServer: @unchecked Sendable {
         guard let daemon else { return true }
         handler.operability.readiness.set(.draining)
         handler.shutdown.stopAccepting()
-        let listenSocket = MHD_quiesce_daemon(daemon)
-        if listenSocket >= 0 { close(listenSocket) }
+        if let gate {
+            gate.stop()
+        } else {
+            let listenSocket = MHD_quiesce_daemon(daemon)
+            if listenSocket >= 0 { close(listenSocket) }
+        }
         let (running, waiting) = handler.limiter.load
         logger.info("stopping: draining \(running) running and \(waiting) queued computations (drain timeout \(configuration.drainTimeoutSeconds) s)")
         let deadline = Date(timeIntervalSinceNow: configuration.drainTimeoutSeconds)

@@ -152,7 +152,7 @@ extension ConnectionState {
         } else {
             headers.append((name: "X-Request-Id", value: requestID))
         }
-        return headers
+        return headers + corsHeaders
     }
 }
 
@@ -262,13 +262,17 @@ final class Operability: @unchecked Sendable {
         if let size = state.graphSize, let endpoint = Router.endpoint(path: state.path) {
             metrics.recordGraph(endpoint, size)
         }
+        if state.answeredEarly { metrics.recordEarlyAnswer(status: state.status, dropped: state.dropped) }
+        // Closing after a dropped body is the plan, not an error.
+        let ending = state.answeredEarly && ending == "error" ? nil : ending
+        let dropped = state.answeredEarly ? state.dropped : nil
         switch logFormat {
         case .text:
-            logger.info("\(RequestLog.line(method: state.method, path: state.path, status: state.status, bytes: state.responseBytes, milliseconds: state.elapsedMilliseconds, ending: ending, requestID: state.requestID))")
+            logger.info("\(RequestLog.line(method: state.method, path: state.path, status: state.status, bytes: state.responseBytes, milliseconds: state.elapsedMilliseconds, ending: ending, requestID: state.requestID, dropped: dropped))")
         case .json:
             logger.info("request", metadata: RequestLog.metadata(
                 method: state.method, path: state.path, status: state.status, bytes: state.responseBytes,
-                milliseconds: state.elapsedMilliseconds, ending: ending, requestID: state.requestID))
+                milliseconds: state.elapsedMilliseconds, ending: ending, requestID: state.requestID, dropped: dropped))
         }
     }
 }

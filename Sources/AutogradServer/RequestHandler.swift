@@ -31,20 +31,27 @@ final class RequestHandler: @unchecked Sendable {
     let canWriteRaw: Bool
     /// Set when `--request-read-timeout` is on; told when a request has been read and answered.
     let sweeper: SlowClientSweeper?
+    /// How long and how much of a refused body is read and dropped (`EarlyRejection`).
+    let linger: EarlyRejection.Linger
+    /// Which browser origins get CORS headers and preflight answers.
+    let cors: CORSPolicy
 
     init(
         respond: @escaping Responder, operations: @escaping @Sendable () -> Response,
         maxBodyBytes: Int, maxInflight: Int, logger: Logger,
-        maxQueue: Int = .max, apiKey: String? = nil, canWriteRaw: Bool = true, sweeper: SlowClientSweeper? = nil
+        maxQueue: Int = .max, maxQueueBytes: Int = .max, apiKey: String? = nil, cors: CORSPolicy = CORSPolicy(origins: []), canWriteRaw: Bool = true, sweeper: SlowClientSweeper? = nil,
+        linger: EarlyRejection.Linger = EarlyRejection.Linger()
     ) {
         self.respond = respond
         self.operations = operations
         self.maxBodyBytes = maxBodyBytes
-        self.limiter = ComputeLimiter(limit: maxInflight, maxQueue: maxQueue)
+        self.limiter = ComputeLimiter(limit: maxInflight, maxQueue: maxQueue, maxQueueBytes: maxQueueBytes)
         self.logger = logger
         self.auth = apiKey.map(BearerAuth.init(key:))
         self.canWriteRaw = canWriteRaw
         self.sweeper = sweeper
+        self.linger = linger
+        self.cors = cors
     }
 
     /// First call for a request: headers are in, no body yet. Answers right away when the
@@ -52,7 +59,18 @@ final class RequestHandler: @unchecked Sendable {
     func begin(_ state: ConnectionState, connection: OpaquePointer) -> MHD_Result {
         operability.begin(state, requestIDHeader: header(connection, "X-Request-Id"))
         if let refusal = framingProblem(connection) {
-            return ResponseQueueing.queue(refusal, on: connection, state: state)
+            return answer(refusal, state: state, connection: connection)
+        }
+        let hosts = Int(cmhd_header_count(connection, "Host"))
+        if hosts > 1 || (hosts == 0 && state.version == "HTTP/1.1") {
+            return answer(HTTPProblems.badHost(count: hosts), state: state, connection: connection)
+        }
+        let origin = header(connection, "Origin")
+        state.corsHeaders = cors.responseHeaders(origin: origin)
+        // A CORS preflight: no API key (browsers send none on it), the methods of the path.
+        if state.method == "OPTIONS", !state.corsHeaders.isEmpty,
+           header(connection, "Access-Control-Request-Method") != nil, let allow = Router.methods(path: state.path) {
+            return answer(CORSPolicy.preflight(allow: allow), state: state, connection: connection)
         }
         if let auth, !Router.publicPaths.contains(state.path),
            let refusal = auth.problem(authorization: header(connection, "Authorization")) {
@@ -81,11 +99,14 @@ final class RequestHandler: @unchecked Sendable {
                 guard let length = UInt64(declared[...].trimmingWhitespace()) else {
                     return answer(HTTPProblems.badContentLength(declared), state: state, connection: connection)
                 }
-                // Answered before any body byte is read; MHD then closes the connection.
+                // Answered before any body byte is read (`EarlyRejection`).
                 guard length <= UInt64(maxBodyBytes) else {
-                    return ResponseQueueing.queue(HTTPProblems.contentTooLarge(limit: maxBodyBytes), on: connection, state: state)
+                    return answer(HTTPProblems.contentTooLarge(limit: maxBodyBytes), state: state, connection: connection)
                 }
                 state.body.reserveCapacity(Int(length))
+            }
+            if hasBody(connection), !shutdown.isAccepting {
+                return answer(HTTPProblems.shuttingDown(), state: state, connection: connection)
             }
             state.phase = .receiving(endpoint)
             return .YES
@@ -93,12 +114,40 @@ final class RequestHandler: @unchecked Sendable {
     }
 
     /// An answer known from the headers. Without a request body it waits for the final
-    /// call, which keeps the connection alive; with one it goes now and MHD closes the
-    /// connection instead of reading a body nobody wants.
+    /// call, which keeps the connection alive; with one it goes before the body is read
+    /// (`EarlyRejection`).
     private func answer(_ response: Response, state: ConnectionState, connection: OpaquePointer) -> MHD_Result {
-        if hasBody(connection) { return ResponseQueueing.queue(response, on: connection, state: state) }
-        state.phase = .deferred(response)
+        guard hasBody(connection) else {
+            state.phase = .deferred(response)
+            return .YES
+        }
+        state.answeredEarly = true
+        // The client waits for `100 Continue` before its body: MHD answers at once instead,
+        // sends no 100 and reads no body byte, then closes.
+        if expectsContinue(connection) { return ResponseQueueing.queue(response, on: connection, state: state) }
+        return linger(after: response, state: state, connection: connection)
+    }
+
+    /// Writes `response` now if it can (plain HTTP), then reads and drops the body within
+    /// the linger bounds; otherwise keeps it to queue when the body has ended.
+    private func linger(after response: Response, state: ConnectionState, connection: OpaquePointer) -> MHD_Result {
+        sweeper?.requestRead(connection)
+        _ = cmhd_set_connection_timeout(connection, UInt32(linger.timeoutSeconds))
+        state.lingerSince = .now()
+        if canWriteRaw, EarlyRejection.writeAndHalfClose(
+            EarlyRejection.wireBytes(response, extraHeaders: state.identityHeaders(for: response)), to: connection) {
+            state.status = response.status
+            state.responseBytes = response.body.count
+            state.phase = .lingering(pending: nil)
+        } else {
+            state.phase = .lingering(pending: response)
+        }
         return .YES
+    }
+
+    private func expectsContinue(_ connection: OpaquePointer) -> Bool {
+        guard let expect = header(connection, "Expect") else { return false }
+        return expect[...].trimmingWhitespace().lowercased() == "100-continue"
     }
 
     /// Request smuggling guards (RFC 9112 §6.1, §6.3), which libmicrohttpd 0.9.75 lacks:
@@ -153,12 +202,17 @@ final class RequestHandler: @unchecked Sendable {
             if count > 0 { return .YES }
             sweeper?.requestRead(connection)
             return ResponseQueueing.queue(response, on: connection, state: state)
-        case .draining(let remaining):
+        case .lingering(let pending):
             size.pointee = 0
+            guard count > 0 else {
+                // The body is over: the pending answer now (the connection may stay open), or close.
+                guard let pending else { return .NO }
+                return ResponseQueueing.queue(pending, on: connection, state: state)
+            }
             state.received += count
-            guard count > 0, count < remaining else { return .NO }  // body over, or enough dropped: close
-            state.phase = .draining(remaining: remaining - count)
-            return .YES
+            state.dropped += count
+            // Past a bound: close (MHD_NO), answered or not.
+            return linger.allows(dropped: state.dropped, since: state.lingerSince) ? .YES : .NO
         case .computing:
             size.pointee = 0
             guard let response = state.takeComputed() else { return .YES }
@@ -170,24 +224,21 @@ final class RequestHandler: @unchecked Sendable {
     }
 
     /// Over the limit mid-body: libmicrohttpd 0.9.75 cannot queue a response until the body
-    /// ends, so `EarlyRejection` writes it to the socket, then the connection drains and closes.
+    /// ends, so the answer goes as for one refused from its headers (`EarlyRejection`).
     private func reject(_ state: ConnectionState, connection: OpaquePointer, with response: Response) -> MHD_Result {
-        if ResponseQueueing.queue(response, on: connection, state: state) == .YES { return .YES }
-        guard canWriteRaw, EarlyRejection.write(response, to: connection) else { return .NO }
-        state.status = response.status
-        state.responseBytes = response.body.count
-        state.phase = .draining(remaining: EarlyRejection.lingerBytes)
-        return .YES
+        state.answeredEarly = true
+        return linger(after: response, state: state, connection: connection)
     }
 
     /// The body is complete: suspend the connection and run the service on a queue of its
     /// own (bounded by the limiter); resume with the answer.
     private func compute(_ endpoint: Endpoint, state: ConnectionState, connection: OpaquePointer) -> MHD_Result {
         sweeper?.requestRead(connection)
-        guard limiter.hasRoom() else {
+        guard limiter.hasRoom(bytes: state.body.count) else {
             state.body = []
             return ResponseQueueing.queue(
-                HTTPProblems.busy(maxInflight: limiter.limit, maxQueue: limiter.maxQueue), on: connection, state: state)
+                HTTPProblems.busy(maxInflight: limiter.limit, maxQueue: limiter.maxQueue, maxQueueBytes: limiter.maxQueueBytes),
+                on: connection, state: state)
         }
         guard shutdown.beginComputation() else {
             return ResponseQueueing.queue(HTTPProblems.shuttingDown(), on: connection, state: state)
@@ -203,7 +254,7 @@ final class RequestHandler: @unchecked Sendable {
         let format = state.graphFormat
         let shutdown = self.shutdown
         logger.debug("computation queued method=\(state.method) path=\(RequestLog.sanitize(state.path)) bytes=\(body.count)")
-        limiter.submit {
+        limiter.submit(bytes: body.count) {
             let response = Operability.finish(respond(endpoint, body, arrived), format: format)
             state.setComputed(response)
             MHD_resume_connection(handle.pointer)

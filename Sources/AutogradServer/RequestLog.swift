@@ -6,10 +6,12 @@ import Logging
 /// `request method=POST path=/backward status=200 bytes=57 ms=1.234`
 /// (`status=-` when the connection ended before a response was queued), followed by
 /// ` ended=REASON` when libmicrohttpd did not complete the exchange normally
-/// (`error`, `timeout`, `shutdown`, `read-error`, `client-abort`), and by ` id=REQUEST_ID`.
+/// (`error`, `timeout`, `shutdown`, `read-error`, `client-abort`), by ` id=REQUEST_ID`, and,
+/// for a request answered before its body was read, by ` body=dropped dropped_bytes=N`
+/// (the body bytes read and dropped after the answer).
 /// With `--log-format json` the same fields are the metadata of a `request` message.
 enum RequestLog {
-    static func line(method: String, path: String, status: Int?, bytes: Int, milliseconds: Double, ending: String? = nil, requestID: String? = nil) -> String {
+    static func line(method: String, path: String, status: Int?, bytes: Int, milliseconds: Double, ending: String? = nil, requestID: String? = nil, dropped: Int? = nil) -> String {
         // Appended piece by piece into one reserved string: this runs once per request.
         var line = "request method="
         line.reserveCapacity(160)
@@ -29,6 +31,10 @@ enum RequestLog {
         if let requestID {
             line += " id="
             line += sanitize(requestID)
+        }
+        if let dropped {
+            line += " body=dropped dropped_bytes="
+            line += String(dropped)
         }
         return line
     }
@@ -57,7 +63,7 @@ enum RequestLog {
     }
 
     /// The fields of `line` as log metadata (numbers as numbers), for `JSONLogHandler`.
-    static func metadata(method: String, path: String, status: Int?, bytes: Int, milliseconds: Double, ending: String? = nil, requestID: String? = nil) -> Logger.Metadata {
+    static func metadata(method: String, path: String, status: Int?, bytes: Int, milliseconds: Double, ending: String? = nil, requestID: String? = nil, dropped: Int? = nil) -> Logger.Metadata {
         var fields: Logger.Metadata = [
             "method": .string(sanitize(method)), "path": .string(sanitize(path)),
             "bytes": .stringConvertible(bytes), "ms": .stringConvertible((milliseconds * 1000).rounded() / 1000),
@@ -65,6 +71,10 @@ enum RequestLog {
         fields["status"] = status.map { .stringConvertible($0) } ?? .string("-")
         if let ending { fields["ended"] = .string(ending) }
         if let requestID { fields["request_id"] = .string(sanitize(requestID)) }
+        if let dropped {
+            fields["body"] = .string("dropped")
+            fields["dropped_bytes"] = .stringConvertible(dropped)
+        }
         return fields
     }
 

@@ -24,7 +24,13 @@ enum Router {
     static let readRoutes: [String: Route] = [healthPath: .health, operationsPath: .operations]
         .merging(InfoRoute.routes) { own, _ in own }
 
+    /// Every method of RFC 9110 §9 and PATCH; any other is 501 wherever it is sent.
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+
     static func resolve(method: String, path: String) -> Result<Route, RouteProblem> {
+        guard knownMethods.contains(method) else {
+            return .failure(RouteProblem(HTTPProblems.notImplemented(method: method)))
+        }
         if let route = readRoutes[path] {
             guard readMethods.contains(method) else {
                 return .failure(RouteProblem(HTTPProblems.methodNotAllowed(method: method, path: path, allow: readMethods)))
@@ -38,6 +44,23 @@ enum Router {
             return .success(.graph(endpoint))
         }
         return .failure(RouteProblem(HTTPProblems.notFound(path: path)))
+    }
+
+    /// The methods `path` accepts, or nil for no route there.
+    static func methods(path: String) -> [String]? {
+        if readRoutes[path] != nil { return readMethods }
+        return endpoint(path: path) != nil ? graphMethods : nil
+    }
+
+    /// The path of a request target: an absolute-form target (`http://host:port/path`,
+    /// which RFC 9112 §3.2.2 says a server must accept) becomes its path; an origin-form
+    /// one (`/path`) is itself.
+    static func path(ofTarget target: String) -> String {
+        guard !target.hasPrefix("/"), let scheme = target.range(of: "://") else { return target }
+        let name = target[..<scheme.lowerBound].lowercased()
+        guard name == "http" || name == "https" else { return target }
+        let afterAuthority = target[scheme.upperBound...].drop { $0 != "/" && $0 != "?" }
+        return afterAuthority.first == "/" ? String(afterAuthority) : "/" + afterAuthority
     }
 
     /// The graph endpoint a path names (`/backward` → `.backward`), whatever the method.

@@ -16,8 +16,16 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// answered and their answers sent.
     public var drainTimeoutSeconds: Double
     /// Computations waiting for a slot beyond `maxInflight`; past it a request gets 503
-    /// with `Retry-After` at once.
-    public var maxQueue = 64
+    /// with `Retry-After` at once. Large, so that a client library's burst of small
+    /// requests waits rather than fails; `maxQueueBytes` bounds the memory.
+    public var maxQueue = 4096
+    /// Request body bytes of the computations waiting, at most; a request that would take
+    /// the queue past it gets 503 with `Retry-After` at once (a request larger than this
+    /// waits only when the queue is empty).
+    public var maxQueueBytes = 256 << 20
+    /// Origins whose browser pages may call the service (`CORSPolicy`): exact
+    /// `scheme://host[:port]` origins, or `*`. Empty: no CORS headers, preflights 405.
+    public var corsOrigins: [String] = []
     /// Connections at once (MHD_OPTION_CONNECTION_LIMIT); more are closed on accept.
     public var maxConnections = 1000
     /// Connections at once from one IP address (0: no limit; behind a proxy every
@@ -28,6 +36,14 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// (`SlowClientSweeper`). 0: no limit. Catches clients trickling bytes, which the
     /// inactivity timeout cannot.
     public var requestReadTimeoutSeconds: Double = 60
+    /// After an answer sent before the request's body was read (401, 413, ...), the rest of
+    /// the body is read and dropped so that the client can read the answer rather than a
+    /// reset (nginx's lingering close): until the body ends, or `lingerBytes` have been
+    /// dropped, or `lingerTimeSeconds` have passed, or the client is silent for
+    /// `lingerTimeoutSeconds`; then the connection is closed.
+    public var lingerTimeoutSeconds = 5
+    public var lingerTimeSeconds: Double = 30
+    public var lingerBytes = 64 << 20
     /// If set, every route but /healthz requires `Authorization: Bearer <apiKey>`.
     public var apiKey: String?
     /// PEM certificate chain and private key; both set serves HTTPS only.
@@ -67,6 +83,8 @@ public struct ServerConfiguration: Sendable, Equatable {
             errors.append("connection timeout must be >= 0 seconds, got \(connectionTimeoutSeconds)")
         }
         if maxQueue < 0 { errors.append("max queue must be >= 0, got \(maxQueue)") }
+        if maxQueueBytes < 0 { errors.append("max queue bytes must be >= 0, got \(maxQueueBytes)") }
+        errors += corsOrigins.compactMap(CORSPolicy.problem(with:))
         if !(1...Int(UInt32.max)).contains(maxConnections) {
             errors.append("max connections must be >= 1, got \(maxConnections)")
         }
@@ -76,6 +94,13 @@ public struct ServerConfiguration: Sendable, Equatable {
         if !(requestReadTimeoutSeconds >= 0) || !requestReadTimeoutSeconds.isFinite {
             errors.append("request read timeout must be >= 0 seconds, got \(requestReadTimeoutSeconds)")
         }
+        if !(1...Int(UInt32.max)).contains(lingerTimeoutSeconds) {
+            errors.append("linger timeout must be >= 1 second, got \(lingerTimeoutSeconds)")
+        }
+        if !(lingerTimeSeconds >= 0) || !lingerTimeSeconds.isFinite {
+            errors.append("linger time must be >= 0 seconds, got \(lingerTimeSeconds)")
+        }
+        if lingerBytes < 0 { errors.append("linger bytes must be >= 0, got \(lingerBytes)") }
         if !(drainTimeoutSeconds >= 0) || !drainTimeoutSeconds.isFinite {
             errors.append("drain timeout must be >= 0 seconds, got \(drainTimeoutSeconds)")
         }

@@ -11,6 +11,8 @@ import Synchronization
 /// | `autograd_http_request_duration_seconds` | histogram | `route` |
 /// | `autograd_http_request_bytes_total` | counter (body bytes in) | `route` |
 /// | `autograd_http_response_bytes_total` | counter (body bytes out) | `route` |
+/// | `autograd_http_early_answers_total` | counter (answered before the body was read) | `status` |
+/// | `autograd_http_discarded_body_bytes_total` | counter (refused body bytes read and dropped) | |
 /// | `autograd_computations_inflight` | gauge | |
 /// | `autograd_computations_queued` | gauge | |
 /// | `autograd_graph_ops` | histogram (ops per graph) | `endpoint` |
@@ -35,6 +37,8 @@ final class ServerMetrics: Sendable {
     /// known paths and `other`, statuses 100...599 and `none`.
     private let routeSeries = Mutex<[String: RouteSeries]>([:])
     private let requestCounters = Mutex<[RouteStatus: Counter]>([:])
+    private let earlyCounters = Mutex<[Int: Counter]>([:])
+    private let discardedBytes: Counter
 
     private struct RouteSeries: Sendable {
         let duration: DurationHistogram
@@ -62,6 +66,8 @@ final class ServerMetrics: Sendable {
         self.readiness = readiness
         inflight = registry.makeGauge(descriptor: Self.name("computations_inflight", "", "Graph computations running now."))
         queued = registry.makeGauge(descriptor: Self.name("computations_queued", "", "Graph computations waiting for a slot now."))
+        discardedBytes = registry.makeCounter(descriptor: Self.name(
+            "http_discarded_body", "bytes_total", "Body bytes of requests answered before their body was read, read and dropped."))
         ready = registry.makeGauge(descriptor: Self.name("ready", "", "1 while the server takes traffic (GET /readyz is 200), 0 while starting or draining."))
         registry.makeGauge(
             descriptor: Self.name("build", "info", "Always 1; the version label tells the server's version."),
@@ -100,6 +106,21 @@ final class ServerMetrics: Sendable {
         series.duration.record(.nanoseconds(Int64((seconds * 1e9).rounded())))
         series.bytesIn.increment(by: Int64(bytesIn))
         series.bytesOut.increment(by: Int64(bytesOut))
+    }
+
+    /// One request answered before its body was read, and the body bytes dropped after.
+    func recordEarlyAnswer(status: Int?, dropped: Int) {
+        let status = status ?? 0
+        let counter = earlyCounters.withLock { counters in
+            if let counter = counters[status] { return counter }
+            let counter = registry.makeCounter(
+                descriptor: Self.name("http_early_answers", "total", "Requests answered before their body was read (401, 413, 415, ...), by status."),
+                labels: [("status", status == 0 ? "none" : String(status))])
+            counters[status] = counter
+            return counter
+        }
+        counter.increment()
+        discardedBytes.increment(by: Int64(dropped))
     }
 
     private func requestCounter(route: String, status: Int?) -> Counter {

@@ -39,6 +39,13 @@ final class ShutdownAccounting: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// False once stopping: a request with a body is then refused from its headers.
+    var isAccepting: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return accepting
+    }
+
     func stopAccepting() {
         condition.lock()
         accepting = false

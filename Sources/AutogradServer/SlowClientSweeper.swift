@@ -11,12 +11,16 @@ import Glibc
 /// request. libmicrohttpd 0.9.75 only has an inactivity timeout, so a client trickling a
 /// byte a second would hold its connection (and its per-IP slot) for as long as it likes.
 ///
-/// The clock of a connection runs from its accept, or from the end of its previous request
-/// (keep-alive), until its request has been read in full (headers and body); it stops while
-/// the request computes and its answer is sent. A timer checks every `interval`; an
-/// overdue connection gets a best-effort 408 (plain HTTP only: under TLS the bytes would
-/// have to be encrypted) and `shutdown(2)` on its socket, which MHD sees as the client
-/// going away and cleans up on its own thread.
+/// The clock of a connection runs from the first byte of a request until the request has
+/// been read in full (headers and body); it stops while the request computes and its
+/// answer is sent. A connection idle between requests (or after its accept) is not timed
+/// here: libmicrohttpd closes it silently after `--connection-timeout`, as nginx does at
+/// `keepalive_timeout`. MHD does not say when a request begins, so a timer checks every
+/// `interval` whether the kernel has received bytes on an idle connection since its last
+/// answer (`cmhd_socket_bytes_received`) and starts the clock then (up to `interval`
+/// late). An overdue connection gets a best-effort 408 (plain HTTP only: under TLS the
+/// bytes would have to be encrypted) and `shutdown(2)` on its socket, which MHD sees as
+/// the client going away and cleans up on its own thread.
 ///
 /// Safe against descriptor reuse: MHD reports a connection closed
 /// (MHD_CONNECTION_NOTIFY_CLOSED) before it closes the socket, and that notification
@@ -25,9 +29,17 @@ import Glibc
 /// `@unchecked Sendable`: `entries` and `timer` are guarded by `lock`.
 final class SlowClientSweeper: @unchecked Sendable {
     private struct Entry {
+        enum Clock {
+            /// Between requests: bytes received up to the last answer (-1: unknown, so
+            /// the next request counts as begun at once).
+            case idle(baseline: Int64)
+            /// A request is arriving, since this instant.
+            case reading(since: UInt64)
+            /// Read in full; computing or answering.
+            case stopped
+        }
         let fd: Int32
-        var since: UInt64
-        var armed: Bool
+        var clock: Clock
     }
 
     let limitSeconds: Double
@@ -52,7 +64,7 @@ final class SlowClientSweeper: @unchecked Sendable {
         let fd = cmhd_connection_fd(connection)
         guard fd >= 0 else { return }
         lock.lock()
-        entries[Self.key(connection)] = Entry(fd: fd, since: Self.now, armed: true)
+        entries[Self.key(connection)] = Entry(fd: fd, clock: .idle(baseline: 0))
         lock.unlock()
     }
 
@@ -65,17 +77,15 @@ final class SlowClientSweeper: @unchecked Sendable {
     /// The request is in: stop the clock until it has been answered.
     func requestRead(_ connection: OpaquePointer) {
         lock.lock()
-        entries[Self.key(connection)]?.armed = false
+        entries[Self.key(connection)]?.clock = .stopped
         lock.unlock()
     }
 
-    /// Answered: the next request on this connection gets a fresh clock.
+    /// Answered: the connection is idle until bytes of a next request arrive.
     func requestDone(_ connection: OpaquePointer) {
         lock.lock()
-        if var entry = entries[Self.key(connection)] {
-            entry.since = Self.now
-            entry.armed = true
-            entries[Self.key(connection)] = entry
+        if let fd = entries[Self.key(connection)]?.fd {
+            entries[Self.key(connection)]?.clock = .idle(baseline: cmhd_socket_bytes_received(fd))
         }
         lock.unlock()
     }
@@ -89,8 +99,19 @@ final class SlowClientSweeper: @unchecked Sendable {
         let now = Self.now
         var closed = 0
         lock.lock()
-        for (key, entry) in entries where entry.armed && now &- entry.since > limit {
-            entries[key]?.armed = false
+        for (key, entry) in entries {
+            switch entry.clock {
+            case .idle(let baseline):
+                if baseline < 0 || cmhd_socket_bytes_received(entry.fd) > baseline {
+                    entries[key]?.clock = .reading(since: now)
+                }
+                continue
+            case .reading(let since) where now &- since > limit:
+                break
+            case .reading, .stopped:
+                continue
+            }
+            entries[key]?.clock = .stopped
             if writesTimeoutAnswer {
                 let bytes = EarlyRejection.wireBytes(HTTPProblems.requestTimeout(seconds: limitSeconds))
                 _ = bytes.withUnsafeBytes { send(entry.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }

@@ -1,11 +1,16 @@
 // Fixed-arity wrappers around libmicrohttpd's variadic functions; see
 // include/CMicroHTTPD.h for why each exists.
+#define _GNU_SOURCE
 #include "CMicroHTTPD.h"
 
 #include <arpa/inet.h>
+#include <linux/tcp.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -63,7 +68,8 @@ struct MHD_Daemon *cmhd_start(unsigned int flags,
   // The logger first, as MHD asks, so that start-up errors reach it too.
   if (log != NULL)
     options[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)cmhd_log_trampoline, log};
-  options[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &addr};
+  if ((flags & MHD_USE_NO_LISTEN_SOCKET) == 0)
+    options[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &addr};
   options[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)rc, rc_cls};
   if (config != NULL) {
     options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)config->connection_timeout, NULL};
@@ -105,6 +111,93 @@ int cmhd_connection_fd(struct MHD_Connection *connection)
   const union MHD_ConnectionInfo *info =
       MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
   return info == NULL ? -1 : info->connect_fd;
+}
+
+int cmhd_set_connection_timeout(struct MHD_Connection *connection, unsigned int seconds)
+{
+  if (connection == NULL)
+    return 0;
+  return MHD_set_connection_option(connection, MHD_CONNECTION_OPTION_TIMEOUT, seconds) == MHD_YES;
+}
+
+int cmhd_listen(const char *host, uint16_t port, int backlog, uint16_t *bound_port)
+{
+  struct sockaddr_storage addr;
+  memset(&addr, 0, sizeof(addr));
+  struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
+  socklen_t length;
+  if (host != NULL && inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    length = sizeof(*v4);
+  } else if (host != NULL && inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    length = sizeof(*v6);
+  } else {
+    errno = EINVAL;
+    return -1;
+  }
+  int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -1;
+  int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  if (addr.ss_family == AF_INET6)
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+  if (bind(fd, (struct sockaddr *)&addr, length) != 0 || listen(fd, backlog) != 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  if (bound_port != NULL) {
+    struct sockaddr_storage bound;
+    socklen_t bound_length = sizeof(bound);
+    memset(&bound, 0, sizeof(bound));
+    getsockname(fd, (struct sockaddr *)&bound, &bound_length);
+    *bound_port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                                    : ((struct sockaddr_in *)&bound)->sin_port);
+  }
+  return fd;
+}
+
+int cmhd_accept(int listen_fd)
+{
+  return accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+int cmhd_add_connection(struct MHD_Daemon *daemon, int fd)
+{
+  struct sockaddr_storage addr;
+  socklen_t length = sizeof(addr);
+  memset(&addr, 0, sizeof(addr));
+  if (getpeername(fd, (struct sockaddr *)&addr, &length) != 0) {
+    close(fd);
+    return 0;
+  }
+  return MHD_add_connection(daemon, fd, (const struct sockaddr *)&addr, length) == MHD_YES;
+}
+
+unsigned int cmhd_current_connections(struct MHD_Daemon *daemon)
+{
+  if (daemon == NULL)
+    return 0;
+  const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+  return info == NULL ? 0 : info->num_connections;
+}
+
+long long cmhd_socket_bytes_received(int fd)
+{
+  struct tcp_info info;
+  socklen_t length = sizeof(info);
+  memset(&info, 0, sizeof(info));
+  if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0)
+    return -1;
+  if (length < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(info.tcpi_bytes_received))
+    return -1;  // a kernel older than 4.1
+  return (long long)info.tcpi_bytes_received;
 }
 
 struct cmhd_count {

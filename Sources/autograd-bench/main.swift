@@ -28,7 +28,7 @@ let usage = """
     usage: autograd-bench [--json] [--only W1,W2,...] [--quick] [--reps N]
            autograd-bench --write-request PATH [--b64]
       --json           one JSON line per result (default: a table)
-      --only LIST      workloads to run: W1 W2 W3 W4 W5 J1 (comma-separated, repeatable)
+      --only LIST      workloads to run: W1 W2 W3 W4 W5 W6 J1 (comma-separated, repeatable)
       --quick          fewer repetitions (a smoke run; medians are then over fewer than 20)
       --reps N         repetitions for every workload (overrides the defaults)
       --write-request  write the W2 request body (POST /backward) to PATH and exit;
@@ -456,6 +456,37 @@ if shouldRun("W5") {
         }
     }
 }
+
+// MARK: W6 — a CNN step, float32, x [32, 3, 32, 32]: conv 3->32 k3 p1, relu, max_pool 2,
+// conv 32->64 k3 p1, relu, max_pool 2, reshape [32, 4096], linear 4096->10, cross_entropy;
+// the loss and every parameter's gradient (bench/pytorch_bench.py runs the same step).
+
+func w6() {
+    let batch = 32
+    func parameter(_ shape: [Int], fanIn: Int, seed: UInt64) -> Tensor<Float> {
+        let bound = 1 / Double(fanIn).squareRoot()
+        return Tensor(shape: shape, scalars: uniform(shape.reduce(1, *), -bound, bound, seed: seed), requiresGrad: true)
+    }
+    let x = Tensor(shape: [batch, 3, 32, 32], scalars: uniform(batch * 3 * 32 * 32, -1, 1, seed: 60, as: Float.self))
+    var g = SplitMix64(seed: 61)
+    let labels = Tensor(shape: [batch], scalars: (0..<batch).map { _ in Float(Int(g.next() % 10)) })
+    let w1 = parameter([32, 3, 3, 3], fanIn: 27, seed: 62), b1 = parameter([32], fanIn: 27, seed: 63)
+    let w2 = parameter([64, 32, 3, 3], fanIn: 288, seed: 64), b2 = parameter([64], fanIn: 288, seed: 65)
+    // The engine's linear keeps W as [in, out].
+    let w3 = parameter([4096, 10], fanIn: 4096, seed: 66), b3 = parameter([10], fanIn: 4096, seed: 67)
+    let params = [w1, b1, w2, b2, w3, b3]
+    let t = measure(reps: reps(30), warmup: 3) {
+        for p in params { p.zeroGrad() }
+        var h = maxPool2d(relu(conv2d(x, w1, bias: b1, padding: .explicit([1]))), kernelSize: [2])
+        h = maxPool2d(relu(conv2d(h, w2, bias: b2, padding: .explicit([1]))), kernelSize: [2])
+        let loss = crossEntropy(linear(h.reshaped([batch, 4096]), w3, b3), labels)
+        try! loss.backward()
+        blackHole(loss.value)
+    }
+    report(Result(workload: "W6", dtype: "float32", metric: "time_per_step", values: t.map { $0 * 1e3 }, unit: "ms"))
+}
+
+if shouldRun("W6") { w6() }
 
 // MARK: J1 — decoding the W2 request body (parse, decode, plan, tensors), MB/s
 

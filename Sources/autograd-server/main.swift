@@ -22,9 +22,9 @@ struct AutogradServerCommand: ParsableCommand {
     /// The long options that `EnvironmentOptions` may fill in (every option of this command).
     static let environmentOptions = [
         "--host", "--port", "--max-body-bytes", "--max-elements", "--max-ops", "--max-rank",
-        "--max-train-steps", "--request-timeout", "--max-inflight", "--max-queue",
+        "--max-train-steps", "--request-timeout", "--max-inflight", "--max-queue", "--max-queue-bytes", "--cors-origin",
         "--connection-timeout", "--request-read-timeout", "--max-connections",
-        "--max-connections-per-ip", "--drain-timeout", "--api-key-file", "--tls-cert", "--tls-key",
+        "--max-connections-per-ip", "--linger-timeout", "--linger-time", "--linger-bytes", "--drain-timeout", "--api-key-file", "--tls-cert", "--tls-key",
         "--log-level", "--instance-id", "--log-format",
     ]
 
@@ -64,10 +64,16 @@ struct AutogradServerCommand: ParsableCommand {
     @Option(help: "Most computations waiting for a slot; more get 503 with Retry-After at once.")
     var maxQueue = ServerConfiguration().maxQueue
 
-    @Option(help: "Seconds of inactivity before a connection is closed (0: never).")
+    @Option(help: "Most request body bytes of the computations waiting; more get 503 with Retry-After at once.")
+    var maxQueueBytes = ServerConfiguration().maxQueueBytes
+
+    @Option(help: "An origin (scheme://host[:port], or '*') whose browser pages may call the service; repeatable, or comma-separated. Off by default.")
+    var corsOrigin: [String] = []
+
+    @Option(help: "Seconds a connection may stay idle (after its accept, or between requests) before it is closed, silently (0: never).")
     var connectionTimeout = ServerConfiguration().connectionTimeoutSeconds
 
-    @Option(help: "Seconds a connection may take to send a whole request, headers and body, counted from its accept or its previous answer; slower ones are closed (0: no limit).")
+    @Option(help: "Seconds a connection may take to send a whole request, headers and body, counted from the request's first byte; slower ones get 408 and are closed (0: no limit).")
     var requestReadTimeout = ServerConfiguration().requestReadTimeoutSeconds
 
     @Option(help: "Most connections at once; further ones wait in the kernel's backlog until one closes.")
@@ -75,6 +81,15 @@ struct AutogradServerCommand: ParsableCommand {
 
     @Option(name: .customLong("max-connections-per-ip"), help: "Most connections at once from one IP address (0: no limit).")
     var maxConnectionsPerIP = ServerConfiguration().maxConnectionsPerIP
+
+    @Option(help: "After an answer sent before the request body was read (401, 413, 415, ...), seconds of client silence before the rest of the body stops being read and dropped and the connection is closed.")
+    var lingerTimeout = ServerConfiguration().lingerTimeoutSeconds
+
+    @Option(help: "After such an answer, most seconds in all spent reading and dropping the rest of the body.")
+    var lingerTime = ServerConfiguration().lingerTimeSeconds
+
+    @Option(help: "After such an answer, most body bytes read and dropped before the connection is closed.")
+    var lingerBytes = ServerConfiguration().lingerBytes
 
     @Option(help: "On SIGTERM/SIGINT, seconds to let running and queued requests finish before exiting anyway (exit 1).")
     var drainTimeout = ServerConfiguration().drainTimeoutSeconds
@@ -97,9 +112,14 @@ struct AutogradServerCommand: ParsableCommand {
             host: host, port: port, maxBodyBytes: maxBodyBytes, maxInflight: maxInflight,
             connectionTimeoutSeconds: connectionTimeout, drainTimeoutSeconds: drainTimeout)
         configuration.maxQueue = maxQueue
+        configuration.maxQueueBytes = maxQueueBytes
+        configuration.corsOrigins = CORSPolicy.parse(corsOrigin)
         configuration.maxConnections = maxConnections
         configuration.maxConnectionsPerIP = maxConnectionsPerIP
         configuration.requestReadTimeoutSeconds = requestReadTimeout
+        configuration.lingerTimeoutSeconds = lingerTimeout
+        configuration.lingerTimeSeconds = lingerTime
+        configuration.lingerBytes = lingerBytes
         configuration.instanceID = instanceID
         configuration.logFormat = logFormat
         if let apiKeyFile {

@@ -242,10 +242,14 @@ enum HostileCases {
             values += [("string", #""1""#), ("boolean", "true"), ("fraction", "1.5"), ("nested array", "[[1]]")]
         case .ints:
             values += [("string", #""1""#), ("boolean", "true"), ("number", "1"), ("nested array", "[[1]]")]
-        case .number:
+        case .intPairs:
+            values += [("string", #""1""#), ("boolean", "true"), ("number", "1"), ("flat array", "[1, 2]"), ("triple", "[[1, 2, 3]]"), ("deeper nesting", "[[[1, 2]]]")]
+        case .number, .optionalNumber:
             values += [("string", #""0.5""#), ("boolean", "true"), ("array", "[1]"), ("NaN string", #""NaN""#)]
         case .bool:
             values += [("string", #""true""#), ("number", "1"), ("array", "[1]")]
+        case .intsOrChoice(let options):
+            values += [("unknown word", #""not-\#(options.first ?? "")""#), ("boolean", "true"), ("fraction", "1.5"), ("nested array", "[[1]]")]
         case .choice(let options):
             values += [("unknown choice", #""not-\#(options.first ?? "")""#), ("number", "1"), ("boolean", "true"), ("array", #"["\#(options.first ?? "")"]"#)]
         }

@@ -98,6 +98,38 @@ struct UnitTests {
         #expect(text == "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Type: application/problem+json\r\nX-A: 1\r\nContent-Length: 2\r\n\r\n{}")
     }
 
+    /// A response that carries `Connection: close` itself (408, framing 400) still gets one
+    /// such field, and identity headers follow the response's own.
+    @Test func earlyRejectionWritesConnectionOnce() {
+        let text = String(decoding: EarlyRejection.wireBytes(
+            HTTPProblems.requestTimeout(seconds: 3), extraHeaders: [("X-Request-Id", "r1")]), as: UTF8.self)
+        #expect(text.components(separatedBy: "\r\n").filter { $0.lowercased().hasPrefix("connection:") } == ["Connection: close"])
+        #expect(text.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"))
+        #expect(text.contains("\r\nX-Request-Id: r1\r\n"))
+    }
+
+    @Test func lingerBounds() {
+        let linger = EarlyRejection.Linger(timeoutSeconds: 5, timeSeconds: 30, bytes: 100)
+        #expect(linger.allows(dropped: 100, since: .now()))
+        #expect(!linger.allows(dropped: 101, since: .now()))
+        let past = DispatchTime(uptimeNanoseconds: DispatchTime.now().uptimeNanoseconds - 31_000_000_000)
+        #expect(!linger.allows(dropped: 0, since: past))
+        #expect(ServerConfiguration().lingerBytes == 64 << 20)
+        var bad = ServerConfiguration()
+        bad.lingerTimeoutSeconds = 0
+        bad.lingerTimeSeconds = -1
+        bad.lingerBytes = -1
+        #expect(bad.validationErrors().count == 3)
+    }
+
+    @Test func requestLogSaysTheBodyWasDropped() {
+        #expect(RequestLog.line(method: "POST", path: "/backward", status: 401, bytes: 120, milliseconds: 2, dropped: 4_194_304)
+            == "request method=POST path=/backward status=401 bytes=120 ms=2.000 body=dropped dropped_bytes=4194304")
+        let fields = RequestLog.metadata(method: "POST", path: "/backward", status: 401, bytes: 120, milliseconds: 2, dropped: 7)
+        #expect(fields["body"] == .string("dropped"))
+        #expect(fields["dropped_bytes"]?.description == "7")
+    }
+
     @Test func portParsing() {
         #expect(ServerProcess.parsePort(fromLog: "2026 info autograd-server: [AutogradServer] listening on http://127.0.0.1:4321\n") == 4321)
         #expect(ServerProcess.parsePort(fromLog: "listening on http://[::1]:80") == 80)

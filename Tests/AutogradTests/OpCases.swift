@@ -74,5 +74,5 @@ let opCases: [OpCase] = {
         cases.append(OpCase("mse_loss", [[3, 4], [3, 4]], attrs: ["reduction": .string(r)]))
     }
     cases.append(OpCase("mse_loss", [[], []]))
-    return cases + elementwiseCases + shapeCases + lossCases
+    return cases + elementwiseCases + shapeCases + lossCases + mathCases + indexCases + convolutionCases
 }()

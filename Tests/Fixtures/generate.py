@@ -758,12 +758,15 @@ def pretty(doc, indent=0):
 def main():
     families = [arithmetic_ops, elementwise_ops, softmax_ops, reduction_ops, linear_algebra_ops,
                 shape_ops, loss_ops]
+    families += __import__("gen_conv").families(globals())  # convolution and pooling (issue 10)
     for family in families:
         for f in family():
             f.write()
             print(f"ops/{f.op}.json: {len(f.cases)} cases")
+    __import__("gen_index").main()  # issue 10's indexing ops and losses (ops-index)
     training_fixtures()
     seed_example()
+    __import__("gen_elementwise").main()  # issue 10, ops-elem's ops (Tests/Fixtures/gen_elementwise.py)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,9 @@ public struct FusedElementwise: Operator {
     public enum Unary: Sendable, Equatable {
         case neg, exp, log, sigmoid, tanh, relu, sqrt, abs, softplus
         case leakyReLU(slope: Double)
+        /// A `UnaryElementwise` op's own formula (every elementwise op without a
+        /// hand-written instruction above).
+        case formula(Formula)
     }
 
     /// A two-operand instruction.
@@ -176,10 +179,6 @@ extension FusedElementwise {
 
 // The elementwise ops' instructions.
 extension FusedElementwise.Instruction {
-    static func unary(_ kind: FusedElementwise.Unary, _ operands: [Int]) -> Self? {
-        operands.count == 1 ? .unary(kind, operands[0]) : nil
-    }
-
     static func binary(_ kind: FusedElementwise.Binary, _ operands: [Int]) -> Self? {
         operands.count == 2 ? .binary(kind, operands[0], operands[1]) : nil
     }
@@ -194,22 +193,4 @@ extension Maximum {
 }
 extension Minimum {
     public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .binary(.minimum, operands) }
-}
-extension Neg { public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .unary(.neg, operands) } }
-extension Exp { public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .unary(.exp, operands) } }
-extension Log { public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .unary(.log, operands) } }
-extension SigmoidOp {
-    public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .unary(.sigmoid, operands) }
-}
-extension TanhOp { public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .unary(.tanh, operands) } }
-extension ReLUOp { public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .unary(.relu, operands) } }
-extension Sqrt { public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .unary(.sqrt, operands) } }
-extension Abs { public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .unary(.abs, operands) } }
-extension SoftplusOp {
-    public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? { .unary(.softplus, operands) }
-}
-extension LeakyReLUOp {
-    public func fusedInstruction(operands: [Int]) -> FusedElementwise.Instruction? {
-        .unary(.leakyReLU(slope: negativeSlope), operands)
-    }
 }

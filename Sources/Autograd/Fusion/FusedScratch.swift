@@ -86,6 +86,7 @@ struct FusedScratch<T: Scalar> {
         case .leakyReLU(let slope):
             let s = T(slope)
             for i in 0..<m { y[i] = x[i] > 0 ? x[i] : x[i] * s }
+        case .formula(let f): f.op.values(x, y, m)
         }
     }
 
@@ -203,6 +204,7 @@ struct FusedScratch<T: Scalar> {
         case .leakyReLU(let slope):
             let s = T(slope)
             for i in 0..<m { d[i] = x[i] > 0 ? g[i] : g[i] * s }
+        case .formula(let f): f.op.derivatives(g, x, y, d, m)
         }
     }
 

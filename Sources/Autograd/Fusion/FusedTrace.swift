@@ -31,6 +31,8 @@ extension FusedElementwise {
         public func abs() -> Value { unary(.abs) }
         public func softplus() -> Value { unary(.softplus) }
         public func leakyReLU(negativeSlope: Double = 0.01) -> Value { unary(.leakyReLU(slope: negativeSlope)) }
+        /// Any one-input elementwise op (`value.apply(Sin())`).
+        public func apply(_ op: some UnaryElementwise) -> Value { unary(op.kernel ?? .formula(.init(op))) }
         public func maximum(_ other: Value) -> Value { binary(.maximum, other) }
         public func minimum(_ other: Value) -> Value { binary(.minimum, other) }
 

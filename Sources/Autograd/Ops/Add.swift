@@ -1,7 +1,8 @@
 /// `a + b`, broadcasting.
 public struct Add: Operator {
     public static let signature = OpSignature(
-        name: "add", arity: .exactly(2), inputs: ["a", "b"], summary: "a + b, with NumPy broadcasting")
+        name: "add", arity: .exactly(2), inputs: ["a", "b"], summary: "a + b, with NumPy broadcasting",
+        pytorch: "torch.add(a, b)", shapeRule: OpSignature.broadcastShape)
 
     public init() {}
     public init(attributes: Attributes) {}

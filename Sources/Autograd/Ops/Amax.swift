@@ -1,6 +1,8 @@
 /// Maximum over axes, as `torch.amax`.
 public struct Amax: AxisReduction {
-    public static let signature = reductionSignature("amax", "maximum over axes (default all); ties share the gradient equally")
+    public static let signature = reductionSignature(
+        "amax", "maximum over axes (default all); ties share the gradient equally",
+        pytorch: "torch.amax(x, dim=axis, keepdim=keepdims)")
 
     public let axes: [Int]?
     public let keepdims: Bool

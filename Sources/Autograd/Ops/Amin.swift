@@ -1,6 +1,8 @@
 /// Minimum over axes, as `torch.amin`.
 public struct Amin: AxisReduction {
-    public static let signature = reductionSignature("amin", "minimum over axes (default all); ties share the gradient equally")
+    public static let signature = reductionSignature(
+        "amin", "minimum over axes (default all); ties share the gradient equally",
+        pytorch: "torch.amin(x, dim=axis, keepdim=keepdims)")
 
     public let axes: [Int]?
     public let keepdims: Bool

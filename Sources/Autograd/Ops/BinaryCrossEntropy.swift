@@ -2,7 +2,10 @@
 /// `−(t·log p + (1 − t)·log(1 − p))`, reduced. PyTorch's `binary_cross_entropy` (without
 /// `weight`).
 public struct BinaryCrossEntropy: ElementwiseLoss {
-    public static let signature = lossSignature("binary_cross_entropy", "binary cross-entropy of probabilities against targets of the same shape")
+    public static let signature = lossSignature(
+        "binary_cross_entropy", "binary cross-entropy of probabilities against targets of the same shape",
+        pytorch: "torch.nn.functional.binary_cross_entropy(input, target, reduction=reduction)",
+        notes: "logs clamped at -100 as PyTorch; input gradient seed·(x - t) / max(x(1 - x), 1e-12)")
 
     public let reduction: Reduction
 

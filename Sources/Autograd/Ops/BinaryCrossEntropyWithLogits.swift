@@ -2,7 +2,10 @@
 /// `binary_cross_entropy(sigmoid(x), t)` computed without forming the sigmoid. PyTorch's
 /// `binary_cross_entropy_with_logits` (without `weight` or `pos_weight`).
 public struct BinaryCrossEntropyWithLogits: ElementwiseLoss {
-    public static let signature = lossSignature("binary_cross_entropy_with_logits", "binary cross-entropy of sigmoid(logits) against targets of the same shape, stably")
+    public static let signature = lossSignature(
+        "binary_cross_entropy_with_logits", "binary cross-entropy of sigmoid(logits) against targets of the same shape, stably",
+        pytorch: "torch.nn.functional.binary_cross_entropy_with_logits(input, target, reduction=reduction)",
+        notes: "stable form max(x, 0) - x·t + log1p(exp(-|x|))")
 
     public let reduction: Reduction
 

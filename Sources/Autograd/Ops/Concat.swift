@@ -3,7 +3,9 @@ public struct Concat: Operator {
     public static let signature = OpSignature(
         name: "concat", arity: .atLeast(1), inputs: ["x..."],
         attributes: [AttributeSpec("axis", .int, default: .int(0), "the axis to join along, negatives from the end")],
-        summary: "inputs of equal rank joined along axis (default 0); other dimensions must match")
+        summary: "inputs of equal rank joined along axis (default 0); other dimensions must match",
+        pytorch: "torch.cat(inputs, dim=axis)",
+        shapeRule: "the inputs' common shape with their lengths along axis added; they must agree in rank and every other dimension")
 
     public let axis: Int
 

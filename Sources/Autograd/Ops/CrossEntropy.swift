@@ -13,7 +13,10 @@ public struct CrossEntropy: Operator {
     public static let signature = OpSignature(
         name: "cross_entropy", arity: .exactly(2), inputs: ["logits", "target"],
         attributes: [Reduction.attribute, labelSmoothingAttribute],
-        summary: "cross-entropy of logits [N, C] against class indices [N] or probabilities [N, C]")
+        summary: "cross-entropy of logits [N, C] against class indices [N] or probabilities [N, C]",
+        pytorch: "torch.nn.functional.cross_entropy(logits, target, reduction=reduction, label_smoothing=label_smoothing)",
+        shapeRule: "logits [N, C] with target [N] of class indices or [N, C] of probabilities (one sample: [C] with [] or [C]); [] for \"mean\" and \"sum\", [N] for \"none\"",
+        notes: "log-sum-exp form; class indices are floats holding integers, checked to be in [0, C); label_smoothing mixes the target with uniform 1/C as PyTorch does")
 
     public let reduction: Reduction
     public let labelSmoothing: Double

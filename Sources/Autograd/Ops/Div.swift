@@ -2,7 +2,8 @@
 public struct Div: Operator {
     public static let signature = OpSignature(
         name: "div", arity: .exactly(2), inputs: ["a", "b"],
-        summary: "a / b elementwise, with NumPy broadcasting")
+        summary: "a / b elementwise, with NumPy broadcasting",
+        pytorch: "torch.div(a, b)", shapeRule: OpSignature.broadcastShape)
 
     public init() {}
     public init(attributes: Attributes) {}

@@ -7,7 +7,7 @@ public enum GELUApproximation: String, Sendable, CaseIterable {
 }
 
 /// Gaussian error linear unit `x Φ(x)` elementwise, exact or with the tanh approximation.
-public struct GELUOp: Operator {
+public struct GELUOp: UnaryElementwise {
     public static let signature = OpSignature(
         name: "gelu", arity: .exactly(1), inputs: ["x"],
         attributes: [
@@ -15,7 +15,8 @@ public struct GELUOp: Operator {
                 "approximate", .choice(GELUApproximation.allCases.map(\.rawValue)), default: .string("none"),
                 "none for the exact erf form, tanh for the tanh approximation")
         ],
-        summary: "x Φ(x) elementwise, Φ the standard normal CDF (exact, or tanh-approximated)")
+        summary: "x Φ(x) elementwise, Φ the standard normal CDF (exact, or tanh-approximated)",
+        pytorch: "torch.nn.functional.gelu(x, approximate=approximate)", shapeRule: OpSignature.sameShape)
 
     public let approximate: GELUApproximation
 
@@ -29,8 +30,6 @@ public struct GELUOp: Operator {
         self.init(approximate: a)
     }
 
-    public func outputShape(_ inputs: [[Int]]) -> [Int] { Shape.sameShapeRule(inputs) }
-
     // The constants and the order of operations are those of torch's CPU GeluKernel, each
     // constant computed in Double and rounded once to T.
     private static let sqrtHalf = 0.7071067811865476  // M_SQRT1_2
@@ -38,50 +37,31 @@ public struct GELUOp: Operator {
     private static let sqrtTwo = 1.4142135623730951  // M_SQRT2
     private static let kappa = 0.044715
 
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+    public func value<T: Scalar>(_ x: T) -> T {
         switch approximate {
         case .none:
-            let alpha = T(Self.sqrtHalf)
-            return x[0].map { x in x * 0.5 * (1 + T.erf(x * alpha)) }
+            return x * 0.5 * (1 + T.erf(x * T(Self.sqrtHalf)))
         case .tanh:
-            let beta = T(Self.sqrtTwo * Self.twoOverSqrtPi * 0.5), kappa = T(Self.kappa)
-            return x[0].map { x in
-                let inner = beta * (x + kappa * (x * x * x))
-                return 0.5 * x * (1 + T.tanh(inner))
-            }
+            let inner = T(Self.sqrtTwo * Self.twoOverSqrtPi * 0.5) * (x + T(Self.kappa) * (x * x * x))
+            return 0.5 * x * (1 + T.tanh(inner))
         }
     }
 
     // Exact: Φ(x) + x φ(x). Tanh: the product rule on 0.5x · (1 + tanh(inner)).
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    public func vjp<T: Scalar>(
-        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
-    ) -> [NDArray<T>?] {
+    public func derivative<T: Scalar>(_ g: T, x: T, y: T) -> T {
         switch approximate {
         case .none:
-            let alpha = T(Self.twoOverSqrtPi * Self.sqrtHalf * 0.5), beta = T(Self.sqrtHalf)
-            return [
-                grad.zip(x[0]) { g, x in
-                    let cdf = 0.5 * (1 + T.erf(x * beta))
-                    let pdf = alpha * T.exp(x * x * -0.5)
-                    return g * (cdf + x * pdf)
-                }
-            ]
+            let cdf = 0.5 * (1 + T.erf(x * T(Self.sqrtHalf)))
+            let pdf = T(Self.twoOverSqrtPi * Self.sqrtHalf * 0.5) * T.exp(x * x * -0.5)
+            return g * (cdf + x * pdf)
         case .tanh:
             let beta = T(Self.sqrtTwo * Self.twoOverSqrtPi * 0.5), kappa = T(Self.kappa)
-            return [
-                grad.zip(x[0]) { g, x in
-                    let xSquared = x * x
-                    let inner = beta * (x + kappa * (xSquared * x))
-                    let t = T.tanh(inner)
-                    let left = 0.5 * x, right = 1 + t
-                    let innerDerivative = beta * (1 + 3 * kappa * xSquared)
-                    return g * (0.5 * right + left * (1 - t * t) * innerDerivative)
-                }
-            ]
+            let xSquared = x * x
+            let inner = beta * (x + kappa * (xSquared * x))
+            let t = T.tanh(inner)
+            let left = 0.5 * x, right = 1 + t
+            let innerDerivative = beta * (1 + 3 * kappa * xSquared)
+            return g * (0.5 * right + left * (1 - t * t) * innerDerivative)
         }
     }
 }

@@ -3,7 +3,9 @@
 public struct LinearOp: Operator {
     public static let signature = OpSignature(
         name: "linear", arity: .range(2, 3), inputs: ["x", "W", "b"],
-        summary: "x @ W + b with x [..., in], W [in, out], optional b [out] (or any shape broadcasting to the output)")
+        summary: "x @ W + b with x [..., in], W [in, out], optional b [out] (or any shape broadcasting to the output)",
+        pytorch: "torch.nn.functional.linear(x, W.T, b)",
+        shapeRule: "x [..., in] with W [in, out] gives [..., out]; b must broadcast to it")
 
     public init() {}
     public init(attributes: Attributes) {}

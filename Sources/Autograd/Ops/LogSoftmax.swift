@@ -3,7 +3,10 @@ public struct LogSoftmax: Operator {
     public static let signature = OpSignature(
         name: "log_softmax", arity: .exactly(1), inputs: ["x"],
         attributes: [Softmax.axisAttribute],
-        summary: "x - log(sum(exp(x))) along axis (default -1), stable at any magnitude")
+        summary: "x - log(sum(exp(x))) along axis (default -1), stable at any magnitude",
+        pytorch: "torch.log_softmax(x, dim=axis)",
+        shapeRule: OpSignature.sameShape,
+        notes: "log-sum-exp form")
 
     public let axis: Int
 

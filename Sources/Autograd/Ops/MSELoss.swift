@@ -1,6 +1,8 @@
 /// Mean squared error: `reduce((input - target)²)`.
 public struct MSELoss: ElementwiseLoss {
-    public static let signature = lossSignature("mse_loss", "squared error (input - target)², reduced; operands of the same shape")
+    public static let signature = lossSignature(
+        "mse_loss", "squared error (input - target)², reduced; operands of the same shape",
+        pytorch: "torch.nn.functional.mse_loss(input, target, reduction=reduction)")
 
     public let reduction: Reduction
 

@@ -5,7 +5,9 @@
 public struct MatMul: Operator {
     public static let signature = OpSignature(
         name: "matmul", arity: .exactly(2), inputs: ["a", "b"],
-        summary: "matrix product a @ b as numpy.matmul: 1-D operands as vectors, batch axes broadcast (BLAS gemm)")
+        summary: "matrix product a @ b as numpy.matmul: 1-D operands as vectors, batch axes broadcast (BLAS gemm)",
+        pytorch: "torch.matmul(a, b)",
+        shapeRule: "as numpy.matmul: [m, n] @ [n, k] is [m, k]; a 1-D a gains a leading and a 1-D b a trailing unit axis, removed again; batch axes broadcast; the inner dimensions must agree")
 
     public init() {}
     public init(attributes: Attributes) {}

@@ -2,7 +2,10 @@
 public struct Maximum: Operator {
     public static let signature = OpSignature(
         name: "maximum", arity: .exactly(2), inputs: ["a", "b"],
-        summary: "elementwise maximum, NaN-propagating, with NumPy broadcasting")
+        summary: "elementwise maximum, NaN-propagating, with NumPy broadcasting",
+        pytorch: "torch.maximum(a, b)",
+        shapeRule: OpSignature.broadcastShape,
+        notes: "ties split the gradient equally between a and b")
 
     public init() {}
     public init(attributes: Attributes) {}

@@ -2,7 +2,10 @@
 public struct Minimum: Operator {
     public static let signature = OpSignature(
         name: "minimum", arity: .exactly(2), inputs: ["a", "b"],
-        summary: "elementwise minimum, NaN-propagating, with NumPy broadcasting")
+        summary: "elementwise minimum, NaN-propagating, with NumPy broadcasting",
+        pytorch: "torch.minimum(a, b)",
+        shapeRule: OpSignature.broadcastShape,
+        notes: "ties split the gradient equally between a and b")
 
     public init() {}
     public init(attributes: Attributes) {}

@@ -2,7 +2,8 @@
 public struct Mul: Operator {
     public static let signature = OpSignature(
         name: "mul", arity: .exactly(2), inputs: ["a", "b"],
-        summary: "a * b elementwise, with NumPy broadcasting")
+        summary: "a * b elementwise, with NumPy broadcasting",
+        pytorch: "torch.mul(a, b)", shapeRule: OpSignature.broadcastShape)
 
     public init() {}
     public init(attributes: Attributes) {}

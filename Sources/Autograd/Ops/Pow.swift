@@ -3,7 +3,10 @@
 public struct Pow: Operator {
     public static let signature = OpSignature(
         name: "pow", arity: .exactly(2), inputs: ["a", "b"],
-        summary: "a ** b elementwise, with NumPy broadcasting")
+        summary: "a ** b elementwise, with NumPy broadcasting",
+        pytorch: "torch.pow(a, b)",
+        shapeRule: OpSignature.broadcastShape,
+        notes: "gradients for base and exponent; the exponent's is 0 where a == 0 and b >= 0, the base's 0 where b == 0")
 
     public init() {}
     public init(attributes: Attributes) {}

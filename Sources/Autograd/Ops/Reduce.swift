@@ -52,10 +52,16 @@ extension AxisReduction {
     }
 
     /// The signature of a reduction: one input `x`, attributes `axis` and `keepdims`.
-    static func reductionSignature(_ name: String, _ summary: String) -> OpSignature {
+    static func reductionSignature(
+        _ name: String, _ summary: String, pytorch: String? = nil, notes: String? = nil
+    ) -> OpSignature {
         OpSignature(
             name: name, arity: .exactly(1), inputs: ["x"],
-            attributes: [ReducedAxes.axisAttribute, ReducedAxes.keepdimsAttribute], summary: summary)
+            attributes: [ReducedAxes.axisAttribute, ReducedAxes.keepdimsAttribute], summary: summary,
+            pytorch: pytorch,
+            shapeRule:
+                "x's shape without the axes reduced (each kept as length 1 with keepdims); [] when every axis is reduced",
+            notes: notes)
     }
 
     public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
@@ -70,7 +76,9 @@ extension AxisReduction {
 
 /// Sum over axes.
 public struct Sum: AxisReduction {
-    public static let signature = reductionSignature("sum", "sum over axes (default all)")
+    public static let signature = reductionSignature(
+        "sum", "sum over axes (default all)",
+        pytorch: "torch.sum(x, dim=axis, keepdim=keepdims)")
 
     public let axes: [Int]?
     public let keepdims: Bool
@@ -100,7 +108,7 @@ public struct Sum: AxisReduction {
 
 /// Mean over axes.
 public struct Mean: AxisReduction {
-    public static let signature = reductionSignature("mean", "mean over axes (default all)")
+    public static let signature = reductionSignature("mean", "mean over axes (default all)", pytorch: "torch.mean(x, dim=axis, keepdim=keepdims)")
 
     public let axes: [Int]?
     public let keepdims: Bool

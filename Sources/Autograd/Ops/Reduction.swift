@@ -55,10 +55,12 @@ extension ElementwiseLoss {
     }
 
     /// The signature of such a loss: inputs `input` and `target`, attribute `reduction`.
-    static func lossSignature(_ name: String, _ summary: String) -> OpSignature {
+    static func lossSignature(
+        _ name: String, _ summary: String, pytorch: String? = nil, notes: String? = nil
+    ) -> OpSignature {
         OpSignature(
             name: name, arity: .exactly(2), inputs: ["input", "target"], attributes: [Reduction.attribute],
-            summary: summary)
+            summary: summary, pytorch: pytorch, shapeRule: "input and target of one shape; [] for \"mean\" and \"sum\", that shape for \"none\"", notes: notes)
     }
 
     public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {

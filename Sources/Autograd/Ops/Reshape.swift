@@ -5,7 +5,9 @@ public struct Reshape: Operator {
         attributes: [
             AttributeSpec("shape", .ints, default: nil, "the new shape (required); one -1 is inferred")
         ],
-        summary: "the same elements in a new shape of equal element count")
+        summary: "the same elements in a new shape of equal element count",
+        pytorch: "torch.reshape(x, shape)",
+        shapeRule: "shape, its one -1 inferred; it must hold as many elements as x")
 
     public let shape: [Int]
 

@@ -1,28 +1,18 @@
 /// The logistic function `1 / (1 + e^-x)` elementwise.
-public struct SigmoidOp: Operator {
+public struct SigmoidOp: UnaryElementwise {
     public static let signature = OpSignature(
-        name: "sigmoid", arity: .exactly(1), inputs: ["x"], summary: "1 / (1 + exp(-x)) elementwise")
+        name: "sigmoid", arity: .exactly(1), inputs: ["x"], summary: "1 / (1 + exp(-x)) elementwise",
+        pytorch: "torch.sigmoid(x)",
+        shapeRule: OpSignature.sameShape,
+        notes: "two-branch form, stable at any magnitude")
 
     public init() {}
     public init(attributes: Attributes) {}
 
-    public func outputShape(_ inputs: [[Int]]) -> [Int] { Shape.sameShapeRule(inputs) }
-
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
-        FusedElementwise.large(.unary(.sigmoid, 0), x) ?? x[0].map { T.sigmoid($0) }
-    }
-
+    public func value<T: Scalar>(_ x: T) -> T { T.sigmoid(x) }
     // σ' = σ(1 - σ), from the output, in torch's sigmoid_backward order g * (1 - σ) * σ.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    public func vjp<T: Scalar>(
-        _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
-    ) -> [NDArray<T>?] {
-        FusedElementwise.largeGradient(.unary(.sigmoid, 0), grad, inputs, needs: needs)
-            ?? [grad.zip(output) { g, s in g * (1 - s) * s }]
-    }
+    public func derivative<T: Scalar>(_ g: T, x: T, y: T) -> T { g * (1 - y) * y }
+    public var kernel: FusedElementwise.Unary? { .sigmoid }
 }
 
 extension Scalar {

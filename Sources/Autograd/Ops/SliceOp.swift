@@ -11,7 +11,9 @@ public struct SliceOp: Operator {
             AttributeSpec("stop", .optionalInt, default: .null, "end index (excluded), negatives from the end; null: the length"),
             AttributeSpec("step", .int, default: .int(1), "stride, at least 1"),
         ],
-        summary: "x[start:stop:step] along axis, with Python's clamping of out-of-range bounds")
+        summary: "x[start:stop:step] along axis, with Python's clamping of out-of-range bounds",
+        pytorch: "x[(slice(None),) * axis + (slice(start, stop, step),)]",
+        shapeRule: "x's shape with axis's length the number of indices start, start + step, ... below stop, after Python's clamping")
 
     public let axis: Int
     public let start: Int?

@@ -3,7 +3,10 @@ public struct Softmax: Operator {
     public static let signature = OpSignature(
         name: "softmax", arity: .exactly(1), inputs: ["x"],
         attributes: [axisAttribute],
-        summary: "exp(x) / sum(exp(x)) along axis (default -1), stable at any magnitude")
+        summary: "exp(x) / sum(exp(x)) along axis (default -1), stable at any magnitude",
+        pytorch: "torch.softmax(x, dim=axis)",
+        shapeRule: OpSignature.sameShape,
+        notes: "the maximum is subtracted first")
 
     static let axisAttribute = AttributeSpec(
         "axis", .int, default: .int(-1), "axis to normalise along, negatives from the end")

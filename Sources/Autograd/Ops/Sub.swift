@@ -1,7 +1,8 @@
 /// `a - b`, broadcasting.
 public struct Sub: Operator {
     public static let signature = OpSignature(
-        name: "sub", arity: .exactly(2), inputs: ["a", "b"], summary: "a - b, with NumPy broadcasting")
+        name: "sub", arity: .exactly(2), inputs: ["a", "b"], summary: "a - b, with NumPy broadcasting",
+        pytorch: "torch.sub(a, b)", shapeRule: OpSignature.broadcastShape)
 
     public init() {}
     public init(attributes: Attributes) {}

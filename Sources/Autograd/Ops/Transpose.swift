@@ -7,7 +7,9 @@ public struct Transpose: Operator {
                 "perm", .ints, default: .null,
                 "a permutation of the axes, negatives from the end; default reverses them")
         ],
-        summary: "axes permuted (default reversed), as numpy.transpose")
+        summary: "axes permuted (default reversed), as numpy.transpose",
+        pytorch: "torch.permute(x, perm)",
+        shapeRule: "x's axes in the order perm lists them (reversed by default)")
 
     public let perm: [Int]?
 

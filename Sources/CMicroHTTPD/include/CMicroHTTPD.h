@@ -84,4 +84,40 @@ uint16_t cmhd_bound_port(struct MHD_Daemon *daemon);
 /// the response to this socket itself and then closes the connection.
 int cmhd_connection_fd(struct MHD_Connection *connection);
 
+/// Sets this connection's inactivity timeout to `seconds` (0: none) and restarts its
+/// clock; 1 on success. Wraps the variadic MHD_set_connection_option with
+/// MHD_CONNECTION_OPTION_TIMEOUT. Used while a refused request's body is read and dropped
+/// (`Lingering`): a client that goes quiet then is closed after a few seconds rather than
+/// after the daemon-wide timeout.
+int cmhd_set_connection_timeout(struct MHD_Connection *connection, unsigned int seconds);
+
+/// Bytes the kernel has received on the TCP socket `fd` so far (TCP_INFO's
+/// tcpi_bytes_received), or -1 if unknown. libmicrohttpd 0.9.75 does not tell when a
+/// request begins to arrive, only when its headers are complete; `SlowClientSweeper`
+/// starts a connection's request clock when this count grows, so that a keep-alive
+/// connection idle between requests is not timed as a slow request.
+long long cmhd_socket_bytes_received(int fd);
+
+// The front door (`HeaderGate`): the server accepts connections itself, looks at the
+// first request's header block (MSG_PEEK, so nothing is consumed) and hands the socket
+// to a daemon started with MHD_USE_NO_LISTEN_SOCKET. libmicrohttpd 0.9.75 answers a
+// malformed Content-Length, an over-long request line or header block and an unknown
+// HTTP version itself, in HTML, and for Content-Length writes its header block twice;
+// the gate answers those first, as one problem+json response.
+
+/// A non-blocking listening socket bound to `host` (numeric IPv4 or IPv6) and `port`
+/// (0: any); the bound port in `*bound_port`. -1 with errno on failure.
+int cmhd_listen(const char *host, uint16_t port, int backlog, uint16_t *bound_port);
+
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC; -1 with errno (EAGAIN: none waiting).
+int cmhd_accept(int listen_fd);
+
+/// Hands an accepted socket to the daemon (MHD_add_connection with its peer address);
+/// 1 on success. MHD owns (and closes) `fd` either way, including when a connection
+/// limit refuses it.
+int cmhd_add_connection(struct MHD_Daemon *daemon, int fd);
+
+/// MHD_DAEMON_INFO_CURRENT_CONNECTIONS.
+unsigned int cmhd_current_connections(struct MHD_Daemon *daemon);
+
 #endif
