@@ -30,11 +30,13 @@ let package = Package(
         ),
         // The engine's hottest loops, compiled for each CPU level and chosen at run time.
         .target(name: "CAutogradKernels"),
+        // The square root as a plain instruction, so that loops over it vectorise.
+        .target(name: "CAutogradMath"),
         // The engine: tensors, ops with their vector-Jacobian products, backward, modules.
         .target(
             name: "Autograd",
             dependencies: [
-                "COpenBLAS", "CAutogradKernels",
+                "COpenBLAS", "CAutogradKernels", "CAutogradMath",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
@@ -62,10 +64,12 @@ let package = Package(
         // Benchmarks (issue 4): `swift run -c release autograd-bench [--json]`; not a test.
         .executableTarget(
             name: "autograd-bench",
-            dependencies: ["Autograd", "AutogradGraph", "COpenBLAS"]
+            dependencies: ["Autograd", "AutogradGraph", "COpenBLAS", "CBenchAlloc"]
         ),
         // `make docs`: docs/ops.md from the op definitions (OpReference).
         .executableTarget(name: "autograd-docs", dependencies: ["AutogradGraph"]),
+        // autograd-bench's allocation counter (malloc defined in the executable; issue 21).
+        .target(name: "CBenchAlloc"),
         // libFuzzer target over the request path (`make fuzz`); a corpus replayer otherwise.
         // Its unsafeFlags are allowed: no product exports it, so a package depending on this
         // one never builds it (`make test-consumer` checks that dependents build).

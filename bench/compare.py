@@ -118,6 +118,33 @@ def build(rows):
     # W6
     lower_is_better("W6", "CNN step 32x3x32x32, conv-pool x2, linear", find(rows, "W6", "swift", "time_per_step"),
                     find(rows, "W6", "pytorch", "time_per_step"), "PyTorch", 1.0, "ms")
+    # W9 (issue 21): a whole training step, and the update alone, per optimizer
+    for opt in ("sgd", "adam", "adamw"):
+        def w9(impl, metric, workload="W9"):
+            return find(rows, workload, impl, metric, optimizer=opt)
+        step, pt_step = w9("swift", "time_per_step"), w9("pytorch", "time_per_step")
+        if step is None and pt_step is None:
+            continue
+        lower_is_better("W9", f"{opt}: zero_grad+fwd+bwd+step, in process", step, pt_step, "PyTorch", 1.0, "ms")
+        lower_is_better("W9", f"  {opt}: the update alone", w9("swift", "update"), w9("pytorch", "update"),
+                        "optimizer.step()", 1.0, "ms")
+        upd, bound = med(w9("swift", "update")), med(w9("swift", "update_bandwidth_bound"))
+        if upd is not None and bound:
+            out.append(("W9", f"  {opt}: the update against the bandwidth bound", fmt(upd, "ms"),
+                        f"{fmt(bound, 'ms')} (bound)", f"{upd / bound:.2f}x", "<= 2x bound", status(upd / bound <= 2)))
+        lower_is_better("W9", f"  {opt}: per step over /train in process", w9("swift", "train_respond_per_step"),
+                        pt_step, "PyTorch", 1.0, "ms")
+        http = w9("swift", "train_per_step", "H9")
+        if http is not None:
+            lower_is_better("W9", f"  {opt}: per step over HTTP POST /train", http, pt_step, "PyTorch", 1.0, "ms")
+            h, s_ = med(http), med(step)
+            if h is not None and s_:
+                out.append(("W9", f"  {opt}: /train's overhead over the in-process step", fmt(h, "ms"),
+                            f"{fmt(s_, 'ms')} (in process)", f"{h / s_:.2f}x", "<= 1.1x", status(h / s_ <= 1.1)))
+        allocs = med(w9("swift", "allocations_per_step"))
+        if allocs is not None:
+            out.append(("W9", f"  {opt}: mallocs per step (of which the update)", fmt(allocs),
+                        fmt(med(w9("swift", "allocations_per_update"))), "", "", ""))
     # J1
     j = find(rows, "J1", "swift", "decode_throughput")
     refs = ", ".join(f"{impl} {fmt(med(find(rows, 'J1', impl, 'decode_throughput')))}"

@@ -14,6 +14,8 @@
   request (head and body) encoded once before timing and sent with one sendall, the
   answer read with recv_into into a preallocated buffer up to its Content-Length; the
   clock runs from the send to the last byte.
+- H9: POST /train of W2's MLP (base64 tensors) with W9's optimizers, ms per step from the
+  slope between a 1-step and a 21-step request, timed alternately on one connection each.
 - RSS: the server's VmHWM (/proc/PID/status) after one W2 request to a fresh server,
   against 3 x the bytes of the request's tensors + 64 MB.
 
@@ -47,10 +49,12 @@ def parse_args():
     p.add_argument("--duration", type=int, default=10, help="seconds of wrk per server (default 10)")
     p.add_argument("--h2-reps", type=int, default=10, help="timed W2 requests per encoding (default 10)")
     p.add_argument("--no-pytorch", action="store_true", help="skip the PyTorch http.server")
+    p.add_argument("--only", default="H1,H2,H9", help="sections to run, comma-separated (RSS comes with H2)")
     return p.parse_args()
 
 
 ARGS = parse_args()
+ONLY = {w.strip().upper() for w in ARGS.only.split(",") if w.strip()}
 
 
 def emit(line):
@@ -194,6 +198,37 @@ def loadavg():
     return " ".join(open("/proc/loadavg").read().split()[:3])
 
 
+def h9(server):
+    """H9: /train per step for W9's optimizers, from the slope between 1 and 21 steps."""
+    port = free_port()
+    proc = start_server([server, "--port", str(port)], port)
+    try:
+        for opt in ("sgd", "adam", "adamw"):
+            clients = []
+            for steps in (1, 21):
+                path = os.path.join(OUT, f"w9-{opt}-{steps}.json")
+                subprocess.run([ARGS.bench, "--write-request", path, "--b64", "--train", opt, "--steps", str(steps)],
+                               check=True, stderr=subprocess.DEVNULL)
+                clients.append(KeepAliveClient(port, open(path, "rb").read(), path="/train"))
+            try:
+                for c in clients:  # each connection's first request: untimed
+                    status, _, data = c.post()
+                    assert status == 200, (opt, status, data[:300])
+                slopes = []
+                for _ in range(ARGS.h2_reps):
+                    _, one, _ = clients[0].post()
+                    _, many, _ = clients[1].post()
+                    slopes.append((many - one) / 20 * 1e3)
+            finally:
+                for c in clients:
+                    c.close()
+            emit({"workload": "H9", "impl": "swift", "dtype": "float32", "optimizer": opt, "metric": "train_per_step",
+                  "median": statistics.median(slopes), "min": min(slopes), "max": max(slopes), "n": len(slopes),
+                  "unit": "ms"})
+    finally:
+        stop(proc)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     server = os.path.abspath(ARGS.server)
@@ -211,7 +246,7 @@ def main():
     tensor_bytes = W2_ELEMENTS * 4
 
     # --- RSS and H2, one fresh server per encoding
-    for enc in ("json", "b64"):
+    for enc in ("json", "b64") if "H2" in ONLY else ():
         port = free_port()
         proc = start_server([server, "--port", str(port)], port)
         try:
@@ -247,7 +282,13 @@ def main():
         finally:
             stop(proc)
 
+    # --- H9: /train per step, the slope between 1 and 21 steps
+    if "H9" in ONLY:
+        h9(server)
+
     # --- H1
+    if "H1" not in ONLY:
+        return
     if shutil.which("wrk") is None:
         note("wrk is not installed (apt-get install wrk); H1 skipped")
         return

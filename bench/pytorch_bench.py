@@ -19,7 +19,7 @@ import time
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--json", action="store_true", help="JSON lines (default: a table)")
-    p.add_argument("--only", action="append", default=[], help="workloads, comma-separated: W1 W2 W3 W4 W5 W6 J1")
+    p.add_argument("--only", action="append", default=[], help="workloads, comma-separated: W1 W2 W3 W4 W5 W6 W9 J1")
     p.add_argument("--quick", action="store_true", help="fewer repetitions")
     p.add_argument("--reps", type=int, help="repetitions for every workload")
     p.add_argument("--w2-body", help="the W2 request body (autograd-bench --write-request) for J1")
@@ -59,7 +59,7 @@ def report(workload, impl, dtype, metric, values, unit, **extra):
     if ARGS.json:
         print(json.dumps(line), flush=True)
     else:
-        name = workload + (f" {extra['size']}" if "size" in extra else "")
+        name = workload + (f" {extra['size']}" if "size" in extra else "") + (f" {extra['optimizer']}" if "optimizer" in extra else "")
         print(f"{name:<10}{impl:<12}{dtype:<9}{metric:<20}{line['median']:>10.4g}{line['min']:>10.4g}"
               f"{line['max']:>10.4g}{len(values):>6}  {unit}", flush=True)
 
@@ -216,6 +216,8 @@ def main():
 
     if should_run("W6"):
         w6(torch, F)
+    if should_run("W9"):
+        w9(torch, F)
 
     if should_run("J1") and ARGS.w2_body:
         j1_python(ARGS.w2_body)
@@ -248,6 +250,43 @@ def w6(torch, F):
 
     t = measure(reps(30), 3, step)
     report("W6", "pytorch", "float32", "time_per_step", [s * 1e3 for s in t], "ms")
+def w9(torch, F):
+    """W9: W2's MLP trained with torch.optim at its defaults (SGD: lr 0.01, momentum 0.9),
+    the whole step (zero_grad, forward, backward, step) and optimizer.step() alone."""
+    import time as _time
+    optimizers = [("sgd", lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9)),
+                  ("adam", lambda p: torch.optim.Adam(p)),
+                  ("adamw", lambda p: torch.optim.AdamW(p))]
+    sizes, B = [784, 512, 512, 10], 128
+    for name, make in optimizers:
+        g = torch.Generator().manual_seed(0)
+        x = torch.rand(B, sizes[0], generator=g) * 2 - 1
+        labels = torch.randint(0, sizes[-1], (B,), generator=g)
+        params = []
+        for i in range(3):
+            bound = 1 / sizes[i] ** 0.5
+            params.append(((torch.rand(sizes[i], sizes[i + 1], generator=g) * 2 - 1) * bound).requires_grad_())
+            params.append(((torch.rand(sizes[i + 1], generator=g) * 2 - 1) * bound).requires_grad_())
+        opt = make(params)
+        W1, b1, W2, b2, W3, b3 = params
+
+        def step():
+            t0 = _time.perf_counter_ns()
+            opt.zero_grad()
+            h = torch.relu(torch.addmm(b1, x, W1))
+            h = torch.relu(torch.addmm(b2, h, W2))
+            loss = F.cross_entropy(torch.addmm(b3, h, W3), labels)
+            loss.backward()
+            t1 = _time.perf_counter_ns()
+            opt.step()
+            t2 = _time.perf_counter_ns()
+            return (t2 - t0) / 1e6, (t2 - t1) / 1e6
+
+        for _ in range(5):
+            step()
+        runs = [step() for _ in range(reps(50))]
+        report("W9", "pytorch", "float32", "time_per_step", [r[0] for r in runs], "ms", optimizer=name)
+        report("W9", "pytorch", "float32", "update", [r[1] for r in runs], "ms", optimizer=name)
 
 
 if __name__ == "__main__":

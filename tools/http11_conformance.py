@@ -220,7 +220,8 @@ def request_line_checks(port):
         c.send(f"{method} /backward HTTP/1.1\r\nHost: t\r\n\r\n")
         status, fields, body = c.response()
         check(status == 501 and is_problem(status, fields, body), f"unknown method {method}: 501 problem ({status})")
-    for method, path, allow in (("DELETE", "/backward", "POST"), ("PUT", "/healthz", "GET, HEAD"), ("OPTIONS", "/ops", "GET, HEAD")):
+    for method, path, allow in (("DELETE", "/backward", "POST"), ("PUT", "/healthz", "GET, HEAD"), ("OPTIONS", "/ops", "GET, HEAD"),
+                                ("QUERY", "/forward", "POST")):
         c.send(f"{method} {path} HTTP/1.1\r\nHost: t\r\n\r\n")
         status, fields, body = c.response()
         check(status == 405 and header(fields, "Allow") == allow and is_problem(status, fields, body),
@@ -306,11 +307,14 @@ def cors_checks(exe, workdir):
               f"preflight for /ops, second origin of a comma list: 204, GET, HEAD ({status})")
         origin = "Origin: https://b.example\r\n"
         auth = f"Authorization: Bearer {KEY}\r\n"
+        head_bad_length = "POST /backward HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: abc\r\n"
         answers = []
         # Each on its own connection: a refused body (the 401 and the 413) closes its connection.
         for label, request in (("200", post("/backward", SEED, origin + auth)), ("401", post("/backward", SEED, origin)),
                                ("404", get("/nowhere", origin + auth)), ("200 probe", get("/healthz", origin)),
-                               ("413 before the body", post("/backward", b" " * 5000, origin + auth))):
+                               ("413 before the body", post("/backward", b" " * 5000, origin + auth)),
+                               ("400 malformed Content-Length", (head_bad_length + origin + "\r\n").encode()),
+                               ("400 without Host", f"GET /healthz HTTP/1.1\r\n{origin}\r\n".encode())):
             c = Raw(server.port)
             c.send(request)
             answers.append((label, c.response()))

@@ -16,11 +16,13 @@ public enum AttributeType: Sendable, Equatable {
     case choice([String])
     /// An int, a list of ints, or one of a fixed set of strings (convolution's `padding`).
     case intsOrChoice([String])
+    /// A number or one of a fixed set of strings (`norm`'s `ord`: 2, 1 or "inf").
+    case numberOrChoice([String])
 
     /// The strings the type accepts, if it accepts any (`GET /ops` lists them as an enum).
     public var words: [String]? {
         switch self {
-        case .choice(let options), .intsOrChoice(let options): options
+        case .choice(let options), .intsOrChoice(let options), .numberOrChoice(let options): options
         default: nil
         }
     }
@@ -39,6 +41,7 @@ public enum AttributeType: Sendable, Equatable {
         case .choice(let options): "one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
         case .intsOrChoice(let options):
             "integer, array of integers or one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
+        case .numberOrChoice(let options): "number or " + options.map { "\"\($0)\"" }.joined(separator: ", ")
         }
     }
 }
@@ -81,8 +84,11 @@ public struct AttributeSpec: Sendable {
             return lists.allSatisfy { $0.count == 2 }
         case (.intPairs, .ints(let v)):
             return v.isEmpty  // `[]`: no axes, a rank-0 tensor's pad_width
-        case (.choice(let options), .string(let s)), (.intsOrChoice(let options), .string(let s)):
+        case (.choice(let options), .string(let s)), (.intsOrChoice(let options), .string(let s)),
+            (.numberOrChoice(let options), .string(let s)):
             return options.contains(s)
+        case (.numberOrChoice, .number), (.numberOrChoice, .int):
+            return true
         case (.intsOrChoice, .int), (.intsOrChoice, .ints):
             return true
         default:

@@ -2,7 +2,13 @@
 // call per element: a third of W3's time in issue 4). Accurate to about 1 ulp; the PyTorch
 // fixtures allow 1e-5 (float32) and 1e-10 (float64) relative.
 
+import CAutogradMath
+
 extension Float {
+    /// √x, correctly rounded as `squareRoot()` is, as one instruction (CAutogradMath.h).
+    @inline(__always)
+    public static func vectorisableSquareRoot(_ x: Float) -> Float { cautogradmath_sqrtf(x) }
+
     /// e^x for x <= 0 (NaN stays NaN; below -87 the result is 0 rather than subnormal).
     /// Cephes' expf: x = n ln2 + r with |r| <= ln2/2, e^r by a degree-7 polynomial, and
     /// 2^n written into the exponent bits.
@@ -30,6 +36,10 @@ extension Float {
 }
 
 extension Double {
+    /// √x, correctly rounded as `squareRoot()` is, as one instruction (CAutogradMath.h).
+    @inline(__always)
+    public static func vectorisableSquareRoot(_ x: Double) -> Double { cautogradmath_sqrt(x) }
+
     /// e^x for x <= 0 (NaN stays NaN), subnormal results included: fdlibm's exp. x = k ln2
     /// + r with |r| <= ln2/2 (ln2 split in two), e^r from a degree-5 rational kernel in
     /// r² (one division, a third of the operations of a Taylor polynomial to that

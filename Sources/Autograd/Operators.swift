@@ -18,6 +18,7 @@ public enum Operators {
         Sin.self, Cos.self, Erf.self, Log1p.self, Expm1.self, Rsqrt.self, Square.self, Sign.self,
         SiLU.self, ELU.self, Clamp.self,
         Greater.self, GreaterEqual.self, Less.self, LessEqual.self, Equal.self, NotEqual.self, Where.self,
+        Cumsum.self, LogSumExp.self, Var.self, Std.self, Norm.self, ArgMax.self, ArgMin.self, CosineSimilarity.self,
         // issue 10, indexing and losses (ops-index)
         Squeeze.self, Unsqueeze.self, BroadcastTo.self, Stack.self, Pad.self, Flip.self,
         Take.self, Gather.self, EmbeddingOp.self, DropoutOp.self,

@@ -19,6 +19,10 @@ where RawSignificand: FixedWidthInteger {
     /// e^x for x <= 0, branch-free so that loops over it vectorise (FastMath.swift).
     static func expNonPositive(_ x: Self) -> Self
 
+    /// √x as `squareRoot()` computes it, but without libm's errno branch, so that loops
+    /// over it vectorise (FastMath.swift).
+    static func vectorisableSquareRoot(_ x: Self) -> Self
+
     /// `C = alpha * op(A) * op(B) + beta * C`, row-major (`cblas_?gemm`).
     static func gemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,

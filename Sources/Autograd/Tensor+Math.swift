@@ -23,7 +23,7 @@ extension Tensor {
     /// `self` where positive, else `alpha * (exp(self) - 1)`.
     @inlinable public func elu(alpha: Double = 1) -> Tensor { Tensor.applyOrTrap(ELU(alpha: alpha), [self]) }
     /// Each element limited to `[min, max]` (`max` wins when `min > max`); the gradient
-    /// passes strictly inside the bounds, as torch's. With neither bound, the identity.
+    /// passes strictly inside the bounds, as torch's. At least one bound must be given.
     @inlinable public func clamp(min: Double? = nil, max: Double? = nil) -> Tensor {
         Tensor.applyOrTrap(Clamp(min: min, max: max), [self])
     }

@@ -90,5 +90,5 @@ struct TrainingRequest {
 /// An optimizer named on the wire, with torch.optim's hyper-parameters.
 enum OptimizerSpec {
     case sgd(lr: Double, momentum: Double, dampening: Double, nesterov: Bool, weightDecay: Double)
-    case adam(lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double, decoupled: Bool)
+    case adam(lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double, amsgrad: Bool, decoupled: Bool)
 }

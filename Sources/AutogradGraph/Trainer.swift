@@ -42,10 +42,10 @@ struct Trainer<T: Scalar> {
         switch training.optimizer {
         case .sgd(let lr, let momentum, let dampening, let nesterov, let weightDecay):
             return SGD(parameters, lr: lr, momentum: momentum, dampening: dampening, nesterov: nesterov, weightDecay: weightDecay)
-        case .adam(let lr, let beta1, let beta2, let eps, let weightDecay, let decoupled):
+        case .adam(let lr, let beta1, let beta2, let eps, let weightDecay, let amsgrad, let decoupled):
             return decoupled
-                ? AdamW(parameters, lr: lr, betas: (beta1, beta2), eps: eps, weightDecay: weightDecay)
-                : Adam(parameters, lr: lr, betas: (beta1, beta2), eps: eps, weightDecay: weightDecay)
+                ? AdamW(parameters, lr: lr, betas: (beta1, beta2), eps: eps, weightDecay: weightDecay, amsgrad: amsgrad)
+                : Adam(parameters, lr: lr, betas: (beta1, beta2), eps: eps, weightDecay: weightDecay, amsgrad: amsgrad)
         }
     }
 }

@@ -35,7 +35,7 @@ extension RequestDecoder {
         let fields: [String]
         switch name {
         case "sgd": fields = ["name", "lr", "momentum", "dampening", "nesterov", "weight_decay"]
-        case "adam", "adamw": fields = ["name", "lr", "betas", "eps", "weight_decay"]
+        case "adam", "adamw": fields = ["name", "lr", "betas", "eps", "weight_decay", "amsgrad"]
         default:
             problems.invalid(pointer + "/name", "unknown optimizer \"\(name.prefix(64))\"; expected \"sgd\", \"adam\" or \"adamw\"")
             return nil
@@ -57,15 +57,19 @@ extension RequestDecoder {
             }
             return n.value
         }
+        /// A flag: a boolean, else its default (false).
+        func flag(_ key: String) -> Bool {
+            guard let v = obj[key] else { return false }
+            guard case .bool(let b) = v else {
+                problems.wrongType(pointer + "/" + key, "must be a boolean; got \(v.kindName)")
+                return false
+            }
+            return b
+        }
         if name == "sgd" {
             let momentum = param("momentum", 0)
             let dampening = param("dampening", 0, -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude, "must be a finite number")
-            var nesterov = false
-            if let n = obj["nesterov"] {
-                if case .bool(let b) = n { nesterov = b } else {
-                    problems.wrongType(pointer + "/nesterov", "must be a boolean; got \(n.kindName)")
-                }
-            }
+            let nesterov = flag("nesterov")
             if nesterov && (momentum <= 0 || dampening != 0) {
                 problems.invalid(pointer + "/nesterov", "Nesterov momentum requires a momentum and zero dampening")
             }
@@ -87,7 +91,8 @@ extension RequestDecoder {
         }
         let spec = OptimizerSpec.adam(
             lr: param("lr", 1e-3), beta1: betas.0, beta2: betas.1, eps: param("eps", 1e-8),
-            weightDecay: param("weight_decay", name == "adamw" ? 1e-2 : 0), decoupled: name == "adamw")
+            weightDecay: param("weight_decay", name == "adamw" ? 1e-2 : 0), amsgrad: flag("amsgrad"),
+            decoupled: name == "adamw")
         return problems.count == before ? spec : nil
     }
 }

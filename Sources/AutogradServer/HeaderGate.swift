@@ -168,17 +168,13 @@ final class HeaderGate: @unchecked Sendable {
         let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_PEEK | MSG_DONTWAIT)) }
         if count == 0 { return .close }
         if count < 0 { return errno == EAGAIN || errno == EINTR ? .wait : .close }
-        return Self.decide(Array(buffer[..<count]), truncated: count > Self.maxHeaderBytes, maxBodyBytes: handler.maxBodyBytes)
-    }
-
-    /// What to do with a connection whose first bytes are `bytes` (`truncated`: more
-    /// than `maxHeaderBytes` arrived without the block's end).
-    private static func decide(_ bytes: [UInt8], truncated: Bool, maxBodyBytes: Int) -> Decision {
-        switch HeaderBlock.problem(in: bytes, truncated: truncated, maxBodyBytes: maxBodyBytes) {
+        let bytes = Array(buffer[..<count])
+        switch HeaderBlock.problem(in: bytes, truncated: count > Self.maxHeaderBytes, maxBodyBytes: handler.maxBodyBytes) {
         case .incomplete: return .wait
         case .fine: return .handOver
         case .refuse(let response, let method, let target, let version):
             let state = ConnectionState(method: method, path: Router.path(ofTarget: target), version: version)
+            state.corsHeaders = handler.cors.responseHeaders(origin: HeaderBlock.field("Origin", in: bytes))
             return .answer(response, state)
         }
     }
@@ -280,6 +276,18 @@ enum HeaderBlock {
             }
         }
         return .fine
+    }
+
+    /// The first field `name` (case-insensitive) of a header block, trimmed, or nil.
+    static func field(_ name: String, in bytes: [UInt8]) -> String? {
+        let wanted = name.lowercased()
+        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropFirst() {
+            let text = String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
+            if text.isEmpty { break }
+            guard let colon = text.firstIndex(of: ":"), text[..<colon].lowercased() == wanted else { continue }
+            return String(text[text.index(after: colon)...].trimmingWhitespace())
+        }
+        return nil
     }
 
     /// The index where the header block's final empty line begins, or nil.

@@ -58,6 +58,7 @@ final class RequestHandler: @unchecked Sendable {
     /// route, media type or declared length already decides the outcome.
     func begin(_ state: ConnectionState, connection: OpaquePointer) -> MHD_Result {
         operability.begin(state, requestIDHeader: header(connection, "X-Request-Id"))
+        state.corsHeaders = cors.responseHeaders(origin: header(connection, "Origin"))
         if let refusal = framingProblem(connection) {
             return answer(refusal, state: state, connection: connection)
         }
@@ -65,8 +66,6 @@ final class RequestHandler: @unchecked Sendable {
         if hosts > 1 || (hosts == 0 && state.version == "HTTP/1.1") {
             return answer(HTTPProblems.badHost(count: hosts), state: state, connection: connection)
         }
-        let origin = header(connection, "Origin")
-        state.corsHeaders = cors.responseHeaders(origin: origin)
         // A CORS preflight: no API key (browsers send none on it), the methods of the path.
         if state.method == "OPTIONS", !state.corsHeaders.isEmpty,
            header(connection, "Access-Control-Request-Method") != nil, let allow = Router.methods(path: state.path) {

@@ -24,8 +24,10 @@ enum Router {
     static let readRoutes: [String: Route] = [healthPath: .health, operationsPath: .operations]
         .merging(InfoRoute.routes) { own, _ in own }
 
-    /// Every method of RFC 9110 §9 and PATCH; any other is 501 wherever it is sent.
-    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+    /// Every method of RFC 9110 §9, PATCH (RFC 5789) and QUERY (the IETF's safe method
+    /// with a body, which clients and schemathesis send); any other is 501 wherever it is
+    /// sent, these are 405 with `Allow` on a path that does not take them.
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"]
 
     static func resolve(method: String, path: String) -> Result<Route, RouteProblem> {
         guard knownMethods.contains(method) else {

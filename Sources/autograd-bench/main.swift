@@ -10,6 +10,7 @@
 
 import Autograd
 import AutogradGraph
+import CBenchAlloc
 import COpenBLAS
 import Foundation
 
@@ -22,17 +23,21 @@ struct Options {
     var reps: Int? = nil
     var writeRequest: String? = nil
     var b64 = false
+    /// With --write-request: a POST /train body with this W9 optimizer and step count.
+    var train: W9Optimizer? = nil
+    var steps = 1
 }
 
 let usage = """
     usage: autograd-bench [--json] [--only W1,W2,...] [--quick] [--reps N]
-           autograd-bench --write-request PATH [--b64]
+           autograd-bench --write-request PATH [--b64] [--train sgd|adam|adamw --steps N]
       --json           one JSON line per result (default: a table)
-      --only LIST      workloads to run: W1 W2 W3 W4 W5 W6 J1 (comma-separated, repeatable)
+      --only LIST      workloads to run: W1 W2 W3 W4 W5 W6 W9 J1 (comma-separated, repeatable)
       --quick          fewer repetitions (a smoke run; medians are then over fewer than 20)
       --reps N         repetitions for every workload (overrides the defaults)
       --write-request  write the W2 request body (POST /backward) to PATH and exit;
-                       with --b64 its tensors are {"shape", "b64"} instead of numbers
+                       with --b64 its tensors are {"shape", "b64"} instead of numbers;
+                       with --train, a POST /train body (W9) with that optimizer, --steps N steps
     """
 
 func parseOptions() -> Options {
@@ -57,6 +62,12 @@ func parseOptions() -> Options {
             guard let n = Int(value(a)), n > 0 else { print(usage); exit(2) }
             o.reps = n
         case "--write-request": o.writeRequest = value(a)
+        case "--train":
+            guard let t = W9Optimizer(rawValue: value(a)) else { print(usage); exit(2) }
+            o.train = t
+        case "--steps":
+            guard let n = Int(value(a)), n >= 0 else { print(usage); exit(2) }
+            o.steps = n
         case "-h", "--help": print(usage); exit(0)
         default:
             FileHandle.standardError.write("unknown argument \(a)\n\(usage)\n".data(using: .utf8)!)
@@ -127,6 +138,8 @@ struct Result {
     var size: Int? = nil
     /// J1: the body's length in bytes.
     var bytes: Int? = nil
+    /// W9: the optimizer.
+    var optimizer: String? = nil
 }
 
 func fmt(_ x: Double) -> String {
@@ -146,11 +159,12 @@ func report(_ r: Result) {
         var line = "{\"workload\": \"\(r.workload)\", \"impl\": \"swift\", \"dtype\": \"\(r.dtype)\", \"metric\": \"\(r.metric)\""
         if let size = r.size { line += ", \"size\": \(size)" }
         if let bytes = r.bytes { line += ", \"bytes\": \(bytes)" }
+        if let optimizer = r.optimizer { line += ", \"optimizer\": \"\(optimizer)\"" }
         line += ", \"median\": \(jsonNumber(median(r.values))), \"min\": \(jsonNumber(r.values.min() ?? .nan))"
         line += ", \"max\": \(jsonNumber(r.values.max() ?? .nan)), \"n\": \(r.values.count), \"unit\": \"\(r.unit)\"}"
         print(line)
     } else {
-        let name = r.workload + (r.size.map { " \($0)" } ?? "")
+        let name = r.workload + (r.size.map { " \($0)" } ?? "") + (r.optimizer.map { " \($0)" } ?? "")
         print(
             name.padding(toLength: 10, withPad: " ", startingAt: 0)
                 + r.dtype.padding(toLength: 9, withPad: " ", startingAt: 0)
@@ -203,7 +217,9 @@ struct MLPData<T: Scalar> {
 
 // MARK: W2 request body (J1, H2)
 
-func w2RequestBody(b64: Bool) -> [UInt8] {
+/// The W2 request (POST /backward), or with `training` the same graph as a POST /train
+/// body (W9).
+func w2RequestBody(b64: Bool, training: (optimizer: W9Optimizer, steps: Int)? = nil) -> [UInt8] {
     let d = MLPData<Float>()
     let sizes = MLPData<Float>.sizes
     // With b64, the answer is asked for in base64 too ("encoding": "b64").
@@ -241,12 +257,14 @@ func w2RequestBody(b64: Bool) -> [UInt8] {
     s += "{\"id\": \"a2\", \"op\": \"relu\", \"inputs\": [\"h2\"]}, "
     s += "{\"id\": \"logits\", \"op\": \"linear\", \"inputs\": [\"a2\", \"W3\", \"b3\"]}, "
     s += "{\"id\": \"loss\", \"op\": \"cross_entropy\", \"inputs\": [\"logits\", \"labels\"]}"
-    s += "], \"loss\": \"loss\"}\n"
+    s += "], \"loss\": \"loss\""
+    if let (optimizer, steps) = training { s += ", \"optimizer\": \(optimizer.wire), \"steps\": \(steps)" }
+    s += "}\n"
     return Array(s.utf8)
 }
 
 if let path = options.writeRequest {
-    let body = w2RequestBody(b64: options.b64)
+    let body = w2RequestBody(b64: options.b64, training: options.train.map { ($0, options.steps) })
     guard FileManager.default.createFile(atPath: path, contents: Data(body)) else {
         FileHandle.standardError.write("cannot write \(path)\n".data(using: .utf8)!)
         exit(1)
@@ -487,6 +505,109 @@ func w6() {
 }
 
 if shouldRun("W6") { w6() }
+// MARK: W9 — a whole training step of the W2 MLP: zero the gradients, forward, backward and
+// the optimizer's update, in process and through POST /train (issue 21)
+
+/// W9's optimizers: torch.optim's at their defaults, SGD with lr 0.01 and momentum 0.9.
+enum W9Optimizer: String, CaseIterable {
+    case sgd, adam, adamw
+
+    func make(_ parameters: [Tensor<Float>]) -> any Optimizer<Float> {
+        switch self {
+        case .sgd: SGD(parameters, lr: 0.01, momentum: 0.9)
+        case .adam: Adam(parameters)
+        case .adamw: AdamW(parameters)
+        }
+    }
+
+    /// The same optimizer as /train's `optimizer` object.
+    var wire: String {
+        switch self {
+        case .sgd: #"{"name": "sgd", "lr": 0.01, "momentum": 0.9}"#
+        case .adam: #"{"name": "adam"}"#
+        case .adamw: #"{"name": "adamw"}"#
+        }
+    }
+
+    /// Parameter-sized arrays one update must move at least: SGD reads p, g and the momentum
+    /// buffer and writes p and the buffer; Adam reads p, g, m, v and writes p, m, v.
+    var arraysMoved: Int { self == .sgd ? 5 : 7 }
+}
+
+/// Bytes per second of a 64 MiB memcpy (bytes read plus bytes written), the machine's
+/// memory bandwidth as one thread sees it.
+func memoryBandwidth() -> [Double] {
+    let n = 64 << 20
+    let src = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 64)
+    let dst = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 64)
+    defer { src.deallocate(); dst.deallocate() }
+    memset(src, 1, n)
+    memset(dst, 0, n)
+    return measure(reps: reps(10), warmup: 2) { memcpy(dst, src, n) }.map { 2 * Double(n) / $0 }
+}
+
+if shouldRun("W9") {
+    let d = MLPData<Float>()
+    let sizes = MLPData<Float>.sizes
+    let B = MLPData<Float>.batch
+    let x = Tensor(shape: [B, sizes[0]], scalars: d.x)
+    let labels = Tensor(shape: [B], scalars: d.labels)
+    let bandwidth = memoryBandwidth()
+    report(Result(workload: "W9", dtype: "float32", metric: "memory_bandwidth", values: bandwidth.map { $0 / 1e9 }, unit: "GB/s"))
+    let parameterBytes = Double(d.weights.reduce(0) { $0 + $1.count } + d.biases.reduce(0) { $0 + $1.count }) * 4
+    for kind in W9Optimizer.allCases {
+        let layers = (0..<3).map { l in
+            Linear(
+                W: Tensor(shape: [sizes[l], sizes[l + 1]], scalars: d.weights[l]),
+                b: Tensor(shape: [sizes[l + 1]], scalars: d.biases[l]))
+        }
+        let optimizer = kind.make(layers.flatMap(\.parameters))
+        // One step, timed in two parts: everything up to the update, and the update.
+        func step() -> (time: Double, update: Double, allocations: UInt64, updateAllocations: UInt64) {
+            let a0 = cbenchalloc_count(), t0 = now()
+            optimizer.zeroGrad()
+            let h1 = relu(layers[0](x))
+            let h2 = relu(layers[1](h1))
+            let loss = crossEntropy(layers[2](h2), labels)
+            try! loss.backward()
+            let a1 = cbenchalloc_count(), t1 = now()
+            optimizer.step()
+            let t2 = now(), a2 = cbenchalloc_count()
+            blackHole(loss.value)
+            return (Double(t2 - t0) / 1e9, Double(t2 - t1) / 1e9, a2 - a0, a2 - a1)
+        }
+        for _ in 0..<5 { _ = step() }
+        let runs = (0..<reps(50)).map { _ in step() }
+        let name = kind.rawValue
+        func row(_ metric: String, _ values: [Double], _ unit: String) {
+            var r = Result(workload: "W9", dtype: "float32", metric: metric, values: values, unit: unit)
+            r.optimizer = name
+            report(r)
+        }
+        row("time_per_step", runs.map { $0.time * 1e3 }, "ms")
+        row("update", runs.map { $0.update * 1e3 }, "ms")
+        row("update_bandwidth_bound", bandwidth.map { Double(kind.arraysMoved) * parameterBytes / $0 * 1e3 }, "ms")
+        if cbenchalloc_active() != 0 {
+            row("allocations_per_step", runs.map { Double($0.allocations) }, "mallocs")
+            row("allocations_per_update", runs.map { Double($0.updateAllocations) }, "mallocs")
+        }
+
+        // POST /train in process (GraphService.respond): per step from the slope between a
+        // 1-step and a 21-step request, timed alternately; base64 tensors.
+        let service = GraphService()
+        let one = w2RequestBody(b64: true, training: (kind, 1)), many = w2RequestBody(b64: true, training: (kind, 21))
+        guard service.respond(to: .train, body: one).status == 200 else {
+            FileHandle.standardError.write("W9 /train (\(name)): not 200; skipped\n".data(using: .utf8)!)
+            continue
+        }
+        let (t1, t21) = measurePair(reps: reps(10), warmup: 1) {
+            blackHole(service.respond(to: .train, body: one))
+        } _: {
+            blackHole(service.respond(to: .train, body: many))
+        }
+        row("train_respond_per_step", zip(t1, t21).map { ($1 - $0) / 20 * 1e3 }, "ms")
+    }
+}
 
 // MARK: J1 — decoding the W2 request body (parse, decode, plan, tensors), MB/s
 

@@ -44,6 +44,58 @@ import Testing
             label: "where of two inputs",
             body: request(x23, #"{"id": "y", "op": "where", "inputs": ["x", "x"]}"#), status: 422,
             pointers: ["/ops/0/inputs"]),
+        BadRequest(
+            label: "cumsum without axis",
+            body: request(x23, #"{"id": "y", "op": "cumsum", "inputs": ["x"]}"#), status: 422,
+            pointers: ["/ops/0/attrs/axis"]),
+        BadRequest(
+            label: "cumsum axis out of range",
+            body: request(x23, #"{"id": "y", "op": "cumsum", "inputs": ["x"], "attrs": {"axis": 2}}"#), status: 422,
+            pointers: ["/ops/0/attrs/axis"]),
+        BadRequest(
+            label: "argmax without axis",
+            body: request(x23, #"{"id": "y", "op": "argmax", "inputs": ["x"]}"#), status: 422,
+            pointers: ["/ops/0/attrs/axis"]),
+        BadRequest(
+            label: "argmin over an empty axis",
+            body: request(#""x": {"shape": [2, 0], "data": []}"#, #"{"id": "y", "op": "argmin", "inputs": ["x"], "attrs": {"axis": 1}}"#),
+            status: 422, pointers: ["/ops/0"]),
+        BadRequest(
+            label: "argmax axis out of range",
+            body: request(x23, #"{"id": "y", "op": "argmax", "inputs": ["x"], "attrs": {"axis": -3}}"#), status: 422,
+            pointers: ["/ops/0/attrs/axis"]),
+        BadRequest(
+            label: "norm ord 3",
+            body: request(x23, #"{"id": "y", "op": "norm", "inputs": ["x"], "attrs": {"ord": 3}}"#), status: 422,
+            pointers: ["/ops/0/attrs/ord"]),
+        BadRequest(
+            label: "norm ord an unknown word",
+            body: request(x23, #"{"id": "y", "op": "norm", "inputs": ["x"], "attrs": {"ord": "fro"}}"#), status: 422,
+            pointers: ["/ops/0/attrs/ord"]),
+        BadRequest(
+            label: "infinity norm over an empty axis",
+            body: request(#""x": {"shape": [2, 0], "data": []}"#, #"{"id": "y", "op": "norm", "inputs": ["x"], "attrs": {"ord": "inf", "axis": 1}}"#),
+            status: 422, pointers: ["/ops/0"]),
+        BadRequest(
+            label: "var axis repeated",
+            body: request(x23, #"{"id": "y", "op": "var", "inputs": ["x"], "attrs": {"axis": [1, -1]}}"#), status: 422,
+            pointers: ["/ops/0/attrs/axis"]),
+        BadRequest(
+            label: "std correction a string",
+            body: request(x23, #"{"id": "y", "op": "std", "inputs": ["x"], "attrs": {"correction": "1"}}"#), status: 422,
+            pointers: ["/ops/0/attrs/correction"]),
+        BadRequest(
+            label: "logsumexp axis out of range",
+            body: request(x23, #"{"id": "y", "op": "logsumexp", "inputs": ["x"], "attrs": {"axis": 2}}"#), status: 422,
+            pointers: ["/ops/0/attrs/axis"]),
+        BadRequest(
+            label: "cosine_similarity default axis of 1-D inputs",
+            body: request(#""a": {"data": [1, 2]}, "b": {"data": [3, 4]}"#, #"{"id": "y", "op": "cosine_similarity", "inputs": ["a", "b"]}"#),
+            status: 422, pointers: ["/ops/0/attrs/axis"]),
+        BadRequest(
+            label: "cosine_similarity shapes that do not broadcast",
+            body: request(x23 + #", "b": {"data": [1, 2]}"#, #"{"id": "y", "op": "cosine_similarity", "inputs": ["x", "b"]}"#),
+            status: 422, pointers: ["/ops/0"]),
     ]
 
     @Test(arguments: cases)

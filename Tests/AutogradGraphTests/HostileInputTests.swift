@@ -250,6 +250,8 @@ enum HostileCases {
             values += [("string", #""true""#), ("number", "1"), ("array", "[1]")]
         case .intsOrChoice(let options):
             values += [("unknown word", #""not-\#(options.first ?? "")""#), ("boolean", "true"), ("fraction", "1.5"), ("nested array", "[[1]]")]
+        case .numberOrChoice(let options):
+            values += [("unknown choice", #""not-\#(options.first ?? "")""#), ("boolean", "true"), ("array", "[1]")]
         case .choice(let options):
             values += [("unknown choice", #""not-\#(options.first ?? "")""#), ("number", "1"), ("boolean", "true"), ("array", #"["\#(options.first ?? "")"]"#)]
         }

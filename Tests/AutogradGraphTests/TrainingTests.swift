@@ -6,7 +6,7 @@ import Testing
     static let cases = FixtureCase.load(FixturePaths.train)
 
     @Test func everyOptimizerHasTrajectoriesInBothPrecisions() {
-        for name in ["sgd", "adam", "adamw"] {
+        for name in ["sgd", "adam", "adamw", "sgd_100_steps", "adam_100_steps", "adamw_100_steps"] {
             let mine = Self.cases.filter { $0.file == name + ".json" }
             #expect(mine.contains { $0.request["dtype"]?.stringValue == "float32" }, "\(name)")
             #expect(mine.contains { $0.request["dtype"]?.stringValue == "float64" }, "\(name)")
@@ -29,6 +29,8 @@ import Testing
         BadRequest(label: "negative learning rate", body: #"{\#(graph), "optimizer": {"name": "adam", "lr": -1}, "steps": 1}"#, status: 422, pointers: ["/optimizer/lr"]),
         BadRequest(label: "beta of one", body: #"{\#(graph), "optimizer": {"name": "adamw", "betas": [0.9, 1]}, "steps": 1}"#, status: 422, pointers: ["/optimizer/betas"]),
         BadRequest(label: "nesterov without momentum", body: #"{\#(graph), "optimizer": {"name": "sgd", "nesterov": true}, "steps": 1}"#, status: 422, pointers: ["/optimizer/nesterov"]),
+        BadRequest(label: "amsgrad not a boolean", body: #"{\#(graph), "optimizer": {"name": "adam", "amsgrad": 1}, "steps": 1}"#, status: 400, pointers: ["/optimizer/amsgrad"]),
+        BadRequest(label: "amsgrad is not SGD's", body: #"{\#(graph), "optimizer": {"name": "sgd", "amsgrad": true}, "steps": 1}"#, status: 422, pointers: ["/optimizer/amsgrad"]),
         BadRequest(label: "unknown hyper-parameter", body: #"{\#(graph), "optimizer": {"name": "sgd", "betas": [0.9, 0.99]}, "steps": 1}"#, status: 422, pointers: ["/optimizer/betas"]),
         BadRequest(label: "no loss", body: #"{"tensors": {"w": {"data": [1], "requires_grad": true}}, "ops": [{"id": "n", "op": "neg", "inputs": ["w"]}], "optimizer": {"name": "sgd"}, "steps": 1}"#, status: 400, pointers: ["/loss"]),
         BadRequest(label: "a seed is not a training field", body: #"{\#(graph), "seed": {"data": 1}, "optimizer": {"name": "sgd"}, "steps": 1}"#, status: 422, pointers: ["/seed"]),

@@ -45,7 +45,7 @@ struct CNNExampleTests {
         let body: JSONValue = [
             "dtype": "float32", "tensors": .object(JSONObject(members)), "ops": .array(ops.filter { $0["id"]?.stringValue != "loss" }), "outputs": ["logits"],
         ]
-        let forward = try HTTP.postJSON(port: port, path: "/forward", body: JSONWriter.encode(body))
+        let forward = try HTTP.postJSON(port: port, path: "/forward", body: JSONWriter.encode(body), timeoutSeconds: 30)
         #expect(forward.status == 200, "\(forward.bodyText.prefix(300))")
         let logits = LiveGraphTests.numbers(try JSONParser.parse(forward.body)["outputs"]?["logits"]?["data"])
         guard logits.count == 2 * labels.count else { return 0 }
@@ -56,7 +56,7 @@ struct CNNExampleTests {
     @Test func aCNNTrainedThroughTrainClassifiesStripes() throws {
         let server = try ServerProcess()
         let body = try LiveGraphTests.file("api/examples/cnn-train.json")
-        let trained = try HTTP.postJSON(port: server.port, path: "/train", body: body)
+        let trained = try HTTP.postJSON(port: server.port, path: "/train", body: body, timeoutSeconds: 90)
         #expect(trained.status == 200, "\(trained.bodyText.prefix(300))")
         let result = try JSONParser.parse(trained.body)
         let losses = LiveGraphTests.numbers(result["losses"])

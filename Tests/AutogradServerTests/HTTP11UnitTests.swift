@@ -99,5 +99,8 @@ struct HTTP11UnitTests {
         #expect(Self.outcome(head + "Content-Len") == -1)  // not all here yet
         #expect(Self.outcome("GET /aaaa", truncated: true) == 414)
         #expect(Self.outcome("GET / HTTP/1.1\r\nX: aaaa", truncated: true) == 431)
+        let block = Array("POST / HTTP/1.1\r\nHost: x\r\norigin:  https://a.example \r\n\r\nOrigin: body".utf8)
+        #expect(HeaderBlock.field("Origin", in: block) == "https://a.example")
+        #expect(HeaderBlock.field("Origin", in: Array("GET / HTTP/1.1\r\nHost: x\r\n\r\nOrigin: body".utf8)) == nil)
     }
 }

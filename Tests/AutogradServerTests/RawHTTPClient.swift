@@ -204,10 +204,13 @@ final class RawHTTPConnection {
 
 /// One-shot requests.
 enum HTTP {
+    /// `timeoutSeconds` bounds each wait for the server's bytes: long computations in a
+    /// debug build on a loaded machine (a CNN trained through /train) need more than 5 s.
     static func request(
-        port: Int, method: String, path: String, headers: [(String, String)] = [], body: [UInt8]? = nil
+        port: Int, method: String, path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+        timeoutSeconds: Int = 5
     ) throws -> HTTPResponse {
-        let connection = try RawHTTPConnection(port: port)
+        let connection = try RawHTTPConnection(port: port, timeoutSeconds: timeoutSeconds)
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if let body { head += "Content-Length: \(body.count)\r\n" }
@@ -216,8 +219,10 @@ enum HTTP {
         return method == "HEAD" ? try connection.readHeadResponse() : try connection.readResponse()
     }
 
-    static func postJSON(port: Int, path: String, body: [UInt8], contentType: String = "application/json") throws -> HTTPResponse {
-        try request(port: port, method: "POST", path: path, headers: [("Content-Type", contentType)], body: body)
+    static func postJSON(
+        port: Int, path: String, body: [UInt8], contentType: String = "application/json", timeoutSeconds: Int = 5
+    ) throws -> HTTPResponse {
+        try request(port: port, method: "POST", path: path, headers: [("Content-Type", contentType)], body: body, timeoutSeconds: timeoutSeconds)
     }
 
     /// A chunked upload; with `finish: false` the terminating chunk is never sent, so an

@@ -54,6 +54,15 @@ OPS = {  # wire op -> f(attrs, *inputs)
     "elu": lambda a, x: F.elu(x, alpha=a.get("alpha", 1.0)),
     "clamp": _clamp,
     "where": lambda a, c, x, y: torch.where(c != 0, x, y) + 0 * _not_differentiable(c, c).sum(),
+    "cumsum": lambda a, x: torch.cumsum(x, dim=a["axis"]),
+    "logsumexp": lambda a, x: g._reduce(torch.logsumexp, x, a),
+    "var": lambda a, x: torch.var(x, dim=a.get("axis"), correction=a.get("correction", 1), keepdim=a.get("keepdims", False)),
+    "std": lambda a, x: torch.std(x, dim=a.get("axis"), correction=a.get("correction", 1), keepdim=a.get("keepdims", False)),
+    "norm": lambda a, x: torch.linalg.vector_norm(x, float(a.get("ord", 2)), dim=a.get("axis"),
+                                                  keepdim=a.get("keepdims", False)),
+    "argmax": lambda a, x: _not_differentiable(torch.argmax(x, dim=a["axis"], keepdim=a.get("keepdims", False)), x),
+    "argmin": lambda a, x: _not_differentiable(torch.argmin(x, dim=a["axis"], keepdim=a.get("keepdims", False)), x),
+    "cosine_similarity": lambda a, x, y: F.cosine_similarity(x, y, dim=a.get("axis", 1), eps=a.get("eps", 1e-8)),
     **{op: (lambda f: lambda a, x, y: _not_differentiable(f(x, y), x, y))(f) for op, f in COMPARISONS.items()},
 }
 
@@ -148,7 +157,79 @@ def comparison_ops():
     return files
 
 
+REDUCTIONS = [  # (label, shape, attrs): axis null = all, negative axes, lists, keepdims, size 1, 0-d
+    ("2x3x4_all", (2, 3, 4), {}),
+    ("2x3x4_all_keepdims", (2, 3, 4), {"keepdims": True}),
+    ("2x3x4_axis1", (2, 3, 4), {"axis": 1}),
+    ("2x3x4_axis-1_keepdims", (2, 3, 4), {"axis": -1, "keepdims": True}),
+    ("2x3x4_axes0_2", (2, 3, 4), {"axis": [0, 2]}),
+    ("3x1x4_size1_axis1", (3, 1, 4), {"axis": 1}),
+    ("5_axis0", (5,), {"axis": 0}),
+    ("scalar_all", (), {}),
+]
+
+
+def reduction_ops():
+    files = {op: OpFile(op) for op in ("logsumexp", "var", "std", "norm")}
+    for op, f in files.items():
+        for label, shape, attrs in REDUCTIONS:
+            if op in ("var", "std") and label == "scalar_all":
+                continue  # torch.var of one element is NaN with a warning; covered by correction_0 below
+            f.case(label, {"x": normal(rng_for(f"{op}/{label}"), shape, 2.0)}, attrs, why="float32 accumulation order")
+    lse = files["logsumexp"]
+    lse.case("extreme_1000", {"x": np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, -999.0],
+                                             [1000.0, 999.0, 998.0]])}, {"axis": 1})
+    lse.case("extreme_all", {"x": np.array([1000.0, 1000.0, -1000.0])})
+    for op in ("var", "std"):
+        f = files[op]
+        r = rng_for(f"{op}/corrections")
+        for c in (0, 2, 0.5):
+            f.case(f"correction_{c}_2x5_axis1", {"x": normal(r, (2, 5))}, {"axis": 1, "correction": c})
+        f.case("correction_0_scalar", {"x": np.array(1.5).reshape(())}, {"correction": 0})
+        f.case("constant_rows", {"x": np.array([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]])}, {"axis": 1})
+    nf = files["norm"]
+    for ordv, name in ((1, "1"), ("inf", "inf"), (2.0, "2.0")):
+        for label, shape, attrs in REDUCTIONS[:6]:
+            nf.case(f"ord_{name}_{label}", {"x": normal(rng_for(f"norm/{name}/{label}"), shape)}, {"ord": ordv, **attrs})
+    nf.case("ord_2_zero_row", {"x": np.array([[0.0, 0.0, 0.0], [3.0, -4.0, 0.0]])}, {"axis": 1})
+    nf.case("ord_1_zeros", {"x": np.array([[0.0, 1.0, -2.0], [0.0, 0.0, 0.0]])}, {"ord": 1, "axis": 1})
+    nf.case("ord_inf_ties", {"x": np.array([[3.0, -3.0, 1.0], [0.0, 0.0, 0.0], [-2.0, 1.0, 2.0]])},
+            {"ord": "inf", "axis": -1})
+    out = list(files.values())
+    f = OpFile("cumsum")
+    for label, shape, axis in [("5_axis0", (5,), 0), ("2x3_axis1", (2, 3), 1), ("2x3_axis0", (2, 3), 0),
+                               ("2x3x4_axis-2", (2, 3, 4), -2), ("2x3x4_axis-1", (2, 3, 4), -1),
+                               ("3x1_axis1", (3, 1), 1), ("scalar_axis0", (), 0), ("scalar_axis-1", (), -1)]:
+        f.case(label, {"x": normal(rng_for(f"cumsum/{label}"), shape)}, {"axis": axis}, why="float32 accumulation order")
+    out.append(f)
+    for op in ("argmax", "argmin"):
+        f = OpFile(op)
+        for label, shape, attrs in [("5_axis0", (5,), {"axis": 0}), ("2x3_axis1", (2, 3), {"axis": 1}),
+                                    ("2x3x4_axis0_keepdims", (2, 3, 4), {"axis": 0, "keepdims": True}),
+                                    ("2x3x4_axis-1", (2, 3, 4), {"axis": -1}), ("scalar_axis0", (), {"axis": 0})]:
+            f.case(label, {"x": normal(rng_for(f"{op}/{label}"), shape)}, attrs)
+        f.case("ties_first", {"x": np.array([[1.0, 3.0, 3.0, -2.0], [-2.0, 0.5, -2.0, 3.0]])}, {"axis": 1})
+        f.case("ties_first_axis0", {"x": np.array([[1.0, 3.0], [1.0, -3.0], [-7.0, 3.0]])}, {"axis": 0})
+        out.append(f)
+    f = OpFile("cosine_similarity")
+    for label, sa, sb, attrs in [("4x5_default", (4, 5), (4, 5), {}), ("4x5_axis0", (4, 5), (4, 5), {"axis": 0}),
+                                 ("2x3x4_axis-1", (2, 3, 4), (2, 3, 4), {"axis": -1}),
+                                 ("broadcast_2x3_3", (2, 3), (3,), {"axis": -1}),
+                                 ("broadcast_4x1x3_2x3", (4, 1, 3), (2, 3), {"axis": 2}),
+                                 ("1d_axis0", (6,), (6,), {"axis": 0}),
+                                 ("eps_0.5", (3, 4), (3, 4), {"eps": 0.5})]:
+        r = rng_for(f"cosine_similarity/{label}")
+        f.case(label, {"a": normal(r, sa), "b": normal(r, sb)}, attrs)
+    f.case("tiny_and_zero_norms", {"a": np.array([[1e-9, 2e-9, 0.0], [1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]),
+                                   "b": np.array([[3.0, 1.0, 2.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])})
+    out.append(f)
+    return out
+
+
 def main():
+    for f in reduction_ops():
+        f.write()
+        print(f"ops/{f.op}.json: {len(f.cases)} cases")
     for f in comparison_ops():
         f.write()
         print(f"ops/{f.op}.json: {len(f.cases)} cases")

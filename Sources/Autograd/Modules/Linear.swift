@@ -37,5 +37,9 @@ public final class Linear<Scalar: Autograd.Scalar>: Module {
 
     public var parameters: [Tensor<Scalar>] { b.map { [W, $0] } ?? [W] }
 
+    // Specialised: called through `any Module` (Sequential) from another module, a
+    // generic call would run unspecialised (issue 21).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> { linear(x, W, b) }
 }

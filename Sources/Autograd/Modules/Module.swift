@@ -8,6 +8,7 @@ public protocol Module<Scalar>: AnyObject {
 
 extension Module {
     /// Forgets every parameter's gradient.
+    @inlinable
     public func zeroGrad() {
         for p in parameters { p.zeroGrad() }
     }

@@ -10,6 +10,8 @@ public final class Sequential<Scalar: Autograd.Scalar>: Module {
     /// Every layer's parameters, layer by layer, each in its layer's order.
     public var parameters: [Tensor<Scalar>] { layers.flatMap { $0.parameters } }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
         layers.reduce(x) { h, layer in layer(h) }
     }

@@ -7,7 +7,10 @@ public struct AdaptiveAvgPool2dOp: Operator {
         attributes: [
             AttributeSpec("output_size", .intOrInts, default: nil, "the output's [H, W] (required), or one size for both")
         ],
-        summary: "mean over the windows that split x [N, C, H, W] into output_size cells")
+        summary: "mean over the windows that split x [N, C, H, W] into output_size cells",
+        pytorch: "torch.nn.functional.adaptive_avg_pool2d(x, output_size)",
+        shapeRule: "[N, C] + output_size (unbatched [C] + output_size)",
+        notes: "cell i of n over a length L averages [floor(i L / n), ceil((i + 1) L / n)), so cells may overlap")
 
     public let outputSize: [Int]
 

@@ -9,7 +9,10 @@ public struct AvgPool2dOp: Operator {
             Pooling.kernelAttribute, Pooling.strideAttribute, Pooling.paddingAttribute, Pooling.ceilAttribute,
             AttributeSpec("count_include_pad", .bool, default: .bool(true), "divide by the window size including zero padding"),
         ],
-        summary: "mean over kernel_size windows of x [N, C, H, W]")
+        summary: "mean over kernel_size windows of x [N, C, H, W]",
+        pytorch: "torch.nn.functional.avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad)",
+        shapeRule: Pooling.shapeRule,
+        notes: "divides by the window's size with its zero padding (count_include_pad) or by the input elements it covers; with ceil_mode a window past the padding counts only up to it, as torch")
 
     let pooling: Pooling
     public let countIncludePad: Bool

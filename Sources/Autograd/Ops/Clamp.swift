@@ -7,7 +7,9 @@ public struct Clamp: UnaryElementwise {
             AttributeSpec("min", .optionalNumber, default: .null, "the lower bound; null: none"),
             AttributeSpec("max", .optionalNumber, default: .null, "the upper bound; null: none"),
         ],
-        summary: "x limited to [min, max] elementwise (at least one bound given)")
+        summary: "x limited to [min, max] elementwise (at least one bound given)",
+        pytorch: "torch.clamp(x, min, max)", shapeRule: OpSignature.sameShape,
+        notes: "max wins when min > max; NaN stays NaN; the gradient passes strictly inside the bounds and is 0 on a bound, as torch 2.15 does for number bounds; neither bound given is a 422")
 
     public let min: Double?
     public let max: Double?
@@ -17,11 +19,15 @@ public struct Clamp: UnaryElementwise {
         self.max = max
     }
 
-    /// torch: "At least one of 'min' or 'max' must not be None".
     public init(attributes: Attributes) throws(OpError) {
-        let lo = try attributes.optionalNumber("min"), hi = try attributes.optionalNumber("max")
-        guard lo != nil || hi != nil else { throw .attribute(name: "min", detail: "min or max must be given") }
-        self.init(min: lo, max: hi)
+        self.init(min: try attributes.optionalNumber("min"), max: try attributes.optionalNumber("max"))
+    }
+
+    /// The input's shape; torch's "At least one of 'min' or 'max' must not be None" is
+    /// checked here (not in `init`, so that the op reference can build the op to ask it).
+    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
+        guard min != nil || max != nil else { throw .attribute(name: "min", detail: "min or max must be given") }
+        return inputs[0]
     }
 
     public func value<T: Scalar>(_ x: T) -> T {

@@ -16,10 +16,12 @@ extension Comparison {
     public init(attributes: Attributes) { self.init() }
 
     /// The signature of a comparison: inputs `a` and `b`, no attributes.
-    static func comparisonSignature(_ name: String, _ relation: String) -> OpSignature {
+    static func comparisonSignature(_ name: String, _ relation: String, _ torchName: String) -> OpSignature {
         OpSignature(
             name: name, arity: .exactly(2), inputs: ["a", "b"],
-            summary: "1 where \(relation) else 0, elementwise, broadcasting; zero gradient")
+            summary: "1 where \(relation) else 0, elementwise, broadcasting; zero gradient",
+            pytorch: "torch.\(torchName)(a, b)", shapeRule: OpSignature.broadcastShape,
+            notes: "NaN compares false (not_equal: true), as torch")
     }
 
     public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] { try Shape.broadcastRule(inputs) }

@@ -5,7 +5,10 @@ public struct Conv1dOp: Operator {
     public static let signature = OpSignature(
         name: "conv1d", arity: .range(2, 3), inputs: ["x", "weight", "bias"],
         attributes: Convolution.attributes(dims: 1),
-        summary: "1-D convolution of x [N, C, L] with weight [O, C / groups, k] and optional bias [O]")
+        summary: "1-D convolution of x [N, C, L] with weight [O, C / groups, k] and optional bias [O]",
+        pytorch: "torch.nn.functional.conv1d(x, weight, bias, stride, padding, dilation, groups)",
+        shapeRule: "[N, O, (L + padding total - dilation * (k - 1) - 1) / stride + 1]; unbatched [C, L] gives [O, ...]",
+        notes: Convolution.notes)
 
     let conv: Convolution
 
@@ -24,12 +27,25 @@ public struct Conv1dOp: Operator {
     }
 
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
-        conv.forward(x, name: Self.signature.name)
+        conv.forward(x, saving: [], name: Self.signature.name).0
+    }
+
+    /// The forward pass keeps x's column matrix for the weight gradient.
+    public static var savesForBackward: Bool { true }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>], saving needs: [Bool]) -> (NDArray<T>, [NDArray<T>?]) {
+        conv.forward(x, saving: needs, name: Self.signature.name)
     }
 
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        conv.vjp(grad, inputs: x, needs: needs, name: Self.signature.name)
+        conv.vjp(grad, inputs: x, saved: [], needs: needs, name: Self.signature.name)
+    }
+
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, saved: [NDArray<T>?], needs: [Bool]
+    ) -> [NDArray<T>?] {
+        conv.vjp(grad, inputs: x, saved: saved, needs: needs, name: Self.signature.name)
     }
 }

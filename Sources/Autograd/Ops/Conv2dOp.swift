@@ -5,7 +5,10 @@ public struct Conv2dOp: Operator {
     public static let signature = OpSignature(
         name: "conv2d", arity: .range(2, 3), inputs: ["x", "weight", "bias"],
         attributes: Convolution.attributes(dims: 2),
-        summary: "2-D convolution of x [N, C, H, W] with weight [O, C / groups, kH, kW] and optional bias [O]")
+        summary: "2-D convolution of x [N, C, H, W] with weight [O, C / groups, kH, kW] and optional bias [O]",
+        pytorch: "torch.nn.functional.conv2d(x, weight, bias, stride, padding, dilation, groups)",
+        shapeRule: "[N, O, H', W'] with H' = (H + padding total - dilation * (kH - 1) - 1) / stride + 1 (W' alike); unbatched [C, H, W] gives [O, H', W']",
+        notes: Convolution.notes)
 
     let conv: Convolution
 
@@ -24,12 +27,25 @@ public struct Conv2dOp: Operator {
     }
 
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
-        conv.forward(x, name: Self.signature.name)
+        conv.forward(x, saving: [], name: Self.signature.name).0
+    }
+
+    /// The forward pass keeps x's column matrix for the weight gradient.
+    public static var savesForBackward: Bool { true }
+
+    public func forward<T: Scalar>(_ x: [NDArray<T>], saving needs: [Bool]) -> (NDArray<T>, [NDArray<T>?]) {
+        conv.forward(x, saving: needs, name: Self.signature.name)
     }
 
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        conv.vjp(grad, inputs: x, needs: needs, name: Self.signature.name)
+        conv.vjp(grad, inputs: x, saved: [], needs: needs, name: Self.signature.name)
+    }
+
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, saved: [NDArray<T>?], needs: [Bool]
+    ) -> [NDArray<T>?] {
+        conv.vjp(grad, inputs: x, saved: saved, needs: needs, name: Self.signature.name)
     }
 }

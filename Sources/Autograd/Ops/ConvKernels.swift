@@ -30,16 +30,24 @@ enum ConvKernels {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func forward<T: Scalar>(_ x: [T], _ w: [T], _ g: ConvGeometry) -> [T] {
+        forward(x, w, g, keepingColumns: false).0
+    }
+
+    /// `conv(x, w)` without bias, and x's column matrix when `keepingColumns` (for the
+    /// weight gradient, which then need not unfold x again).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func forward<T: Scalar>(_ x: [T], _ w: [T], _ g: ConvGeometry, keepingColumns: Bool) -> ([T], [T]?) {
         let n = g.batch * g.outChannels * g.outArea
-        guard !g.isEmpty else { return [T](repeating: 0, count: n) }
+        guard !g.isEmpty else { return ([T](repeating: 0, count: n), nil) }
         let cols = im2col(x, g)
-        var yT = [T](repeating: 0, count: g.outChannels * g.columns)
+        var yT = uninitialized(T.self, g.outChannels * g.columns)
         let og = g.outChannels / g.groups, k = g.groupRows
         groupedGemm(
             g.groups, transA: false, transB: false, m: og, n: g.columns, k: k,
             a: w, aGroup: og * k, lda: k, b: cols, bGroup: k * g.columns, ldb: g.columns,
             c: &yT, cGroup: og * g.columns, ldc: g.columns)
-        return swapLeadingAxes(yT, g.outChannels, g.batch, g.outArea)
+        return (swapLeadingAxes(yT, g.outChannels, g.batch, g.outArea), keepingColumns ? cols : nil)
     }
 
     /// The gradient of `conv(x, w)` with respect to x, given `gy` of the output's shape:
@@ -57,7 +65,7 @@ enum ConvKernels {
     @_specialize(where T == Double)
     static func inputGradient<T: Scalar>(transposed gT: [T], _ w: [T], _ g: ConvGeometry) -> [T] {
         let og = g.outChannels / g.groups, k = g.groupRows
-        var cols = [T](repeating: 0, count: g.groups * k * g.columns)
+        var cols = uninitialized(T.self, g.groups * k * g.columns)
         groupedGemm(
             g.groups, transA: true, transB: false, m: k, n: g.columns, k: og,
             a: w, aGroup: og * k, lda: k, b: gT, bGroup: og * g.columns, ldb: g.columns,
@@ -65,14 +73,15 @@ enum ConvKernels {
         return col2im(cols, g)
     }
 
-    /// The gradient with respect to w: `gy_g @ cols_gᵀ` per group, one gemm over the batch.
+    /// The gradient with respect to w: `gy_g @ cols_gᵀ` per group, one gemm over the batch;
+    /// `columns` is x's column matrix if the forward pass kept it.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func weightGradient<T: Scalar>(_ x: [T], transposed gT: [T], _ g: ConvGeometry) -> [T] {
+    static func weightGradient<T: Scalar>(_ x: [T], transposed gT: [T], _ g: ConvGeometry, columns: [T]? = nil) -> [T] {
         let og = g.outChannels / g.groups, k = g.groupRows
-        var dw = [T](repeating: 0, count: g.outChannels * k)
-        guard !g.isEmpty else { return dw }
-        let cols = im2col(x, g)
+        guard !g.isEmpty else { return [T](repeating: 0, count: g.outChannels * k) }
+        var dw = uninitialized(T.self, g.outChannels * k)
+        let cols = columns ?? im2col(x, g)
         groupedGemm(
             g.groups, transA: false, transB: true, m: og, n: k, k: g.columns,
             a: gT, aGroup: og * g.columns, lda: g.columns, b: cols, bGroup: k * g.columns, ldb: g.columns,
@@ -80,8 +89,15 @@ enum ConvKernels {
         return dw
     }
 
+    /// An array for a product to overwrite: the zeros of `[T](repeating:count:)` would be
+    /// written only to be overwritten.
+    @inline(__always)
+    static func uninitialized<T: Scalar>(_: T.Type, _ count: Int) -> [T] {
+        [T](unsafeUninitializedCapacity: count) { _, n in n = count }
+    }
+
     /// `C_g = op(A_g) @ op(B_g)` for each group `g`, the groups' blocks `aGroup`, `bGroup`
-    /// and `cGroup` elements apart.
+    /// and `cGroup` elements apart; every element of `c` is written.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func groupedGemm<T: Scalar>(
@@ -92,9 +108,9 @@ enum ConvKernels {
         a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
                 c.withUnsafeMutableBufferPointer { cp in
-                    guard let a = ap.baseAddress, let b = bp.baseAddress, let c = cp.baseAddress,
-                        m > 0, n > 0, k > 0
-                    else { return }
+                    // An empty product is zeros (gemm is not called for it).
+                    guard m > 0 && n > 0 && k > 0 else { return cp.update(repeating: 0) }
+                    guard let a = ap.baseAddress, let b = bp.baseAddress, let c = cp.baseAddress else { return }
                     for grp in 0..<groups {
                         T.gemm(
                             transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,

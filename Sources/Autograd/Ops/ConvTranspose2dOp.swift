@@ -14,7 +14,10 @@ public struct ConvTranspose2dOp: Operator {
             AttributeSpec("dilation", .intOrInts, default: .int(1), "spacing between kernel taps"),
             AttributeSpec("groups", .int, default: .int(1), "channels split into this many independent groups"),
         ],
-        summary: "transposed 2-D convolution of x [N, Cin, H, W] with weight [Cin, Cout / groups, kH, kW] and optional bias [Cout]")
+        summary: "transposed 2-D convolution of x [N, Cin, H, W] with weight [Cin, Cout / groups, kH, kW] and optional bias [Cout]",
+        pytorch: "torch.nn.functional.conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation)",
+        shapeRule: "[N, Cout, H', W'] with H' = (H - 1) * stride - 2 * padding + dilation * (kH - 1) + output_padding + 1 (W' alike)",
+        notes: "conv2d's input gradient run forwards (the same kernels); output_padding must be below the stride or the dilation, as in torch")
 
     public let stride: [Int], padding: [Int], outputPadding: [Int], dilation: [Int], groups: Int
 

@@ -1,6 +1,6 @@
 /// cosine elementwise.
 public struct Cos: UnaryElementwise {
-    public static let signature = OpSignature(name: "cos", arity: .exactly(1), inputs: ["x"], summary: "cosine elementwise")
+    public static let signature = OpSignature(name: "cos", arity: .exactly(1), inputs: ["x"], summary: "cosine elementwise", pytorch: "torch.cos(x)", shapeRule: OpSignature.sameShape)
     public init() {}
     public init(attributes: Attributes) {}
 

@@ -3,7 +3,9 @@ public struct ELU: UnaryElementwise {
     public static let signature = OpSignature(
         name: "elu", arity: .exactly(1), inputs: ["x"],
         attributes: [AttributeSpec("alpha", .number, default: .number(1), "the scale of the negative part")],
-        summary: "x where x > 0, else alpha * (exp(x) - 1)")
+        summary: "x where x > 0, else alpha * (exp(x) - 1)",
+        pytorch: "torch.nn.functional.elu(x, alpha)", shapeRule: OpSignature.sameShape,
+        notes: "gradient alpha at 0 (torch tests x <= 0)")
 
     public let alpha: Double
 

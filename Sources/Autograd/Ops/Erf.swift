@@ -1,6 +1,6 @@
 /// the error function elementwise.
 public struct Erf: UnaryElementwise {
-    public static let signature = OpSignature(name: "erf", arity: .exactly(1), inputs: ["x"], summary: "the error function elementwise")
+    public static let signature = OpSignature(name: "erf", arity: .exactly(1), inputs: ["x"], summary: "the error function elementwise", pytorch: "torch.erf(x)", shapeRule: OpSignature.sameShape)
     public init() {}
     public init(attributes: Attributes) {}
 

@@ -1,6 +1,6 @@
 /// exp(x) - 1 elementwise, accurate near 0.
 public struct Expm1: UnaryElementwise {
-    public static let signature = OpSignature(name: "expm1", arity: .exactly(1), inputs: ["x"], summary: "exp(x) - 1 elementwise, accurate near 0")
+    public static let signature = OpSignature(name: "expm1", arity: .exactly(1), inputs: ["x"], summary: "exp(x) - 1 elementwise, accurate near 0", pytorch: "torch.expm1(x)", shapeRule: OpSignature.sameShape)
     public init() {}
     public init(attributes: Attributes) {}
 

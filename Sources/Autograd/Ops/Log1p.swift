@@ -1,6 +1,6 @@
 /// log(1 + x) elementwise, accurate near 0.
 public struct Log1p: UnaryElementwise {
-    public static let signature = OpSignature(name: "log1p", arity: .exactly(1), inputs: ["x"], summary: "log(1 + x) elementwise, accurate near 0")
+    public static let signature = OpSignature(name: "log1p", arity: .exactly(1), inputs: ["x"], summary: "log(1 + x) elementwise, accurate near 0", pytorch: "torch.log1p(x)", shapeRule: OpSignature.sameShape, notes: "-inf at -1, with gradient ±inf")
     public init() {}
     public init(attributes: Attributes) {}
 

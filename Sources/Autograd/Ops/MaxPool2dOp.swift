@@ -9,7 +9,10 @@ public struct MaxPool2dOp: Operator {
             AttributeSpec("dilation", .intOrInts, default: .int(1), "spacing between window elements"),
             Pooling.ceilAttribute,
         ],
-        summary: "maximum over kernel_size windows of x [N, C, H, W]; the gradient goes to each window's first maximum")
+        summary: "maximum over kernel_size windows of x [N, C, H, W]; the gradient goes to each window's first maximum",
+        pytorch: "torch.nn.functional.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode)",
+        shapeRule: Pooling.shapeRule,
+        notes: "padding is -infinity and at most half the kernel; a NaN wins its window (the last one, as torch); the gradient goes to the window's first maximum")
 
     let pooling: Pooling
 
@@ -30,42 +33,84 @@ public struct MaxPool2dOp: Operator {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
-        guard let g = try? pooling.geometry(x[0].shape, name: ""), let shape = try? outputShape([x[0].shape]) else { return x[0] }
+        forward(x, saving: [false]).0
+    }
+
+    /// The forward pass keeps each window's argmax for the backward pass.
+    public static var savesForBackward: Bool { true }
+
+    /// The output, and, when x needs a gradient, each output's argmax as its index in its
+    /// plane: exact in either precision for planes of up to 2^24 elements; larger planes
+    /// keep nothing and the backward pass finds the argmaxes again.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public func forward<T: Scalar>(_ x: [NDArray<T>], saving needs: [Bool]) -> (NDArray<T>, [NDArray<T>?]) {
+        guard let g = try? pooling.geometry(x[0].shape, name: ""), let shape = try? outputShape([x[0].shape]) else { return (x[0], []) }
         let w = Windows(pooling, g)
-        return poolPlanes(x[0], to: shape, g, fromOutput: false) { src, dst in
-            for oh in 0..<g.outH {
-                let rows = w.rows(oh)
-                for ow in 0..<g.outW {
-                    let i = w.argmax(src, rows, ow)
-                    dst[oh * g.outW + ow] = i >= 0 ? src[i] : -T.infinity
+        let keep = needs.first == true && g.inArea <= 1 << 24
+        let n = g.planes * g.outArea
+        var indices = [T](repeating: 0, count: keep ? n : 0)
+        var y = [T](repeating: 0, count: n)
+        x[0].data.withUnsafeBufferPointer { xs in
+            y.withUnsafeMutableBufferPointer { ys in
+                indices.withUnsafeMutableBufferPointer { ks in
+                    guard let xp = xs.baseAddress, let yp = ys.baseAddress else { return }
+                    let src = UncheckedSendable(xp), dst = UncheckedSendable(yp), kept = UncheckedSendable(keep ? ks.baseAddress : nil)
+                    Parallel.forEachItem(g.planes, parallelFrom: 8) { p in
+                        let plane = src.value + p * g.inArea, out = dst.value + p * g.outArea
+                        let index = kept.value.map { $0 + p * g.outArea }
+                        for oh in 0..<g.outH {
+                            let rows = w.rows(oh)
+                            for ow in 0..<g.outW {
+                                let o = oh * g.outW + ow, i = w.argmax(plane, rows, ow)
+                                out[o] = i >= 0 ? plane[i] : -T.infinity
+                                index?[o] = Windows.scalar(i)
+                            }
+                        }
+                    }
                 }
             }
         }
+        return (NDArray(shape: shape, data: y), keep ? [NDArray(shape: shape, data: indices)] : [])
     }
 
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
+        vjp(grad, inputs: x, output: output, saved: [], needs: needs)
+    }
+
+    // Each output's gradient goes to its window's argmax: kept by the forward pass, or
+    // found again from x.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, saved: [NDArray<T>?], needs: [Bool]
+    ) -> [NDArray<T>?] {
         guard let g = try? pooling.geometry(x[0].shape, name: "") else { return [nil] }
         let w = Windows(pooling, g)
-        // The windows' argmaxes are found again from x rather than kept from the forward
-        // pass: a pass over x costs about what an index array's allocation and traffic do.
+        let kept = saved.first.flatMap { $0?.data } ?? []
         var dx = [T](repeating: 0, count: x[0].count)
         x[0].data.withUnsafeBufferPointer { xs in
             grad.data.withUnsafeBufferPointer { gs in
                 dx.withUnsafeMutableBufferPointer { ds in
-                    guard let xp = xs.baseAddress, let gp = gs.baseAddress, let dp = ds.baseAddress else { return }
-                    let src = UncheckedSendable(xp), grads = UncheckedSendable(gp), dst = UncheckedSendable(dp)
-                    Parallel.forEachItem(g.planes, parallelFrom: 8) { p in
-                        let plane = src.value + p * g.inArea, d = dst.value + p * g.inArea
-                        let gy = grads.value + p * g.outArea
-                        for oh in 0..<g.outH {
-                            let rows = w.rows(oh)
-                            for ow in 0..<g.outW {
-                                let i = w.argmax(plane, rows, ow)
-                                if i >= 0 { d[i] += gy[oh * g.outW + ow] }
+                    kept.withUnsafeBufferPointer { ks in
+                        guard let xp = xs.baseAddress, let gp = gs.baseAddress, let dp = ds.baseAddress else { return }
+                        let src = UncheckedSendable(xp), grads = UncheckedSendable(gp), dst = UncheckedSendable(dp)
+                        let argmaxes = UncheckedSendable(ks.count == grad.count ? ks.baseAddress : nil)
+                        Parallel.forEachItem(g.planes, parallelFrom: 8) { p in
+                            let plane = src.value + p * g.inArea, d = dst.value + p * g.inArea
+                            let gy = grads.value + p * g.outArea
+                            if let k = argmaxes.value.map({ $0 + p * g.outArea }) {
+                                for o in 0..<g.outArea where k[o] >= 0 { d[Windows.index(k[o])] += gy[o] }
+                                return
+                            }
+                            for oh in 0..<g.outH {
+                                let rows = w.rows(oh)
+                                for ow in 0..<g.outW {
+                                    let i = w.argmax(plane, rows, ow)
+                                    if i >= 0 { d[i] += gy[oh * g.outW + ow] }
+                                }
                             }
                         }
                     }
@@ -104,6 +149,22 @@ private struct Windows {
         return (lo, hi)
     }
 
+    /// `i` as a scalar, and back: the concrete conversions (one instruction each) for the
+    /// engine's two precisions; the generic ones cost a call per element.
+    @inline(__always)
+    static func scalar<T: Scalar>(_ i: Int) -> T {
+        if T.self == Float.self { return unsafeBitCast(Float(i), to: T.self) }
+        if T.self == Double.self { return unsafeBitCast(Double(i), to: T.self) }
+        return T(i)
+    }
+
+    @inline(__always)
+    static func index<T: Scalar>(_ v: T) -> Int {
+        if T.self == Float.self { return Int(unsafeBitCast(v, to: Float.self)) }
+        if T.self == Double.self { return Int(unsafeBitCast(v, to: Double.self)) }
+        return Int(v)
+    }
+
     /// The index in `plane` of the first maximum of the window at output column `ow` of
     /// the row `rows` describes (row-major; a NaN wins), or -1 for a window that meets no
     /// input element (dilation can skip it all).
@@ -113,6 +174,21 @@ private struct Windows {
         let w0 = ow * sW - pW
         let (jLo, jHi) = Self.inside(w0, kernel: kW, dilation: dW, size: inW)
         guard iLo < iHi && jLo < jHi else { return -1 }
+        if kH == 2 && kW == 2 && dH == 1 && dW == 1 && iLo == 0 && iHi == 2 && jLo == 0 && jHi == 2 {
+            // The common 2x2 window inside the input, unrolled (the same rule).
+            let k = h0 * inW + w0
+            var best = k, m = plane[k]
+            @inline(__always) func visit(_ i: Int) {
+                let v = plane[i]
+                let wins = v > m || v != v
+                m = wins ? v : m
+                best = wins ? i : best
+            }
+            visit(k + 1)
+            visit(k + inW)
+            visit(k + inW + 1)
+            return best
+        }
         var best = (h0 + iLo * dH) * inW + w0 + jLo * dW
         var m = plane[best]
         // As torch's kernel: a later element wins if greater or NaN. Selects rather than

@@ -8,6 +8,9 @@ struct Pooling: Sendable, Equatable {
     let dilation: [Int]
     let ceilMode: Bool
 
+    static let shapeRule =
+        "[N, C, H', W'] with H' = (H + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1, rounded up with ceil_mode (W' alike)"
+
     static let kernelAttribute = AttributeSpec("kernel_size", .intOrInts, default: nil, "window size (required), one or per spatial axis")
     static let strideAttribute = AttributeSpec("stride", .intOrInts, default: .null, "step between windows; null = kernel_size")
     static let paddingAttribute = AttributeSpec("padding", .intOrInts, default: .int(0), "implicit padding on both sides, at most half the kernel")

@@ -1,6 +1,6 @@
 /// 1 / sqrt(x) elementwise.
 public struct Rsqrt: UnaryElementwise {
-    public static let signature = OpSignature(name: "rsqrt", arity: .exactly(1), inputs: ["x"], summary: "1 / sqrt(x) elementwise")
+    public static let signature = OpSignature(name: "rsqrt", arity: .exactly(1), inputs: ["x"], summary: "1 / sqrt(x) elementwise", pytorch: "torch.rsqrt(x)", shapeRule: OpSignature.sameShape, notes: "inf at 0 (gradient -inf), NaN below")
     public init() {}
     public init(attributes: Attributes) {}
 

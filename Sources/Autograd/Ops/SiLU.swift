@@ -1,7 +1,8 @@
 /// SiLU (swish) `x σ(x)` elementwise.
 public struct SiLU: UnaryElementwise {
     public static let signature = OpSignature(
-        name: "silu", arity: .exactly(1), inputs: ["x"], summary: "x * sigmoid(x) elementwise (SiLU, swish)")
+        name: "silu", arity: .exactly(1), inputs: ["x"], summary: "x * sigmoid(x) elementwise (SiLU, swish)",
+        pytorch: "torch.nn.functional.silu(x)", shapeRule: OpSignature.sameShape, notes: "x / (1 + exp(-x)) as torch's CPU kernel")
     public init() {}
     public init(attributes: Attributes) {}
 

@@ -1,6 +1,6 @@
 /// sine elementwise.
 public struct Sin: UnaryElementwise {
-    public static let signature = OpSignature(name: "sin", arity: .exactly(1), inputs: ["x"], summary: "sine elementwise")
+    public static let signature = OpSignature(name: "sin", arity: .exactly(1), inputs: ["x"], summary: "sine elementwise", pytorch: "torch.sin(x)", shapeRule: OpSignature.sameShape)
     public init() {}
     public init(attributes: Attributes) {}
 

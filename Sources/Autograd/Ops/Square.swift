@@ -1,6 +1,6 @@
 /// x * x elementwise.
 public struct Square: UnaryElementwise {
-    public static let signature = OpSignature(name: "square", arity: .exactly(1), inputs: ["x"], summary: "x * x elementwise")
+    public static let signature = OpSignature(name: "square", arity: .exactly(1), inputs: ["x"], summary: "x * x elementwise", pytorch: "torch.square(x)", shapeRule: OpSignature.sameShape)
     public init() {}
     public init(attributes: Attributes) {}
 

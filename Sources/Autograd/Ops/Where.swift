@@ -4,7 +4,10 @@
 public struct Where: Operator {
     public static let signature = OpSignature(
         name: "where", arity: .exactly(3), inputs: ["condition", "a", "b"],
-        summary: "a where condition != 0, else b, elementwise, broadcasting all three")
+        summary: "a where condition != 0, else b, elementwise, broadcasting all three",
+        pytorch: "torch.where(condition != 0, a, b)",
+        shapeRule: "the broadcast of the three shapes (NumPy rules); other shapes are a 422",
+        notes: "a NaN condition picks a; condition gets a zero gradient")
 
     public init() {}
     public init(attributes: Attributes) {}

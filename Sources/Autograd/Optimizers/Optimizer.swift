@@ -25,19 +25,27 @@ public protocol Optimizer<Scalar>: AnyObject {
 }
 
 extension Optimizer {
+    @inlinable
     public func zeroGrad() {
         for p in parameters { p.zeroGrad() }
     }
 }
 
 extension Tensor {
-    /// Runs `body` over this tensor's values, writable in place, and its gradient: the one
-    /// door through which optimizers change a tensor. Does nothing without a gradient.
-    func updateInPlace(_ body: (UnsafeMutableBufferPointer<T>, UnsafeBufferPointer<T>) -> Void) {
+    /// Runs `body(values, gradient, count)` over this tensor's values, writable in place,
+    /// and its gradient: the one door through which optimizers change a tensor. Does
+    /// nothing without a gradient. An optimizer walks the `count` elements once, in chunks
+    /// split over the thread budget (`Parallel.forEachRange`) as the engine's elementwise
+    /// kernels do; every element's update is the same code whichever chunk it falls in.
+    @inline(__always)
+    func updateInPlace(_ body: (UnsafeMutablePointer<T>, UnsafePointer<T>, Int) -> Void) {
         guard let grad else { return }
         precondition(grad.shape == value.shape, "optimizer: gradient shape \(grad.shape) differs from \(value.shape)")
         grad.data.withUnsafeBufferPointer { g in
-            value.data.withUnsafeMutableBufferPointer { w in body(w, g) }
+            value.data.withUnsafeMutableBufferPointer { w in
+                guard let wp = w.baseAddress, let gp = g.baseAddress else { return }
+                body(wp, gp, w.count)
+            }
         }
     }
 }
