@@ -10,7 +10,7 @@ PY_PKGS    := openapi-spec-validator jsonschema pyyaml prometheus_client schemat
 TEST_APT_PKGS := nginx graphviz
 PREFIX     ?= /usr/local
 
-.PHONY: all deps py-deps build release run test test-swift test-api test-http test-docs test-docc docs clean bench bench-compare bench-http
+.PHONY: all deps py-deps build release run test test-swift test-consumer test-api test-http test-docs test-docc docs clean bench bench-compare bench-http
 
 all: build
 
@@ -40,14 +40,22 @@ release: deps
 run: release
 	$$($(SWIFT) build -c release --show-bin-path)/autograd-server --host $(HOST) --port $(PORT)
 
-test: deps test-deps py-deps test-swift test-api test-http test-docs test-docc test-deploy test-schemathesis load-smoke fuzz-ci
+test: deps test-deps py-deps test-swift test-consumer test-api test-http test-docs test-docc test-deploy test-schemathesis load-smoke fuzz-ci
 
 test-swift:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
+	@echo "engine tests again on the baseline kernels (CAutogradKernels' run-time dispatch):"
+	AUTOGRAD_CPU=baseline $(SWIFT) test --skip-build --parallel --num-workers 2 --filter AutogradTests
 
 test-api:
 	python3 api/check_openapi.py
+
+# The library as a dependency (issue 20): examples/swift-package, built against a temporary
+# bare clone of this tree tagged 0.1.0 (file:// URL, `from: "0.1.0"`), run, and its printed
+# numbers compared with the README's; fails if a server module gets compiled.
+test-consumer:
+	SWIFT=$(SWIFT) python3 tools/check_consumer.py
 
 # HTTP behaviour every client relies on, against the real (debug) binary: answers sent
 # before a large body is read reach http.client, urllib and curl (issue 19); HTTP/1.1

@@ -1,17 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// The engine's loops are compiled for Haswell (x86-64-v3: AVX2 and FMA, every x86 server CPU since
-// 2013) rather than baseline SSE2, which doubles their vector width. Floating-point
-// results do not change: Swift never contracts a * b + c into an FMA. Set
-// AUTOGRAD_TARGET_CPU to another -target-cpu (`native`, `skylake-avx512`) or to "" for the
-// compiler's default when building for older machines.
-#if arch(x86_64)
-let engineCPU = Context.environment["AUTOGRAD_TARGET_CPU"] ?? "haswell"
-#else
-let engineCPU = Context.environment["AUTOGRAD_TARGET_CPU"] ?? ""
-#endif
-let engineSettings: [SwiftSetting] = engineCPU.isEmpty ? [] : [.unsafeFlags(["-target-cpu", engineCPU])]
+// No target a library product pulls in may set unsafeFlags: SwiftPM refuses them in a
+// package depended on by version. Wider vectors come from CAutogradKernels' run-time
+// dispatch instead of -target-cpu (docs/architecture.md).
 
 let package = Package(
     name: "SwiftAutograd",
@@ -38,16 +30,17 @@ let package = Package(
             name: "CMicroHTTPD",
             linkerSettings: [.linkedLibrary("microhttpd")]
         ),
+        // The engine's hottest loops, compiled for each CPU level and chosen at run time.
+        .target(name: "CAutogradKernels"),
         // The square root as a plain instruction, so that loops over it vectorise.
         .target(name: "CAutogradMath"),
         // The engine: tensors, ops with their vector-Jacobian products, backward, modules.
         .target(
             name: "Autograd",
             dependencies: [
-                "COpenBLAS", "CAutogradMath",
+                "COpenBLAS", "CAutogradKernels", "CAutogradMath",
                 .product(name: "RealModule", package: "swift-numerics"),
-            ],
-            swiftSettings: engineSettings
+            ]
         ),
         // The JSON graph format: decode, validate, run on Autograd, encode.
         .target(name: "AutogradGraph", dependencies: ["Autograd"]),
@@ -80,6 +73,8 @@ let package = Package(
         // autograd-bench's allocation counter (malloc defined in the executable; issue 21).
         .target(name: "CBenchAlloc"),
         // libFuzzer target over the request path (`make fuzz`); a corpus replayer otherwise.
+        // Its unsafeFlags are allowed: no product exports it, so a package depending on this
+        // one never builds it (`make test-consumer` checks that dependents build).
         .executableTarget(
             name: "autograd-fuzz",
             dependencies: ["AutogradGraph"],

@@ -4,7 +4,8 @@
 - docker/Dockerfile: multi-stage (an official Swift 6 bookworm image, then
   debian:bookworm-slim); every build step is a `make` target that exists (one source of
   truth: `make -n` shows release-static builds with --static-swift-stdlib), no `swift build`
-  of its own; non-root USER, EXPOSE 8080, HEALTHCHECK, runtime libraries only.
+  of its own; no build-time CPU choice (the engine dispatches at run time); non-root USER,
+  EXPOSE 8080, HEALTHCHECK, runtime libraries only.
 - docker/compose.yaml, docker/k8s/*.yaml: parse as YAML and name the expected kinds;
   probes, ports, selectors, grace periods agree; every AUTOGRAD_* variable they set is an
   option of `autograd-server --help` (EnvironmentOptions: --max-body-bytes is
@@ -77,6 +78,10 @@ def dockerfile():
     dry = subprocess.run(["make", "-n", "install", "PREFIX=/out"], cwd=ROOT, capture_output=True, text=True, timeout=30).stdout
     check("build -c release --product autograd-server --static-swift-stdlib" in dry,
           "make install builds the release server with the Swift runtime linked statically")
+    # One binary for every x86-64 (issue 20): the engine picks its vector kernels at run time
+    # (CAutogradKernels), so the image sets no CPU; the old build argument must not linger.
+    check("AUTOGRAD_TARGET_CPU" not in text and "-target-cpu" not in dry and "-target-cpu" not in text,
+          "no build-time CPU choice (no AUTOGRAD_TARGET_CPU, no -target-cpu): kernels are chosen at run time")
     copy_order = [i for i in instructions if i.startswith(("COPY", "RUN"))]
     pkg = next((k for k, i in enumerate(copy_order) if "Package.swift" in i), None)
     resolve = next((k for k, i in enumerate(copy_order) if "make resolve" in i), None)

@@ -72,7 +72,7 @@ struct FusedScratch<T: Scalar> {
         case .neg: for i in 0..<m { y[i] = -x[i] }
         case .exp: for i in 0..<m { y[i] = T.exp(x[i]) }
         case .log: for i in 0..<m { y[i] = T.log(x[i]) }
-        case .sigmoid: for i in 0..<m { y[i] = T.sigmoid(x[i]) }
+        case .sigmoid: CPUKernels.logistic(x, y, m)
         case .tanh: for i in 0..<m { y[i] = T.tanh(x[i]) }
         case .relu: for i in 0..<m { y[i] = x[i] < 0 ? 0 : x[i] }
         case .sqrt: for i in 0..<m { y[i] = x[i].squareRoot() }
@@ -95,10 +95,10 @@ struct FusedScratch<T: Scalar> {
         _ m: Int
     ) {
         switch kind {
-        case .add: for i in 0..<m { y[i] = a[i] + b[i] }
-        case .sub: for i in 0..<m { y[i] = a[i] - b[i] }
-        case .mul: for i in 0..<m { y[i] = a[i] * b[i] }
-        case .div: for i in 0..<m { y[i] = a[i] / b[i] }
+        case .add: CPUKernels.binary(CPUKernels.add, a, b, y, m) { $0 + $1 }
+        case .sub: CPUKernels.binary(CPUKernels.subtract, a, b, y, m) { $0 - $1 }
+        case .mul: CPUKernels.binary(CPUKernels.multiply, a, b, y, m) { $0 * $1 }
+        case .div: CPUKernels.binary(CPUKernels.divide, a, b, y, m) { $0 / $1 }
         case .maximum: for i in 0..<m { y[i] = a[i] > b[i] || a[i].isNaN ? a[i] : b[i] }
         case .minimum: for i in 0..<m { y[i] = a[i] < b[i] || a[i].isNaN ? a[i] : b[i] }
         }
@@ -182,7 +182,7 @@ struct FusedScratch<T: Scalar> {
         _ temp: UnsafeMutablePointer<T>, into r: Int, _ start: Int, _ destinations: [UnsafeMutablePointer<T>?], _ m: Int
     ) {
         let d = adjoint(r, start, destinations)
-        for i in 0..<m { d[i] += temp[i] }
+        CPUKernels.accumulate(temp, into: d, m)
     }
 
     static func unaryGradient(
@@ -193,7 +193,7 @@ struct FusedScratch<T: Scalar> {
         case .neg: for i in 0..<m { d[i] = -g[i] }
         case .exp: for i in 0..<m { d[i] = g[i] * y[i] }
         case .log: for i in 0..<m { d[i] = g[i] / x[i] }
-        case .sigmoid: for i in 0..<m { d[i] = g[i] * (1 - y[i]) * y[i] }
+        case .sigmoid: CPUKernels.binary(CPUKernels.sigmoidGradient, g, y, d, m) { g, y in g * (1 - y) * y }
         case .tanh: for i in 0..<m { d[i] = g[i] * (1 - y[i] * y[i]) }
         case .relu: for i in 0..<m { d[i] = y[i] <= 0 ? 0 : g[i] }
         case .sqrt: for i in 0..<m { d[i] = g[i] / (2 * y[i]) }
@@ -216,9 +216,9 @@ struct FusedScratch<T: Scalar> {
         switch (kind, first) {
         case (.add, _), (.sub, true): d.initialize(from: g, count: m)
         case (.sub, false): for i in 0..<m { d[i] = -g[i] }
-        case (.mul, true): for i in 0..<m { d[i] = g[i] * b[i] }
-        case (.mul, false): for i in 0..<m { d[i] = g[i] * a[i] }
-        case (.div, true): for i in 0..<m { d[i] = g[i] / b[i] }
+        case (.mul, true): CPUKernels.binary(CPUKernels.multiply, g, b, d, m) { $0 * $1 }
+        case (.mul, false): CPUKernels.binary(CPUKernels.multiply, g, a, d, m) { $0 * $1 }
+        case (.div, true): CPUKernels.binary(CPUKernels.divide, g, b, d, m) { $0 / $1 }
         case (.div, false): for i in 0..<m { d[i] = -g[i] * (y[i] / b[i]) }
         case (.maximum, true): for i in 0..<m { d[i] = a[i] == b[i] ? g[i] / 2 : a[i] < b[i] ? 0 : g[i] }
         case (.maximum, false): for i in 0..<m { d[i] = a[i] == b[i] ? g[i] / 2 : a[i] > b[i] ? 0 : g[i] }

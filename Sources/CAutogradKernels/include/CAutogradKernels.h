@@ -1,0 +1,50 @@
+// CAutogradKernels: the engine's hottest elementwise loops, compiled twice (baseline and
+// AVX2) and chosen at run time, so that the Autograd library needs no -target-cpu flag
+// (SwiftPM refuses unsafeFlags in a package depended on by version) and one binary runs
+// on any x86-64 while still using 256-bit vectors where the CPU has them.
+//
+// Each kernel takes the level to run at as its first argument: the engine passes
+// cak_cpu_level(), the tests pass each level in turn and compare the bits. Every kernel
+// computes exactly what the Swift loop it replaces computed, operation by operation, with
+// floating-point contraction off (Swift never fuses a * b + c into an FMA), so both levels
+// and the Swift code give identical results.
+#ifndef CAUTOGRADKERNELS_H
+#define CAUTOGRADKERNELS_H
+
+#include <stddef.h>
+
+/// 0: the compiler's baseline for the target (SSE2 on x86-64); 1: AVX2 (x86-64-v3).
+enum { CAK_BASELINE = 0, CAK_AVX2 = 1 };
+
+/// The best level this CPU runs, decided once (CPUID); AUTOGRAD_CPU=baseline in the
+/// environment forces CAK_BASELINE.
+int cak_cpu_level(void);
+
+/// The highest level this build has kernels for (CAK_AVX2 on x86-64, else CAK_BASELINE).
+int cak_max_level(void);
+
+/// Unary kernels: y[i] = f(x[i]).
+enum {
+  /// FastMath.swift's Scalar.logistic (e^-|x| only, branch-free).
+  CAK_LOGISTIC = 0,
+};
+void cak_unary_f32(int level, int op, const float *x, float *y, ptrdiff_t n);
+void cak_unary_f64(int level, int op, const double *x, double *y, ptrdiff_t n);
+
+/// Binary kernels: y[i] = f(a[i], b[i]).
+enum {
+  CAK_ADD = 0,
+  CAK_SUB = 1,
+  CAK_MUL = 2,
+  CAK_DIV = 3,
+  /// a * (1 - b) * b: the sigmoid's gradient from the upstream a and the output b.
+  CAK_SIGMOID_GRADIENT = 4,
+};
+void cak_binary_f32(int level, int op, const float *a, const float *b, float *y, ptrdiff_t n);
+void cak_binary_f64(int level, int op, const double *a, const double *b, double *y, ptrdiff_t n);
+
+/// y[i] += x[i] (y and x distinct).
+void cak_accumulate_f32(int level, const float *x, float *y, ptrdiff_t n);
+void cak_accumulate_f64(int level, const double *x, double *y, ptrdiff_t n);
+
+#endif

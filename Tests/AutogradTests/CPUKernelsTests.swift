@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+
+@testable import Autograd
+
+/// The run-time-dispatched C kernels (`CPUKernels`, Sources/CAutogradKernels): at every
+/// level this build has, the same bits as each other and as the Swift formula they
+/// replace (they do the same arithmetic, contraction off), over the edge cases of the
+/// fast `exp` (clamps, NaN, infinities, subnormal results) and random inputs longer than
+/// a vector, with odd tails. `make test` also runs the whole engine suite a second time
+/// with AUTOGRAD_CPU=baseline.
+@Suite struct CPUKernelsTests {
+    static func inputs<T: Scalar>(_: T.Type) -> [T] {
+        var values: [T] = [0, -0.0, 1, -1, 0.5, -0.5, 20, -20, 86.9, -86.9, 87, -87, 87.5, -87.5, 88, -88,
+                           700, -700, 745.5, -745.5, 746, -746, 750, -750, 1e-30, -1e-30,
+                           .nan, .infinity, -.infinity, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                           .leastNonzeroMagnitude, -.leastNormalMagnitude]
+        var rng = SplitMix64(seed: 11)
+        for _ in 0..<1_037 { values.append(T(Double(rng.next() % 2_000_001) / 1000 - 1000) / 10) }
+        for _ in 0..<101 { values.append(T(Double(rng.next() % 2_000_001) / 1000 - 1000)) }
+        return values
+    }
+
+    /// Equal to the bit, any NaN matching any NaN.
+    static func sameBits<T: Scalar>(_ a: T, _ b: T) -> Bool {
+        if a.isNaN || b.isNaN { return a.isNaN && b.isNaN }
+        return a.sign == b.sign && a.exponentBitPattern == b.exponentBitPattern
+            && a.significandBitPattern == b.significandBitPattern
+    }
+
+    func checkLogistic<T: Scalar>(_: T.Type) {
+        let x = Self.inputs(T.self)
+        let swift = x.map { T.logistic($0) }
+        for level in 0...CPUKernels.maximumLevel {
+            // Every length up to two AVX2 vectors and a long one, so each tail is exercised.
+            for n in Array(0...17) + [x.count] {
+                var y = [T](repeating: 7, count: n + 1)
+                x.withUnsafeBufferPointer { src in
+                    y.withUnsafeMutableBufferPointer { dst in
+                        CPUKernels.logistic(src.baseAddress!, dst.baseAddress!, n, level: level)
+                    }
+                }
+                let same = (0..<n).allSatisfy { i in
+                    Self.sameBits(y[i], swift[i])
+                }
+                #expect(same, "level \(level), n = \(n): differs from Scalar.logistic")
+                #expect(y[n] == 7, "level \(level), n = \(n): wrote past the end")
+            }
+        }
+    }
+
+    /// Runs `kernel(level, n, y)` for every level and length, and compares the first `n`
+    /// elements of `y` with `expected` to the bit; `y` starts as `initial`.
+    func checkEveryLevel<T: Scalar>(
+        _ name: String, initial: [T], expected: [T],
+        _ kernel: (Int, Int, UnsafeMutablePointer<T>) -> Void
+    ) {
+        for level in 0...CPUKernels.maximumLevel {
+            for n in Array(0...17) + [expected.count] {
+                var y = Array(initial[..<n]) + [7]
+                y.withUnsafeMutableBufferPointer { kernel(level, n, $0.baseAddress!) }
+                let same = (0..<n).allSatisfy { Self.sameBits(y[$0], expected[$0]) }
+                #expect(same, "\(name) at level \(level), n = \(n): differs from the Swift formula")
+                #expect(y[n] == 7, "\(name) at level \(level), n = \(n): wrote past the end")
+            }
+        }
+    }
+
+    func checkBinary<T: Scalar>(_: T.Type) {
+        let a = Self.inputs(T.self)
+        let b = Array(a.reversed())
+        let ops: [(String, Int32, (T, T) -> T)] = [
+            ("add", CPUKernels.add, { $0 + $1 }), ("sub", CPUKernels.subtract, { $0 - $1 }),
+            ("mul", CPUKernels.multiply, { $0 * $1 }), ("div", CPUKernels.divide, { $0 / $1 }),
+            ("sigmoid gradient", CPUKernels.sigmoidGradient, { g, y in g * (1 - y) * y }),
+        ]
+        for (name, op, f) in ops {
+            let expected = zip(a, b).map(f)
+            checkEveryLevel("\(name) \(T.self)", initial: a, expected: expected) { level, n, y in
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        CPUKernels.binary(op, pa.baseAddress!, pb.baseAddress!, y, n, level: level) { _, _ in .nan }
+                    }
+                }
+            }
+        }
+        checkEveryLevel("accumulate \(T.self)", initial: a, expected: zip(a, b).map { $0 + $1 }) { level, n, y in
+            b.withUnsafeBufferPointer { CPUKernels.accumulate($0.baseAddress!, into: y, n, level: level) }
+        }
+    }
+
+    @Test func binaryKernelsAreBitIdenticalAtEveryLevel() {
+        checkBinary(Float.self)
+        checkBinary(Double.self)
+    }
+
+    @Test func logisticIsBitIdenticalAtEveryLevel() {
+        checkLogistic(Float.self)
+        checkLogistic(Double.self)
+    }
+
+    @Test func theLevelIsOneThisBuildHasAndTheEnvironmentCanForceBaseline() {
+        #expect((0...CPUKernels.maximumLevel).contains(CPUKernels.level))
+        if ProcessInfo.processInfo.environment["AUTOGRAD_CPU"] == "baseline" {
+            #expect(CPUKernels.level == 0)
+        }
+    }
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""The library as a dependency (issue 20): examples/swift-package depends on SwiftAutograd
+by URL and version, as a user's package would.
+
+Pushes the working tree's state (tracked files, uncommitted changes included) into a
+temporary bare repository as tag 0.1.0, points the example at it by file:// URL
+(SWIFTAUTOGRAD_URL), builds it from clean and runs it. Fails if
+- SwiftPM refuses the package (unsafeFlags in a library product do that) or the build fails;
+- the README's library example (its `print(...)   // value` lines) is not in main.swift;
+- a printed line differs from its `// value` comment;
+- building the example compiled a module only the server needs.
+
+Usage: python3 tools/check_consumer.py [--keep]   (--keep leaves the temporary directory)
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLE = os.path.join(ROOT, "examples", "swift-package")
+# Modules a library user must not pay for (build directories SwiftPM makes per module).
+SERVER_ONLY = ["AutogradServer", "AutogradGraph", "CMicroHTTPD", "autograd_server",
+               "ArgumentParser", "ArgumentParserToolInfo", "Logging", "Prometheus", "CoreMetrics", "Metrics"]
+
+
+def run(cmd, **kw):
+    print("+", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def git(*args, cwd=ROOT):
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def readme_example_lines():
+    """The README's first Swift block under "The Swift library": its commented print lines."""
+    text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    section = text.split("## The Swift library", 1)[1]
+    block = section.split("```swift", 1)[1].split("```", 1)[0]
+    return [line.strip() for line in block.splitlines() if line.startswith("print(") and "//" in line]
+
+
+def main():
+    failures = []
+    readme = readme_example_lines()
+    main_swift = open(os.path.join(EXAMPLE, "Sources", "consumer", "main.swift"), encoding="utf-8").read()
+    main_lines = [line.strip() for line in main_swift.splitlines()]
+    if not readme:
+        failures.append("README.md: no `print(...)  // value` lines in The Swift library's first block")
+    for line in readme:
+        if line not in main_lines:
+            failures.append(f"README line not in examples/swift-package main.swift: {line}")
+    expected = [line.split("//", 1)[1].strip() for line in main_lines if line.startswith("print(") and "//" in line]
+
+    tmp = tempfile.mkdtemp(prefix="swiftautograd-consumer-")
+    try:
+        # The working tree as a commit (git stash create: tracked files, changes included).
+        rev = git("stash", "create") or git("rev-parse", "HEAD")
+        bare = os.path.join(tmp, "SwiftAutograd.git")
+        git("init", "-q", "--bare", bare)
+        git("push", "-q", bare, f"{rev}:refs/tags/0.1.0")
+        consumer = os.path.join(tmp, "consumer")
+        shutil.copytree(EXAMPLE, consumer, ignore=shutil.ignore_patterns(".build", "Package.resolved"))
+        env = dict(os.environ, SWIFTAUTOGRAD_URL="file://" + bare)
+        swift = os.environ.get("SWIFT", "swift")
+        start = time.monotonic()
+        run([swift, "build", "--package-path", consumer], env=env)
+        seconds = time.monotonic() - start
+        print(f"consumer: clean build (resolution included) in {seconds:.0f} s")
+        build_dir = os.path.join(consumer, ".build", "debug")
+        # SwiftPM plans every module of the graph (an empty X.build for each); a compiled
+        # one has object files.
+        modules = sorted(d[:-len(".build")] for d in os.listdir(build_dir)
+                         if d.endswith(".build") and any(f.endswith(".o") for _, _, fs in os.walk(os.path.join(build_dir, d)) for f in fs))
+        print("consumer: compiled modules:", " ".join(modules))
+        for name in SERVER_ONLY:
+            if name in modules:
+                failures.append(f"building the example compiled {name}, which only the server needs")
+        out = run([os.path.join(build_dir, "consumer")], env=env, capture_output=True, text=True).stdout
+        printed = out.splitlines()
+        if len(printed) != len(expected):
+            failures.append(f"consumer printed {len(printed)} lines, main.swift comments {len(expected)}:\n{out}")
+        for got, want in zip(printed, expected):
+            status = "ok" if got == want else "DIFFERS"
+            print(f"  {status}: printed {got!r}, README/main.swift say {want!r}")
+            if got != want:
+                failures.append(f"printed {got!r}, expected {want!r}")
+    except subprocess.CalledProcessError as error:
+        failures.append(f"{' '.join(map(str, error.cmd))} exited {error.returncode}")
+    finally:
+        if "--keep" in sys.argv:
+            print("kept", tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    for failure in failures:
+        print("FAIL:", failure)
+    if failures:
+        return 1
+    print("consumer package: builds by version, prints the README's numbers, compiles no server module")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
