@@ -82,12 +82,32 @@ struct ClassScores {
         }
     }
 
+    /// Calls `body(first, end)` on disjoint ranges of samples covering `0..<samples`, split
+    /// over the thread budget when the scores are large. Each sample is computed by the same
+    /// code whichever range it falls in, so results do not depend on the split.
+    func forEachSamples(_ body: (Int, Int) -> Void) {
+        Parallel.forEachRange(
+            samples, parallelFrom: Swift.max(2, Parallel.minimumElements / Swift.max(1, c)), alignment: 1, body)
+    }
+
     /// Log-softmax over the class axis, by the log-sum-exp trick: subtracting each
     /// sample's maximum keeps `exp` from overflowing, so scores of ±1000 stay finite.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func logSoftmax<T: Scalar>(_ scores: NDArray<T>) -> [T] {
         let (c, inner) = (c, inner)
         return scores.data.withUnsafeBufferPointer { x in
             [T](unsafeUninitializedCapacity: x.count) { out, count in
+                if inner == 1 {
+                    let (x, out) = (UncheckedSendable(x), UncheckedSendable(out))
+                    forEachSamples { first, end in
+                        for s in first..<end {
+                            Self.logSoftmaxRow(x.value.baseAddress! + s * c, out.value.baseAddress! + s * c, c)
+                        }
+                    }
+                    count = x.value.count
+                    return
+                }
                 for s in 0..<samples {
                     let base = offset(s, 0)
                     var m = x[base]
@@ -102,5 +122,35 @@ struct ClassScores {
                 count = x.count
             }
         }
+    }
+
+    /// One contiguous row of `logSoftmax`, with the strided loop's values bit for bit: the
+    /// maximum in four independent lanes (the maximum is exact; a NaN anywhere makes the
+    /// row NaN either way), the exponentials in a vectorised pass written to `out`, then
+    /// summed in the strided loop's order.
+    @inline(__always)
+    static func logSoftmaxRow<T: Scalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ c: Int) {
+        var m0 = x[0], m1 = x[0], m2 = x[0], m3 = x[0]
+        var j = 1
+        while j + 4 <= c {
+            if x[j] > m0 { m0 = x[j] }
+            if x[j + 1] > m1 { m1 = x[j + 1] }
+            if x[j + 2] > m2 { m2 = x[j + 2] }
+            if x[j + 3] > m3 { m3 = x[j + 3] }
+            j += 4
+        }
+        while j < c {
+            if x[j] > m0 { m0 = x[j] }
+            j += 1
+        }
+        var m = m0
+        if m1 > m { m = m1 }
+        if m2 > m { m = m2 }
+        if m3 > m { m = m3 }
+        for j in 0..<c { out[j] = T.expNonPositive(x[j] - m) }
+        var sum: T = 0
+        for j in 0..<c { sum += out[j] }
+        let logS = T.log(sum)
+        for j in 0..<c { out[j] = (x[j] - m) - logS }
     }
 }

@@ -11,7 +11,7 @@
 /// `−Σ_c w_c·t'_c·log p_c` for probabilities. `mean` divides by the summed weight of the
 /// samples not ignored (their count without weights), as torch; for probabilities by the
 /// number of samples. The weight gets no gradient (torch does not differentiate it).
-public struct CrossEntropy: Operator {
+public struct CrossEntropy: SavingOperator {
     /// The `label_smoothing` attribute: a number in [0, 1], default 0.
     public static let labelSmoothingAttribute = AttributeSpec(
         "label_smoothing", .number, default: .number(0),
@@ -69,7 +69,8 @@ public struct CrossEntropy: Operator {
         let denominator: T
     }
 
-    private func prepare<T: Scalar>(_ x: [NDArray<T>]) -> Prepared<T>? {
+    /// `logp`: the log-softmax the forward pass saved, else computed here.
+    private func prepare<T: Scalar>(_ x: [NDArray<T>], logp saved: [T]? = nil) -> Prepared<T>? {
         guard let layout = try? ClassScores("cross_entropy", x.map(\.shape), probabilitiesAllowed: true) else {
             return nil
         }
@@ -77,13 +78,19 @@ public struct CrossEntropy: Operator {
         let classes = layout.indices ? layout.classes(x[1], ignore: ignoreIndex) : []
         let denominator = layout.indices ? layout.totalWeight(classes, weight) : T(layout.samples)
         return Prepared(
-            layout: layout, logp: layout.logSoftmax(x[0]), classes: classes, weight: weight, denominator: denominator)
+            layout: layout, logp: saved ?? layout.logSoftmax(x[0]), classes: classes, weight: weight, denominator: denominator)
     }
 
+    /// Saves the log-softmax for the backward pass, which would otherwise recompute it.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
-        guard let prep = prepare(x) else { return x[0] }
+    public func forward<T: Scalar>(_ x: [NDArray<T>], saving needs: [Bool]) -> (NDArray<T>, [NDArray<T>?]) {
+        guard let prep = prepare(x) else { return (x[0], []) }
+        let saved = needs.contains(true) ? [NDArray(shape: x[0].shape, data: prep.logp)] : []
+        return (loss(x, prep), saved)
+    }
+
+    private func loss<T: Scalar>(_ x: [NDArray<T>], _ prep: Prepared<T>) -> NDArray<T> {
         let layout = prep.layout, c = layout.c, inner = layout.inner
         let eps = T(labelSmoothing), smoothing = labelSmoothing != 0
         let weight = prep.weight
@@ -132,17 +139,20 @@ public struct CrossEntropy: Operator {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func vjp<T: Scalar>(
-        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, saved: [NDArray<T>?], needs: [Bool]
     ) -> [NDArray<T>?] {
         let none = x.map { _ -> NDArray<T>? in nil }
-        guard let prep = prepare(x) else { return none }
+        let logp = saved.first.flatMap { $0?.data }
+        guard let prep = prepare(x, logp: logp?.count == x[0].data.count ? logp : nil) else { return none }
         let layout = prep.layout, c = layout.c, inner = layout.inner
         let g = ClassScores.spread(grad, reduction, count: layout.samples, denominator: prep.denominator)
         let eps = T(labelSmoothing), smoothing = labelSmoothing != 0
         let uniform = eps / T(c)
         let weight = prep.weight
         var result = none
-        if needs[0] {
+        if needs[0] && layout.inner == 1 && layout.indices && weight == nil {
+            result[0] = indexGradient(prep, g, shape: x[0].shape)
+        } else if needs[0] {
             result[0] = prep.logp.withUnsafeBufferPointer { lp in
                 x[1].data.withUnsafeBufferPointer { t in
                     NDArray<T>(shape: x[0].shape) { out in
@@ -202,5 +212,29 @@ public struct CrossEntropy: Operator {
             }
         }
         return result
+    }
+
+    /// The logits' gradient for class indices without a weight on contiguous rows (classes
+    /// last): the general loop's values bit for bit (its target is exactly ε/C off the
+    /// class), each row one vectorised pass, rows split over the thread budget.
+    private func indexGradient<T: Scalar>(_ prep: Prepared<T>, _ g: [T], shape: [Int]) -> NDArray<T> {
+        let layout = prep.layout, c = layout.c
+        let eps = T(labelSmoothing), uniform = eps / T(c), hit = (1 - eps) + uniform
+        return prep.logp.withUnsafeBufferPointer { lp in
+            NDArray<T>(shape: shape) { out in
+                let (lp, out) = (UncheckedSendable(lp.baseAddress!), UncheckedSendable(out.baseAddress!))
+                layout.forEachSamples { first, end in
+                    for s in first..<end {
+                        let row = lp.value + s * c, o = out.value + s * c, gs = g[s], k = prep.classes[s]
+                        guard k >= 0 else {
+                            o.update(repeating: 0, count: c)
+                            continue
+                        }
+                        for j in 0..<c { o[j] = (T.expNonPositive(row[j]) - uniform) * gs }
+                        o[k] = (T.expNonPositive(row[k]) - hit) * gs
+                    }
+                }
+            }
+        }
     }
 }
