@@ -83,7 +83,8 @@ public struct CrossEntropy: SavingOperator {
             layout: layout, logp: saved ?? layout.logSoftmax(x[0]), classes: classes, weight: weight, denominator: denominator)
     }
 
-    /// Saves the log-softmax for the backward pass, which would otherwise recompute it.
+    /// The loss, and the log-softmax saved for the backward pass (when an input needs a
+    /// gradient), which would otherwise recompute it.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>], saving needs: [Bool]) -> (NDArray<T>, [NDArray<T>?]) {
@@ -134,10 +135,11 @@ public struct CrossEntropy: SavingOperator {
         return ClassScores.reduce(losses, reduction, denominator: prep.denominator)
     }
 
-    // softmax = exp(log_softmax), whose argument is <= 0: FastMath's branch-free exp.
-    // d/dlogits = (softmax · Σ_c t' − t') · g per sample, with t'_c the weighted, smoothed
-    // target (w_k·(1 − ε) at the class index plus w_c·ε/C; whose sum is 1 without a
-    // weight); d/dtarget = −(1 − ε) · w · log_softmax · g.
+    /// d/dlogits = (softmax · Σ_c t' − t') · g per sample, with t'_c the weighted, smoothed
+    /// target (w_k·(1 − ε) at the class index plus w_c·ε/C; whose sum is 1 without a
+    /// weight); d/dtarget = −(1 − ε) · w · log_softmax · g. `saved` holds the forward
+    /// pass's log-softmax (recomputed when absent); softmax = exp(log_softmax), whose
+    /// argument is <= 0: FastMath's branch-free exp.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func vjp<T: Scalar>(
