@@ -123,19 +123,21 @@ enum ConvKernels {
     }
 
     /// The sum of each row of `[rows, cols]` (the bias gradient from `gy` in
-    /// `[outChannels, batch * outArea]` order), added left to right.
+    /// `[outChannels, batch * outArea]` order), added left to right; rows in parallel
+    /// (each row's order is the same on any thread).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func rowSums<T: Scalar>(_ a: [T], rows: Int, cols: Int) -> [T] {
         var sums = [T](repeating: 0, count: rows)
         a.withUnsafeBufferPointer { src in
             sums.withUnsafeMutableBufferPointer { dst in
-                guard let base = src.baseAddress else { return }
-                for r in 0..<rows {
+                guard let base = src.baseAddress, let out = dst.baseAddress else { return }
+                let from = UncheckedSendable(base), to = UncheckedSendable(out)
+                Parallel.forEachItem(rows, parallelFrom: rows * cols >= Parallel.minimumElements ? 2 : rows + 1) { r in
                     var s: T = 0
-                    let row = base + r * cols
+                    let row = from.value + r * cols
                     for c in 0..<cols { s += row[c] }
-                    dst[r] = s
+                    to.value[r] = s
                 }
             }
         }
