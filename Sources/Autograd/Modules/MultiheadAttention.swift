@@ -6,11 +6,22 @@
 /// Inputs are `[N, L, E]`; each head attends with `scaledDotProductAttention`. It returns
 /// the attended output only (torch's `need_weights=False`).
 public final class MultiheadAttention<Scalar: Autograd.Scalar>: Module {
+    /// The embedding width E (torch's `embed_dim`): the last axis of the inputs and the output,
+    /// read from `outProjWeight`'s first axis.
     public let embedDim: Int
+    /// The number of heads (torch's `num_heads`); it divides `embedDim`, and each head attends over
+    /// `embedDim / numHeads` features.
     public let numHeads: Int
+    /// torch's `in_proj_weight`, `[3E, E]`: the query, key and value projections stacked in that
+    /// order, each `[out, in]`.
     public let inProjWeight: Tensor<Scalar>
+    /// torch's `in_proj_bias`, `[3E]` (query, key and value stacked); nil for a layer without bias
+    /// (`bias=False`).
     public let inProjBias: Tensor<Scalar>?
+    /// torch's `out_proj.weight`, `[E, E]`, `[out, in]`: the projection applied to the concatenated
+    /// heads.
     public let outProjWeight: Tensor<Scalar>
+    /// torch's `out_proj.bias`, `[E]`; nil for a layer without bias (`bias=False`).
     public let outProjBias: Tensor<Scalar>?
 
     /// A layer with the given parameters (torch's shapes), made trainable.

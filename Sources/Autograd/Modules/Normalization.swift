@@ -4,11 +4,20 @@
 /// `nn.LayerNorm`: layer normalisation over the trailing `normalizedShape`, with a weight
 /// (ones) and bias (zeros) of that shape when `elementwiseAffine`.
 public final class LayerNorm<Scalar: Autograd.Scalar>: Module {
+    /// The trailing axes normalised over (torch's `normalized_shape`); also the shape of `weight`
+    /// and `bias`.
     public let normalizedShape: [Int]
+    /// Added to the biased variance before the square root; default 1e-5, as torch.
     public let eps: Double
+    /// The elementwise scale, shaped `normalizedShape` and initialised to ones; nil without
+    /// `elementwiseAffine`.
     public let weight: Tensor<Scalar>?
+    /// The elementwise shift, shaped `normalizedShape` and initialised to zeros; nil without
+    /// `elementwiseAffine` or with `bias` false.
     public let bias: Tensor<Scalar>?
 
+    /// A layer as `nn.LayerNorm(normalized_shape, eps, elementwise_affine, bias)`, its weight and
+    /// bias trainable.
     public init(_ normalizedShape: [Int], eps: Double = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true) {
         self.normalizedShape = normalizedShape
         self.eps = eps
@@ -27,10 +36,16 @@ public final class LayerNorm<Scalar: Autograd.Scalar>: Module {
 /// `nn.RMSNorm`: RMS normalisation over the trailing `normalizedShape`, with a weight
 /// (ones) when `elementwiseAffine`; `eps` nil is the precision's machine epsilon.
 public final class RMSNorm<Scalar: Autograd.Scalar>: Module {
+    /// The trailing axes normalised over (torch's `normalized_shape`); also the shape of `weight`.
     public let normalizedShape: [Int]
+    /// Added to the mean square before the square root; nil (the default, torch's `None`) is the
+    /// machine epsilon of the precision computed in.
     public let eps: Double?
+    /// The elementwise scale, shaped `normalizedShape` and initialised to ones; nil without
+    /// `elementwiseAffine`.
     public let weight: Tensor<Scalar>?
 
+    /// A layer as `nn.RMSNorm(normalized_shape, eps, elementwise_affine)`, its weight trainable.
     public init(_ normalizedShape: [Int], eps: Double? = nil, elementwiseAffine: Bool = true) {
         self.normalizedShape = normalizedShape
         self.eps = eps
@@ -49,11 +64,17 @@ public final class RMSNorm<Scalar: Autograd.Scalar>: Module {
 /// `nn.GroupNorm`: `numGroups` groups over `numChannels`, with a per-channel weight (ones)
 /// and bias (zeros) when `affine`.
 public final class GroupNorm<Scalar: Autograd.Scalar>: Module {
+    /// The groups the channels are split into (torch's `num_groups`); it divides the channel count.
     public let numGroups: Int
+    /// Added to each group's biased variance before the square root; default 1e-5, as torch.
     public let eps: Double
+    /// The per-channel scale `[C]`, initialised to ones; nil without `affine`.
     public let weight: Tensor<Scalar>?
+    /// The per-channel shift `[C]`, initialised to zeros; nil without `affine`.
     public let bias: Tensor<Scalar>?
 
+    /// A layer as `nn.GroupNorm(num_groups, num_channels, eps, affine)`, its weight and bias
+    /// trainable; `numGroups` must be positive and divide `numChannels`.
     public init(numGroups: Int, numChannels: Int, eps: Double = 1e-5, affine: Bool = true) {
         precondition(numGroups > 0 && numChannels % numGroups == 0, "GroupNorm: num_groups must divide num_channels")
         self.numGroups = numGroups
@@ -75,18 +96,33 @@ public final class GroupNorm<Scalar: Autograd.Scalar>: Module {
 /// variance unbiased (`n / (n − 1)`) — and that evaluation mode (`training = false`)
 /// normalises by.
 public final class BatchNorm<Scalar: Autograd.Scalar>: Module {
+    /// The channel count C (torch's `num_features`), axis 1 of the input: the length of the weight,
+    /// the bias and the running statistics.
     public let numFeatures: Int
+    /// Added to the variance (the batch's, or `runningVar` in evaluation mode) before the square
+    /// root; default 1e-5, as torch.
     public let eps: Double
+    /// The weight of each batch's statistics in the running update, `running = (1 − momentum) ·
+    /// running + momentum · batch`; default 0.1, as torch.
     public let momentum: Double
+    /// The per-channel scale `[C]`, initialised to ones and trainable.
     public let weight: Tensor<Scalar>
+    /// The per-channel shift `[C]`, initialised to zeros and trainable.
     public let bias: Tensor<Scalar>
+    /// The running per-channel mean `[C]`, starting at 0: updated by each training-mode call,
+    /// normalised by in evaluation mode; torch's `running_mean` buffer (no gradient).
     public private(set) var runningMean: NDArray<Scalar>
+    /// The running per-channel unbiased variance `[C]`, starting at 1: updated by each
+    /// training-mode call, normalised by in evaluation mode; torch's `running_var` buffer (no
+    /// gradient).
     public private(set) var runningVar: NDArray<Scalar>
     /// Training-mode calls processed, as torch's `num_batches_tracked`.
     public private(set) var numBatchesTracked = 0
     /// Batch statistics and running updates when true (the default); running statistics when false.
     public var training = true
 
+    /// A layer as `nn.BatchNorm1d`/`2d`/`3d(num_features, eps, momentum)` with affine parameters
+    /// and tracked running statistics, in training mode.
     public init(numFeatures: Int, eps: Double = 1e-5, momentum: Double = 0.1) {
         self.numFeatures = numFeatures
         self.eps = eps

@@ -3,11 +3,17 @@
 /// request's dtype, with a zero gradient.
 public struct ArgMax: IndexReduction {
     public static let signature = indexSignature("argmax", "index of the largest element along axis (first on ties)")
+    /// True: argmax searches for the largest element.
     public static let picksLargest = true
 
+    /// The axis searched, negatives counting from the end (0 or −1 for a 0-d input, as torch);
+    /// required.
     public let axis: Int
+    /// Whether the searched axis stays in the output with length 1 (torch's `keepdim`); default
+    /// false.
     public let keepdims: Bool
 
+    /// The op searching `axis`, as `torch.argmax(x, dim=axis, keepdim=keepdims)`.
     public init(axis: Int, keepdims: Bool = false) {
         self.axis = axis
         self.keepdims = keepdims
@@ -16,9 +22,14 @@ public struct ArgMax: IndexReduction {
 
 /// argmax and argmin: attributes `axis` (required) and `keepdims`, and their kernel.
 public protocol IndexReduction: Operator {
+    /// True for argmax (the largest element), false for argmin (the smallest).
     static var picksLargest: Bool { get }
+    /// The axis searched, negatives counting from the end: the `axis` attribute, required.
     var axis: Int { get }
+    /// Whether the searched axis stays in the output with length 1: the `keepdims` attribute,
+    /// default false.
     var keepdims: Bool { get }
+    /// The op searching `axis`, keeping it with length 1 when `keepdims`.
     init(axis: Int, keepdims: Bool)
 }
 

@@ -17,8 +17,12 @@ public struct BatchNormOp: Operator {
         shapeRule: "the shape of x [N, C, *]; weight, bias, running_mean and running_var [C]",
         notes: "training normalises by the biased batch variance and needs more than one value per channel; the op updates no running statistics (the BatchNorm module does); with 5 inputs running_mean and running_var get gradients too, which torch leaves out")
 
+    /// Added to the variance (the batch's, or `running_var`) before the square root; default 1e-5,
+    /// as torch.
     public let eps: Double
 
+    /// The op as `F.batch_norm(..., eps=eps)`; the number of inputs picks batch (3) or running (5)
+    /// statistics.
     public init(eps: Double = 1e-5) { self.eps = eps }
 
     public init(attributes: Attributes) throws(OpError) { self.init(eps: try attributes.number("eps")) }

@@ -15,9 +15,13 @@ public struct CosineSimilarity: Operator {
         shapeRule: "the broadcast of a's and b's shapes without axis",
         notes: "torch 2.15's formula: each vector divided by max(its norm, eps) first; the gradient treats a clamped norm as the norm, as torch")
 
+    /// The axis of the vectors in the broadcast of `a` and `b`, negatives counting from the end;
+    /// default 1, as torch's `dim`.
     public let axis: Int
+    /// The least norm each vector is divided by (a clamp outside autograd, as torch); default 1e-8.
     public let eps: Double
 
+    /// The op as `F.cosine_similarity(a, b, dim=axis, eps=eps)`.
     public init(axis: Int = 1, eps: Double = 1e-8) {
         self.axis = axis
         self.eps = eps

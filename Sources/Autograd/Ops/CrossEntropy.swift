@@ -29,6 +29,8 @@ public struct CrossEntropy: Operator {
     public let reduction: Reduction
     /// The weight of the uniform distribution mixed into the target, in [0, 1].
     public let labelSmoothing: Double
+    /// A target class index whose samples add nothing to the loss, to the mean's denominator or to
+    /// the gradient; default −100, as torch. Class-index targets only.
     public let ignoreIndex: Int
 
     /// `labelSmoothing` must be in [0, 1].

@@ -6,8 +6,10 @@ public struct Cumsum: Operator {
         summary: "running sum along axis; the gradient is the reversed running sum of the upstream gradient",
         pytorch: "torch.cumsum(x, dim=axis)", shapeRule: OpSignature.sameShape)
 
+    /// The axis summed along, negatives counting from the end (0 or −1 for a 0-d input, as torch).
     public let axis: Int
 
+    /// The running sum along `axis`, as `torch.cumsum(x, dim=axis)`.
     public init(axis: Int) { self.axis = axis }
     public init(attributes: Attributes) throws(OpError) { self.init(axis: try attributes.int("axis")) }
 

@@ -17,9 +17,13 @@ public struct GroupNormOp: SavingOperator {
         shapeRule: "the shape of x [N, C, *]; num_groups must divide C (else a 422 at the attribute); weight and bias [C]",
         notes: "weight and bias may be left out, as torch; a bias needs a weight")
 
+    /// The groups the channels are split into (`num_groups`): positive, and it must divide C (else
+    /// an attribute error at `num_groups`).
     public let numGroups: Int
+    /// Added to each group's biased variance before the square root; default 1e-5, as torch.
     public let eps: Double
 
+    /// The op as `F.group_norm(x, num_groups, weight, bias, eps=eps)`.
     public init(numGroups: Int, eps: Double = 1e-5) {
         self.numGroups = numGroups
         self.eps = eps

@@ -13,6 +13,8 @@ public struct HuberLoss: ElementwiseLoss {
         notes: "0.5·d² where |d| < delta, delta·(|d| - 0.5·delta) elsewhere (d = input - target); delta > 0 as torch; gradient clamp(d, -delta, delta)")
 
     public let reduction: Reduction
+    /// δ: where the quadratic part ends, and the slope of the linear part; positive, default 1
+    /// (torch's `delta`).
     public let delta: Double
 
     /// `delta` must be positive.

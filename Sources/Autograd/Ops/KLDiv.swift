@@ -4,7 +4,11 @@
 /// torch's "mean" does; `batchmean` (torch's recommended reading of KL) divides the sum by
 /// the first dimension.
 public struct KLDiv: Operator {
+    /// How `kl_div` reduces its pointwise losses: torch's `reduction`, with its extra `batchmean`.
     public enum KLReduction: String, Sendable, CaseIterable {
+        /// `mean`: the mean over every element (torch's default, which torch warns is not the KL
+        /// divergence); `sum`: the sum; `none`: the pointwise losses, unreduced; `batchmean`: the
+        /// sum divided by the first dimension's length (a 0-d input's is its sum).
         case mean, sum, none, batchmean
     }
 
@@ -21,9 +25,12 @@ public struct KLDiv: Operator {
         shapeRule: "input and target of one shape; [] for \"mean\", \"sum\" and \"batchmean\", that shape for \"none\"",
         notes: "pointwise target·(log target - input), 0 where target = 0 (torch's xlogy), or exp(target)·(target - input) with log_target; \"mean\" averages over every element as torch's \"mean\" (torch warns it is not the KL divergence), \"batchmean\" divides the sum by the first dimension (a scalar's is its sum); the target's gradient log(target) + 1 - input is NaN where target = 0, as torch's xlogy derivative")
 
+    /// How the pointwise losses are reduced; default `mean`, as torch.
     public let reduction: KLReduction
+    /// Whether the target holds log-probabilities too (torch's `log_target`); default false.
     public let logTarget: Bool
 
+    /// The op as `F.kl_div(input, target, reduction=reduction, log_target=logTarget)`.
     public init(reduction: KLReduction = .mean, logTarget: Bool = false) {
         self.reduction = reduction
         self.logTarget = logTarget

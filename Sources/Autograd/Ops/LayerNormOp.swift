@@ -17,9 +17,13 @@ public struct LayerNormOp: SavingOperator {
         shapeRule: "the shape of x, which must end in normalized_shape; weight and bias have the shape normalized_shape",
         notes: "biased variance; a bias needs a weight (inputs are positional); hand VJP with the saved mean and 1/std")
 
+    /// The trailing axes normalised over (`normalized_shape`): x must end in it, and weight and
+    /// bias have it as their shape.
     public let normalizedShape: [Int]
+    /// Added to the biased variance before the square root; default 1e-5, as torch.
     public let eps: Double
 
+    /// The op as `F.layer_norm(x, normalized_shape, weight, bias, eps=eps)`.
     public init(normalizedShape: [Int], eps: Double = 1e-5) {
         self.normalizedShape = normalizedShape
         self.eps = eps

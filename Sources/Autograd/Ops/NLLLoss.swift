@@ -13,9 +13,15 @@ public struct NLLLoss: Operator {
         shapeRule: "input [N, C, d...] with target [N, d...] of class indices, optional weight [C] (one sample: [C] with []); [] for \"mean\" and \"sum\", [N, d...] for \"none\"",
         notes: "per sample -w_k·input[k], 0 where the target is ignore_index; \"mean\" divides by the summed weight of the samples not ignored (NaN when all are), as torch; class indices are integers in [0, C) (else 422 at the target); the weight gets no gradient")
 
+    /// How the per-sample losses are reduced; `mean` divides by the summed weight of the samples
+    /// not ignored.
     public let reduction: Reduction
+    /// A target class index whose samples add nothing to the loss, to the mean's denominator or to
+    /// the gradient; default −100, as torch.
     public let ignoreIndex: Int
 
+    /// The op as `F.nll_loss(input, target, weight, reduction=reduction,
+    /// ignore_index=ignoreIndex)`.
     public init(reduction: Reduction = .mean, ignoreIndex: Int = -100) {
         self.reduction = reduction
         self.ignoreIndex = ignoreIndex

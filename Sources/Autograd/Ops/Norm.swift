@@ -15,13 +15,21 @@ public struct Norm: Operator {
 
     /// Which norm.
     public enum Order: Sendable, Equatable {
+        /// `one`: the sum of magnitudes (ord 1); `two`: the Euclidean norm (ord 2); `infinity`: the
+        /// largest magnitude (ord "inf").
         case one, two, infinity
     }
 
+    /// Which norm; default `two`, as torch's `ord=2`.
     public let ord: Order
+    /// The axes reduced, negatives counting from the end; nil reduces them all (torch's
+    /// `dim=None`).
     public let axes: [Int]?
+    /// Whether the reduced axes stay in the output with length 1 (torch's `keepdim`); default
+    /// false.
     public let keepdims: Bool
 
+    /// The op as `torch.linalg.vector_norm(x, ord, dim=axes, keepdim=keepdims)`.
     public init(ord: Order = .two, axes: [Int]? = nil, keepdims: Bool = false) {
         self.ord = ord
         self.axes = axes

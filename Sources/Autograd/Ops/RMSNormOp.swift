@@ -17,10 +17,14 @@ public struct RMSNormOp: SavingOperator {
         shapeRule: "the shape of x, which must end in normalized_shape; weight has the shape normalized_shape",
         notes: "eps null is torch.finfo(dtype).eps of the request's dtype")
 
+    /// The trailing axes normalised over (`normalized_shape`): x must end in it, and the weight has
+    /// it as its shape.
     public let normalizedShape: [Int]
     /// nil: `T.ulpOfOne` of the computing precision.
     public let eps: Double?
 
+    /// The op as `F.rms_norm(x, normalized_shape, weight, eps=eps)`; `eps` nil is the machine
+    /// epsilon of the precision computed in.
     public init(normalizedShape: [Int], eps: Double? = nil) {
         self.normalizedShape = normalizedShape
         self.eps = eps

@@ -28,9 +28,14 @@ public struct ScaledDotProductAttention: SavingOperator {
     /// intermediate the graph's element limit does not see.
     public static let maxScores = 1 << 28
 
+    /// Masks the keys after each query's position (keeps j ≤ i, top-left aligned, torch's
+    /// `tril(ones(L, S))`); excludes a mask input. Default false.
     public let isCausal: Bool
+    /// Multiplies `q kᵀ` before the softmax; nil (the default) is `1/sqrt(E)`, as torch.
     public let scale: Double?
 
+    /// The op as `F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=isCausal,
+    /// scale=scale)`.
     public init(isCausal: Bool = false, scale: Double? = nil) {
         self.isCausal = isCausal
         self.scale = scale

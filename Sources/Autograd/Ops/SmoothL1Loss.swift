@@ -13,6 +13,8 @@ public struct SmoothL1Loss: ElementwiseLoss {
         notes: "0.5·d²/beta where |d| < beta, |d| - 0.5·beta elsewhere (d = input - target); beta >= 0, and beta = 0 is l1_loss as torch (gradient 0 at d = 0); gradient clamp(d/beta, -1, 1)")
 
     public let reduction: Reduction
+    /// β: where the quadratic part ends; at least 0, default 1 (torch's `beta`), and 0 makes the
+    /// loss `l1_loss`.
     public let beta: Double
 
     /// `beta` must not be negative.

@@ -5,10 +5,17 @@ public struct Std: VarianceReduction {
         "std", "standard deviation over axes (default all), sqrt(var)",
         notes: "gradient 0 where the deviation is 0, as torch")
 
+    /// The axes reduced, negatives counting from the end; nil reduces them all (torch's
+    /// `dim=None`).
     public let axes: [Int]?
+    /// Whether the reduced axes stay in the output with length 1 (torch's `keepdim`); default
+    /// false.
     public let keepdims: Bool
+    /// Subtracted from the element count N in the variance's divisor, `max(0, N − correction)`: 1
+    /// (the default) is Bessel's correction, 0 the biased (population) standard deviation.
     public let correction: Double
 
+    /// The op as `torch.std(x, dim=axes, correction=correction, keepdim=keepdims)`.
     public init(axes: [Int]? = nil, keepdims: Bool = false, correction: Double = 1) {
         self.axes = axes
         self.keepdims = keepdims

@@ -3,10 +3,17 @@
 public struct Var: VarianceReduction {
     public static let signature = varianceSignature("var", "variance over axes (default all), divided by N - correction")
 
+    /// The axes reduced, negatives counting from the end; nil reduces them all (torch's
+    /// `dim=None`).
     public let axes: [Int]?
+    /// Whether the reduced axes stay in the output with length 1 (torch's `keepdim`); default
+    /// false.
     public let keepdims: Bool
+    /// Subtracted from the element count N in the variance's divisor, `max(0, N − correction)`: 1
+    /// (the default) is Bessel's correction, 0 the biased (population) variance.
     public let correction: Double
 
+    /// The op as `torch.var(x, dim=axes, correction=correction, keepdim=keepdims)`.
     public init(axes: [Int]? = nil, keepdims: Bool = false, correction: Double = 1) {
         self.axes = axes
         self.keepdims = keepdims
@@ -32,9 +39,17 @@ public struct Var: VarianceReduction {
 
 /// var and std: attributes `axis`, `keepdims`, `correction`, and the variance's kernels.
 public protocol VarianceReduction: Operator {
+    /// The axes reduced, negatives counting from the end: the `axis` attribute; nil (the default)
+    /// reduces them all.
     var axes: [Int]? { get }
+    /// Whether the reduced axes stay in the output with length 1: the `keepdims` attribute, default
+    /// false.
     var keepdims: Bool { get }
+    /// Subtracted from the element count N in the variance's divisor: the `correction` attribute,
+    /// default 1 (Bessel's).
     var correction: Double { get }
+    /// The op over `axes` (nil: all), keeping them with length 1 when `keepdims`, divided by
+    /// `max(0, N − correction)`.
     init(axes: [Int]?, keepdims: Bool, correction: Double)
 }
 
