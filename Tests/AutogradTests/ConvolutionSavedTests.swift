@@ -25,6 +25,40 @@ import Testing
     @Test func maxPool2dKeepsItsArgmaxes() throws {
         try check(try MaxPool2dOp(kernelSize: [3], stride: [2], padding: [1], ceilMode: true), [[2, 3, 7, 6]])
     }
+
+    /// Float 2x2 pooling runs eight windows at a time: its values, argmaxes and gradient
+    /// match a plain loop's first-maximum rule, ties and NaNs included, across whole
+    /// vectors and the leftover columns (an odd width leaves one input column unread).
+    @Test func float2x2PoolingMatchesTheScalarRule() throws {
+        let (planes, h, w) = (6, 6, 37)
+        var data = randomArray([planes * h * w], in: -2...2, seed: 77).data.map { Float($0) }
+        for i in stride(from: 0, to: data.count, by: 7) { data[i] = 0.5 }  // ties
+        for i in stride(from: 3, to: data.count, by: 29) { data[i] = .nan }
+        let x = NDArray(shape: [2, 3, h, w], data: data)
+        let op = try MaxPool2dOp(kernelSize: [2])
+        let (y, saved) = op.forward([x], saving: [true])
+        let (oh, ow) = (h / 2, w / 2)
+        #expect(y.shape == [2, 3, oh, ow])
+        var expected = [Float](), argmax = [Int]()
+        for p in 0..<planes {
+            for r in 0..<oh {
+                for c in 0..<ow {
+                    var best = p * h * w + 2 * r * w + 2 * c
+                    for k in [best + 1, best + w, best + w + 1] where data[k] > data[best] || data[k].isNaN { best = k }
+                    expected.append(data[best])
+                    argmax.append(best)
+                }
+            }
+        }
+        #expect(y.data.map(\.bitPattern) == expected.map(\.bitPattern))
+        let g = NDArray(shape: y.shape, data: (0..<y.count).map { Float($0 % 13) - 6 })
+        var dx = [Float](repeating: 0, count: data.count)
+        for (o, k) in argmax.enumerated() { dx[k] += g.data[o] }
+        let withSaved = op.vjp(g, inputs: [x], output: y, saved: saved, needs: [true])
+        let without = op.vjp(g, inputs: [x], output: y, saved: [], needs: [true])
+        #expect(withSaved[0]?.data == dx)
+        #expect(without[0]?.data == dx)
+    }
 }
 
 /// A batch of zero samples, which torch accepts for convolution and pooling: empty

@@ -33,13 +33,18 @@ enum ConvKernels {
         forward(x, w, g, keepingColumns: false).0
     }
 
-    /// `conv(x, w)` without bias, and x's column matrix when `keepingColumns` (for the
-    /// weight gradient, which then need not unfold x again).
+    /// `conv(x, w)` plus `bias` (one per output channel) if given, and x's column matrix
+    /// when `keepingColumns` (for the weight gradient, which then need not unfold x again).
+    /// The bias is added as the product is transposed to NCHW, in the same pass.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func forward<T: Scalar>(_ x: [T], _ w: [T], _ g: ConvGeometry, keepingColumns: Bool) -> ([T], [T]?) {
+    static func forward<T: Scalar>(_ x: [T], _ w: [T], _ g: ConvGeometry, bias: [T]? = nil, keepingColumns: Bool) -> ([T], [T]?) {
         let n = g.batch * g.outChannels * g.outArea
-        guard !g.isEmpty else { return ([T](repeating: 0, count: n), nil) }
+        guard !g.isEmpty else {
+            var y = [T](repeating: 0, count: n)
+            if let bias { addBias(&y, bias, batch: g.batch, area: g.outArea) }
+            return (y, nil)
+        }
         let cols = im2col(x, g)
         var yT = uninitialized(T.self, g.outChannels * g.columns)
         let og = g.outChannels / g.groups, k = g.groupRows
@@ -47,7 +52,7 @@ enum ConvKernels {
             g.groups, transA: false, transB: false, m: og, n: g.columns, k: k,
             a: w, aGroup: og * k, lda: k, b: cols, bGroup: k * g.columns, ldb: g.columns,
             c: &yT, cGroup: og * g.columns, ldc: g.columns)
-        return (swapLeadingAxes(yT, g.outChannels, g.batch, g.outArea), keepingColumns ? cols : nil)
+        return (swapLeadingAxes(yT, g.outChannels, g.batch, g.outArea, adding: bias), keepingColumns ? cols : nil)
     }
 
     /// The gradient of `conv(x, w)` with respect to x, given `gy` of the output's shape:
@@ -123,19 +128,21 @@ enum ConvKernels {
     }
 
     /// The sum of each row of `[rows, cols]` (the bias gradient from `gy` in
-    /// `[outChannels, batch * outArea]` order), added left to right.
+    /// `[outChannels, batch * outArea]` order), added left to right; rows in parallel
+    /// (each row's order is the same on any thread).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func rowSums<T: Scalar>(_ a: [T], rows: Int, cols: Int) -> [T] {
         var sums = [T](repeating: 0, count: rows)
         a.withUnsafeBufferPointer { src in
             sums.withUnsafeMutableBufferPointer { dst in
-                guard let base = src.baseAddress else { return }
-                for r in 0..<rows {
+                guard let base = src.baseAddress, let out = dst.baseAddress else { return }
+                let from = UncheckedSendable(base), to = UncheckedSendable(out)
+                Parallel.forEachItem(rows, parallelFrom: rows * cols >= Parallel.minimumElements ? 2 : rows + 1) { r in
                     var s: T = 0
-                    let row = base + r * cols
+                    let row = from.value + r * cols
                     for c in 0..<cols { s += row[c] }
-                    dst[r] = s
+                    to.value[r] = s
                 }
             }
         }
@@ -159,17 +166,22 @@ enum ConvKernels {
         }
     }
 
-    /// `[a, b, inner]` as `[b, a, inner]`.
+    /// `[a, b, inner]` as `[b, a, inner]`, plus `bias[i]` on every element of `[i, ...]` if
+    /// given (`bias.count == a`).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func swapLeadingAxes<T: Scalar>(_ src: [T], _ a: Int, _ b: Int, _ inner: Int) -> [T] {
+    static func swapLeadingAxes<T: Scalar>(_ src: [T], _ a: Int, _ b: Int, _ inner: Int, adding bias: [T]? = nil) -> [T] {
         [T](unsafeUninitializedCapacity: src.count) { dst, count in
             src.withUnsafeBufferPointer { s in
-                guard let sp = s.baseAddress, let dp = dst.baseAddress else { return }
-                let from = UncheckedSendable(sp), to = UncheckedSendable(dp)
-                Parallel.forEachItem(a * b, parallelFrom: 64) { item in
-                    let i = item / b, j = item % b
-                    (to.value + (j * a + i) * inner).update(from: from.value + item * inner, count: inner)
+                (bias ?? []).withUnsafeBufferPointer { bp in
+                    guard let sp = s.baseAddress, let dp = dst.baseAddress else { return }
+                    let from = UncheckedSendable(sp), to = UncheckedSendable(dp), shift = UncheckedSendable(bias == nil ? nil : bp.baseAddress)
+                    Parallel.forEachItem(a * b, parallelFrom: 64) { item in
+                        let i = item / b, j = item % b
+                        let out = to.value + (j * a + i) * inner, row = from.value + item * inner
+                        guard let v = shift.value?[i] else { return out.update(from: row, count: inner) }
+                        for k in 0..<inner { out[k] = row[k] + v }
+                    }
                 }
             }
             count = src.count

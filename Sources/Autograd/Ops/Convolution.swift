@@ -168,8 +168,8 @@ struct Convolution: Sendable, Equatable {
         guard let shape = try? outputShape(x.map(\.shape), name: name),
             let g = try? geometry(x.map(\.shape), name: name)
         else { return (x[0], []) }
-        var (y, cols) = ConvKernels.forward(x[0].data, x[1].data, g, keepingColumns: needs.count > 1 && needs[1])
-        if x.count == 3 { ConvKernels.addBias(&y, x[2].data, batch: g.batch, area: g.outArea) }
+        let (y, cols) = ConvKernels.forward(
+            x[0].data, x[1].data, g, bias: x.count == 3 ? x[2].data : nil, keepingColumns: needs.count > 1 && needs[1])
         return (NDArray(shape: shape, data: y), cols.map { [NDArray(shape: [$0.count], data: $0)] } ?? [])
     }
 

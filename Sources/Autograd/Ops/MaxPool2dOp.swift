@@ -49,8 +49,9 @@ public struct MaxPool2dOp: Operator {
         let w = Windows(pooling, g)
         let keep = needs.first == true && g.inArea <= 1 << 24
         let n = g.planes * g.outArea
-        var indices = [T](repeating: 0, count: keep ? n : 0)
-        var y = [T](repeating: 0, count: n)
+        // Every element of both is written below.
+        var indices = ConvKernels.uninitialized(T.self, keep ? n : 0)
+        var y = ConvKernels.uninitialized(T.self, n)
         x[0].data.withUnsafeBufferPointer { xs in
             y.withUnsafeMutableBufferPointer { ys in
                 indices.withUnsafeMutableBufferPointer { ks in
@@ -59,6 +60,18 @@ public struct MaxPool2dOp: Operator {
                     Parallel.forEachItem(g.planes, parallelFrom: 8) { p in
                         let plane = src.value + p * g.inArea, out = dst.value + p * g.outArea
                         let index = kept.value.map { $0 + p * g.outArea }
+                        if w.isPlain2x2(g) {
+                            for oh in 0..<g.outH {
+                                let o0 = oh * g.outW
+                                let done = Windows.row2x2(plane, 2 * oh * g.inW, inW: g.inW, out + o0, index.map { $0 + o0 }, g.outW)
+                                for ow in done..<g.outW {
+                                    let o = o0 + ow, i = w.argmax2x2(plane, 2 * (oh * g.inW + ow))
+                                    out[o] = plane[i]
+                                    index?[o] = Windows.scalar(i)
+                                }
+                            }
+                            return
+                        }
                         for oh in 0..<g.outH {
                             let rows = w.rows(oh)
                             for ow in 0..<g.outW {
@@ -165,6 +178,62 @@ private struct Windows {
         return Int(v)
     }
 
+    /// Whether every window is a 2x2 block inside the input at stride 2 (the common
+    /// `kernel_size=2`): no window then needs clipping, and `argmax2x2` finds each.
+    func isPlain2x2(_ g: PoolGeometry) -> Bool {
+        kH == 2 && kW == 2 && sH == 2 && sW == 2 && pH == 0 && pW == 0 && dH == 1 && dW == 1
+            && 2 * g.outH <= inH && 2 * g.outW <= inW
+    }
+
+    /// The first maximum (row-major; a NaN wins) of the 2x2 window whose top left is
+    /// `plane[k]`, unrolled.
+    @inline(__always)
+    func argmax2x2<T: Scalar>(_ plane: UnsafePointer<T>, _ k: Int) -> Int {
+        var best = k, m = plane[k]
+        @inline(__always) func visit(_ i: Int) {
+            let v = plane[i]
+            let wins = v > m || v != v
+            m = wins ? v : m
+            best = wins ? i : best
+        }
+        visit(k + 1)
+        visit(k + inW)
+        visit(k + inW + 1)
+        return best
+    }
+
+    /// Output row `out` of a plain 2x2 pooling whose windows' top row starts at
+    /// `plane[top]`, eight windows at a time for Float (argmax2x2's rule lane by lane, the
+    /// indices as exact floats); returns how many outputs it wrote (0 for Double).
+    @inline(__always)
+    static func row2x2<T: Scalar>(
+        _ plane: UnsafePointer<T>, _ top: Int, inW: Int, _ out: UnsafeMutablePointer<T>,
+        _ index: UnsafeMutablePointer<T>?, _ outW: Int
+    ) -> Int {
+        guard T.self == Float.self, outW >= 8 else { return 0 }
+        let row = UnsafeRawPointer(plane + top), outRow = UnsafeMutableRawPointer(out)
+        let lanes = SIMD8<Float>(0, 2, 4, 6, 8, 10, 12, 14)
+        var ow = 0
+        while ow + 8 <= outW {
+            let r0 = row.loadUnaligned(fromByteOffset: 2 * ow * 4, as: SIMD16<Float>.self)
+            let r1 = row.loadUnaligned(fromByteOffset: (inW + 2 * ow) * 4, as: SIMD16<Float>.self)
+            let k = SIMD8<Float>(repeating: Float(top + 2 * ow)) + lanes
+            var m = r0.evenHalf, best = k
+            @inline(__always) func visit(_ v: SIMD8<Float>, _ i: SIMD8<Float>) {
+                let wins = (v .> m) .| (v .!= v)
+                m.replace(with: v, where: wins)
+                best.replace(with: i, where: wins)
+            }
+            visit(r0.oddHalf, k + 1)
+            visit(r1.evenHalf, k + Float(inW))
+            visit(r1.oddHalf, k + Float(inW + 1))
+            outRow.storeBytes(of: m, toByteOffset: ow * 4, as: SIMD8<Float>.self)
+            if let index { UnsafeMutableRawPointer(index).storeBytes(of: best, toByteOffset: ow * 4, as: SIMD8<Float>.self) }
+            ow += 8
+        }
+        return ow
+    }
+
     /// The index in `plane` of the first maximum of the window at output column `ow` of
     /// the row `rows` describes (row-major; a NaN wins), or -1 for a window that meets no
     /// input element (dilation can skip it all).
@@ -175,19 +244,7 @@ private struct Windows {
         let (jLo, jHi) = Self.inside(w0, kernel: kW, dilation: dW, size: inW)
         guard iLo < iHi && jLo < jHi else { return -1 }
         if kH == 2 && kW == 2 && dH == 1 && dW == 1 && iLo == 0 && iHi == 2 && jLo == 0 && jHi == 2 {
-            // The common 2x2 window inside the input, unrolled (the same rule).
-            let k = h0 * inW + w0
-            var best = k, m = plane[k]
-            @inline(__always) func visit(_ i: Int) {
-                let v = plane[i]
-                let wins = v > m || v != v
-                m = wins ? v : m
-                best = wins ? i : best
-            }
-            visit(k + 1)
-            visit(k + inW)
-            visit(k + inW + 1)
-            return best
+            return argmax2x2(plane, h0 * inW + w0)
         }
         var best = (h0 + iLo * dH) * inW + w0 + jLo * dW
         var m = plane[best]
