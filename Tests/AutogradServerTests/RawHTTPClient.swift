@@ -46,7 +46,6 @@ final class RawHTTPConnection {
             }
             guard bound == 0 else {
                 let code = errno
-                close(fd)
                 throw ClientError("bind to \(source): errno \(code)")
             }
         }
@@ -61,11 +60,14 @@ final class RawHTTPConnection {
         }
         guard rc == 0 else {
             let code = errno
-            close(fd)
             throw ClientError("connect to port \(port): errno \(code)")
         }
     }
 
+    // The only close: a class initializer that throws once every stored property is set
+    // still runs deinit, so closing before those throws as well closed the descriptor twice,
+    // and in a parallel run the second close could hit another test's newly opened socket
+    // (seen as `recv: errno 9` in LiveGraphTests).
     deinit { close(fd) }
 
     /// True if the server closed (or reset) the connection within `seconds`, having sent
