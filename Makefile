@@ -10,7 +10,7 @@ PY_PKGS    := openapi-spec-validator jsonschema pyyaml prometheus_client schemat
 TEST_APT_PKGS := nginx graphviz
 PREFIX     ?= /usr/local
 
-.PHONY: all deps py-deps build release run test test-swift test-consumer test-api test-http test-docs test-docc docs clean bench bench-compare bench-http
+.PHONY: all deps py-deps build release run test test-swift test-asan test-consumer test-api test-http test-docs test-docc docs clean bench bench-compare bench-http
 
 all: build
 
@@ -40,13 +40,20 @@ release: deps
 run: release
 	$$($(SWIFT) build -c release --show-bin-path)/autograd-server --host $(HOST) --port $(PORT)
 
-test: deps test-deps py-deps test-swift test-consumer test-api test-http test-docs test-docc test-deploy test-schemathesis load-smoke fuzz-ci
+test: deps test-deps py-deps test-swift test-asan test-consumer test-api test-http test-docs test-docc test-deploy test-schemathesis load-smoke fuzz-ci
 
 test-swift:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
 	@echo "engine tests again on the baseline kernels (CAutogradKernels' run-time dispatch):"
 	AUTOGRAD_CPU=baseline $(SWIFT) test --skip-build --parallel --num-workers 2 --filter AutogradTests
+
+# Issue 22: deliberately wrong custom ops (Tests/SafetyCheck) under the address sanitizer,
+# in a build directory of their own: only the engine and the check are compiled.
+ASAN := $(SWIFT) build --product autograd-safety-check --sanitize=address --build-path .build/asan
+test-asan:
+	$(ASAN)
+	$$($(ASAN) --show-bin-path)/autograd-safety-check
 
 test-api:
 	python3 api/check_openapi.py

@@ -80,6 +80,8 @@ let package = Package(
             dependencies: ["AutogradGraph"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
+        // `make test-asan`: deliberately wrong custom ops under the address sanitizer (issue 22).
+        .executableTarget(name: "autograd-safety-check", dependencies: ["Autograd"], path: "Tests/SafetyCheck"),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
         // Fixtures (Tests/Fixtures, api/examples) are read from the checkout by path.
         .testTarget(name: "AutogradGraphTests", dependencies: ["AutogradGraph", "Autograd"]),

@@ -6,6 +6,12 @@ public enum AutogradError: Error, Sendable, Equatable {
     case seedShapeMismatch(expected: [Int], got: [Int])
     /// `shouldStop` returned true between two nodes; gradients are partial.
     case stopped
+    /// An op's `vjp` returned, for input `index`, an array of shape `got` that cannot be
+    /// summed down to the input's shape `expected` (or holding the wrong number of
+    /// elements). `function` names the op as PyTorch would (`"SwishBackward"`).
+    case invalidGradient(function: String, index: Int, got: [Int], expected: [Int])
+    /// An op's `vjp` returned `got` gradients for `expected` inputs.
+    case wrongGradientCount(function: String, got: Int, expected: Int)
 }
 
 extension Tensor {
@@ -63,10 +69,23 @@ extension Tensor {
                 inputGrads = node.op?.vjp(g, inputs: Tensor.values(of: inputs), output: node.value, needs: needs)
             }
             guard let inputGrads else { continue }
+            guard inputGrads.count == inputs.count else {
+                throw .wrongGradientCount(
+                    function: backwardName(node), got: inputGrads.count, expected: inputs.count)
+            }
             for i in 0..<inputs.count where needs[i] {
                 guard var gi = inputGrads[i] else { continue }
                 let input = inputs[i]
-                if gi.shape != input.shape { gi = gi.sum(to: input.shape) }
+                // What the op returned is checked before anything reads it: a shape the
+                // input broadcasts to, holding as many elements as that shape.
+                if gi.shape != input.shape {
+                    guard Shape.reduces(gi.shape, to: input.shape), gi.data.count == Shape.count(gi.shape) else {
+                        throw invalidGradient(node, i, gi)
+                    }
+                    gi = gi.sum(to: input.shape)
+                } else if gi.data.count != input.value.data.count {
+                    throw invalidGradient(node, i, gi)
+                }
                 if !input.isRecorded {
                     accumulate(gi, into: input)
                 } else {
@@ -81,6 +100,15 @@ extension Tensor {
                 }
             }
         }
+    }
+
+    private func invalidGradient(_ node: Tensor<T>, _ index: Int, _ g: NDArray<T>) -> AutogradError {
+        .invalidGradient(
+            function: backwardName(node), index: index, got: g.shape, expected: node.inputs[index].shape)
+    }
+
+    private func backwardName(_ node: Tensor<T>) -> String {
+        node.op.map { opName($0, suffix: "Backward") } ?? "Backward"
     }
 
     private func resolvedSeed(_ seed: NDArray<T>?) throws(AutogradError) -> NDArray<T> {

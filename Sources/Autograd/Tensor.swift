@@ -125,8 +125,8 @@ public final class Tensor<T: Scalar> {
         let shape = try op.outputShape(inputs.count == 2 ? [inputs[0].shape, inputs[1].shape] : inputs.map { $0.shape })
         let values = values(of: inputs)
         try op.validateValues(values)
-        if type(of: op).savesForBackward { return recordSaving(op, inputs, values, checkedShape: shape) }
-        return record(op, inputs, output: op.forward(values), checkedShape: shape)
+        if type(of: op).savesForBackward { return try recordSaving(op, inputs, values, checkedShape: shape) }
+        return try record(op, inputs, output: op.forward(values), checkedShape: shape)
     }
 
     /// The inputs' values, as every op takes them. Array literals for one and two inputs:
@@ -141,21 +141,23 @@ public final class Tensor<T: Scalar> {
     }
 
     /// Applies `op` whose output shape for these inputs was already computed by
-    /// `outputShape` (the graph format validates a whole graph before running it).
+    /// `outputShape` (the graph format validates a whole graph before running it). Not
+    /// public: it trusts `shape` and skips the op's checks; the output is still compared
+    /// with `shape`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public static func apply(_ op: any Operator, _ inputs: [Tensor<T>], checkedShape shape: [Int]) -> Tensor<T> {
-        if type(of: op).savesForBackward { return recordSaving(op, inputs, values(of: inputs), checkedShape: shape) }
-        return record(op, inputs, output: op.forward(values(of: inputs)), checkedShape: shape)
+    package static func apply(_ op: any Operator, _ inputs: [Tensor<T>], checkedShape shape: [Int]) throws(OpError) -> Tensor<T> {
+        if type(of: op).savesForBackward { return try recordSaving(op, inputs, values(of: inputs), checkedShape: shape) }
+        return try record(op, inputs, output: op.forward(values(of: inputs)), checkedShape: shape)
     }
 
     /// Runs an op that saves values for its backward pass, and records them with it.
     private static func recordSaving(
         _ op: any Operator, _ inputs: [Tensor<T>], _ values: [NDArray<T>], checkedShape shape: [Int]
-    ) -> Tensor<T> {
+    ) throws(OpError) -> Tensor<T> {
         let needs = inputs.map { $0.requiresGrad }
         let (out, saved) = op.forward(values, saving: needs)
-        assert(out.shape == shape, "\(type(of: op).signature.name) produced \(out.shape), expected \(shape)")
+        try checkOutput(out, of: op, expected: shape)
         guard needs.contains(true) else { return Tensor(out) }
         return Tensor(value: out, op: op, inputs: inputs, saved: saved.isEmpty ? nil : saved)
     }
@@ -164,8 +166,8 @@ public final class Tensor<T: Scalar> {
     @inline(__always)
     private static func record(
         _ op: any Operator, _ inputs: [Tensor<T>], output out: NDArray<T>, checkedShape shape: [Int]
-    ) -> Tensor<T> {
-        assert(out.shape == shape, "\(type(of: op).signature.name) produced \(out.shape), expected \(shape)")
+    ) throws(OpError) -> Tensor<T> {
+        try checkOutput(out, of: op, expected: shape)
         guard inputs.contains(where: { $0.requiresGrad }) else { return Tensor(out) }
         return Tensor(value: out, op: op, inputs: inputs)
     }

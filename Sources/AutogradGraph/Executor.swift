@@ -37,12 +37,13 @@ struct Executor<T: Scalar> {
             let inputs = step.inputs.compactMap { values[$0] }
             do {
                 try step.operator.validateValues(inputs.map(\.value))
+                // Throws only if an op's output disagrees with its shape rule (a bug).
+                values[step.slot] = try Tensor.apply(step.operator, inputs, checkedShape: step.shape)
             } catch {
                 var problems = ProblemList()
                 problems.add(error, opPointer: step.op.pointer)
                 throw problems.problem
             }
-            values[step.slot] = Tensor.apply(step.operator, inputs, checkedShape: step.shape)
         }
     }
 

@@ -1,0 +1,1 @@
+../SafetyCheck/WrongOps.swift
