@@ -10,6 +10,9 @@ public enum AutogradError: Error, Sendable, Equatable {
     /// summed down to the input's shape `expected` (or holding the wrong number of
     /// elements). `function` names the op as PyTorch would (`"SwishBackward"`).
     case invalidGradient(function: String, index: Int, got: [Int], expected: [Int])
+    /// `backward()` on a tensor that does not require a gradient: nothing it was made
+    /// from requires one, so there is nothing to differentiate (PyTorch raises too).
+    case doesNotRequireGrad
     /// An op's `vjp` returned `got` gradients for `expected` inputs.
     case wrongGradientCount(function: String, got: Int, expected: Int)
 }
@@ -28,7 +31,7 @@ extension Tensor {
     @_specialize(where T == Double)
     public func backward(seed: NDArray<T>? = nil, shouldStop: (() -> Bool)? = nil) throws(AutogradError) {
         let seed = try resolvedSeed(seed)
-        guard requiresGrad else { return }
+        guard requiresGrad else { throw .doesNotRequireGrad }
         if !isRecorded {
             accumulate(seed, into: self)
             return

@@ -15,6 +15,8 @@ extension AutogradError: CustomStringConvertible, LocalizedError {
             "grad can be implicitly created only for scalar outputs (this tensor has shape \(Shape.describe(shape)); pass a seed)"
         case .seedShapeMismatch(let expected, let got):
             "Mismatch in shape: grad_output[0] has a shape of \(Shape.describe(got)) and output[0] has a shape of \(Shape.describe(expected))"
+        case .doesNotRequireGrad:
+            "element 0 of tensors does not require grad and does not have a grad_fn"
         case .stopped:
             "the backward pass was stopped before it finished; gradients are partial"
         case .invalidGradient(let function, let index, let got, let expected):

@@ -57,14 +57,14 @@ public func tanh<T>(_ x: Tensor<T>) -> Tensor<T> { Tensor.applyOrTrap(TanhOp(), 
 
 /// The Gaussian error linear unit `x Φ(x)` elementwise, exact by default.
 @inlinable
-public func gelu<T>(_ x: Tensor<T>, approximate: GELUApproximation = .none) -> Tensor<T> {
-    Tensor.applyOrTrap(GELUOp(approximate: approximate), [x])
+public func gelu<T>(_ x: Tensor<T>, approximate: GELUApproximation = .none, file: StaticString = #fileID, line: UInt = #line) -> Tensor<T> {
+    Tensor.applyOrTrap(GELUOp(approximate: approximate), [x], file: file, line: line)
 }
 
 /// `x` where `x > 0`, else `negativeSlope * x`.
 @inlinable
-public func leakyRelu<T>(_ x: Tensor<T>, negativeSlope: Double = 0.01) -> Tensor<T> {
-    Tensor.applyOrTrap(LeakyReLUOp(negativeSlope: negativeSlope), [x])
+public func leakyRelu<T>(_ x: Tensor<T>, negativeSlope: Double = 0.01, file: StaticString = #fileID, line: UInt = #line) -> Tensor<T> {
+    Tensor.applyOrTrap(LeakyReLUOp(negativeSlope: negativeSlope), [x], file: file, line: line)
 }
 
 /// `log(1 + e^x)` elementwise (`x` itself above 20, as PyTorch's default threshold).

@@ -10,11 +10,10 @@
 @inlinable
 public func crossEntropy<T>(
     _ logits: Tensor<T>, _ target: Tensor<T>, weight: Tensor<T>? = nil, reduction: Reduction = .mean,
-    labelSmoothing: Double = 0, ignoreIndex: Int = -100
-) -> Tensor<T> {
+    labelSmoothing: Double = 0, ignoreIndex: Int = -100, file: StaticString = #fileID, line: UInt = #line) -> Tensor<T> {
     Tensor.applyOrTrap(
         CrossEntropy(reduction: reduction, labelSmoothing: labelSmoothing, ignoreIndex: ignoreIndex),
-        [logits, target] + (weight.map { [$0] } ?? []))
+        [logits, target] + (weight.map { [$0] } ?? []), file: file, line: line)
 }
 
 /// Negative log-likelihood of log-probabilities `[N, C]`, `[N, C, d...]` (or `[C]`) at class
@@ -24,26 +23,23 @@ public func crossEntropy<T>(
 @inlinable
 public func nllLoss<T>(
     _ input: Tensor<T>, _ target: Tensor<T>, weight: Tensor<T>? = nil, reduction: Reduction = .mean,
-    ignoreIndex: Int = -100
-) -> Tensor<T> {
+    ignoreIndex: Int = -100, file: StaticString = #fileID, line: UInt = #line) -> Tensor<T> {
     Tensor.applyOrTrap(
-        NLLLoss(reduction: reduction, ignoreIndex: ignoreIndex), [input, target] + (weight.map { [$0] } ?? []))
+        NLLLoss(reduction: reduction, ignoreIndex: ignoreIndex), [input, target] + (weight.map { [$0] } ?? []), file: file, line: line)
 }
 
 /// Binary cross-entropy of probabilities `input` against `target` (same shapes), each log
 /// clamped at −100 as PyTorch's `binary_cross_entropy`.
 @inlinable
 public func binaryCrossEntropy<T>(
-    _ input: Tensor<T>, _ target: Tensor<T>, reduction: Reduction = .mean
-) -> Tensor<T> {
-    Tensor.applyOrTrap(BinaryCrossEntropy(reduction: reduction), [input, target])
+    _ input: Tensor<T>, _ target: Tensor<T>, reduction: Reduction = .mean, file: StaticString = #fileID, line: UInt = #line) -> Tensor<T> {
+    Tensor.applyOrTrap(BinaryCrossEntropy(reduction: reduction), [input, target], file: file, line: line)
 }
 
 /// Binary cross-entropy of `sigmoid(logits)` against `target` (same shapes), computed
 /// stably from the logits, as PyTorch's `binary_cross_entropy_with_logits`.
 @inlinable
 public func binaryCrossEntropyWithLogits<T>(
-    _ logits: Tensor<T>, _ target: Tensor<T>, reduction: Reduction = .mean
-) -> Tensor<T> {
-    Tensor.applyOrTrap(BinaryCrossEntropyWithLogits(reduction: reduction), [logits, target])
+    _ logits: Tensor<T>, _ target: Tensor<T>, reduction: Reduction = .mean, file: StaticString = #fileID, line: UInt = #line) -> Tensor<T> {
+    Tensor.applyOrTrap(BinaryCrossEntropyWithLogits(reduction: reduction), [logits, target], file: file, line: line)
 }

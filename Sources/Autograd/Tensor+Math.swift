@@ -21,11 +21,11 @@ extension Tensor {
     /// `self * sigmoid(self)` elementwise (SiLU, swish).
     @inlinable public func silu() -> Tensor { Tensor.applyOrTrap(SiLU(), [self]) }
     /// `self` where positive, else `alpha * (exp(self) - 1)`.
-    @inlinable public func elu(alpha: Double = 1) -> Tensor { Tensor.applyOrTrap(ELU(alpha: alpha), [self]) }
+    @inlinable public func elu(alpha: Double = 1, file: StaticString = #fileID, line: UInt = #line) -> Tensor { Tensor.applyOrTrap(ELU(alpha: alpha), [self], file: file, line: line) }
     /// Each element limited to `[min, max]` (`max` wins when `min > max`); the gradient
     /// passes strictly inside the bounds, as torch's. At least one bound must be given.
-    @inlinable public func clamp(min: Double? = nil, max: Double? = nil) -> Tensor {
-        Tensor.applyOrTrap(Clamp(min: min, max: max), [self])
+    @inlinable public func clamp(min: Double? = nil, max: Double? = nil, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        Tensor.applyOrTrap(Clamp(min: min, max: max), [self], file: file, line: line)
     }
 }
 

@@ -55,25 +55,25 @@ extension Tensor {
 
     /// Sum over `axes` (all by default; negatives count from the end).
     @inlinable
-    public func sum(axes: [Int]? = nil, keepdims: Bool = false) -> Tensor {
-        Tensor.applyOrTrap(Sum(axes: axes, keepdims: keepdims), [self])
+    public func sum(axes: [Int]? = nil, keepdims: Bool = false, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        Tensor.applyOrTrap(Sum(axes: axes, keepdims: keepdims), [self], file: file, line: line)
     }
 
     /// Mean over `axes` (all by default; negatives count from the end).
     @inlinable
-    public func mean(axes: [Int]? = nil, keepdims: Bool = false) -> Tensor {
-        Tensor.applyOrTrap(Mean(axes: axes, keepdims: keepdims), [self])
+    public func mean(axes: [Int]? = nil, keepdims: Bool = false, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        Tensor.applyOrTrap(Mean(axes: axes, keepdims: keepdims), [self], file: file, line: line)
     }
 }
 
 /// `x @ W + b` with `W` of shape `[in, out]`.
 @inlinable
-public func linear<T>(_ x: Tensor<T>, _ W: Tensor<T>, _ b: Tensor<T>? = nil) -> Tensor<T> {
-    Tensor.applyOrTrap(LinearOp(), b.map { [x, W, $0] } ?? [x, W])
+public func linear<T>(_ x: Tensor<T>, _ W: Tensor<T>, _ b: Tensor<T>? = nil, file: StaticString = #fileID, line: UInt = #line) -> Tensor<T> {
+    Tensor.applyOrTrap(LinearOp(), b.map { [x, W, $0] } ?? [x, W], file: file, line: line)
 }
 
 /// Mean squared error between `input` and `target` (same shapes).
 @inlinable
-public func mseLoss<T>(_ input: Tensor<T>, _ target: Tensor<T>, reduction: Reduction = .mean) -> Tensor<T> {
-    Tensor.applyOrTrap(MSELoss(reduction: reduction), [input, target])
+public func mseLoss<T>(_ input: Tensor<T>, _ target: Tensor<T>, reduction: Reduction = .mean, file: StaticString = #fileID, line: UInt = #line) -> Tensor<T> {
+    Tensor.applyOrTrap(MSELoss(reduction: reduction), [input, target], file: file, line: line)
 }

@@ -172,14 +172,17 @@ public final class Tensor<T: Scalar> {
         return Tensor(value: out, op: op, inputs: inputs)
     }
 
-    /// `apply` for the operator sugar of the Swift API, where a shape error is a
-    /// programming error, as an out-of-range index is.
+    /// `apply` for the non-throwing Swift API: an error is recorded by the enclosing
+    /// `withError` scope, or traps naming the caller's `file` and `line`, as an
+    /// out-of-range index does.
     @inlinable
-    static func applyOrTrap(_ op: some Operator, _ inputs: [Tensor<T>]) -> Tensor<T> {
+    static func applyOrTrap(
+        _ op: some Operator, _ inputs: [Tensor<T>], file: StaticString = #fileID, line: UInt = #line
+    ) -> Tensor<T> {
         do {
             return try apply(op, inputs)
         } catch {
-            preconditionFailure("\(type(of: op).signature.name): \(error)")
+            return failed(op, error, file: file, line: line)
         }
     }
 }

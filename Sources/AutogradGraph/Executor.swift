@@ -49,7 +49,8 @@ struct Executor<T: Scalar> {
 
     /// Differentiates the loss (with the request's seed, if any) into the leaves' `grad`.
     func backward() throws(Problem) {
-        guard let loss = plan.loss else { return }
+        // A loss nothing requiring a gradient reaches has none to give: zeros, not an error.
+        guard let loss = plan.loss, values[loss]?.requiresGrad == true else { return }
         let deadline = deadline
         do {
             try values[loss]?.backward(
