@@ -1,38 +1,57 @@
 import Autograd
 import Testing
 
-/// PyTorch's gradcheck, in float64 with central differences: for a random upstream
-/// gradient `v`, the engine's vector-Jacobian product `vᵀJ` must match
-/// `vᵀ (f(x + εeᵢ) − f(x − εeᵢ)) / 2ε` for every input element `i`.
-///
-/// Tolerances are torch.autograd.gradcheck's defaults: ε = 1e-6, atol = 1e-5, rtol = 1e-3.
+/// The tests' gradient check of one op: the library's `gradcheck` of `Tensor.apply(op, …)`,
+/// its worst element recorded as an issue at the caller's line.
 func gradcheck(
     _ op: any Operator, _ inputs: [NDArray<Double>], differentiable: [Bool]? = nil, seed: UInt64 = 99,
     eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3,
     sourceLocation: SourceLocation = #_sourceLocation
 ) throws {
-    let needs = differentiable ?? inputs.map { _ in true }
-    let leaves = inputs.enumerated().map { Tensor($1, requiresGrad: needs[$0]) }
-    let y = try Tensor.apply(op, leaves)
-    let v = randomArray(y.shape, in: -1...1, seed: seed)
-    try y.backward(seed: v)
+    do {
+        try Autograd.gradcheck(
+            { try Tensor.apply(op, $0) }, inputs: inputs, differentiable: differentiable,
+            eps: eps, atol: atol, rtol: rtol, seed: seed)
+    } catch let error as GradcheckError {
+        Issue.record("\(type(of: op).signature.name): \(error)", sourceLocation: sourceLocation)
+    }
+}
 
-    func f(_ xs: [NDArray<Double>]) -> NDArray<Double> { op.forward(xs) }
-    func dot(_ a: NDArray<Double>, _ b: NDArray<Double>) -> Double {
-        zip(a.data, b.data).reduce(0) { $0 + $1.0 * $1.1 }
+/// The public `gradcheck` itself: it passes a right gradient and names a wrong one.
+@Suite struct PublicGradcheckTests {
+    @Test func aCompositionPasses() throws {
+        let x = NDArray<Double>(shape: [3], data: [0.5, -1, 2])
+        let result = try Autograd.gradcheck({ tanh($0[0] * $0[0]).sum() }, inputs: [x])
+        #expect(result.checkedElements == 3)
+        #expect(result.maxAbsoluteError < 1e-8)
     }
 
-    let name = type(of: op).signature.name
-    for k in inputs.indices where needs[k] {
-        var numeric = [Double](repeating: 0, count: inputs[k].count)
-        for i in 0..<inputs[k].count {
-            var plus = inputs, minus = inputs
-            plus[k].data[i] += eps
-            minus[k].data[i] -= eps
-            numeric[i] = (dot(f(plus), v) - dot(f(minus), v)) / (2 * eps)
+    @Test func aWrongGradientIsReportedAtItsWorstElement() throws {
+        // DoubledGradient's vjp doubles the true gradient of the identity: of x = [1, 2, 3]
+        // with upstream v, the engine says 2v, the differences v; the worst is max |v|.
+        let x = NDArray<Double>(shape: [3], data: [1, 2, 3])
+        do {
+            try Autograd.gradcheck({ try Tensor.apply(DoubledGradient(), $0) }, inputs: [x], seed: 5)
+            Issue.record("no error")
+        } catch let error as GradcheckError {
+            #expect(error.input == 0)
+            #expect(abs(error.analytical - 2 * error.numerical) < 1e-8, "\(error)")
+            var g = SplitMix64(seed: 5)
+            let v = (0..<3).map { _ in Double.random(in: -1...1, using: &g) }
+            #expect(error.element == v.indices.max { abs(v[$0]) < abs(v[$1]) })
+            #expect(error.description.hasPrefix("Jacobian mismatch for output 0 with respect to input 0, element \(error.element): analytical "))
         }
-        expectClose(
-            leaves[k].gradOrZeros, NDArray(shape: inputs[k].shape, data: numeric), rtol: rtol, atol: atol,
-            "\(name) input \(k) gradient", sourceLocation: sourceLocation)
+    }
+}
+
+/// Identity forward, but a vjp twice the true one.
+private struct DoubledGradient: Operator {
+    static let signature = OpSignature(name: "doubled_gradient", arity: .exactly(1), inputs: ["x"], summary: "bad vjp")
+    init() {}
+    init(attributes: Attributes) {}
+    func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] { inputs[0] }
+    func forward<T: Scalar>(_ inputs: [NDArray<T>]) -> NDArray<T> { inputs[0] }
+    func vjp<T: Scalar>(_ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]) -> [NDArray<T>?] {
+        [NDArray(shape: grad.shape, data: grad.data.map { 2 * $0 })]
     }
 }
