@@ -181,9 +181,3 @@ public final class Tensor<T: Scalar> {
         }
     }
 }
-
-extension Tensor: CustomStringConvertible {
-    public var description: String {
-        "Tensor(\(value)\(requiresGrad ? ", requiresGrad: true" : ""))"
-    }
-}
