@@ -56,31 +56,37 @@ extension TensorIndexExpression where Self == TensorIndex {
     }
 }
 
+/// An integer picks one element along its axis, removing the axis: `x[1]`, `x[-1]`.
 extension Int: TensorIndexExpression {
     /// `.at(self)`.
     public var tensorIndex: TensorIndex { .at(self) }
 }
 
+/// A half-open range slices its axis: `x[0..<2]`.
 extension Range: TensorIndexExpression where Bound == Int {
     /// `.slice(lowerBound, upperBound)`.
     public var tensorIndex: TensorIndex { .slice(lowerBound, upperBound) }
 }
 
+/// A closed range slices its axis, the upper bound included: `x[0...1]`.
 extension ClosedRange: TensorIndexExpression where Bound == Int {
     /// `.slice(lowerBound, upperBound + 1)` (`-3...-1` takes the last three).
     public var tensorIndex: TensorIndex { .slice(lowerBound, upperBound == -1 ? nil : upperBound + 1) }
 }
 
+/// A range from a bound slices to the end of its axis: `x[1...]`.
 extension PartialRangeFrom: TensorIndexExpression where Bound == Int {
     /// `.slice(lowerBound, nil)`.
     public var tensorIndex: TensorIndex { .slice(lowerBound, nil) }
 }
 
+/// A range up to a bound slices from the start of its axis: `x[..<2]`.
 extension PartialRangeUpTo: TensorIndexExpression where Bound == Int {
     /// `.slice(nil, upperBound)`.
     public var tensorIndex: TensorIndex { .slice(nil, upperBound) }
 }
 
+/// A range through a bound slices from the start, the bound included: `x[...1]`.
 extension PartialRangeThrough: TensorIndexExpression where Bound == Int {
     /// `.slice(nil, upperBound + 1)`.
     public var tensorIndex: TensorIndex { .slice(nil, upperBound == -1 ? nil : upperBound + 1) }
