@@ -5,7 +5,7 @@ SWIFT      ?= swift
 HOST       ?= 127.0.0.1
 PORT       ?= 8080
 APT_PKGS   := libmicrohttpd-dev libopenblas-dev pkg-config
-PY_PKGS    := openapi-spec-validator jsonschema pyyaml prometheus_client schemathesis playwright
+PY_PKGS    := openapi-spec-validator jsonschema pyyaml prometheus_client schemathesis playwright numpy safetensors==0.8.0
 # Only for `make test`: nginx in front of two servers (docker/tests), dot for POST /graph SVG,
 # headless Chromium for the page of GET / (driven by Playwright from PyPI; no `playwright install`),
 # openssl for its certificate over TLS.
@@ -28,9 +28,10 @@ deps:
 	  fi; \
 	fi
 
-# Python tools for checking api/openapi.yaml (only used by `make test`).
+# Python tools for checking api/openapi.yaml, the web page, and (numpy, safetensors) the files
+# the consumer example saves; only used by `make test`.
 py-deps:
-	@python3 -c "import openapi_spec_validator, jsonschema, yaml, prometheus_client, schemathesis, playwright" 2>/dev/null || \
+	@python3 -c "import openapi_spec_validator, jsonschema, yaml, prometheus_client, schemathesis, playwright, numpy, safetensors.numpy" 2>/dev/null || \
 	  python3 -m pip install -q $(PY_PKGS)
 
 build: deps

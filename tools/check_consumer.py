@@ -8,7 +8,9 @@ temporary bare repository as tag 0.1.0, points the example at it by file:// URL
 - SwiftPM refuses the package (unsafeFlags in a library product do that) or the build fails;
 - the README's library example (its `print(...)   // value` lines) is not in main.swift;
 - a printed line differs from its `// value` comment;
-- building the example compiled a module only the server needs.
+- building the example compiled a module only the server needs;
+- the model and predictions it saves (safetensors) do not load in Python's `safetensors`
+  package, or numpy's forward pass over the saved weights differs from its predictions.
 
 Usage: python3 tools/check_consumer.py [--keep]   (--keep leaves the temporary directory)
 """
@@ -42,6 +44,31 @@ def readme_example_lines():
     section = text.split("## The Swift library", 1)[1]
     block = section.split("```swift", 1)[1].split("```", 1)[0]
     return [line.strip() for line in block.splitlines() if line.startswith("print(") and "//" in line]
+
+
+def check_safetensors(directory):
+    """The consumer's saved model and predictions, loaded by Python's safetensors (numpy
+    only): the model's forward pass in numpy must give the consumer's logits."""
+    import numpy as np
+    from safetensors.numpy import load_file
+    failures = []
+    state = load_file(os.path.join(directory, "xor.safetensors"))
+    evaluation = load_file(os.path.join(directory, "xor-eval.safetensors"))
+    names = sorted(state)
+    if names != ["0.W", "0.b", "2.W", "2.b"]:
+        failures.append(f"xor.safetensors holds {names}")
+        return failures
+    if any(v.dtype != np.float32 for v in list(state.values()) + list(evaluation.values())):
+        failures.append("a tensor of the consumer's files is not float32")
+    x = evaluation["x"]
+    hidden = np.maximum(x @ state["0.W"] + state["0.b"], 0)
+    logits = hidden @ state["2.W"] + state["2.b"]
+    if logits.shape != evaluation["logits"].shape or not np.allclose(logits, evaluation["logits"], rtol=1e-5, atol=1e-5):
+        failures.append(f"numpy on the saved weights gives {logits.tolist()}, the consumer {evaluation['logits'].tolist()}")
+    else:
+        print(f"  ok: safetensors.numpy loads the saved model; numpy's forward pass matches the consumer's logits "
+              f"(max difference {float(np.abs(logits - evaluation['logits']).max()):.2e})")
+    return failures
 
 
 def main():
@@ -80,7 +107,7 @@ def main():
         for name in SERVER_ONLY:
             if name in modules:
                 failures.append(f"building the example compiled {name}, which only the server needs")
-        out = run([os.path.join(build_dir, "consumer")], env=env, capture_output=True, text=True).stdout
+        out = run([os.path.join(build_dir, "consumer"), tmp], env=env, capture_output=True, text=True).stdout
         printed = out.splitlines()
         if len(printed) != len(expected):
             failures.append(f"consumer printed {len(printed)} lines, main.swift comments {len(expected)}:\n{out}")
@@ -89,6 +116,7 @@ def main():
             print(f"  {status}: printed {got!r}, README/main.swift say {want!r}")
             if got != want:
                 failures.append(f"printed {got!r}, expected {want!r}")
+        failures += check_safetensors(tmp)
     except subprocess.CalledProcessError as error:
         failures.append(f"{' '.join(map(str, error.cmd))} exited {error.returncode}")
     finally:

@@ -24,21 +24,28 @@ extension NDArray {
 
 extension NDArray: CustomStringConvertible {
     /// Nested brackets in row-major order: `[[1.0, 2.0], [3.0, 4.0]]`; a scalar prints bare.
+    /// Above 1,000 elements it is summarised as NumPy does: an axis longer than 6 shows
+    /// its first and last 3 entries around `...`.
     public var description: String {
         var out = ""
-        write(axis: 0, offset: 0, strides: Shape.strides(shape), into: &out)
+        write(axis: 0, offset: 0, strides: Shape.strides(shape), summarised: count > 1000, into: &out)
         return out
     }
 
-    private func write(axis: Int, offset: Int, strides: [Int], into out: inout String) {
+    private func write(axis: Int, offset: Int, strides: [Int], summarised: Bool, into out: inout String) {
         if axis == shape.count {
             out += data[offset].description
             return
         }
+        let n = shape[axis], edge = 3
         out += "["
-        for i in 0..<shape[axis] {
+        for i in 0..<n {
+            if summarised && n > 2 * edge && i >= edge && i < n - edge {
+                if i == edge { out += ", ..." }
+                continue
+            }
             if i > 0 { out += ", " }
-            write(axis: axis + 1, offset: offset + i * strides[axis], strides: strides, into: &out)
+            write(axis: axis + 1, offset: offset + i * strides[axis], strides: strides, summarised: summarised, into: &out)
         }
         out += "]"
     }

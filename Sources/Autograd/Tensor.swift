@@ -186,9 +186,3 @@ public final class Tensor<T: Scalar> {
         }
     }
 }
-
-extension Tensor: CustomStringConvertible {
-    public var description: String {
-        "Tensor(\(value)\(requiresGrad ? ", requiresGrad: true" : ""))"
-    }
-}

@@ -11,9 +11,11 @@ import Testing
         let loss = mseLoss(layer(x), Tensor(NDArray(repeating: 1, shape: [2, 2])))
         try loss.backward()
         expectClose(loss.value, NDArray(scalar: 1.16), rtol: 1e-6, atol: 1e-6, "loss")
-        expectClose(try #require(W.grad), NDArray([[1.6, 3.0], [2.2, 4.2]]), rtol: 1e-6, atol: 1e-6, "dW")
-        expectClose(try #require(b.grad), NDArray([0.6, 1.2]), rtol: 1e-6, atol: 1e-6, "db")
+        expectClose(try #require(layer.W.grad), NDArray([[1.6, 3.0], [2.2, 4.2]]), rtol: 1e-6, atol: 1e-6, "dW")
+        expectClose(try #require(layer.b?.grad), NDArray([0.6, 1.2]), rtol: 1e-6, atol: 1e-6, "db")
         #expect(x.grad == nil)
+        // The layer trains leaves of its own: the caller's tensors are left alone.
+        #expect(!W.requiresGrad && !b.requiresGrad && W.grad == nil && b.grad == nil)
     }
 
     @Test func bothPrecisionsGiveTheSameGradientsToTheirPrecision() throws {

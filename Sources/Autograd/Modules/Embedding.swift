@@ -6,22 +6,17 @@ public final class Embedding<Scalar: Autograd.Scalar>: Module {
     /// The table, `[V, D]`: row `i` is the vector of index `i`.
     public let weight: Tensor<Scalar>
 
-    /// A table with the given weight `[V, D]`, made trainable.
+    /// A table with the given weight's values `[V, D]` in a trainable leaf of its own
+    /// (`weight` itself is left as it is).
     public init(weight: Tensor<Scalar>) {
         precondition(weight.rank == 2, "Embedding: weight must be [V, D], got \(weight.shape)")
-        weight.requiresGrad = true
-        self.weight = weight
+        self.weight = .parameter(weight)
     }
 
     /// A table initialised as `torch.nn.Embedding`: standard normal values (Box–Muller
     /// over `generator`).
     public convenience init(count: Int, dimension: Int, generator: inout some RandomNumberGenerator) {
-        let values = (0..<count * dimension).map { _ -> Scalar in
-            let u1 = 1 - Double.random(in: 0..<1, using: &generator)
-            let u2 = Double.random(in: 0..<1, using: &generator)
-            return Scalar((-2 * Double.log(u1)).squareRoot() * Double.cos(2 * .pi * u2))
-        }
-        self.init(weight: Tensor(shape: [count, dimension], scalars: values))
+        self.init(weight: Tensor.randn([count, dimension], generator: &generator))
     }
 
     /// A table initialised as `torch.nn.Embedding`, from a generator seeded with `seed`.

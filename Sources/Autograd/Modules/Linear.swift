@@ -5,15 +5,14 @@ public final class Linear<Scalar: Autograd.Scalar>: Module {
     /// The bias, `[out]`, or `nil` for a layer without one.
     public let b: Tensor<Scalar>?
 
-    /// A layer with the given weight `[in, out]` and optional bias `[out]`; both are made
-    /// trainable.
+    /// A layer with the given weight `[in, out]` and optional bias `[out]`, their values in
+    /// trainable leaves of the layer's own (as `nn.Parameter(t)`): the caller's tensors are
+    /// left as they are, and `layer.W.grad` is where the gradient goes.
     public init(W: Tensor<Scalar>, b: Tensor<Scalar>? = nil) {
         precondition(W.rank == 2, "Linear: W must be [in, out], got \(W.shape)")
         precondition(b == nil || b?.shape == [W.shape[1]], "Linear: b must be [\(W.shape[1])]")
-        W.requiresGrad = true
-        b?.requiresGrad = true
-        self.W = W
-        self.b = b
+        self.W = .parameter(W)
+        self.b = b.map { .parameter($0) }
     }
 
     /// A layer initialised as PyTorch's `nn.Linear`: W and b uniform in ±1/√inFeatures,

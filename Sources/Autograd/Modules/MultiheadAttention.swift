@@ -36,11 +36,10 @@ public final class MultiheadAttention<Scalar: Autograd.Scalar>: Module {
         precondition(outProjBias == nil || outProjBias?.shape == [e], "MultiheadAttention: out_proj.bias must be [E]")
         embedDim = e
         self.numHeads = numHeads
-        self.inProjWeight = inProjWeight
-        self.inProjBias = inProjBias
-        self.outProjWeight = outProjWeight
-        self.outProjBias = outProjBias
-        for p in parameters { p.requiresGrad = true }
+        self.inProjWeight = .parameter(inProjWeight)
+        self.inProjBias = inProjBias.map { .parameter($0) }
+        self.outProjWeight = .parameter(outProjWeight)
+        self.outProjBias = outProjBias.map { .parameter($0) }
     }
 
     /// A layer initialised as torch's: in_proj_weight Xavier-uniform, out_proj.weight
