@@ -64,6 +64,7 @@ test-consumer:
 # conformance: idle connections, Host, methods, CORS, bursts (issue 23).
 test-http:
 	$(SWIFT) build --product autograd-server
+	mkdir -p .build && cc -O1 -Wall -o .build/mhd_epoll_stall tools/mhd_epoll_stall.c -lmicrohttpd && .build/mhd_epoll_stall
 	python3 tools/early_answers.py
 	python3 tools/http11_conformance.py
 
