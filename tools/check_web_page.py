@@ -156,7 +156,7 @@ class Browser:
 
     def __init__(self, playwright, executable, base):
         self.base = base
-        self.browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        self.browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"])
         # The certificate of the TLS run is self-signed (urllib checks it against --cacert).
         self.secure = base.startswith("https://")
         self.context = self.browser.new_context(viewport={"width": 1400, "height": 900}, device_scale_factor=1,
