@@ -364,7 +364,7 @@ function showProblem(problem, status) {
   }
   highlight(ranges);
   if (ranges.length > 0) reveal(ranges[0]);
-  setStatus(`${status ?? problem.status}: ${problem.title ?? "problem"}`, true);
+  setStatus($("problem-title").textContent, true);
 }
 
 function setStatus(text, error = false) {
@@ -606,7 +606,6 @@ async function run() {
       showProblem({ title: "Not JSON", detail: `The editor's text is not JSON: ${error.message}.` }, "");
       highlight([at]);
       reveal(at);
-      setStatus("The editor's text is not JSON", true);
       return;
     }
     throw error;
