@@ -4,7 +4,7 @@
 SWIFT      ?= swift
 HOST       ?= 127.0.0.1
 PORT       ?= 8080
-APT_PKGS   := libmicrohttpd-dev libopenblas-dev pkg-config
+APT_PKGS   := libmicrohttpd-dev libopenblas-dev zlib1g-dev pkg-config
 PY_PKGS    := openapi-spec-validator jsonschema pyyaml prometheus_client schemathesis
 # Only for `make test`: nginx in front of two servers (docker/tests), dot for POST /graph SVG.
 TEST_APT_PKGS := nginx graphviz
@@ -14,7 +14,8 @@ PREFIX     ?= /usr/local
 
 all: build
 
-# System libraries: libmicrohttpd (HTTP), OpenBLAS (matrix products), pkg-config (to find them).
+# System libraries: libmicrohttpd (HTTP), OpenBLAS (matrix products), zlib (gzip bodies, server
+# only), pkg-config (to find them).
 deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -59,12 +60,14 @@ test-consumer:
 
 # HTTP behaviour every client relies on, against the real (debug) binary: answers sent
 # before a large body is read reach http.client, urllib and curl (issue 19); HTTP/1.1
-# conformance: idle connections, Host, methods, CORS, bursts (issue 23).
+# conformance: idle connections, Host, methods, CORS, bursts (issue 23); gzip bodies and
+# answers through http.client (issue 14).
 test-http:
 	$(SWIFT) build --product autograd-server
 	mkdir -p .build && cc -O1 -Wall -o .build/mhd_epoll_stall tools/mhd_epoll_stall.c -lmicrohttpd && .build/mhd_epoll_stall
 	python3 tools/early_answers.py
 	python3 tools/http11_conformance.py
+	python3 tools/content_coding.py
 
 # README.md and docs/*.md: every relative link and #anchor resolves, and every curl
 # example marked <!-- doctest --> gives the answer shown, against a live debug server.

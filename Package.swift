@@ -30,6 +30,10 @@ let package = Package(
             name: "CMicroHTTPD",
             linkerSettings: [.linkedLibrary("microhttpd")]
         ),
+        // zlib for gzip bodies (Content-Encoding), only under the server: the Autograd
+        // product never links it.
+        .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
+        .target(name: "GzipCoding", dependencies: ["CZlib"]),
         // The engine's hottest loops, compiled for each CPU level and chosen at run time.
         .target(name: "CAutogradKernels"),
         // The square root as a plain instruction, so that loops over it vectorise.
@@ -48,7 +52,7 @@ let package = Package(
         .target(
             name: "AutogradServer",
             dependencies: [
-                "AutogradGraph", "CMicroHTTPD",
+                "AutogradGraph", "CMicroHTTPD", "GzipCoding",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -83,7 +87,7 @@ let package = Package(
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
         // Fixtures (Tests/Fixtures, api/examples) are read from the checkout by path.
         .testTarget(name: "AutogradGraphTests", dependencies: ["AutogradGraph", "Autograd"]),
-        .testTarget(name: "AutogradServerTests", dependencies: ["AutogradServer", "AutogradGraph"]),
+        .testTarget(name: "AutogradServerTests", dependencies: ["AutogradServer", "AutogradGraph", "GzipCoding"]),
     ],
     swiftLanguageModes: [.v6]
 )
