@@ -124,10 +124,12 @@ test-deps:
 	fi
 
 # Manifests and Dockerfile against the Makefile; nginx (docker/nginx.conf) in front of two
-# servers; /metrics, /readyz, /openapi.yaml, /graph and request ids against a live server.
+# servers, and one of them SIGKILLed and restarted under load (about 25 s); /metrics,
+# /readyz, /openapi.yaml, /graph and request ids against a live server.
 test-deploy:
 	python3 docker/tests/test_manifests.py
 	python3 docker/tests/test_nginx.py
+	python3 docker/tests/test_failover.py
 	python3 api/check_operability.py
 
 # Benchmarks (issue 4; never part of `make test`). Results as JSON lines in .build/bench/.
