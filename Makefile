@@ -166,6 +166,7 @@ bench-http: deps
 # schemathesis and the load test run against a fresh debug (test) or release (load) server.
 FUZZ_DIR   := .build-fuzz
 FUZZ_TIME  ?= 600
+FUZZ_GZIP_TIME ?= 300
 FUZZ_BUILD := $(SWIFT) build --scratch-path $(FUZZ_DIR) -c release --product autograd-fuzz \
               --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 SERVER_DBG  = $$($(SWIFT) build --show-bin-path)/autograd-server
@@ -173,6 +174,9 @@ SERVER_REL  = $$($(SWIFT) build -c release --show-bin-path)/autograd-server
 ST_EXAMPLES ?= 30
 
 # libFuzzer over parse + decode + validate + plan + execute; FUZZ_TIME seconds (default 10 min).
+# Then gzip bodies (AUTOGRAD_FUZZ_INPUT=gzip: inflated as the server does, then the same path)
+# for FUZZ_GZIP_TIME seconds from Fuzz/gzip-corpus (Fuzz/make_gzip_corpus.py); crashes go to
+# $(FUZZ_DIR)/artifacts/gzip-*, replayed with `AUTOGRAD_FUZZ_INPUT=gzip swift run autograd-fuzz FILE`.
 # New inputs go to $(FUZZ_DIR)/corpus, crashes to $(FUZZ_DIR)/artifacts; replay one with
 # `swift run autograd-fuzz FILE`. Fuzz/corpus is the committed seed (Fuzz/make_corpus.py);
 # Fuzz/regressions holds inputs that once crashed.
@@ -182,10 +186,15 @@ fuzz: deps
 	SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/release/autograd-fuzz $(FUZZ_DIR)/corpus Fuzz/corpus Fuzz/regressions \
 	  -dict=Fuzz/graph.dict -max_len=16384 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
 	  -max_total_time=$(FUZZ_TIME) -artifact_prefix=$(FUZZ_DIR)/artifacts/
+	@mkdir -p $(FUZZ_DIR)/gzip-corpus
+	AUTOGRAD_FUZZ_INPUT=gzip SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/release/autograd-fuzz $(FUZZ_DIR)/gzip-corpus Fuzz/gzip-corpus \
+	  -max_len=16384 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
+	  -max_total_time=$(FUZZ_GZIP_TIME) -artifact_prefix=$(FUZZ_DIR)/artifacts/gzip-
 
-# The CI run: one minute, fails on any crash, leak-free exit or sanitizer report.
+# The CI run: one minute of JSON and half a minute of gzip, fails on any crash, leak-free
+# exit or sanitizer report.
 fuzz-ci:
-	$(MAKE) fuzz FUZZ_TIME=60
+	$(MAKE) fuzz FUZZ_TIME=60 FUZZ_GZIP_TIME=30
 
 # schemathesis against api/openapi.yaml: no 5xx, every response as the spec says. All checks
 # but positive_data_acceptance, which expects every schema-valid body to be accepted: a graph

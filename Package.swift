@@ -76,12 +76,13 @@ let package = Package(
         .executableTarget(name: "autograd-docs", dependencies: ["AutogradGraph"]),
         // autograd-bench's allocation counter (malloc defined in the executable; issue 21).
         .target(name: "CBenchAlloc"),
-        // libFuzzer target over the request path (`make fuzz`); a corpus replayer otherwise.
+        // libFuzzer target over the request path, JSON and gzip bodies (`make fuzz`); a
+        // corpus replayer otherwise.
         // Its unsafeFlags are allowed: no product exports it, so a package depending on this
         // one never builds it (`make test-consumer` checks that dependents build).
         .executableTarget(
             name: "autograd-fuzz",
-            dependencies: ["AutogradGraph"],
+            dependencies: ["AutogradGraph", "GzipCoding"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
