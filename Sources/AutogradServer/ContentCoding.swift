@@ -77,9 +77,17 @@ enum ContentCoding {
               let compressed = Gzip.compress(response.body, level: level) else { return response }
         var coded = response
         coded.body = compressed
+        // A strong ETag names one representation: the gzip one gets its own (`"h-gzip"`,
+        // as Apache's mod_deflate does); `WebPage.matches` takes either back.
+        for i in coded.headers.indices where coded.headers[i].name.lowercased() == "etag" && coded.headers[i].value.hasSuffix("\"") {
+            coded.headers[i].value = String(coded.headers[i].value.dropLast()) + gzipETagSuffix + "\""
+        }
         coded.headers.append((name: "Content-Encoding", value: "gzip"))
         return coded
     }
+
+    /// Appended inside the quotes of a compressed answer's ETag.
+    static let gzipETagSuffix = "-gzip"
 }
 
 extension HTTPProblems {

@@ -114,6 +114,11 @@ struct ContentCodingTests {
         #expect(coded.headers.last?.name == "Content-Encoding" && coded.headers.last?.value == "gzip")
         #expect(try inflate(coded.body).get() == text)
         #expect(ContentCoding.encode(coded, acceptsGzip: true) == coded)
+        // A strong ETag gets its own value for the gzip form, which If-None-Match may name.
+        let tagged = Response(status: 200, contentType: "text/css", body: text, headers: [(name: "ETag", value: "\"abc\"")])
+        #expect(ContentCoding.encode(tagged, acceptsGzip: true).headers.first?.value == "\"abc-gzip\"")
+        #expect(WebPage.matches("\"abc-gzip\"", etag: "\"abc\"") && WebPage.matches("W/\"abc\"", etag: "\"abc\""))
+        #expect(!WebPage.matches("\"abd-gzip\"", etag: "\"abc\""))
     }
 }
 
