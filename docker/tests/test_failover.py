@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, HERE)
 import checks  # noqa: E402
 from checks import check, free_port  # noqa: E402
-from test_nginx import CONF, nginx_config, start_nginx, stop_nginx, workdir_for_nginx  # noqa: E402
+from test_nginx import CONF, clean_up, nginx_config, start_nginx, stop_nginx, workdir_for_nginx  # noqa: E402
 
 
 class Replica:
@@ -218,12 +218,7 @@ def main():
         stop_nginx(proxy)
         survivor.stop()
         victim.stop()
-        if checks.failures:
-            for name in ["error.log", "load.out", "survivor.log", "victim.log"]:
-                path = os.path.join(workdir, name)
-                if os.path.exists(path):
-                    print(f"--- {name}\n" + open(path, errors="replace").read()[-1500:])
-        shutil.rmtree(workdir, ignore_errors=True)
+        clean_up(workdir, ["error.log", "load.out", "survivor.log", "victim.log"])
     return checks.summary("test_failover")
 
 

@@ -92,6 +92,16 @@ def stop_nginx(proxy):
             proxy.kill()
 
 
+def clean_up(workdir, logs):
+    """Removes `workdir`, first printing the tail of each of its `logs` if a check failed."""
+    if checks.failures:
+        for name in logs:
+            path = os.path.join(workdir, name)
+            if os.path.exists(path):
+                print(f"--- {name}\n" + open(path, errors="replace").read()[-1500:])
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
 def workdir_for_nginx(prefix):
     workdir = tempfile.mkdtemp(prefix=prefix)
     os.chmod(workdir, 0o755)
@@ -150,12 +160,7 @@ def retry_policy(nginx, exe, seed):
         stop_nginx(proxy)
         for s in servers:
             s.stop()
-        if checks.failures:
-            for name in ["error.log", "nginx.stderr", "calm.log", "busy.log"]:
-                p = os.path.join(workdir, name)
-                if os.path.exists(p):
-                    print(f"--- {name}\n" + open(p, errors="replace").read()[-1500:])
-        shutil.rmtree(workdir, ignore_errors=True)
+        clean_up(workdir, ["error.log", "nginx.stderr", "calm.log", "busy.log"])
 
 
 def request(port, method, path, body=None, headers=None):
@@ -229,12 +234,7 @@ def main():
         stop_nginx(proxy)
         for s in servers:
             s.stop()
-        if checks.failures:
-            for name in ["error.log", "nginx.stderr", "server0.log", "server1.log"]:
-                p = os.path.join(workdir, name)
-                if os.path.exists(p):
-                    print(f"--- {name}\n" + open(p, errors="replace").read()[-1500:])
-        shutil.rmtree(workdir, ignore_errors=True)
+        clean_up(workdir, ["error.log", "nginx.stderr", "server0.log", "server1.log"])
     with open(SEED, "rb") as f:
         retry_policy(nginx, exe, f.read())
     return checks.summary("test_nginx")
