@@ -4,7 +4,7 @@
 SWIFT      ?= swift
 HOST       ?= 127.0.0.1
 PORT       ?= 8080
-APT_PKGS   := libmicrohttpd-dev libopenblas-dev pkg-config
+APT_PKGS   := libmicrohttpd-dev libopenblas-dev zlib1g-dev pkg-config
 PY_PKGS    := openapi-spec-validator jsonschema pyyaml prometheus_client schemathesis playwright numpy safetensors==0.8.0
 # Only for `make test`: nginx in front of two servers (docker/tests), dot for POST /graph SVG,
 # headless Chromium for the page of GET / (driven by Playwright from PyPI; no `playwright install`),
@@ -16,7 +16,8 @@ PREFIX     ?= /usr/local
 
 all: build
 
-# System libraries: libmicrohttpd (HTTP), OpenBLAS (matrix products), pkg-config (to find them).
+# System libraries: libmicrohttpd (HTTP), OpenBLAS (matrix products), zlib (gzip bodies, server
+# only), pkg-config (to find them).
 deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -69,12 +70,14 @@ test-consumer:
 
 # HTTP behaviour every client relies on, against the real (debug) binary: answers sent
 # before a large body is read reach http.client, urllib and curl (issue 19); HTTP/1.1
-# conformance: idle connections, Host, methods, CORS, bursts (issue 23).
+# conformance: idle connections, Host, methods, CORS, bursts (issue 23); gzip bodies and
+# answers through http.client (issue 14).
 test-http:
 	$(SWIFT) build --product autograd-server
 	mkdir -p .build && cc -O1 -Wall -o .build/mhd_epoll_stall tools/mhd_epoll_stall.c -lmicrohttpd && .build/mhd_epoll_stall
 	python3 tools/early_answers.py
 	python3 tools/http11_conformance.py
+	python3 tools/content_coding.py
 
 # The page of GET / in headless Chromium (docs/web-page.md): the README and CNN examples,
 # drawing and numbers against the server's JSON, a 422's pointers, an .onnx drop, no CSP
@@ -147,10 +150,12 @@ test-deps:
 	fi
 
 # Manifests and Dockerfile against the Makefile; nginx (docker/nginx.conf) in front of two
-# servers; /metrics, /readyz, /openapi.yaml, /graph and request ids against a live server.
+# servers, and one of them SIGKILLed and restarted under load (about 25 s); /metrics,
+# /readyz, /openapi.yaml, /graph and request ids against a live server.
 test-deploy:
 	python3 docker/tests/test_manifests.py
 	python3 docker/tests/test_nginx.py
+	python3 docker/tests/test_failover.py
 	python3 api/check_operability.py
 
 # Benchmarks (issue 4; never part of `make test`). Results as JSON lines in .build/bench/.
@@ -187,6 +192,7 @@ bench-http: deps
 # schemathesis and the load test run against a fresh debug (test) or release (load) server.
 FUZZ_DIR   := .build-fuzz
 FUZZ_TIME  ?= 600
+FUZZ_GZIP_TIME ?= 300
 FUZZ_BUILD := $(SWIFT) build --scratch-path $(FUZZ_DIR) -c release --product autograd-fuzz \
               --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 SERVER_DBG  = $$($(SWIFT) build --show-bin-path)/autograd-server
@@ -194,6 +200,9 @@ SERVER_REL  = $$($(SWIFT) build -c release --show-bin-path)/autograd-server
 ST_EXAMPLES ?= 30
 
 # libFuzzer over parse + decode + validate + plan + execute; FUZZ_TIME seconds (default 10 min).
+# Then gzip bodies (AUTOGRAD_FUZZ_INPUT=gzip: inflated as the server does, then the same path)
+# for FUZZ_GZIP_TIME seconds from Fuzz/gzip-corpus (Fuzz/make_gzip_corpus.py); crashes go to
+# $(FUZZ_DIR)/artifacts/gzip-*, replayed with `AUTOGRAD_FUZZ_INPUT=gzip swift run autograd-fuzz FILE`.
 # New inputs go to $(FUZZ_DIR)/corpus, crashes to $(FUZZ_DIR)/artifacts; replay one with
 # `swift run autograd-fuzz FILE`. Fuzz/corpus is the committed seed (Fuzz/make_corpus.py);
 # Fuzz/regressions holds inputs that once crashed.
@@ -203,10 +212,15 @@ fuzz: deps
 	SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/release/autograd-fuzz $(FUZZ_DIR)/corpus Fuzz/corpus Fuzz/regressions \
 	  -dict=Fuzz/graph.dict -max_len=16384 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
 	  -max_total_time=$(FUZZ_TIME) -artifact_prefix=$(FUZZ_DIR)/artifacts/
+	@mkdir -p $(FUZZ_DIR)/gzip-corpus
+	AUTOGRAD_FUZZ_INPUT=gzip SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/release/autograd-fuzz $(FUZZ_DIR)/gzip-corpus Fuzz/gzip-corpus \
+	  -max_len=16384 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
+	  -max_total_time=$(FUZZ_GZIP_TIME) -artifact_prefix=$(FUZZ_DIR)/artifacts/gzip-
 
-# The CI run: one minute, fails on any crash, leak-free exit or sanitizer report.
+# The CI run: one minute of JSON and half a minute of gzip, fails on any crash, leak-free
+# exit or sanitizer report.
 fuzz-ci:
-	$(MAKE) fuzz FUZZ_TIME=60
+	$(MAKE) fuzz FUZZ_TIME=60 FUZZ_GZIP_TIME=30
 
 # schemathesis against api/openapi.yaml: no 5xx, every response as the spec says. All checks
 # but positive_data_acceptance, which expects every schema-valid body to be accepted: a graph

@@ -30,6 +30,10 @@ let package = Package(
             name: "CMicroHTTPD",
             linkerSettings: [.linkedLibrary("microhttpd")]
         ),
+        // zlib for gzip bodies (Content-Encoding), only under the server: the Autograd
+        // product never links it.
+        .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
+        .target(name: "GzipCoding", dependencies: ["CZlib"]),
         // The engine's hottest loops, compiled for each CPU level and chosen at run time.
         .target(name: "CAutogradKernels"),
         // The square root as a plain instruction, so that loops over it vectorise.
@@ -48,7 +52,7 @@ let package = Package(
         .target(
             name: "AutogradServer",
             dependencies: [
-                "AutogradGraph", "CMicroHTTPD",
+                "AutogradGraph", "CMicroHTTPD", "GzipCoding",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -73,12 +77,13 @@ let package = Package(
         .executableTarget(name: "autograd-docs", dependencies: ["AutogradGraph"]),
         // autograd-bench's allocation counter (malloc defined in the executable; issue 21).
         .target(name: "CBenchAlloc"),
-        // libFuzzer target over the request path (`make fuzz`); a corpus replayer otherwise.
+        // libFuzzer target over the request path, JSON and gzip bodies (`make fuzz`); a
+        // corpus replayer otherwise.
         // Its unsafeFlags are allowed: no product exports it, so a package depending on this
         // one never builds it (`make test-consumer` checks that dependents build).
         .executableTarget(
             name: "autograd-fuzz",
-            dependencies: ["AutogradGraph"],
+            dependencies: ["AutogradGraph", "GzipCoding"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
         // `make test-asan`: deliberately wrong custom ops under the address sanitizer (issue 22).
@@ -86,7 +91,7 @@ let package = Package(
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
         // Fixtures (Tests/Fixtures, api/examples) are read from the checkout by path.
         .testTarget(name: "AutogradGraphTests", dependencies: ["AutogradGraph", "Autograd"]),
-        .testTarget(name: "AutogradServerTests", dependencies: ["AutogradServer", "AutogradGraph"]),
+        .testTarget(name: "AutogradServerTests", dependencies: ["AutogradServer", "AutogradGraph", "GzipCoding"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -11,7 +11,7 @@
 - an unknown method is 501; a known one a path does not take is 405 with Allow;
 - CORS: off by default; --cors-origin (repeatable, comma-separated, `*`, or
   AUTOGRAD_CORS_ORIGIN) answers preflights 204 without the API key and adds
-  Access-Control-Allow-Origin and Vary: Origin to every answer for an allowed origin;
+  Access-Control-Allow-Origin and Vary: Origin (with Accept-Encoding) to every answer for an allowed origin;
 - a burst: 256 README-sized requests released at once on their own connections all get
   200 with the default queue and --max-inflight 2, while bodies past --max-queue-bytes
   get 503 with Retry-After;
@@ -301,7 +301,7 @@ def cors_checks(exe, workdir):
               and "Authorization" in (header(fields, "Access-Control-Allow-Headers") or "")
               and "Content-Type" in (header(fields, "Access-Control-Allow-Headers") or "")
               and (header(fields, "Access-Control-Max-Age") or "").isdigit()
-              and header(fields, "Vary") == "Origin" and not repeated(fields),
+              and header(fields, "Vary") == "Origin, Accept-Encoding" and not repeated(fields),
               f"preflight from an allowed origin: 204 with the Access-Control headers, no API key ({status})")
         c.send(preflight.format(origin="https://c.example").replace("/backward", "/ops"))
         status, fields, _ = c.response()
@@ -322,7 +322,7 @@ def cors_checks(exe, workdir):
             answers.append((label, c.response()))
             c.close()
         for label, (status, fields, _) in answers:
-            check(header(fields, "Access-Control-Allow-Origin") == "https://b.example" and header(fields, "Vary") == "Origin"
+            check(header(fields, "Access-Control-Allow-Origin") == "https://b.example" and header(fields, "Vary") == "Origin, Accept-Encoding"
                   and not repeated(fields), f"{label} ({status}) to an allowed origin carries Access-Control-Allow-Origin and Vary")
         c = Raw(server.port)
         c.send(post("/backward", SEED, "Origin: https://evil.example\r\n" + auth))

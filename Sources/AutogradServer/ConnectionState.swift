@@ -1,5 +1,6 @@
 import AutogradGraph
 import Dispatch
+import GzipCoding
 import Synchronization
 
 /// One request's state across libmicrohttpd's repeated access-handler calls. MHD keeps a
@@ -53,6 +54,10 @@ final class ConnectionState: @unchecked Sendable {
     var servedBy = ""
     /// Set from the answer of a graph request that got as far as a plan (metrics).
     var graphSize: GraphSize?
+    /// Set for a `Content-Encoding: gzip` body while it arrives (`ContentCoding`).
+    var inflater: GzipInflater?
+    /// The client's `Accept-Encoding` allows a gzip answer (`ContentCoding.acceptsGzip`).
+    var acceptsGzip = false
     /// `POST /graph`: what to answer in.
     var graphFormat = GraphFormat.dot
 

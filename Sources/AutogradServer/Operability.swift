@@ -152,7 +152,14 @@ extension ConnectionState {
         } else {
             headers.append((name: "X-Request-Id", value: requestID))
         }
-        return headers + corsHeaders
+        // Whether an answer is gzip-compressed depends on Accept-Encoding (`ContentCoding`).
+        var cors = corsHeaders
+        if let vary = cors.firstIndex(where: { $0.name == "Vary" }) {
+            cors[vary].value += ", Accept-Encoding"
+        } else {
+            headers.append((name: "Vary", value: "Accept-Encoding"))
+        }
+        return headers + cors
     }
 }
 

@@ -1,6 +1,7 @@
 import AutogradGraph
 import CMicroHTTPD
 import Foundation
+import GzipCoding
 import Logging
 
 /// The per-daemon context libmicrohttpd passes to the C callbacks: decides what each
@@ -59,6 +60,7 @@ final class RequestHandler: @unchecked Sendable {
     func begin(_ state: ConnectionState, connection: OpaquePointer) -> MHD_Result {
         operability.begin(state, requestIDHeader: header(connection, "X-Request-Id"))
         state.corsHeaders = cors.responseHeaders(origin: header(connection, "Origin"))
+        state.acceptsGzip = ContentCoding.acceptsGzip(header(connection, "Accept-Encoding"))
         if let refusal = framingProblem(connection) {
             return answer(refusal, state: state, connection: connection)
         }
@@ -95,6 +97,13 @@ final class RequestHandler: @unchecked Sendable {
             let contentType = header(connection, "Content-Type")
             guard MediaType.isJSON(contentType) else {
                 return answer(HTTPProblems.unsupportedMediaType(got: contentType), state: state, connection: connection)
+            }
+            switch ContentCoding.requestCoding(header(connection, "Content-Encoding"),
+                                               fields: Int(cmhd_header_count(connection, "Content-Encoding"))) {
+            case .unsupported(let coding):
+                return answer(HTTPProblems.unsupportedContentEncoding(coding), state: state, connection: connection)
+            case .gzip: state.inflater = GzipInflater(limit: maxBodyBytes)
+            case .identity: break
             }
             if let declared = header(connection, "Content-Length") {
                 guard let length = UInt64(declared[...].trimmingWhitespace()) else {
@@ -190,12 +199,27 @@ final class RequestHandler: @unchecked Sendable {
                     state.body = []
                     return reject(state, connection: connection, with: HTTPProblems.contentTooLarge(limit: maxBodyBytes))
                 }
-                if let data {
+                if let data, let inflater = state.inflater {
+                    // Inflated as it arrives; the inflated size is what --max-body-bytes bounds.
+                    do {
+                        try inflater.append(UnsafeRawBufferPointer(start: data, count: count), to: &state.body)
+                    } catch {
+                        state.body = []
+                        return reject(state, connection: connection, with: HTTPProblems.gzipBody(error))
+                    }
+                } else if let data {
                     data.withMemoryRebound(to: UInt8.self, capacity: count) {
                         state.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: count))
                     }
                 }
                 return .YES
+            }
+            if let inflater = state.inflater {
+                state.inflater = nil
+                do { try inflater.finish() } catch {
+                    state.body = []
+                    return ResponseQueueing.queue(HTTPProblems.gzipBody(error), on: connection, state: state)
+                }
             }
             return compute(endpoint, state: state, connection: connection)
         case .deferred(let response):
@@ -253,10 +277,12 @@ final class RequestHandler: @unchecked Sendable {
         let handle = ConnectionHandle(pointer: connection)
         let respond = self.respond
         let format = state.graphFormat
+        let gzip = state.acceptsGzip
         let shutdown = self.shutdown
         logger.debug("computation queued method=\(state.method) path=\(RequestLog.sanitize(state.path)) bytes=\(body.count)")
         limiter.submit(bytes: body.count) {
-            let response = Operability.finish(respond(endpoint, body, arrived), format: format)
+            // Compressed here, on the computation's thread, not on the polling thread.
+            let response = ContentCoding.encode(Operability.finish(respond(endpoint, body, arrived), format: format), acceptsGzip: gzip)
             state.setComputed(response)
             MHD_resume_connection(handle.pointer)
             shutdown.endComputation()

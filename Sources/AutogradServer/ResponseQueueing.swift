@@ -10,6 +10,9 @@ enum ResponseQueueing {
     /// the caller owns has to outlive this call. Returns .NO (MHD then closes the
     /// connection) only if MHD cannot allocate or accept the response.
     static func queue(_ response: Response, on connection: OpaquePointer, state: ConnectionState) -> MHD_Result {
+        // Answers made on this thread (/ops, /openapi.yaml, /metrics, problems); a computed
+        // one was compressed on its own thread and passes through unchanged.
+        let response = ContentCoding.encode(response, acceptsGzip: state.acceptsGzip)
         let created: OpaquePointer?
         if response.body.count >= ResponseBody.minimumBytes {
             created = ResponseBody.mhdResponse(response.body)

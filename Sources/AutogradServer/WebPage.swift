@@ -97,6 +97,8 @@ enum WebPage {
             if tag == "*" { return true }
             if tag.hasPrefix("W/") { tag = tag.dropFirst(2) }
             if tag == etag[...] { return true }
+            // The ETag of the gzip-compressed form (`ContentCoding.encode`).
+            if tag == etag.dropLast() + ContentCoding.gzipETagSuffix + "\"" { return true }
         }
         return false
     }

@@ -7,7 +7,11 @@
 // `make fuzz` builds it with `-sanitize=fuzzer,address -DFUZZING` (libFuzzer supplies
 // `main`); a plain `swift build` makes a replayer instead: `autograd-fuzz FILE...` runs
 // each file through the same checks (a crash found by the fuzzer replays under a debugger).
+//
+// With AUTOGRAD_FUZZ_INPUT=gzip every input is a body sent with `Content-Encoding: gzip`
+// (`make fuzz` runs this mode second, on Fuzz/gzip-corpus): see `checkGzip`.
 import AutogradGraph
+import GzipCoding
 
 #if canImport(Glibc)
 import Glibc
@@ -46,6 +50,54 @@ func check(_ body: [UInt8]) {
     }
 }
 
+/// The server's inflater on one gzip body, as the server runs it: the body whole and in
+/// pieces (sizes taken from the input) must end the same way; the output never passes the
+/// limit; what inflates compresses back (the answer encoder) and inflates to itself; and
+/// the inflated body goes through every endpoint like any other (`check`).
+func checkGzip(_ body: [UInt8]) {
+    let limit = 1 << 16
+    let whole = inflate(body, limit: limit, piece: max(1, body.count))
+    let pieces = inflate(body, limit: limit, piece: 1 + Int(body.last ?? 0) % 97)
+    // (What a failing body yielded before it failed depends on where the pieces end.)
+    guard whole.kind == pieces.kind, whole.kind != "ok" || whole.bytes == pieces.bytes else {
+        fatalError("gzip: whole \(whole.kind) but in pieces \(pieces.kind)")
+    }
+    guard whole.bytes.count <= limit, pieces.bytes.count <= limit else {
+        fatalError("gzip: \(max(whole.bytes.count, pieces.bytes.count)) bytes inflated past the limit \(limit)")
+    }
+    guard whole.kind == "ok" else { return }
+    guard let again = Gzip.compress(whole.bytes, level: 1) else { fatalError("gzip: the encoder failed") }
+    let round = inflate(again, limit: limit, piece: again.count)
+    guard round.kind == "ok", round.bytes == whole.bytes else { fatalError("gzip: the answer encoder does not round-trip") }
+    check(whole.bytes)
+}
+
+/// How `body` inflates fed `piece` bytes at a time: "ok", or the failure's case, and the output.
+func inflate(_ body: [UInt8], limit: Int, piece: Int) -> (kind: String, bytes: [UInt8]) {
+    let inflater = GzipInflater(limit: limit)
+    var out: [UInt8] = []
+    do {
+        var start = 0
+        while start < body.count {
+            let end = min(body.count, start + piece)
+            try body.withUnsafeBytes { raw in
+                try inflater.append(UnsafeRawBufferPointer(rebasing: raw[start..<end]), to: &out)
+            }
+            start = end
+        }
+        try inflater.finish()
+        return ("ok", out)
+    } catch GzipInflater.Failure.tooLarge {
+        return ("tooLarge", out)
+    } catch GzipInflater.Failure.corrupt {
+        return ("corrupt", out)
+    } catch {
+        return ("truncated", out)
+    }
+}
+
+let gzipInput = getenv("AUTOGRAD_FUZZ_INPUT").map { String(cString: $0) } == "gzip"
+
 func fail(_ endpoint: Endpoint, _ r: Response, _ why: String) -> Never {
     fatalError("/\(endpoint.rawValue): \(why): status \(r.status): \(String(decoding: r.body.prefix(500), as: UTF8.self))")
 }
@@ -53,7 +105,7 @@ func fail(_ endpoint: Endpoint, _ r: Response, _ why: String) -> Never {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
-    check(bytes)
+    if gzipInput { checkGzip(bytes) } else { check(bytes) }
     return 0
 }
 
@@ -79,7 +131,7 @@ struct Replay {
                 bytes += chunk[0..<n]
             }
             fclose(f)
-            check(bytes)
+            if gzipInput { checkGzip(bytes) } else { check(bytes) }
         }
         print("replayed \(paths.count) inputs: no finding")
     }

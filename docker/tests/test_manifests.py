@@ -11,14 +11,25 @@
   option of `autograd-server --help` (EnvironmentOptions: --max-body-bytes is
   AUTOGRAD_MAX_BODY_BYTES).
 - docker/nginx.conf: least_conn, client_max_body_size >= the server's --max-body-bytes
-  default, proxy_read_timeout > its --request-timeout default.
-Exit status 0 when all passed. Needs pyyaml.
+  default, proxy_read_timeout > its --request-timeout default; a request goes to another
+  replica only after a connection failure or a 503 (never on nginx's own timeout), and
+  retries stop (proxy_next_upstream_timeout) before the server's request timeout.
+- .dockerignore: the build context holds every file the Dockerfile copies and not .git,
+  .build or the tests.
+- issue 14: the Deployment leaves replicas to the HPA; its readiness probe has a timeout
+  and a failure threshold a busy server passes; images are pinned to a version (the
+  server's), never `latest`; docker/healthcheck.sh answers for a live server over plain
+  HTTP and over TLS, and fails for a dead port.
+Exit status 0 when all passed. Needs pyyaml and openssl.
 """
+import fnmatch
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import yaml
 
@@ -51,6 +62,11 @@ def option_default(help_text, option):
     return " ".join(m.group(1).split()) if m else None
 
 
+def server_version():
+    """ServerInfo.version, the tag the manifests pin."""
+    return re.search(r'static let version = "([^"]+)"', read("Sources/AutogradServer/Operability.swift")).group(1)
+
+
 def dockerfile():
     print("docker/Dockerfile:")
     text = read("docker/Dockerfile")
@@ -66,7 +82,10 @@ def dockerfile():
     build_image = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), ""), froms[0].split()[1]) if froms else ""
     check(re.fullmatch(r"swift:6\.\d+(\.\d+)?-bookworm", build_image) is not None and froms[0].endswith(" AS build"),
           f"build stage on the official Swift 6 bookworm image ({build_image})")
-    check(len(froms) > 1 and froms[1].split()[1] == "debian:bookworm-slim", "runtime stage on debian:bookworm-slim")
+    runtime_image = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), ""), froms[1].split()[1]) if len(froms) > 1 else ""
+    check(runtime_image == "debian:bookworm-slim", f"runtime stage on debian:bookworm-slim ({runtime_image})")
+    check("SWIFT_IMAGE" in args and "RUNTIME_IMAGE" in args and "@sha256:" in text,
+          "both base images are build arguments, with how to pin them by digest")
     runs = [i[4:] for i in instructions if i.upper().startswith("RUN ")]
     check(not any(re.search(r"\bswift\s+(build|package)\b", r) for r in runs),
           "no swift build/package command of its own (the Makefile's targets do it)")
@@ -96,7 +115,10 @@ def dockerfile():
     user = [i for i in runtime if i.startswith("USER ")]
     check(user and user[-1].split()[1].split(":")[0] not in ("0", "root"), "runs as a non-root user", str(user))
     check("EXPOSE 8080" in runtime, "EXPOSE 8080")
-    check(any(i.startswith("HEALTHCHECK ") and "/healthz" in i for i in runtime), "HEALTHCHECK on /healthz")
+    check(any(i.startswith("HEALTHCHECK ") and "autograd-healthcheck" in i and "/healthz" in i for i in runtime),
+          "HEALTHCHECK on /healthz through docker/healthcheck.sh")
+    check("COPY docker/healthcheck.sh /usr/local/bin/autograd-healthcheck" in runtime and "openssl" in runtime_text,
+          "the image has the probe script and openssl (its TLS client)")
     check("AUTOGRAD_HOST=0.0.0.0" in runtime_text, "binds 0.0.0.0 inside the container")
     entry = read("docker/entrypoint.sh")
     check("PORT" in entry and "AUTOGRAD_PORT" in entry, "the entrypoint maps PORT to AUTOGRAD_PORT")
@@ -133,12 +155,17 @@ def compose(help_text):
     autograd, nginx = services.get("autograd", {}), services.get("nginx", {})
     check(autograd.get("build", {}).get("dockerfile") == "docker/Dockerfile", "autograd builds docker/Dockerfile")
     check(not autograd.get("ports"), "autograd publishes no port (so it scales)")
+    pinned(f"compose autograd image", autograd.get("image", ""), server_version())
+    check(re.fullmatch(r"nginx:\d+\.\d+\.\d+(-\w+)?", nginx.get("image", "")) is not None,
+          f"compose nginx image pinned to a patch release ({nginx.get('image')})")
     check("./nginx.conf:/etc/nginx/nginx.conf:ro" in nginx.get("volumes", []), "nginx mounts docker/nginx.conf")
     check(any(str(p).startswith("8080:") for p in nginx.get("ports", [])), "nginx publishes 8080")
-    check("/readyz" in " ".join(autograd.get("healthcheck", {}).get("test", [])), "autograd healthcheck on /readyz")
+    check(autograd.get("healthcheck", {}).get("test", []) == ["CMD", "autograd-healthcheck", "/readyz"],
+          "autograd healthcheck on /readyz through docker/healthcheck.sh (plain or TLS)")
     check_env("compose", env_names(autograd.get("environment")), help_text)
     body = autograd.get("environment", {}).get("AUTOGRAD_MAX_BODY_BYTES")
-    return int(body) if body else None
+    timeout = autograd.get("environment", {}).get("AUTOGRAD_REQUEST_TIMEOUT")
+    return (int(body) if body else None), (float(timeout) if timeout else None)
 
 
 def kubernetes(help_text):
@@ -157,7 +184,17 @@ def kubernetes(help_text):
     check(pdb.get("spec", {}).get("selector", {}).get("matchLabels") == labels, "PodDisruptionBudget selects the pods")
     containers = pod.get("spec", {}).get("containers", [])
     c = containers[0] if containers else {}
-    check(c.get("readinessProbe", {}).get("httpGet", {}).get("path") == "/readyz", "readiness probe on /readyz")
+    ready = c.get("readinessProbe", {})
+    check(ready.get("httpGet", {}).get("path") == "/readyz", "readiness probe on /readyz")
+    # Kubernetes' defaults (1 s, 1 miss... 3) are what a pod whose cores all compute can miss.
+    check(ready.get("timeoutSeconds", 1) >= 2 and ready.get("failureThreshold", 3) >= 2
+          and ready.get("periodSeconds", 10) * ready.get("failureThreshold", 3) >= 10,
+          f"readiness probe: timeout {ready.get('timeoutSeconds', 1)} s, {ready.get('failureThreshold', 3)} misses "
+          f"every {ready.get('periodSeconds', 10)} s before the pod leaves the Service")
+    check("replicas" not in dep.get("spec", {}), "the Deployment sets no replicas: the HPA owns the count")
+    check(hpa.get("spec", {}).get("minReplicas", 1) >= 2 and pdb.get("spec", {}).get("minAvailable", 0) >= 1,
+          "HPA keeps at least 2 replicas, the PodDisruptionBudget 1")
+    pinned("k8s image", c.get("image", ""), server_version())
     check(c.get("livenessProbe", {}).get("httpGet", {}).get("path") == "/healthz", "liveness probe on /healthz")
     check(any(p.get("containerPort") == 8080 for p in c.get("ports", [])), "container port 8080")
     res = c.get("resources", {})
@@ -174,7 +211,85 @@ def kubernetes(help_text):
     check_env("k8s", env_names(c.get("env")), help_text)
 
 
-def nginx(help_text, compose_body):
+def pinned(where, image, version):
+    tag = image.rsplit(":", 1)[-1] if ":" in image.split("/")[-1] else ""
+    check(tag == version or "@sha256:" in image, f"{where} pinned to the server's version {version} (or a digest): {image}")
+
+
+def dockerignore():
+    """.dockerignore as Docker reads it: patterns in order, `!` re-includes, the last match
+    wins, and a pattern matching a directory covers everything under it."""
+    print(".dockerignore:")
+    patterns = []
+    for line in read(".dockerignore").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            negate = line.startswith("!")
+            patterns.append((negate, os.path.normpath(line.lstrip("!")).lstrip("/")))
+
+    def excluded(path):
+        parts = path.split("/")
+        prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+        result = False
+        for negate, pattern in patterns:
+            if any(fnmatch.fnmatchcase(p, pattern) for p in prefixes):
+                result = not negate
+        return result
+
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    text = re.sub(r"\\\n", " ", read("docker/Dockerfile"))
+    sources = [src for line in text.splitlines() if line.startswith("COPY ") and "--from" not in line
+               for src in line.split()[1:-1]]
+    needed = [f for f in files if any(f == s or f.startswith(s.rstrip("/") + "/") for s in sources)]
+    missing = [f for f in needed if excluded(f)]
+    check(needed and not missing, f"every file the Dockerfile copies ({len(needed)}, from {sources}) is in the context",
+          str(missing[:5]))
+    for path in [".git/HEAD", ".build/debug/autograd-server", ".build-fuzz/x", "Tests/Fixtures/ops/add.json", "docs/operations.md"]:
+        check(excluded(path), f"{path} stays out of the build context")
+
+
+def healthcheck():
+    """docker/healthcheck.sh against live servers: plain, TLS (told by AUTOGRAD_TLS_CERT,
+    and found by trying), /readyz, a 404 and a dead port."""
+    print("docker/healthcheck.sh:")
+    script = os.path.join(DOCKER, "healthcheck.sh")
+    workdir = tempfile.mkdtemp(prefix="autograd-hc-")
+    cert, key = os.path.join(workdir, "cert.pem"), os.path.join(workdir, "key.pem")
+    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                           "-days", "2", "-subj", "/CN=localhost"], capture_output=True)
+    servers = []
+    try:
+        exe = checks.binary(ROOT)
+        plain = checks.Server(exe, os.path.join(workdir, "plain.log"))
+        servers.append(plain)
+        tls = checks.Server(exe, os.path.join(workdir, "tls.log"), ["--tls-cert", cert, "--tls-key", key]) \
+            if made.returncode == 0 else None
+        servers += [tls] if tls else []
+
+        def probe(port, path="/healthz", **env):
+            run = subprocess.run(["bash", script, path], env={**os.environ, "AUTOGRAD_PORT": str(port), **env},
+                                 capture_output=True, timeout=10)
+            return run.returncode
+
+        check(probe(plain.port) == 0 and probe(plain.port, "/readyz") == 0, "plain HTTP: /healthz and /readyz healthy")
+        check(probe(plain.port, "/nowhere") != 0, "a 404 is not healthy")
+        check(tls is not None and probe(tls.port, AUTOGRAD_TLS_CERT=cert) == 0 and probe(tls.port, "/readyz", AUTOGRAD_TLS_CERT=cert) == 0,
+              "TLS on (AUTOGRAD_TLS_CERT): healthy over openssl s_client")
+        check(tls is not None and probe(tls.port) == 0, "TLS on by flags only: found by trying TLS after plain HTTP")
+        old = subprocess.run(["bash", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{tls.port if tls else 1} && printf 'GET /healthz "
+                              "HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"], capture_output=True, timeout=10)
+        check(old.returncode != 0, "(the former plain-only probe reports a TLS server unhealthy)")
+        dead = checks.free_port()
+        check(probe(dead) != 0 and probe(dead, AUTOGRAD_TLS_CERT=cert) != 0, "a dead port is unhealthy, plain and TLS")
+    except Exception as error:  # noqa: BLE001 - report and clean up
+        check(False, "the health probe checks ran", repr(error))
+    finally:
+        for s in servers:
+            s.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def nginx(help_text, compose_body, compose_timeout=None):
     print("docker/nginx.conf:")
     text = read("docker/nginx.conf")
     check(re.search(r"upstream autograd \{[^}]*least_conn;", text) is not None, "upstream uses least_conn")
@@ -189,15 +304,26 @@ def nginx(help_text, compose_body):
     check(read_timeout and request_timeout > 0 and int(read_timeout.group(1)) > request_timeout,
           f"proxy_read_timeout {read_timeout and read_timeout.group(1)} s > the server's request timeout {request_timeout:g} s")
     check(len(re.findall(r"# @test\s*$", text, re.M)) == 4, "four lines marked @test for the loopback test")
+    flags = re.search(r"^\s*proxy_next_upstream ([^;]+);", text, re.M)
+    flags = set(flags.group(1).split()) if flags else set()
+    check(flags == {"error", "http_503", "non_idempotent"},
+          f"proxy_next_upstream: connection failures and 503 only, POST included, never timeout ({sorted(flags)})")
+    retry = re.search(r"proxy_next_upstream_timeout (\d+)s;", text)
+    timeouts = [request_timeout] + ([compose_timeout] if compose_timeout else [])
+    check(retry is not None and 0 < int(retry.group(1)) < min(timeouts),
+          f"proxy_next_upstream_timeout {retry and retry.group(1)} s < the server's request timeout {min(timeouts):g} s: "
+          "its timeout answer (a 503) is never retried")
 
 
 def main():
     help_text = server_help()
     check("--max-body-bytes" in help_text, "autograd-server --help lists its options")
     dockerfile()
-    body = compose(help_text)
+    body, timeout = compose(help_text)
     kubernetes(help_text)
-    nginx(help_text, body)
+    nginx(help_text, body, timeout)
+    dockerignore()
+    healthcheck()
     return checks.summary("test_manifests")
 
 
