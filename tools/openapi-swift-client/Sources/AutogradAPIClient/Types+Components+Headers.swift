@@ -18,6 +18,19 @@ public import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/headers` section of the OpenAPI document.
     public enum Headers {
+        /// A strong validator of the file (a hash of its bytes); send it back as `If-None-Match`.
+        ///
+        /// - Remark: Generated from `#/components/headers/ETag`.
+        public typealias ETag = Swift.String
+        /// `no-cache`: the paths carry no version, so a browser revalidates (and gets 304 while the file is unchanged).
+        ///
+        /// - Remark: Generated from `#/components/headers/CacheControl`.
+        public typealias CacheControl = Swift.String
+        /// On the page and every file of it: `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`.
+        ///
+        ///
+        /// - Remark: Generated from `#/components/headers/ContentSecurityPolicy`.
+        public typealias ContentSecurityPolicy = Swift.String
         /// The request's id: the body's `id`, else the request's own `X-Request-Id` header
         /// (up to 128 characters of `A-Z a-z 0-9 - . _ ~ : / + = @`), else 32 hex digits the
         /// server generates. Sent on every answer.

@@ -18,6 +18,86 @@ public import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/schemas` section of the OpenAPI document.
     public enum Schemas {
+        /// - Remark: Generated from `#/components/schemas/WebExamples`.
+        public struct WebExamples: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebExamples/examplesPayload`.
+            public struct examplesPayloadPayload: Codable, Hashable, Sendable {
+                /// The file name in api/examples, without `.json`.
+                ///
+                /// - Remark: Generated from `#/components/schemas/WebExamples/examplesPayload/name`.
+                public var name: Swift.String
+                /// Where to GET it, relative to the page (`web/examples/NAME.json`).
+                ///
+                /// - Remark: Generated from `#/components/schemas/WebExamples/examplesPayload/href`.
+                public var href: Swift.String
+                /// - Remark: Generated from `#/components/schemas/WebExamples/examplesPayload/summary`.
+                public var summary: Swift.String
+                /// Creates a new `examplesPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - name: The file name in api/examples, without `.json`.
+                ///   - href: Where to GET it, relative to the page (`web/examples/NAME.json`).
+                ///   - summary:
+                public init(
+                    name: Swift.String,
+                    href: Swift.String,
+                    summary: Swift.String
+                ) {
+                    self.name = name
+                    self.href = href
+                    self.summary = summary
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case name
+                    case href
+                    case summary
+                }
+                public init(from decoder: any Swift.Decoder) throws {
+                    let container = try decoder.container(keyedBy: CodingKeys.self)
+                    self.name = try container.decode(
+                        Swift.String.self,
+                        forKey: .name
+                    )
+                    self.href = try container.decode(
+                        Swift.String.self,
+                        forKey: .href
+                    )
+                    self.summary = try container.decode(
+                        Swift.String.self,
+                        forKey: .summary
+                    )
+                    try decoder.ensureNoAdditionalProperties(knownKeys: [
+                        "name",
+                        "href",
+                        "summary"
+                    ])
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/WebExamples/examples`.
+            public typealias examplesPayload = [Components.Schemas.WebExamples.examplesPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/WebExamples/examples`.
+            public var examples: Components.Schemas.WebExamples.examplesPayload
+            /// Creates a new `WebExamples`.
+            ///
+            /// - Parameters:
+            ///   - examples:
+            public init(examples: Components.Schemas.WebExamples.examplesPayload) {
+                self.examples = examples
+            }
+            public enum CodingKeys: String, CodingKey {
+                case examples
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.examples = try container.decode(
+                    Components.Schemas.WebExamples.examplesPayload.self,
+                    forKey: .examples
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "examples"
+                ])
+            }
+        }
         /// The name of an op: the single list of op names of this API. `GET /ops` lists
         /// the same names with their inputs, arity and attributes.
         ///

@@ -2805,4 +2805,1238 @@ public enum Operations {
             }
         }
     }
+    /// The page that draws a graph with its gradients (no API key needed to load it).
+    ///
+    /// An HTML page (docs/web-page.md): paste a graph or pick an example, press Run, and
+    /// it calls `POST /backward` (or `/forward`), `POST /graph?format=svg` and, for a
+    /// request with an `optimizer`, `POST /train` (those still need the API key; the page
+    /// asks for it on 401 and keeps it in the tab's sessionStorage). It loads only
+    /// `/web/*` from this server, under the Content-Security-Policy below.
+    ///
+    ///
+    /// - Remark: HTTP `GET /`.
+    /// - Remark: Generated from `#/paths///get(page)`.
+    public enum page {
+        public static let id: Swift.String = "page"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/GET/header`.
+            public struct Headers: Sendable, Hashable {
+                /// An ETag of an earlier answer (or `*`); when it matches, the answer is 304 without a body.
+                ///
+                /// - Remark: Generated from `#/paths/GET/header/If-None-Match`.
+                public var If_hyphen_None_hyphen_Match: Components.Parameters.IfNoneMatch?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.page.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - If_hyphen_None_hyphen_Match: An ETag of an earlier answer (or `*`); when it matches, the answer is 304 without a body.
+                ///   - accept:
+                public init(
+                    If_hyphen_None_hyphen_Match: Components.Parameters.IfNoneMatch? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.page.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.If_hyphen_None_hyphen_Match = If_hyphen_None_hyphen_Match
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.page.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            public init(headers: Operations.page.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/GET/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// A strong validator of the file (a hash of its bytes); send it back as `If-None-Match`.
+                    ///
+                    /// - Remark: Generated from `#/paths/GET/responses/200/headers/ETag`.
+                    public var ETag: Components.Headers.ETag?
+                    /// `no-cache`: the paths carry no version, so a browser revalidates (and gets 304 while the file is unchanged).
+                    ///
+                    /// - Remark: Generated from `#/paths/GET/responses/200/headers/Cache-Control`.
+                    public var Cache_hyphen_Control: Components.Headers.CacheControl?
+                    /// On the page and every file of it: `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`.
+                    ///
+                    ///
+                    /// - Remark: Generated from `#/paths/GET/responses/200/headers/Content-Security-Policy`.
+                    public var Content_hyphen_Security_hyphen_Policy: Components.Headers.ContentSecurityPolicy?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - ETag: A strong validator of the file (a hash of its bytes); send it back as `If-None-Match`.
+                    ///   - Cache_hyphen_Control: `no-cache`: the paths carry no version, so a browser revalidates (and gets 304 while the file is unchanged).
+                    ///   - Content_hyphen_Security_hyphen_Policy: On the page and every file of it: `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`.
+                    public init(
+                        ETag: Components.Headers.ETag? = nil,
+                        Cache_hyphen_Control: Components.Headers.CacheControl? = nil,
+                        Content_hyphen_Security_hyphen_Policy: Components.Headers.ContentSecurityPolicy? = nil
+                    ) {
+                        self.ETag = ETag
+                        self.Cache_hyphen_Control = Cache_hyphen_Control
+                        self.Content_hyphen_Security_hyphen_Policy = Content_hyphen_Security_hyphen_Policy
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.page.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/GET/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/GET/responses/200/content/text\/html`.
+                    case html(OpenAPIRuntime.HTTPBody)
+                    /// The associated value of the enum case if `self` is `.html`.
+                    ///
+                    /// - Throws: An error if `self` is not `.html`.
+                    /// - SeeAlso: `.html`.
+                    public var html: OpenAPIRuntime.HTTPBody {
+                        get throws {
+                            switch self {
+                            case let .html(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.page.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.page.Output.Ok.Headers = .init(),
+                    body: Operations.page.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// The page.
+            ///
+            /// - Remark: Generated from `#/paths///get(page)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.page.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.page.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `If-None-Match` named the current ETag: no body.
+            ///
+            /// - Remark: Generated from `#/paths///get(page)/responses/304`.
+            ///
+            /// HTTP response code: `304 notModified`.
+            case notModified(Components.Responses.NotModified)
+            /// The associated value of the enum case if `self` is `.notModified`.
+            ///
+            /// - Throws: An error if `self` is not `.notModified`.
+            /// - SeeAlso: `.notModified`.
+            public var notModified: Components.Responses.NotModified {
+                get throws {
+                    switch self {
+                    case let .notModified(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notModified",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Any other error, including 404 (unknown path, see `NotFound`) and 405 (method not
+            /// accepted by the path, with `Allow`, see `MethodNotAllowed`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths///get(page)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case html
+            case application_problem_plus_json
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "text/html":
+                    self = .html
+                case "application/problem+json":
+                    self = .application_problem_plus_json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .html:
+                    return "text/html"
+                case .application_problem_plus_json:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .html,
+                    .application_problem_plus_json
+                ]
+            }
+        }
+    }
+    /// The page's script.
+    ///
+    /// - Remark: HTTP `GET /web/app.js`.
+    /// - Remark: Generated from `#/paths//web/app.js/get(pageScript)`.
+    public enum pageScript {
+        public static let id: Swift.String = "pageScript"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/web/app.js/GET/header`.
+            public struct Headers: Sendable, Hashable {
+                /// An ETag of an earlier answer (or `*`); when it matches, the answer is 304 without a body.
+                ///
+                /// - Remark: Generated from `#/paths/web/app.js/GET/header/If-None-Match`.
+                public var If_hyphen_None_hyphen_Match: Components.Parameters.IfNoneMatch?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.pageScript.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - If_hyphen_None_hyphen_Match: An ETag of an earlier answer (or `*`); when it matches, the answer is 304 without a body.
+                ///   - accept:
+                public init(
+                    If_hyphen_None_hyphen_Match: Components.Parameters.IfNoneMatch? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.pageScript.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.If_hyphen_None_hyphen_Match = If_hyphen_None_hyphen_Match
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.pageScript.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            public init(headers: Operations.pageScript.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/web/app.js/GET/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// A strong validator of the file (a hash of its bytes); send it back as `If-None-Match`.
+                    ///
+                    /// - Remark: Generated from `#/paths/web/app.js/GET/responses/200/headers/ETag`.
+                    public var ETag: Components.Headers.ETag?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - ETag: A strong validator of the file (a hash of its bytes); send it back as `If-None-Match`.
+                    public init(ETag: Components.Headers.ETag? = nil) {
+                        self.ETag = ETag
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.pageScript.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/web/app.js/GET/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/web/app.js/GET/responses/200/content/text\/javascript`.
+                    case text_javascript(OpenAPIRuntime.HTTPBody)
+                    /// The associated value of the enum case if `self` is `.text_javascript`.
+                    ///
+                    /// - Throws: An error if `self` is not `.text_javascript`.
+                    /// - SeeAlso: `.text_javascript`.
+                    public var text_javascript: OpenAPIRuntime.HTTPBody {
+                        get throws {
+                            switch self {
+                            case let .text_javascript(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.pageScript.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.pageScript.Output.Ok.Headers = .init(),
+                    body: Operations.pageScript.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// Sources/AutogradServer/Web/app.js as built into the server.
+            ///
+            /// - Remark: Generated from `#/paths//web/app.js/get(pageScript)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.pageScript.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.pageScript.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `If-None-Match` named the current ETag: no body.
+            ///
+            /// - Remark: Generated from `#/paths//web/app.js/get(pageScript)/responses/304`.
+            ///
+            /// HTTP response code: `304 notModified`.
+            case notModified(Components.Responses.NotModified)
+            /// The associated value of the enum case if `self` is `.notModified`.
+            ///
+            /// - Throws: An error if `self` is not `.notModified`.
+            /// - SeeAlso: `.notModified`.
+            public var notModified: Components.Responses.NotModified {
+                get throws {
+                    switch self {
+                    case let .notModified(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notModified",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Any other error, including 404 (unknown path, see `NotFound`) and 405 (method not
+            /// accepted by the path, with `Allow`, see `MethodNotAllowed`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//web/app.js/get(pageScript)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case text_javascript
+            case application_problem_plus_json
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "text/javascript":
+                    self = .text_javascript
+                case "application/problem+json":
+                    self = .application_problem_plus_json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .text_javascript:
+                    return "text/javascript"
+                case .application_problem_plus_json:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .text_javascript,
+                    .application_problem_plus_json
+                ]
+            }
+        }
+    }
+    /// The page's stylesheet.
+    ///
+    /// - Remark: HTTP `GET /web/app.css`.
+    /// - Remark: Generated from `#/paths//web/app.css/get(pageStyle)`.
+    public enum pageStyle {
+        public static let id: Swift.String = "pageStyle"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/web/app.css/GET/header`.
+            public struct Headers: Sendable, Hashable {
+                /// An ETag of an earlier answer (or `*`); when it matches, the answer is 304 without a body.
+                ///
+                /// - Remark: Generated from `#/paths/web/app.css/GET/header/If-None-Match`.
+                public var If_hyphen_None_hyphen_Match: Components.Parameters.IfNoneMatch?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.pageStyle.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - If_hyphen_None_hyphen_Match: An ETag of an earlier answer (or `*`); when it matches, the answer is 304 without a body.
+                ///   - accept:
+                public init(
+                    If_hyphen_None_hyphen_Match: Components.Parameters.IfNoneMatch? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.pageStyle.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.If_hyphen_None_hyphen_Match = If_hyphen_None_hyphen_Match
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.pageStyle.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            public init(headers: Operations.pageStyle.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/web/app.css/GET/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// A strong validator of the file (a hash of its bytes); send it back as `If-None-Match`.
+                    ///
+                    /// - Remark: Generated from `#/paths/web/app.css/GET/responses/200/headers/ETag`.
+                    public var ETag: Components.Headers.ETag?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - ETag: A strong validator of the file (a hash of its bytes); send it back as `If-None-Match`.
+                    public init(ETag: Components.Headers.ETag? = nil) {
+                        self.ETag = ETag
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.pageStyle.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/web/app.css/GET/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/web/app.css/GET/responses/200/content/text\/css`.
+                    case text_css(OpenAPIRuntime.HTTPBody)
+                    /// The associated value of the enum case if `self` is `.text_css`.
+                    ///
+                    /// - Throws: An error if `self` is not `.text_css`.
+                    /// - SeeAlso: `.text_css`.
+                    public var text_css: OpenAPIRuntime.HTTPBody {
+                        get throws {
+                            switch self {
+                            case let .text_css(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.pageStyle.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.pageStyle.Output.Ok.Headers = .init(),
+                    body: Operations.pageStyle.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// Sources/AutogradServer/Web/app.css as built into the server.
+            ///
+            /// - Remark: Generated from `#/paths//web/app.css/get(pageStyle)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.pageStyle.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.pageStyle.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `If-None-Match` named the current ETag: no body.
+            ///
+            /// - Remark: Generated from `#/paths//web/app.css/get(pageStyle)/responses/304`.
+            ///
+            /// HTTP response code: `304 notModified`.
+            case notModified(Components.Responses.NotModified)
+            /// The associated value of the enum case if `self` is `.notModified`.
+            ///
+            /// - Throws: An error if `self` is not `.notModified`.
+            /// - SeeAlso: `.notModified`.
+            public var notModified: Components.Responses.NotModified {
+                get throws {
+                    switch self {
+                    case let .notModified(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notModified",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Any other error, including 404 (unknown path, see `NotFound`) and 405 (method not
+            /// accepted by the path, with `Allow`, see `MethodNotAllowed`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//web/app.css/get(pageStyle)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case text_css
+            case application_problem_plus_json
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "text/css":
+                    self = .text_css
+                case "application/problem+json":
+                    self = .application_problem_plus_json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .text_css:
+                    return "text/css"
+                case .application_problem_plus_json:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .text_css,
+                    .application_problem_plus_json
+                ]
+            }
+        }
+    }
+    /// The page's icon.
+    ///
+    /// - Remark: HTTP `GET /web/icon.svg`.
+    /// - Remark: Generated from `#/paths//web/icon.svg/get(pageIcon)`.
+    public enum pageIcon {
+        public static let id: Swift.String = "pageIcon"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/web/icon.svg/GET/header`.
+            public struct Headers: Sendable, Hashable {
+                /// An ETag of an earlier answer (or `*`); when it matches, the answer is 304 without a body.
+                ///
+                /// - Remark: Generated from `#/paths/web/icon.svg/GET/header/If-None-Match`.
+                public var If_hyphen_None_hyphen_Match: Components.Parameters.IfNoneMatch?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.pageIcon.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - If_hyphen_None_hyphen_Match: An ETag of an earlier answer (or `*`); when it matches, the answer is 304 without a body.
+                ///   - accept:
+                public init(
+                    If_hyphen_None_hyphen_Match: Components.Parameters.IfNoneMatch? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.pageIcon.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.If_hyphen_None_hyphen_Match = If_hyphen_None_hyphen_Match
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.pageIcon.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            public init(headers: Operations.pageIcon.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/web/icon.svg/GET/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// A strong validator of the file (a hash of its bytes); send it back as `If-None-Match`.
+                    ///
+                    /// - Remark: Generated from `#/paths/web/icon.svg/GET/responses/200/headers/ETag`.
+                    public var ETag: Components.Headers.ETag?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - ETag: A strong validator of the file (a hash of its bytes); send it back as `If-None-Match`.
+                    public init(ETag: Components.Headers.ETag? = nil) {
+                        self.ETag = ETag
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.pageIcon.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/web/icon.svg/GET/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/web/icon.svg/GET/responses/200/content/image\/svg+xml`.
+                    case image_svg_plus_xml(OpenAPIRuntime.HTTPBody)
+                    /// The associated value of the enum case if `self` is `.image_svg_plus_xml`.
+                    ///
+                    /// - Throws: An error if `self` is not `.image_svg_plus_xml`.
+                    /// - SeeAlso: `.image_svg_plus_xml`.
+                    public var image_svg_plus_xml: OpenAPIRuntime.HTTPBody {
+                        get throws {
+                            switch self {
+                            case let .image_svg_plus_xml(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.pageIcon.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.pageIcon.Output.Ok.Headers = .init(),
+                    body: Operations.pageIcon.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// An SVG image.
+            ///
+            /// - Remark: Generated from `#/paths//web/icon.svg/get(pageIcon)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.pageIcon.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.pageIcon.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `If-None-Match` named the current ETag: no body.
+            ///
+            /// - Remark: Generated from `#/paths//web/icon.svg/get(pageIcon)/responses/304`.
+            ///
+            /// HTTP response code: `304 notModified`.
+            case notModified(Components.Responses.NotModified)
+            /// The associated value of the enum case if `self` is `.notModified`.
+            ///
+            /// - Throws: An error if `self` is not `.notModified`.
+            /// - SeeAlso: `.notModified`.
+            public var notModified: Components.Responses.NotModified {
+                get throws {
+                    switch self {
+                    case let .notModified(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notModified",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Any other error, including 404 (unknown path, see `NotFound`) and 405 (method not
+            /// accepted by the path, with `Allow`, see `MethodNotAllowed`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//web/icon.svg/get(pageIcon)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case image_svg_plus_xml
+            case application_problem_plus_json
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "image/svg+xml":
+                    self = .image_svg_plus_xml
+                case "application/problem+json":
+                    self = .application_problem_plus_json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .image_svg_plus_xml:
+                    return "image/svg+xml"
+                case .application_problem_plus_json:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .image_svg_plus_xml,
+                    .application_problem_plus_json
+                ]
+            }
+        }
+    }
+    /// The example requests the page offers (those of api/examples).
+    ///
+    /// - Remark: HTTP `GET /web/examples`.
+    /// - Remark: Generated from `#/paths//web/examples/get(pageExamples)`.
+    public enum pageExamples {
+        public static let id: Swift.String = "pageExamples"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/web/examples/GET/header`.
+            public struct Headers: Sendable, Hashable {
+                /// An ETag of an earlier answer (or `*`); when it matches, the answer is 304 without a body.
+                ///
+                /// - Remark: Generated from `#/paths/web/examples/GET/header/If-None-Match`.
+                public var If_hyphen_None_hyphen_Match: Components.Parameters.IfNoneMatch?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.pageExamples.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - If_hyphen_None_hyphen_Match: An ETag of an earlier answer (or `*`); when it matches, the answer is 304 without a body.
+                ///   - accept:
+                public init(
+                    If_hyphen_None_hyphen_Match: Components.Parameters.IfNoneMatch? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.pageExamples.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.If_hyphen_None_hyphen_Match = If_hyphen_None_hyphen_Match
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.pageExamples.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            public init(headers: Operations.pageExamples.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/web/examples/GET/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// A strong validator of the file (a hash of its bytes); send it back as `If-None-Match`.
+                    ///
+                    /// - Remark: Generated from `#/paths/web/examples/GET/responses/200/headers/ETag`.
+                    public var ETag: Components.Headers.ETag?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - ETag: A strong validator of the file (a hash of its bytes); send it back as `If-None-Match`.
+                    public init(ETag: Components.Headers.ETag? = nil) {
+                        self.ETag = ETag
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.pageExamples.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/web/examples/GET/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/web/examples/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.WebExamples)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.WebExamples {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.pageExamples.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.pageExamples.Output.Ok.Headers = .init(),
+                    body: Operations.pageExamples.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// Each example's name, where to get it (relative to the page) and what it is.
+            ///
+            /// - Remark: Generated from `#/paths//web/examples/get(pageExamples)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.pageExamples.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.pageExamples.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `If-None-Match` named the current ETag: no body.
+            ///
+            /// - Remark: Generated from `#/paths//web/examples/get(pageExamples)/responses/304`.
+            ///
+            /// HTTP response code: `304 notModified`.
+            case notModified(Components.Responses.NotModified)
+            /// The associated value of the enum case if `self` is `.notModified`.
+            ///
+            /// - Throws: An error if `self` is not `.notModified`.
+            /// - SeeAlso: `.notModified`.
+            public var notModified: Components.Responses.NotModified {
+                get throws {
+                    switch self {
+                    case let .notModified(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notModified",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Any other error, including 404 (unknown path, see `NotFound`) and 405 (method not
+            /// accepted by the path, with `Allow`, see `MethodNotAllowed`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//web/examples/get(pageExamples)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case application_problem_plus_json
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .application_problem_plus_json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .application_problem_plus_json:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .application_problem_plus_json
+                ]
+            }
+        }
+    }
+    /// One example request, byte for byte the file of api/examples.
+    ///
+    /// - Remark: HTTP `GET /web/examples/{example}`.
+    /// - Remark: Generated from `#/paths//web/examples/{example}/get(pageExample)`.
+    public enum pageExample {
+        public static let id: Swift.String = "pageExample"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/web/examples/{example}/GET/path`.
+            public struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/web/examples/{example}/GET/path/example`.
+                @frozen public enum examplePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case seed_hyphen_linear_hyphen_mse_period_json = "seed-linear-mse.json"
+                    case mlp_hyphen_train_period_json = "mlp-train.json"
+                    case cnn_hyphen_train_period_json = "cnn-train.json"
+                    case transformer_hyphen_block_period_json = "transformer-block.json"
+                }
+                /// - Remark: Generated from `#/paths/web/examples/{example}/GET/path/example`.
+                public var example: Operations.pageExample.Input.Path.examplePayload
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - example:
+                public init(example: Operations.pageExample.Input.Path.examplePayload) {
+                    self.example = example
+                }
+            }
+            public var path: Operations.pageExample.Input.Path
+            /// - Remark: Generated from `#/paths/web/examples/{example}/GET/header`.
+            public struct Headers: Sendable, Hashable {
+                /// An ETag of an earlier answer (or `*`); when it matches, the answer is 304 without a body.
+                ///
+                /// - Remark: Generated from `#/paths/web/examples/{example}/GET/header/If-None-Match`.
+                public var If_hyphen_None_hyphen_Match: Components.Parameters.IfNoneMatch?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.pageExample.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - If_hyphen_None_hyphen_Match: An ETag of an earlier answer (or `*`); when it matches, the answer is 304 without a body.
+                ///   - accept:
+                public init(
+                    If_hyphen_None_hyphen_Match: Components.Parameters.IfNoneMatch? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.pageExample.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.If_hyphen_None_hyphen_Match = If_hyphen_None_hyphen_Match
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.pageExample.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            public init(
+                path: Operations.pageExample.Input.Path,
+                headers: Operations.pageExample.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/web/examples/{example}/GET/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// A strong validator of the file (a hash of its bytes); send it back as `If-None-Match`.
+                    ///
+                    /// - Remark: Generated from `#/paths/web/examples/{example}/GET/responses/200/headers/ETag`.
+                    public var ETag: Components.Headers.ETag?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - ETag: A strong validator of the file (a hash of its bytes); send it back as `If-None-Match`.
+                    public init(ETag: Components.Headers.ETag? = nil) {
+                        self.ETag = ETag
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.pageExample.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/web/examples/{example}/GET/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/web/examples/{example}/GET/responses/200/content/json`.
+                    public struct jsonPayload: Codable, Hashable, Sendable {
+                        /// - Remark: Generated from `#/paths/web/examples/{example}/GET/responses/200/content/json/value1`.
+                        public var value1: Components.Schemas.BackwardRequest?
+                        /// - Remark: Generated from `#/paths/web/examples/{example}/GET/responses/200/content/json/value2`.
+                        public var value2: Components.Schemas.TrainRequest?
+                        /// Creates a new `jsonPayload`.
+                        ///
+                        /// - Parameters:
+                        ///   - value1:
+                        ///   - value2:
+                        public init(
+                            value1: Components.Schemas.BackwardRequest? = nil,
+                            value2: Components.Schemas.TrainRequest? = nil
+                        ) {
+                            self.value1 = value1
+                            self.value2 = value2
+                        }
+                        public init(from decoder: any Swift.Decoder) throws {
+                            var errors: [any Swift.Error] = []
+                            do {
+                                self.value1 = try .init(from: decoder)
+                            } catch {
+                                errors.append(error)
+                            }
+                            do {
+                                self.value2 = try .init(from: decoder)
+                            } catch {
+                                errors.append(error)
+                            }
+                            try Swift.DecodingError.verifyAtLeastOneSchemaIsNotNil(
+                                [
+                                    self.value1,
+                                    self.value2
+                                ],
+                                type: Self.self,
+                                codingPath: decoder.codingPath,
+                                errors: errors
+                            )
+                        }
+                        public func encode(to encoder: any Swift.Encoder) throws {
+                            try self.value1?.encode(to: encoder)
+                            try self.value2?.encode(to: encoder)
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/web/examples/{example}/GET/responses/200/content/application\/json`.
+                    case json(Operations.pageExample.Output.Ok.Body.jsonPayload)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Operations.pageExample.Output.Ok.Body.jsonPayload {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.pageExample.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.pageExample.Output.Ok.Headers = .init(),
+                    body: Operations.pageExample.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// A request for `POST /backward` or, with an `optimizer`, `POST /train`.
+            ///
+            /// - Remark: Generated from `#/paths//web/examples/{example}/get(pageExample)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.pageExample.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.pageExample.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `If-None-Match` named the current ETag: no body.
+            ///
+            /// - Remark: Generated from `#/paths//web/examples/{example}/get(pageExample)/responses/304`.
+            ///
+            /// HTTP response code: `304 notModified`.
+            case notModified(Components.Responses.NotModified)
+            /// The associated value of the enum case if `self` is `.notModified`.
+            ///
+            /// - Throws: An error if `self` is not `.notModified`.
+            /// - SeeAlso: `.notModified`.
+            public var notModified: Components.Responses.NotModified {
+                get throws {
+                    switch self {
+                    case let .notModified(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notModified",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Any other error, including 404 (unknown path, see `NotFound`) and 405 (method not
+            /// accepted by the path, with `Allow`, see `MethodNotAllowed`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//web/examples/{example}/get(pageExample)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case application_problem_plus_json
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .application_problem_plus_json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .application_problem_plus_json:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .application_problem_plus_json
+                ]
+            }
+        }
+    }
 }

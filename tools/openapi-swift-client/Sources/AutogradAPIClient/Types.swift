@@ -132,6 +132,43 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /openapi.yaml`.
     /// - Remark: Generated from `#/paths//openapi.yaml/get(openapi)`.
     func openapi(_ input: Operations.openapi.Input) async throws -> Operations.openapi.Output
+    /// The page that draws a graph with its gradients (no API key needed to load it).
+    ///
+    /// An HTML page (docs/web-page.md): paste a graph or pick an example, press Run, and
+    /// it calls `POST /backward` (or `/forward`), `POST /graph?format=svg` and, for a
+    /// request with an `optimizer`, `POST /train` (those still need the API key; the page
+    /// asks for it on 401 and keeps it in the tab's sessionStorage). It loads only
+    /// `/web/*` from this server, under the Content-Security-Policy below.
+    ///
+    ///
+    /// - Remark: HTTP `GET /`.
+    /// - Remark: Generated from `#/paths///get(page)`.
+    func page(_ input: Operations.page.Input) async throws -> Operations.page.Output
+    /// The page's script.
+    ///
+    /// - Remark: HTTP `GET /web/app.js`.
+    /// - Remark: Generated from `#/paths//web/app.js/get(pageScript)`.
+    func pageScript(_ input: Operations.pageScript.Input) async throws -> Operations.pageScript.Output
+    /// The page's stylesheet.
+    ///
+    /// - Remark: HTTP `GET /web/app.css`.
+    /// - Remark: Generated from `#/paths//web/app.css/get(pageStyle)`.
+    func pageStyle(_ input: Operations.pageStyle.Input) async throws -> Operations.pageStyle.Output
+    /// The page's icon.
+    ///
+    /// - Remark: HTTP `GET /web/icon.svg`.
+    /// - Remark: Generated from `#/paths//web/icon.svg/get(pageIcon)`.
+    func pageIcon(_ input: Operations.pageIcon.Input) async throws -> Operations.pageIcon.Output
+    /// The example requests the page offers (those of api/examples).
+    ///
+    /// - Remark: HTTP `GET /web/examples`.
+    /// - Remark: Generated from `#/paths//web/examples/get(pageExamples)`.
+    func pageExamples(_ input: Operations.pageExamples.Input) async throws -> Operations.pageExamples.Output
+    /// One example request, byte for byte the file of api/examples.
+    ///
+    /// - Remark: HTTP `GET /web/examples/{example}`.
+    /// - Remark: Generated from `#/paths//web/examples/{example}/get(pageExample)`.
+    func pageExample(_ input: Operations.pageExample.Input) async throws -> Operations.pageExample.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -304,6 +341,61 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//openapi.yaml/get(openapi)`.
     public func openapi(headers: Operations.openapi.Input.Headers = .init()) async throws -> Operations.openapi.Output {
         try await openapi(Operations.openapi.Input(headers: headers))
+    }
+    /// The page that draws a graph with its gradients (no API key needed to load it).
+    ///
+    /// An HTML page (docs/web-page.md): paste a graph or pick an example, press Run, and
+    /// it calls `POST /backward` (or `/forward`), `POST /graph?format=svg` and, for a
+    /// request with an `optimizer`, `POST /train` (those still need the API key; the page
+    /// asks for it on 401 and keeps it in the tab's sessionStorage). It loads only
+    /// `/web/*` from this server, under the Content-Security-Policy below.
+    ///
+    ///
+    /// - Remark: HTTP `GET /`.
+    /// - Remark: Generated from `#/paths///get(page)`.
+    public func page(headers: Operations.page.Input.Headers = .init()) async throws -> Operations.page.Output {
+        try await page(Operations.page.Input(headers: headers))
+    }
+    /// The page's script.
+    ///
+    /// - Remark: HTTP `GET /web/app.js`.
+    /// - Remark: Generated from `#/paths//web/app.js/get(pageScript)`.
+    public func pageScript(headers: Operations.pageScript.Input.Headers = .init()) async throws -> Operations.pageScript.Output {
+        try await pageScript(Operations.pageScript.Input(headers: headers))
+    }
+    /// The page's stylesheet.
+    ///
+    /// - Remark: HTTP `GET /web/app.css`.
+    /// - Remark: Generated from `#/paths//web/app.css/get(pageStyle)`.
+    public func pageStyle(headers: Operations.pageStyle.Input.Headers = .init()) async throws -> Operations.pageStyle.Output {
+        try await pageStyle(Operations.pageStyle.Input(headers: headers))
+    }
+    /// The page's icon.
+    ///
+    /// - Remark: HTTP `GET /web/icon.svg`.
+    /// - Remark: Generated from `#/paths//web/icon.svg/get(pageIcon)`.
+    public func pageIcon(headers: Operations.pageIcon.Input.Headers = .init()) async throws -> Operations.pageIcon.Output {
+        try await pageIcon(Operations.pageIcon.Input(headers: headers))
+    }
+    /// The example requests the page offers (those of api/examples).
+    ///
+    /// - Remark: HTTP `GET /web/examples`.
+    /// - Remark: Generated from `#/paths//web/examples/get(pageExamples)`.
+    public func pageExamples(headers: Operations.pageExamples.Input.Headers = .init()) async throws -> Operations.pageExamples.Output {
+        try await pageExamples(Operations.pageExamples.Input(headers: headers))
+    }
+    /// One example request, byte for byte the file of api/examples.
+    ///
+    /// - Remark: HTTP `GET /web/examples/{example}`.
+    /// - Remark: Generated from `#/paths//web/examples/{example}/get(pageExample)`.
+    public func pageExample(
+        path: Operations.pageExample.Input.Path,
+        headers: Operations.pageExample.Input.Headers = .init()
+    ) async throws -> Operations.pageExample.Output {
+        try await pageExample(Operations.pageExample.Input(
+            path: path,
+            headers: headers
+        ))
     }
 }
 
