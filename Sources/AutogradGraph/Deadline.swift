@@ -39,6 +39,7 @@ struct Deadline: Sendable {
         return Problem(
             status: 503, title: "Service Unavailable",
             detail: "The request ran over the request timeout of \(limit) and was stopped \(stage); "
-                + "send a smaller graph or fewer steps, or raise --request-timeout.")
+                + "send a smaller graph or fewer steps, or raise --request-timeout.",
+            kind: .computationTimeout)
     }
 }

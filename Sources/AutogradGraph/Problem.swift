@@ -14,19 +14,21 @@ public struct Problem: Error, Sendable, Equatable {
     public var status: Int
     public var title: String
     public var detail: String
+    /// The kind's URI (`ProblemType`), or `about:blank` for a status no kind covers.
     public var type: String
     public var errors: [Item]
     /// Header fields the answer needs (`Allow` on a 405).
     public var headers: [(name: String, value: String)]
 
+    /// A problem of `kind`, by default the usual kind of `status` (`ProblemType.default(forStatus:)`).
     public init(
-        status: Int, title: String, detail: String, type: String = "about:blank",
+        status: Int, title: String, detail: String, kind: ProblemType? = nil,
         errors: [Item] = [], headers: [(name: String, value: String)] = []
     ) {
         self.status = status
         self.title = title
         self.detail = detail
-        self.type = type
+        self.type = (kind ?? ProblemType.default(forStatus: status))?.uri ?? "about:blank"
         self.errors = errors
         self.headers = headers
     }

@@ -107,7 +107,7 @@ extension HTTPProblems {
         case .tooLarge(let limit):
             return Problem(status: 413, title: "Content Too Large", detail: "request body exceeds the limit of \(limit) bytes once inflated (Content-Encoding: gzip)").response
         case .corrupt, .truncated:
-            return Problem(status: 400, title: "Bad Request", detail: failure.detail).response
+            return Problem(status: 400, title: "Bad Request", detail: failure.detail, kind: .badHTTPRequest).response
         }
     }
 }

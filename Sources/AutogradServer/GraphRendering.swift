@@ -20,7 +20,8 @@ enum GraphFormat: String, Sendable, Equatable {
             guard let format = GraphFormat(rawValue: query.lowercased()) else {
                 return .failure(RouteProblem(Problem(
                     status: 400, title: "Bad Request",
-                    detail: "the query parameter format must be dot or svg, got '\(query.prefix(32))'"
+                    detail: "the query parameter format must be dot or svg, got '\(query.prefix(32))'",
+                    kind: .badHTTPRequest
                 ).response))
             }
             return .success(format)
@@ -54,7 +55,8 @@ enum GraphRenderer {
 
     static let notInstalled = Problem(
         status: 501, title: "Not Implemented",
-        detail: "SVG needs Graphviz's dot, which is not installed on this server: install it (Debian: apt-get install graphviz) or ask for DOT (POST /graph without ?format=svg) and render it yourself."
+        detail: "SVG needs Graphviz's dot, which is not installed on this server: install it (Debian: apt-get install graphviz) or ask for DOT (POST /graph without ?format=svg) and render it yourself.",
+        kind: .graphvizMissing
     ).response
 
     /// The graph service's answer to `POST /graph`, made SVG: a DOT answer goes through
@@ -78,7 +80,7 @@ enum GraphRenderer {
             answer.body = svg
             return answer
         case .failure(let why):
-            return carry(Problem(status: 503, title: "Service Unavailable", detail: "dot could not draw the graph: \(why)").response, from: response)
+            return carry(Problem(status: 503, title: "Service Unavailable", detail: "dot could not draw the graph: \(why)", kind: .renderFailed).response, from: response)
         }
     }
 

@@ -41,18 +41,19 @@ enum HTTPProblems {
     static func badHost(count: Int) -> Response {
         Problem(
             status: 400, title: "Bad Request",
-            detail: count == 0 ? "an HTTP/1.1 request needs a Host header" : "\(count) Host headers; a request has exactly one"
+            detail: count == 0 ? "an HTTP/1.1 request needs a Host header" : "\(count) Host headers; a request has exactly one",
+            kind: .badHTTPRequest
         ).response
     }
 
     /// A problem after which the connection is closed (the request cannot be framed or
     /// trusted, so nothing after it on the connection can be either).
-    private static func closing(_ status: Int, _ title: String, _ detail: String) -> Response {
-        Problem(status: status, title: title, detail: detail, headers: [(name: "Connection", value: "close")]).response
+    private static func closing(_ status: Int, _ title: String, _ detail: String, kind: ProblemType? = nil) -> Response {
+        Problem(status: status, title: title, detail: detail, kind: kind, headers: [(name: "Connection", value: "close")]).response
     }
 
     /// The request line is not `METHOD SP target SP HTTP/x.y` (`HeaderGate`).
-    static func badRequestLine() -> Response { closing(400, "Bad Request", "malformed request line") }
+    static func badRequestLine() -> Response { closing(400, "Bad Request", "malformed request line", kind: .badHTTPRequest) }
 
     /// An HTTP version other than 1.x (`HeaderGate`).
     static func versionNotSupported(_ version: String) -> Response {
@@ -71,7 +72,7 @@ enum HTTPProblems {
     }
 
     static func badContentLength(_ value: String) -> Response {
-        Problem(status: 400, title: "Bad Request", detail: "invalid Content-Length '\(value)'").response
+        Problem(status: 400, title: "Bad Request", detail: "invalid Content-Length '\(value)'", kind: .badHTTPRequest).response
     }
 
     /// Every slot and queue place taken: try again shortly.
@@ -88,7 +89,7 @@ enum HTTPProblems {
     /// with Transfer-Encoding. Proxies and this server could disagree where the body ends,
     /// so the request is refused and the connection closed.
     static func ambiguousFraming(_ why: String) -> Response {
-        closing(400, "Bad Request", "ambiguous message framing: \(why)")
+        closing(400, "Bad Request", "ambiguous message framing: \(why)", kind: .badHTTPRequest)
     }
 
     /// A transfer coding other than `chunked` (RFC 9112 §6.1: 501).
@@ -111,7 +112,7 @@ enum HTTPProblems {
 
     static func shuttingDown() -> Response {
         Problem(
-            status: 503, title: "Service Unavailable", detail: "the server is shutting down",
+            status: 503, title: "Service Unavailable", detail: "the server is shutting down", kind: .shuttingDown,
             headers: [(name: "Retry-After", value: "1"), (name: "Connection", value: "close")]
         ).response
     }

@@ -68,7 +68,7 @@ public final class Readiness: @unchecked Sendable {
             return Response(status: 200, contentType: "application/json", body: Array(#"{"status":"ready"}"#.utf8))
         case .starting, .draining:
             return Problem(
-                status: 503, title: "Service Unavailable", detail: "not ready: \(state.rawValue)",
+                status: 503, title: "Service Unavailable", detail: "not ready: \(state.rawValue)", kind: .notReady,
                 headers: [(name: "Retry-After", value: "1")]
             ).response
         }

@@ -113,7 +113,7 @@ import Testing
         #expect(String(decoding: r.body, as: UTF8.self).hasPrefix(#"{"id":"t1","dtype":"float32","losses":[1.0]"#))
         let bad = GraphService().respond(to: .backward, body: Array(#"{"id": "p9", "tensors": {}, "ops": [{"id": "y", "op": "nope", "inputs": []}]}"#.utf8))
         #expect(bad.status == 422)
-        #expect(String(decoding: bad.body, as: UTF8.self).hasPrefix(#"{"id":"p9","type":"about:blank""#))
+        #expect(String(decoding: bad.body, as: UTF8.self).hasPrefix(#"{"id":"p9","type":"https://swiftautograd.dev/problems/invalid-graph""#))
     }
 
     @Test func invalidIDsAreProblems() throws {

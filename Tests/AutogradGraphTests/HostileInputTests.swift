@@ -305,7 +305,7 @@ enum HostileCases {
         #expect(problem["status"]?.numberValue?.exactInt == status, sourceLocation: sourceLocation)
         #expect(problem["title"]?.stringValue?.isEmpty == false, sourceLocation: sourceLocation)
         #expect(problem["detail"]?.stringValue?.isEmpty == false, sourceLocation: sourceLocation)
-        #expect(problem["type"]?.stringValue == "about:blank", sourceLocation: sourceLocation)
+        #expect(problem["type"]?.stringValue == ProblemType.default(forStatus: status)?.uri, sourceLocation: sourceLocation)
         let errors = problem["errors"]?.arrayValue ?? []
         #expect(!errors.isEmpty, "every cause has a pointer", sourceLocation: sourceLocation)
         for e in errors {

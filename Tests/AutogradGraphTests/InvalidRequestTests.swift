@@ -74,7 +74,8 @@ let badRequests: [BadRequest] = [
         #expect(problem["status"]?.numberValue?.exactInt == c.status)
         #expect(problem["title"]?.stringValue?.isEmpty == false)
         #expect(problem["detail"]?.stringValue?.isEmpty == false)
-        #expect(problem["type"]?.stringValue == "about:blank")
+        #expect(problem["type"]?.stringValue == (c.status == 400
+            ? "https://swiftautograd.dev/problems/malformed-request" : "https://swiftautograd.dev/problems/invalid-graph"))
         let pointers = problem["errors"]?.arrayValue?.compactMap { $0["pointer"]?.stringValue } ?? []
         #expect(pointers == c.pointers, "\(String(decoding: response.body, as: UTF8.self))")
         for e in problem["errors"]?.arrayValue ?? [] {
