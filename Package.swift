@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "AutogradServer",
             dependencies: [
-                "AutogradGraph", "CMicroHTTPD",
+                "Autograd", "AutogradGraph", "CMicroHTTPD",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

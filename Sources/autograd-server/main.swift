@@ -25,7 +25,7 @@ struct AutogradServerCommand: ParsableCommand {
         "--max-train-steps", "--request-timeout", "--max-inflight", "--max-queue", "--max-queue-bytes", "--cors-origin", "--header-gate",
         "--connection-timeout", "--request-read-timeout", "--max-connections",
         "--max-connections-per-ip", "--linger-timeout", "--linger-time", "--linger-bytes", "--drain-timeout", "--api-key-file", "--tls-cert", "--tls-key",
-        "--log-level", "--instance-id", "--log-format",
+        "--log-level", "--instance-id", "--log-format", "--threads", "--metrics-public",
     ]
 
     @Option(help: "Numeric IPv4 or IPv6 address to listen on.")
@@ -52,8 +52,14 @@ struct AutogradServerCommand: ParsableCommand {
     @Option(help: "Seconds from a request's complete body to its answer, queue wait included; past it, the computation stops between ops and answers 503 (0: no limit).")
     var requestTimeout = GraphLimits().requestTimeoutSeconds
 
-    @Option(help: "Most graph computations running at once (default: number of cores).")
-    var maxInflight = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Most graph computations running at once (default: the CPUs, as --threads).")
+    var maxInflight: Int?
+
+    @Option(help: "Threads the computations share for BLAS and elementwise loops; a computation running alone uses them all (default: the CPUs the cgroup's quota and cpuset allow, else the online cores).")
+    var threads: Int?
+
+    @Option(help: "true: serve GET /metrics without the API key, so that Prometheus can scrape a server that has one.")
+    var metricsPublic = false
 
     @Option(help: "This instance's name in the X-Served-By header of every answer (default: HOSTNAME:PORT).")
     var instanceID: String?
@@ -110,10 +116,21 @@ struct AutogradServerCommand: ParsableCommand {
     var logLevel = "info"
 
     /// Flags and files resolved; the environment's API key as a fallback.
+    /// The CPUs the cgroup allows; `AUTOGRAD_CGROUP_ROOT` points the reading at another
+    /// directory (tests fill one).
+    static func cpuBudget(environment: [String: String] = ProcessInfo.processInfo.environment) -> CPUBudget {
+        CPUBudget.read(root: environment["AUTOGRAD_CGROUP_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? CPUBudget.defaultRoot)
+    }
+
+    /// `--threads`, else the CPUs.
+    func resolvedThreads(_ cpu: CPUBudget) -> Int { threads ?? cpu.cpus }
+
     func serverConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfiguration {
+        let threads = resolvedThreads(Self.cpuBudget(environment: environment))
         var configuration = ServerConfiguration(
-            host: host, port: port, maxBodyBytes: maxBodyBytes, maxInflight: maxInflight,
+            host: host, port: port, maxBodyBytes: maxBodyBytes, maxInflight: maxInflight ?? threads,
             connectionTimeoutSeconds: connectionTimeout, drainTimeoutSeconds: drainTimeout)
+        configuration.metricsPublic = metricsPublic
         configuration.maxQueue = maxQueue
         configuration.maxQueueBytes = maxQueueBytes
         configuration.corsOrigins = CORSPolicy.parse(corsOrigin)
@@ -165,6 +182,7 @@ struct AutogradServerCommand: ParsableCommand {
         where value < 1 {
             throw ValidationError("\(name) must be >= 1, got \(value)")
         }
+        if let threads, threads < 1 { throw ValidationError("threads must be >= 1, got \(threads)") }
         guard requestTimeout >= 0, requestTimeout.isFinite else {
             throw ValidationError("request timeout must be >= 0 seconds, got \(requestTimeout)")
         }
@@ -179,11 +197,18 @@ struct AutogradServerCommand: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "autograd-server")
-        // k computations at once on c cores: each gets c / k threads for BLAS and its
-        // elementwise loops, so they never oversubscribe the machine.
-        ThreadBudget.threadsPerComputation = max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, maxInflight))
-        let server = HTTPServer(
-            configuration: try serverConfiguration(), service: GraphService(limits: graphLimits), logger: logger)
+        // The computations share the threads: one running alone uses them all, k running
+        // at once get threads / k each (ThreadBudget, registered by the compute limiter).
+        let cpu = Self.cpuBudget()
+        var configuration = try serverConfiguration()
+        ThreadBudget.threads = resolvedThreads(cpu)
+        logger.info("cpu budget: threads=\(ThreadBudget.threads) max_inflight=\(configuration.maxInflight) \(cpu.summary)")
+        // Freed buffers are kept for the next step or request (no page faults per step of
+        // /train) and given back whenever the server goes idle. Settings the operator gave
+        // glibc through the environment win.
+        configuration.releaseMemoryWhenIdle = MemoryPolicy.keepFreedBuffers()
+        logger.info("memory: keep freed buffers \(configuration.releaseMemoryWhenIdle ? "on, released when idle" : "off (glibc settings from the environment)")")
+        let server = HTTPServer(configuration: configuration, service: GraphService(limits: graphLimits), logger: logger)
         let signalSources = handleTerminationSignals(logger: logger) { server.stop() }
         do {
             try server.start()
