@@ -15,8 +15,8 @@ import Glibc
 /// `make bench-compare` runs with them).
 public enum MemoryPolicy {
     /// Applies the policy to the whole process; call it once, before the work starts
-    /// (`autograd-bench` and `autograd-server` do; the server also calls
-    /// ``releaseFreedMemory()`` when it goes idle, see docs/operations.md). 32 MiB is glibc's largest mmap
+    /// (`autograd-bench` does, and `autograd-server --keep-freed-buffers true`, which also
+    /// calls ``releaseFreedMemory()`` when it goes idle; see docs/operations.md). 32 MiB is glibc's largest mmap
     /// threshold. Returns false, changing nothing, where the allocator has no such settings
     /// (not glibc) or the environment already sets them (`GLIBC_TUNABLES`,
     /// `MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`).

@@ -55,9 +55,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Serve `GET /metrics` without the API key, so that Prometheus can scrape a server
     /// that has one (the metrics carry no tensor data, request body or header value).
     public var metricsPublic = false
-    /// Return the heap's free memory to the system when no computation is running (at
-    /// most once a second; `MemoryPolicy.releaseFreedMemory()`). `autograd-server` sets it
-    /// when it applies `MemoryPolicy.keepFreedBuffers()`, which otherwise keeps the
+    /// Return the heap's free memory to the system once no computation has run for half a
+    /// second (`MemoryPolicy.releaseFreedMemory()`, `IdleMemoryRelease`). `autograd-server --keep-freed-buffers
+    /// true` sets it when it applies `MemoryPolicy.keepFreedBuffers()`, which otherwise keeps the
     /// resident size near its peak.
     public var releaseMemoryWhenIdle = false
     /// PEM certificate chain and private key; both set serves HTTPS only.

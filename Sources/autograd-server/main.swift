@@ -25,7 +25,7 @@ struct AutogradServerCommand: ParsableCommand {
         "--max-train-steps", "--request-timeout", "--max-inflight", "--max-queue", "--max-queue-bytes", "--cors-origin", "--header-gate",
         "--connection-timeout", "--request-read-timeout", "--max-connections",
         "--max-connections-per-ip", "--linger-timeout", "--linger-time", "--linger-bytes", "--drain-timeout", "--api-key-file", "--tls-cert", "--tls-key",
-        "--log-level", "--instance-id", "--log-format", "--threads", "--metrics-public",
+        "--log-level", "--instance-id", "--log-format", "--threads", "--metrics-public", "--keep-freed-buffers",
     ]
 
     @Option(help: "Numeric IPv4 or IPv6 address to listen on.")
@@ -57,6 +57,9 @@ struct AutogradServerCommand: ParsableCommand {
 
     @Option(help: "Threads the computations share for BLAS and elementwise loops; a computation running alone uses them all (default: the CPUs the cgroup's quota and cpuset allow, else the online cores).")
     var threads: Int?
+
+    @Option(help: "true: keep freed buffers for the next computation (glibc's mmap threshold 32 MiB, trim threshold 256 MiB) and give them back after half a second idle: faster /train, larger resident size under load (see docs/operations.md).")
+    var keepFreedBuffers = false
 
     @Option(help: "true: serve GET /metrics without the API key, so that Prometheus can scrape a server that has one.")
     var metricsPublic = false
@@ -203,11 +206,12 @@ struct AutogradServerCommand: ParsableCommand {
         var configuration = try serverConfiguration()
         ThreadBudget.threads = resolvedThreads(cpu)
         logger.info("cpu budget: threads=\(ThreadBudget.threads) max_inflight=\(configuration.maxInflight) \(cpu.summary)")
-        // Freed buffers are kept for the next step or request (no page faults per step of
-        // /train) and given back whenever the server goes idle. Settings the operator gave
-        // glibc through the environment win.
-        configuration.releaseMemoryWhenIdle = MemoryPolicy.keepFreedBuffers()
-        logger.info("memory: keep freed buffers \(configuration.releaseMemoryWhenIdle ? "on, released when idle" : "off (glibc settings from the environment)")")
+        // --keep-freed-buffers: freed buffers are kept for the next step or request and
+        // given back once the server is idle. Settings given to glibc in the environment win.
+        configuration.releaseMemoryWhenIdle = keepFreedBuffers && MemoryPolicy.keepFreedBuffers()
+        let memory = configuration.releaseMemoryWhenIdle ? "on, released when idle"
+            : keepFreedBuffers ? "off (glibc settings from the environment win)" : "off (glibc defaults)"
+        logger.info("memory: keep freed buffers \(memory)")
         let server = HTTPServer(configuration: configuration, service: GraphService(limits: graphLimits), logger: logger)
         let signalSources = handleTerminationSignals(logger: logger) { server.stop() }
         do {

@@ -1,3 +1,4 @@
+import AutogradGraph
 import Foundation
 import Testing
 
@@ -98,13 +99,22 @@ import Glibc
         let server = try ServerProcess(environment: ["AUTOGRAD_CGROUP_ROOT": root.path])
         #expect(server.waitForLog("cpu budget: threads=1 max_inflight=1 cpus=1 online="))
         #expect(server.log.contains("quota=1.00 source=cgroup v2"))
+        #expect(server.log.contains("memory: keep freed buffers off (glibc defaults)"))
         #expect(server.stop() == 0)
         // --threads and AUTOGRAD_THREADS win over the cgroup; --max-inflight follows --threads.
-        let flagged = try ServerProcess(arguments: ["--threads", "3"], environment: ["AUTOGRAD_CGROUP_ROOT": root.path])
+        let flagged = try ServerProcess(arguments: ["--threads", "3", "--keep-freed-buffers", "true"], environment: ["AUTOGRAD_CGROUP_ROOT": root.path])
         #expect(flagged.waitForLog("cpu budget: threads=3 max_inflight=3 cpus=1"))
+        #expect(flagged.log.contains("memory: keep freed buffers on, released when idle"))
+        // The freed buffers kept answer the same bytes.
+        let seed = [UInt8](try Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("api/examples/seed-linear-mse.json")))
+        let answer = try HTTP.postJSON(port: flagged.port, path: "/backward", body: seed)
+        #expect(answer.status == 200 && answer.body == GraphService().respond(to: .backward, body: seed).body)
         #expect(flagged.stop() == 0)
-        let both = try ServerProcess(arguments: ["--max-inflight", "5"], environment: ["AUTOGRAD_CGROUP_ROOT": root.path, "AUTOGRAD_THREADS": "2"])
+        let both = try ServerProcess(arguments: ["--max-inflight", "5"], environment: [
+            "AUTOGRAD_CGROUP_ROOT": root.path, "AUTOGRAD_THREADS": "2", "AUTOGRAD_KEEP_FREED_BUFFERS": "true", "MALLOC_TRIM_THRESHOLD_": "131072"])
         #expect(both.waitForLog("cpu budget: threads=2 max_inflight=5 cpus=1"))
+        #expect(both.log.contains("memory: keep freed buffers off (glibc settings from the environment win)"))
         #expect(both.stop() == 0)
     }
 
