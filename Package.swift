@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "AutogradServer",
             dependencies: [
-                "AutogradGraph", "CMicroHTTPD", "GzipCoding",
+                "Autograd", "AutogradGraph", "CMicroHTTPD", "GzipCoding",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

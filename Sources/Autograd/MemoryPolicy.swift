@@ -15,7 +15,8 @@ import Glibc
 /// `make bench-compare` runs with them).
 public enum MemoryPolicy {
     /// Applies the policy to the whole process; call it once, before the work starts
-    /// (`autograd-bench` does; the server leaves glibc alone, see docs/operations.md). 32 MiB is glibc's largest mmap
+    /// (`autograd-bench` does, and `autograd-server --keep-freed-buffers true`, which also
+    /// calls ``releaseFreedMemory()`` when it goes idle; see docs/operations.md). 32 MiB is glibc's largest mmap
     /// threshold. Returns false, changing nothing, where the allocator has no such settings
     /// (not glibc) or the environment already sets them (`GLIBC_TUNABLES`,
     /// `MALLOC_MMAP_THRESHOLD_`, `MALLOC_TRIM_THRESHOLD_`).
@@ -34,6 +35,23 @@ public enum MemoryPolicy {
         let a = mallopt(mmapThresholdOption, Int32(clamping: mmapThreshold))
         let b = mallopt(trimThresholdOption, Int32(clamping: trimThreshold))
         return a == 1 && b == 1
+        #else
+        return false
+        #endif
+    }
+
+    /// Returns the free memory of every heap to the system (glibc's `malloc_trim(0)`), so
+    /// that the resident size falls back after a burst of large buffers kept by
+    /// ``keepFreedBuffers(mmapThreshold:trimThreshold:)``. It walks the heaps' free chunks
+    /// (tens of microseconds to a few milliseconds): call it when the process is idle, not
+    /// per request. Returns false where there is no such call.
+    @discardableResult
+    public static func releaseFreedMemory() -> Bool {
+        #if canImport(Glibc)
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return false }
+        _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+        return true
         #else
         return false
         #endif

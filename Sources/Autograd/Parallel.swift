@@ -5,18 +5,64 @@ import Glibc
 #endif
 
 /// How many threads one computation may use, for its elementwise loops (`Parallel`) and
-/// its BLAS calls. A server running k computations at once on c cores gives each c / k,
-/// so that BLAS threads, compute workers and requests do not oversubscribe the machine.
+/// its BLAS calls. The process's computations share ``threads`` (the machine's cores
+/// unless set). A server registers each computation while it runs
+/// (``computationStarted()`` and ``computationFinished()``), and each running computation
+/// splits its elementwise loops over `threads / running` threads, at least one: a
+/// computation running alone uses them all, and gives them back as soon as others start
+/// (the share is read at every parallel loop, so it follows the load within a
+/// computation). With no computation registered (in process), a computation uses all of
+/// ``threads``.
+///
+/// BLAS calls always use ``threads``: OpenBLAS's results depend on its thread count (a
+/// product on 1 and on 2 threads differs in the last bits: it blocks the inner dimension
+/// differently), so a share that followed the load would make the same request answer
+/// different bytes under different load. OpenBLAS's count is process-wide; concurrent
+/// threaded products take turns. Elementwise loops and reductions do not depend on the
+/// share: every element of a split loop is computed by the same code whichever chunk it
+/// falls in, and reductions combine fixed blocks in block order (`ThreadBudgetTests`).
 public enum ThreadBudget {
-    private static let threads = Atomic<Int>(Parallel.cores)
+    private struct State {
+        var threads = Parallel.cores
+        var running = 0
+        var share: Int { ThreadBudget.share(threads: threads, running: running) }
+    }
+    private static let state = Mutex(State())
+    private static let share = Atomic<Int>(Parallel.cores)
 
-    /// Threads per computation (at least 1). Sets OpenBLAS's thread count too.
-    public static var threadsPerComputation: Int {
-        get { threads.load(ordering: .relaxed) }
+    /// The threads the process's computations share (at least 1; default: the machine's
+    /// online cores), and OpenBLAS's thread count, which setting it sets.
+    public static var threads: Int {
+        get { state.withLock { $0.threads } }
         set {
-            let n = max(1, newValue)
-            threads.store(n, ordering: .relaxed)
+            let n = Swift.max(1, newValue)
+            update { $0.threads = n }
             BLAS.setThreads(n)
+        }
+    }
+
+    /// Threads the calling computation's elementwise loops may use now: ``threads``
+    /// divided among the computations running (at least 1).
+    public static var threadsPerComputation: Int { share.load(ordering: .relaxed) }
+
+    /// Computations registered as running.
+    public static var runningComputations: Int { state.withLock { $0.running } }
+
+    /// Registers a computation as running (call before it starts): the share of the others
+    /// shrinks from their next parallel loop on.
+    public static func computationStarted() { update { $0.running += 1 } }
+
+    /// Unregisters a computation registered by ``computationStarted()``; the threads it
+    /// used go back to the ones still running.
+    public static func computationFinished() { update { $0.running = Swift.max(0, $0.running - 1) } }
+
+    /// Each of `running` computations' share of `threads`.
+    static func share(threads: Int, running: Int) -> Int { Swift.max(1, threads / Swift.max(1, running)) }
+
+    private static func update(_ change: (inout State) -> Void) {
+        state.withLock { state in
+            change(&state)
+            share.store(state.share, ordering: .relaxed)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Autograd
 import Dispatch
 import Foundation
 
@@ -6,6 +7,9 @@ import Foundation
 /// larger than that alone may still wait in an empty queue). Nothing blocks a thread while waiting: a
 /// finishing job starts the next. A job's queue is its own while it runs; queues are then
 /// kept for later jobs (at most `limit` exist), rather than made and torn down per job.
+///
+/// A running job is registered with `ThreadBudget` while it runs, so that a job running
+/// alone uses every thread of the budget and shares them once others start.
 ///
 /// Admission is `hasRoom()` then `submit`: with one submitting thread (MHD's polling
 /// thread) nothing can fill the room in between, since other threads only finish jobs.
@@ -25,8 +29,11 @@ final class ComputeLimiter: @unchecked Sendable {
     /// Queues no job is running on.
     private var idle: [DispatchQueue] = []
     private var made = 0
+    /// Called (outside the lock) when the last running job finishes with none waiting.
+    private let whenIdle: (@Sendable () -> Void)?
 
-    init(limit: Int, maxQueue: Int = .max, maxQueueBytes: Int = .max) {
+    init(limit: Int, maxQueue: Int = .max, maxQueueBytes: Int = .max, whenIdle: (@Sendable () -> Void)? = nil) {
+        self.whenIdle = whenIdle
         self.limit = max(1, limit)
         self.maxQueue = max(0, maxQueue)
         self.maxQueueBytes = max(0, maxQueueBytes)
@@ -71,7 +78,9 @@ final class ComputeLimiter: @unchecked Sendable {
 
     private func start(_ job: @escaping Job, on queue: DispatchQueue) {
         queue.async {
+            ThreadBudget.computationStarted()
             job()
+            ThreadBudget.computationFinished()
             self.finished(on: queue)
         }
     }
@@ -83,7 +92,9 @@ final class ComputeLimiter: @unchecked Sendable {
         guard head < waiting.count else {
             running -= 1
             idle.append(queue)
+            let nowIdle = running == 0
             lock.unlock()
+            if nowIdle { whenIdle?() }
             return
         }
         let (job, bytes) = waiting[head]

@@ -66,7 +66,8 @@ public final class HTTPServer: @unchecked Sendable {
             respond: respond, operations: operations, maxBodyBytes: configuration.maxBodyBytes,
             maxInflight: configuration.maxInflight, logger: logger,
             maxQueue: configuration.maxQueue, maxQueueBytes: configuration.maxQueueBytes, apiKey: configuration.apiKey,
-            cors: CORSPolicy(origins: configuration.corsOrigins), canWriteRaw: !tls, sweeper: sweeper,
+            metricsPublic: configuration.metricsPublic,
+            whenIdle: configuration.releaseMemoryWhenIdle ? IdleMemoryRelease().callAsFunction : nil, cors: CORSPolicy(origins: configuration.corsOrigins), canWriteRaw: !tls, sweeper: sweeper,
             linger: EarlyRejection.Linger(configuration))
         handler.operability.logFormat = configuration.logFormat
         handler.operability.observe(load: { [limiter = handler.limiter] in limiter.load })

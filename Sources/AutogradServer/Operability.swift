@@ -174,11 +174,13 @@ enum InfoRoute: Equatable {
     /// `GET /version`, `GET /v2`.
     case version
 
+    static let metricsPath = "/metrics"
+
     /// Path → route, merged into the router's read routes. `/v2/health/live` is the Open
     /// Inference Protocol's name for `/healthz`.
     static let routes: [String: Route] = [
         "/readyz": .info(.readiness), "/v2/health/ready": .info(.readiness), "/v2/health/live": .health,
-        "/metrics": .info(.metrics), "/openapi.yaml": .info(.openAPI), "/version": .info(.version),
+        metricsPath: .info(.metrics), "/openapi.yaml": .info(.openAPI), "/version": .info(.version),
         "/v2": .info(.version),
     ]
 }

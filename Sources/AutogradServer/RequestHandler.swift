@@ -27,6 +27,8 @@ final class RequestHandler: @unchecked Sendable {
     let operability = Operability()
     /// Set when an API key is configured.
     let auth: BearerAuth?
+    /// Paths served without the API key: the probes, and `/metrics` with `--metrics-public`.
+    let publicPaths: Set<String>
     /// False under TLS: `EarlyRejection` cannot write plaintext to a TLS socket, so an
     /// over-limit chunked body is cut off without its 413.
     let canWriteRaw: Bool
@@ -40,15 +42,17 @@ final class RequestHandler: @unchecked Sendable {
     init(
         respond: @escaping Responder, operations: @escaping @Sendable () -> Response,
         maxBodyBytes: Int, maxInflight: Int, logger: Logger,
-        maxQueue: Int = .max, maxQueueBytes: Int = .max, apiKey: String? = nil, cors: CORSPolicy = CORSPolicy(origins: []), canWriteRaw: Bool = true, sweeper: SlowClientSweeper? = nil,
+        maxQueue: Int = .max, maxQueueBytes: Int = .max, apiKey: String? = nil, metricsPublic: Bool = false,
+        whenIdle: (@Sendable () -> Void)? = nil, cors: CORSPolicy = CORSPolicy(origins: []), canWriteRaw: Bool = true, sweeper: SlowClientSweeper? = nil,
         linger: EarlyRejection.Linger = EarlyRejection.Linger()
     ) {
         self.respond = respond
         self.operations = operations
         self.maxBodyBytes = maxBodyBytes
-        self.limiter = ComputeLimiter(limit: maxInflight, maxQueue: maxQueue, maxQueueBytes: maxQueueBytes)
+        self.limiter = ComputeLimiter(limit: maxInflight, maxQueue: maxQueue, maxQueueBytes: maxQueueBytes, whenIdle: whenIdle)
         self.logger = logger
         self.auth = apiKey.map(BearerAuth.init(key:))
+        self.publicPaths = metricsPublic ? Router.publicPaths.union([InfoRoute.metricsPath]) : Router.publicPaths
         self.canWriteRaw = canWriteRaw
         self.sweeper = sweeper
         self.linger = linger
@@ -73,7 +77,7 @@ final class RequestHandler: @unchecked Sendable {
            header(connection, "Access-Control-Request-Method") != nil, let allow = Router.methods(path: state.path) {
             return answer(CORSPolicy.preflight(allow: allow), state: state, connection: connection)
         }
-        if let auth, !Router.publicPaths.contains(state.path),
+        if let auth, !publicPaths.contains(state.path),
            let refusal = auth.problem(authorization: header(connection, "Authorization")) {
             return answer(refusal, state: state, connection: connection)
         }

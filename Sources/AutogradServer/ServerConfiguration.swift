@@ -50,6 +50,14 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var lingerBytes = 64 << 20
     /// If set, every route but /healthz requires `Authorization: Bearer <apiKey>`.
     public var apiKey: String?
+    /// Serve `GET /metrics` without the API key, so that Prometheus can scrape a server
+    /// that has one (the metrics carry no tensor data, request body or header value).
+    public var metricsPublic = false
+    /// Return the heap's free memory to the system once no computation has run for half a
+    /// second (`MemoryPolicy.releaseFreedMemory()`, `IdleMemoryRelease`). `autograd-server --keep-freed-buffers
+    /// true` sets it when it applies `MemoryPolicy.keepFreedBuffers()`, which otherwise keeps the
+    /// resident size near its peak.
+    public var releaseMemoryWhenIdle = false
     /// PEM certificate chain and private key; both set serves HTTPS only.
     public var tlsCertificatePEM: String?
     public var tlsKeyPEM: String?

@@ -20,6 +20,9 @@ import Synchronization
 /// | `autograd_ready` | gauge (1 ready, 0 starting or draining) | |
 /// | `autograd_build_info` | gauge (always 1) | `version` |
 ///
+/// After them come the `process_*` metrics every Prometheus client library exports
+/// (`ProcessMetrics`), read from `/proc/self` at each scrape.
+///
 /// `route` is the path of a known route, or `other` (so unknown paths cannot grow the
 /// label set). Request counts are recorded when a request completes, so one scrape does not
 /// count itself.
@@ -164,6 +167,6 @@ final class ServerMetrics: Sendable {
         inflight.set(to: Double(running))
         queued.set(to: Double(waiting))
         ready.set(to: readiness.isReady ? 1 : 0)
-        return Response(status: 200, contentType: Self.contentType, body: registry.emitToBuffer())
+        return Response(status: 200, contentType: Self.contentType, body: registry.emitToBuffer() + ProcessMetrics.read().exposition())
     }
 }

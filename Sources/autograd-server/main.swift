@@ -25,7 +25,7 @@ struct AutogradServerCommand: ParsableCommand {
         "--max-train-steps", "--request-timeout", "--max-inflight", "--max-queue", "--max-queue-bytes", "--cors-origin", "--header-gate",
         "--connection-timeout", "--request-read-timeout", "--max-connections",
         "--max-connections-per-ip", "--linger-timeout", "--linger-time", "--linger-bytes", "--drain-timeout", "--api-key-file", "--tls-cert", "--tls-key",
-        "--log-level", "--instance-id", "--log-format",
+        "--log-level", "--instance-id", "--log-format", "--threads", "--metrics-public", "--keep-freed-buffers",
     ]
 
     @Option(help: "Numeric IPv4 or IPv6 address to listen on.")
@@ -52,8 +52,17 @@ struct AutogradServerCommand: ParsableCommand {
     @Option(help: "Seconds from a request's complete body to its answer, queue wait included; past it, the computation stops between ops and answers 503 (0: no limit).")
     var requestTimeout = GraphLimits().requestTimeoutSeconds
 
-    @Option(help: "Most graph computations running at once (default: number of cores).")
-    var maxInflight = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Most graph computations running at once (default: the CPUs, as --threads).")
+    var maxInflight: Int?
+
+    @Option(help: "Threads the computations share for BLAS and elementwise loops; a computation running alone uses them all (default: the CPUs the cgroup's quota and cpuset allow, else the online cores).")
+    var threads: Int?
+
+    @Option(help: "true: keep freed buffers for the next computation (glibc's mmap threshold 32 MiB, trim threshold 256 MiB) and give them back after half a second idle: faster /train, larger resident size under load (see docs/operations.md).")
+    var keepFreedBuffers = false
+
+    @Option(help: "true: serve GET /metrics without the API key, so that Prometheus can scrape a server that has one.")
+    var metricsPublic = false
 
     @Option(help: "This instance's name in the X-Served-By header of every answer (default: HOSTNAME:PORT).")
     var instanceID: String?
@@ -110,10 +119,21 @@ struct AutogradServerCommand: ParsableCommand {
     var logLevel = "info"
 
     /// Flags and files resolved; the environment's API key as a fallback.
+    /// The CPUs the cgroup allows; `AUTOGRAD_CGROUP_ROOT` points the reading at another
+    /// directory (tests fill one).
+    static func cpuBudget(environment: [String: String] = ProcessInfo.processInfo.environment) -> CPUBudget {
+        CPUBudget.read(root: environment["AUTOGRAD_CGROUP_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? CPUBudget.defaultRoot)
+    }
+
+    /// `--threads`, else the CPUs.
+    func resolvedThreads(_ cpu: CPUBudget) -> Int { threads ?? cpu.cpus }
+
     func serverConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfiguration {
+        let threads = resolvedThreads(Self.cpuBudget(environment: environment))
         var configuration = ServerConfiguration(
-            host: host, port: port, maxBodyBytes: maxBodyBytes, maxInflight: maxInflight,
+            host: host, port: port, maxBodyBytes: maxBodyBytes, maxInflight: maxInflight ?? threads,
             connectionTimeoutSeconds: connectionTimeout, drainTimeoutSeconds: drainTimeout)
+        configuration.metricsPublic = metricsPublic
         configuration.maxQueue = maxQueue
         configuration.maxQueueBytes = maxQueueBytes
         configuration.corsOrigins = CORSPolicy.parse(corsOrigin)
@@ -165,6 +185,7 @@ struct AutogradServerCommand: ParsableCommand {
         where value < 1 {
             throw ValidationError("\(name) must be >= 1, got \(value)")
         }
+        if let threads, threads < 1 { throw ValidationError("threads must be >= 1, got \(threads)") }
         guard requestTimeout >= 0, requestTimeout.isFinite else {
             throw ValidationError("request timeout must be >= 0 seconds, got \(requestTimeout)")
         }
@@ -179,11 +200,19 @@ struct AutogradServerCommand: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "autograd-server")
-        // k computations at once on c cores: each gets c / k threads for BLAS and its
-        // elementwise loops, so they never oversubscribe the machine.
-        ThreadBudget.threadsPerComputation = max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, maxInflight))
-        let server = HTTPServer(
-            configuration: try serverConfiguration(), service: GraphService(limits: graphLimits), logger: logger)
+        // The computations share the threads: one running alone uses them all, k running
+        // at once get threads / k each (ThreadBudget, registered by the compute limiter).
+        let cpu = Self.cpuBudget()
+        var configuration = try serverConfiguration()
+        ThreadBudget.threads = resolvedThreads(cpu)
+        logger.info("cpu budget: threads=\(ThreadBudget.threads) max_inflight=\(configuration.maxInflight) \(cpu.summary)")
+        // --keep-freed-buffers: freed buffers are kept for the next step or request and
+        // given back once the server is idle. Settings given to glibc in the environment win.
+        configuration.releaseMemoryWhenIdle = keepFreedBuffers && MemoryPolicy.keepFreedBuffers()
+        let memory = configuration.releaseMemoryWhenIdle ? "on, released when idle"
+            : keepFreedBuffers ? "off (glibc settings from the environment win)" : "off (glibc defaults)"
+        logger.info("memory: keep freed buffers \(memory)")
+        let server = HTTPServer(configuration: configuration, service: GraphService(limits: graphLimits), logger: logger)
         let signalSources = handleTerminationSignals(logger: logger) { server.stop() }
         do {
             try server.start()

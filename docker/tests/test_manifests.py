@@ -172,8 +172,8 @@ def kubernetes(help_text):
     print("docker/k8s:")
     docs = [d for path in sorted(glob.glob(os.path.join(DOCKER, "k8s", "*.yaml"))) for d in load_all(path)]
     kinds = {d.get("kind"): d for d in docs}
-    check(set(kinds) == {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"},
-          "Deployment, Service, HorizontalPodAutoscaler, PodDisruptionBudget", str(sorted(kinds)))
+    check(set(kinds) == {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "ServiceMonitor"},
+          "Deployment, Service, HorizontalPodAutoscaler, PodDisruptionBudget, ServiceMonitor", str(sorted(kinds)))
     dep, svc, hpa, pdb = (kinds.get(k, {}) for k in ["Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"])
     check(dep.get("apiVersion") == "apps/v1" and hpa.get("apiVersion") == "autoscaling/v2"
           and pdb.get("apiVersion") == "policy/v1" and svc.get("apiVersion") == "v1", "API versions")
@@ -209,6 +209,16 @@ def kubernetes(help_text):
     check(hpa.get("spec", {}).get("scaleTargetRef", {}).get("name") == dep.get("metadata", {}).get("name")
           and any(m.get("resource", {}).get("name") == "cpu" for m in metrics), "HPA scales the Deployment on CPU")
     check_env("k8s", env_names(c.get("env")), help_text)
+    # The ServiceMonitor scrapes /metrics through a port the Service names, selecting the Service.
+    monitor = kinds.get("ServiceMonitor", {})
+    endpoints = monitor.get("spec", {}).get("endpoints", [])
+    ports = {p.get("name") for p in svc.get("spec", {}).get("ports", [])}
+    check(monitor.get("apiVersion") == "monitoring.coreos.com/v1"
+          and monitor.get("spec", {}).get("selector", {}).get("matchLabels") == svc.get("metadata", {}).get("labels")
+          and endpoints and all(e.get("port") in ports and e.get("path") == "/metrics" for e in endpoints),
+          "ServiceMonitor scrapes /metrics on a port of the Service it selects")
+    check("--metrics-public" in help_text and env.get("AUTOGRAD_METRICS_PUBLIC") == "true",
+          "the Deployment keeps /metrics scrapable with an API key (AUTOGRAD_METRICS_PUBLIC)")
 
 
 def pinned(where, image, version):
