@@ -15,7 +15,9 @@
 - a burst: 256 README-sized requests released at once on their own connections all get
   200 with the default queue and --max-inflight 2, while bodies past --max-queue-bytes
   get 503 with Retry-After;
-- what already worked stays working: keep-alive across 4xx, pipelining, HTTP/1.0,
+- malformed requests libmicrohttpd would answer itself (Content-Length forms, 414, 431,
+  505) get one problem+json answer each, from HeaderGate, on by default;
+- what already worked stays working (with the gate and without it): keep-alive across 4xx, pipelining, HTTP/1.0,
   chunked uploads with extensions and trailers, Expect: 100-continue, 100 concurrent
   requests.
 
@@ -289,7 +291,7 @@ def cors_checks(exe, workdir):
     open(key_file, "w").write(KEY)
     server = checks.Server(exe, os.path.join(workdir, "cors.log"), [
         "--cors-origin", "http://page.example:8000", "--cors-origin", "https://b.example,https://c.example",
-        "--api-key-file", key_file, "--max-body-bytes", "1000", "--header-gate", "true"])
+        "--api-key-file", key_file, "--max-body-bytes", "1000"])
     try:
         c = Raw(server.port)
         c.send(preflight.format(origin="http://page.example:8000"))
@@ -474,17 +476,19 @@ def working_checks(port):
 def main():
     exe = checks.binary(ROOT)
     with tempfile.TemporaryDirectory() as workdir:
-        server = checks.Server(exe, os.path.join(workdir, "gate.log"), ["--header-gate", "true"])
-        try:
-            print("malformed requests (first on their connection, --header-gate true):")
-            malformed_checks(server.port)
-        finally:
-            server.stop()
         server = checks.Server(exe, os.path.join(workdir, "server.log"), [])
         try:
+            print("malformed requests (first on their connection; HeaderGate, on by default):")
+            malformed_checks(server.port)
             print("request line, Host, methods:")
             request_line_checks(server.port)
             print("what already worked:")
+            working_checks(server.port)
+        finally:
+            server.stop()
+        server = checks.Server(exe, os.path.join(workdir, "nogate.log"), ["--header-gate", "false"])
+        try:
+            print("what already worked, with libmicrohttpd accepting connections itself (--header-gate false):")
             working_checks(server.port)
         finally:
             server.stop()

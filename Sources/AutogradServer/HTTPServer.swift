@@ -28,8 +28,13 @@ public final class HTTPServer: @unchecked Sendable {
     /// PEM text MHD reads during start (kept for the daemon's lifetime, as MHD asks).
     private var tlsStrings: (key: UnsafeMutablePointer<CChar>, certificate: UnsafeMutablePointer<CChar>)?
 
+    /// poll(2), not epoll: libmicrohttpd 0.9.75's epoll loop (`MHD_epoll`) drains events
+    /// in batches of 128 and, after a full batch, waits again with the timeout it computed
+    /// before the batch, so when a multiple of 128 connections become readable at once
+    /// they sit unread until some other event or their idle timeout (tools/mhd_epoll_stall.c
+    /// reproduces it; `make test-http` runs it). poll returns every ready socket at once.
     static let daemonFlags: UInt32 =
-        MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
+        MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_POLL.rawValue
         | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_ERROR_LOG.rawValue
 
     /// `logger` gets the `listening on` line, one line per request and shutdown notes.

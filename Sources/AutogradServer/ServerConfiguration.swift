@@ -25,10 +25,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxQueueBytes = 256 << 20
     /// Plain HTTP: accept connections through `HeaderGate`, which answers a first request
     /// libmicrohttpd would refuse in HTML (malformed `Content-Length`, 414, 431, 505) as one
-    /// problem. Off by default: under heavy CPU load a burst of connections handed to
-    /// libmicrohttpd this way was seen to stall until the idle timeout (1 burst in about
-    /// 15 of 256 connections each), not yet explained.
-    public var headerGate = false
+    /// problem. On by default; `false` lets libmicrohttpd accept connections itself.
+    public var headerGate = true
     /// Origins whose browser pages may call the service (`CORSPolicy`): exact
     /// `scheme://host[:port]` origins, or `*`. Empty: no CORS headers, preflights 405.
     public var corsOrigins: [String] = []

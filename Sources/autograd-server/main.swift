@@ -70,8 +70,8 @@ struct AutogradServerCommand: ParsableCommand {
     @Option(help: "An origin (scheme://host[:port], or '*') whose browser pages may call the service; repeatable, or comma-separated. Off by default.")
     var corsOrigin: [String] = []
 
-    @Option(help: "true: on plain HTTP, answer a first request libmicrohttpd would refuse in HTML (malformed Content-Length, 414, 431, 505) as one problem+json (experimental; see docs/operations.md).")
-    var headerGate = false
+    @Option(help: "true: on plain HTTP, answer a first request libmicrohttpd would refuse in HTML (malformed Content-Length, 414, 431, 505) as one problem+json; false: libmicrohttpd accepts connections itself (see docs/operations.md).")
+    var headerGate = ServerConfiguration().headerGate
 
     @Option(help: "Seconds a connection may stay idle (after its accept, or between requests) before it is closed, silently (0: never).")
     var connectionTimeout = ServerConfiguration().connectionTimeoutSeconds
