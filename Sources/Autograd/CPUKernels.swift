@@ -27,6 +27,76 @@ public enum CPUKernels {
         }
     }
 
+    /// `y[i] = f(x[i])` for `i < n`, where `op` (CAK_ERF, ...) names `f` and `f` is its
+    /// scalar form, for element types other than `Float` and `Double`.
+    @inline(__always)
+    static func unary<T: Scalar>(
+        _ op: Int32, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int, level: Int = level,
+        _ f: (T) -> T
+    ) {
+        if T.self == Float.self {
+            cak_unary_f32(Int32(level), op, rebound(x), rebound(y), n)
+        } else if T.self == Double.self {
+            cak_unary_f64(Int32(level), op, rebound(x), rebound(y), n)
+        } else {
+            for i in 0..<n { y[i] = f(x[i]) }
+        }
+    }
+
+    static var erf: Int32 { Int32(CAK_ERF) }
+    static var gelu: Int32 { Int32(CAK_GELU) }
+    /// erf's gradient from the upstream `a` and the input `b`.
+    static var erfGradient: Int32 { Int32(CAK_ERF_GRADIENT) }
+    /// GELU's (exact form) gradient from the upstream `a` and the input `b`.
+    static var geluGradient: Int32 { Int32(CAK_GELU_GRADIENT) }
+
+    // The scalar forms of cak_special.h's functions, the same bits as the loops above
+    // (inline C, contraction off); other element types go through `Double`.
+
+    /// erf(x), branch-free (cak_special.h; about 1.3 ulp in either precision).
+    @inline(__always)
+    static func erf<T: Scalar>(_ x: T) -> T {
+        scalar(x, cak_erf_f32, cak_erf_f64)
+    }
+
+    /// GELU's exact form `x (1 + erf(x/√2)) / 2` as torch's CPU kernel orders it.
+    @inline(__always)
+    static func gelu<T: Scalar>(_ x: T) -> T {
+        scalar(x, cak_gelu_f32, cak_gelu_f64)
+    }
+
+    /// `g (Φ(x) + x φ(x))`: GELU's gradient (exact form) at `x` from the upstream `g`.
+    @inline(__always)
+    static func geluGradient<T: Scalar>(_ g: T, _ x: T) -> T {
+        scalar(g, x, cak_gelu_gradient_f32, cak_gelu_gradient_f64)
+    }
+
+    /// `2/√π e^(-x²) g`: erf's gradient at `x` from the upstream `g`.
+    @inline(__always)
+    static func erfGradient<T: Scalar>(_ g: T, _ x: T) -> T {
+        scalar(g, x, cak_erf_gradient_f32, cak_erf_gradient_f64)
+    }
+
+    @inline(__always)
+    private static func scalar<T: Scalar>(_ x: T, _ f: (Float) -> Float, _ d: (Double) -> Double) -> T {
+        if T.self == Float.self { return unsafeBitCast(f(unsafeBitCast(x, to: Float.self)), to: T.self) }
+        if T.self == Double.self { return unsafeBitCast(d(unsafeBitCast(x, to: Double.self)), to: T.self) }
+        return T(d(Double(x)))
+    }
+
+    @inline(__always)
+    private static func scalar<T: Scalar>(
+        _ a: T, _ b: T, _ f: (Float, Float) -> Float, _ d: (Double, Double) -> Double
+    ) -> T {
+        if T.self == Float.self {
+            return unsafeBitCast(f(unsafeBitCast(a, to: Float.self), unsafeBitCast(b, to: Float.self)), to: T.self)
+        }
+        if T.self == Double.self {
+            return unsafeBitCast(d(unsafeBitCast(a, to: Double.self), unsafeBitCast(b, to: Double.self)), to: T.self)
+        }
+        return T(d(Double(a), Double(b)))
+    }
+
     /// `y[i] = f(a[i], b[i])` for `i < n`, where `op` (CAK_ADD, ...) names `f`.
     @inline(__always)
     static func binary<T: Scalar>(

@@ -73,6 +73,8 @@ import Testing
             ("add", CPUKernels.add, { $0 + $1 }), ("sub", CPUKernels.subtract, { $0 - $1 }),
             ("mul", CPUKernels.multiply, { $0 * $1 }), ("div", CPUKernels.divide, { $0 / $1 }),
             ("sigmoid gradient", CPUKernels.sigmoidGradient, { g, y in g * (1 - y) * y }),
+            ("gelu gradient", CPUKernels.geluGradient, { CPUKernels.geluGradient($0, $1) }),
+            ("erf gradient", CPUKernels.erfGradient, { CPUKernels.erfGradient($0, $1) }),
         ]
         for (name, op, f) in ops {
             let expected = zip(a, b).map(f)
@@ -87,6 +89,25 @@ import Testing
         checkEveryLevel("accumulate \(T.self)", initial: a, expected: zip(a, b).map { $0 + $1 }) { level, n, y in
             b.withUnsafeBufferPointer { CPUKernels.accumulate($0.baseAddress!, into: y, n, level: level) }
         }
+    }
+
+    /// erf and GELU (cak_special.h): the loops at every level against the scalar forms the
+    /// Swift code inlines.
+    func checkUnary<T: Scalar>(_: T.Type) {
+        let x = Self.inputs(T.self) + [0.875, -0.875, 0.8125, -0.8125, 4, -4, 6, -6, 0.5, 3.9, 5.9]
+        let ops: [(String, Int32, (T) -> T)] = [
+            ("erf", CPUKernels.erf, { CPUKernels.erf($0) }), ("gelu", CPUKernels.gelu, { CPUKernels.gelu($0) }),
+        ]
+        for (name, op, f) in ops {
+            checkEveryLevel("\(name) \(T.self)", initial: x, expected: x.map(f)) { level, n, y in
+                x.withUnsafeBufferPointer { CPUKernels.unary(op, $0.baseAddress!, y, n, level: level) { _ in .nan } }
+            }
+        }
+    }
+
+    @Test func erfAndGELUAreBitIdenticalAtEveryLevel() {
+        checkUnary(Float.self)
+        checkUnary(Double.self)
     }
 
     @Test func binaryKernelsAreBitIdenticalAtEveryLevel() {

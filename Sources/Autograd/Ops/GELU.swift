@@ -34,15 +34,16 @@ public struct GELUOp: UnaryElementwise {
 
     // The constants and the order of operations are those of torch's CPU GeluKernel, each
     // constant computed in Double and rounded once to T.
-    private static let sqrtHalf = 0.7071067811865476  // M_SQRT1_2
     private static let twoOverSqrtPi = 1.1283791670955126  // M_2_SQRTPI
     private static let sqrtTwo = 1.4142135623730951  // M_SQRT2
     private static let kappa = 0.044715
 
+    // The exact form is cak_special.h's cak_gelu (branch-free erf, vectorised loops at
+    // every CPU level, the same bits in the scalar form below and in the tile loops).
     public func value<T: Scalar>(_ x: T) -> T {
         switch approximate {
         case .none:
-            return x * 0.5 * (1 + T.erf(x * T(Self.sqrtHalf)))
+            return CPUKernels.gelu(x)
         case .tanh:
             let inner = T(Self.sqrtTwo * Self.twoOverSqrtPi * 0.5) * (x + T(Self.kappa) * (x * x * x))
             return 0.5 * x * (1 + T.tanh(inner))
@@ -53,9 +54,7 @@ public struct GELUOp: UnaryElementwise {
     public func derivative<T: Scalar>(_ g: T, x: T, y: T) -> T {
         switch approximate {
         case .none:
-            let cdf = 0.5 * (1 + T.erf(x * T(Self.sqrtHalf)))
-            let pdf = T(Self.twoOverSqrtPi * Self.sqrtHalf * 0.5) * T.exp(x * x * -0.5)
-            return g * (cdf + x * pdf)
+            return CPUKernels.geluGradient(g, x)
         case .tanh:
             let beta = T(Self.sqrtTwo * Self.twoOverSqrtPi * 0.5), kappa = T(Self.kappa)
             let xSquared = x * x
@@ -64,6 +63,41 @@ public struct GELUOp: UnaryElementwise {
             let left = 0.5 * x, right = 1 + t
             let innerDerivative = beta * (1 + 3 * kappa * xSquared)
             return g * (0.5 * right + left * (1 - t * t) * innerDerivative)
+        }
+    }
+
+    /// `y[i] = f(x[i])` for `i < m`: the vectorised kernel (cak_special.h).
+    public func valueTile(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ m: Int) { tile(x, y, m) }
+    /// `y[i] = f(x[i])` for `i < m`: the vectorised kernel (cak_special.h).
+    public func valueTile(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ m: Int) { tile(x, y, m) }
+    /// `d[i] = derivative(g[i], x[i], y[i])` for `i < m`: the vectorised kernel.
+    public func derivativeTile(
+        _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+        _ d: UnsafeMutablePointer<Float>, _ m: Int
+    ) { gradientTile(g, x, d, m) }
+    /// `d[i] = derivative(g[i], x[i], y[i])` for `i < m`: the vectorised kernel.
+    public func derivativeTile(
+        _ g: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>,
+        _ d: UnsafeMutablePointer<Double>, _ m: Int
+    ) { gradientTile(g, x, d, m) }
+
+    @inline(__always)
+    private func tile<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ m: Int) {
+        if approximate == .none {
+            CPUKernels.unary(CPUKernels.gelu, x, y, m) { CPUKernels.gelu($0) }
+        } else {
+            for i in 0..<m { y[i] = value(x[i]) }
+        }
+    }
+
+    @inline(__always)
+    private func gradientTile<T: Scalar>(
+        _ g: UnsafePointer<T>, _ x: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>, _ m: Int
+    ) {
+        if approximate == .none {
+            CPUKernels.binary(CPUKernels.geluGradient, g, x, d, m) { CPUKernels.geluGradient($0, $1) }
+        } else {
+            for i in 0..<m { d[i] = derivative(g[i], x: x[i], y: 0) }
         }
     }
 }

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "cak_special.h"
+
 /// 0: the compiler's baseline for the target (SSE2 on x86-64); 1: AVX2 (x86-64-v3).
 enum { CAK_BASELINE = 0, CAK_AVX2 = 1 };
 
@@ -27,6 +29,10 @@ int cak_max_level(void);
 enum {
   /// FastMath.swift's Scalar.logistic (e^-|x| only, branch-free).
   CAK_LOGISTIC = 0,
+  /// cak_erf_f32 / cak_erf_f64 (cak_special.h).
+  CAK_ERF = 1,
+  /// GELU, exact form: x (1 + erf(x / sqrt 2)) / 2 (cak_gelu_f32 / _f64).
+  CAK_GELU = 2,
 };
 void cak_unary_f32(int level, int op, const float *x, float *y, ptrdiff_t n);
 void cak_unary_f64(int level, int op, const double *x, double *y, ptrdiff_t n);
@@ -39,6 +45,10 @@ enum {
   CAK_DIV = 3,
   /// a * (1 - b) * b: the sigmoid's gradient from the upstream a and the output b.
   CAK_SIGMOID_GRADIENT = 4,
+  /// GELU's (exact form) gradient from the upstream a and the input b (cak_gelu_gradient_*).
+  CAK_GELU_GRADIENT = 5,
+  /// erf's gradient 2/sqrt(pi) e^(-b^2) a, from the upstream a and the input b.
+  CAK_ERF_GRADIENT = 6,
 };
 void cak_binary_f32(int level, int op, const float *a, const float *b, float *y, ptrdiff_t n);
 void cak_binary_f64(int level, int op, const double *a, const double *b, double *y, ptrdiff_t n);
