@@ -4,6 +4,7 @@
 import ArgumentParser
 import Autograd
 import AutogradGraph
+import AutogradONNX
 import AutogradServer
 import Foundation
 import Logging
@@ -183,7 +184,7 @@ struct AutogradServerCommand: ParsableCommand {
         // elementwise loops, so they never oversubscribe the machine.
         ThreadBudget.threadsPerComputation = max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, maxInflight))
         let server = HTTPServer(
-            configuration: try serverConfiguration(), service: GraphService(limits: graphLimits), logger: logger)
+            configuration: try serverConfiguration(), service: GraphService(limits: graphLimits, importer: ONNXImporter()), logger: logger)
         let signalSources = handleTerminationSignals(logger: logger) { server.stop() }
         do {
             try server.start()
