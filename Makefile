@@ -5,12 +5,12 @@ SWIFT      ?= swift
 HOST       ?= 127.0.0.1
 PORT       ?= 8080
 APT_PKGS   := libmicrohttpd-dev libopenblas-dev pkg-config
-PY_PKGS    := openapi-spec-validator jsonschema pyyaml prometheus_client schemathesis
+PY_PKGS    := openapi-spec-validator jsonschema pyyaml prometheus_client schemathesis onnx==1.23.2
 # Only for `make test`: nginx in front of two servers (docker/tests), dot for POST /graph SVG.
 TEST_APT_PKGS := nginx graphviz
 PREFIX     ?= /usr/local
 
-.PHONY: all deps py-deps build release run test test-swift test-consumer test-api test-http test-docs test-docc docs clean bench bench-compare bench-http
+.PHONY: all deps py-deps build release run test test-swift test-consumer test-api test-http test-onnx test-docs test-docc docs clean bench bench-compare bench-http
 
 all: build
 
@@ -28,7 +28,7 @@ deps:
 
 # Python tools for checking api/openapi.yaml (only used by `make test`).
 py-deps:
-	@python3 -c "import openapi_spec_validator, jsonschema, yaml, prometheus_client, schemathesis" 2>/dev/null || \
+	@python3 -c "import openapi_spec_validator, jsonschema, yaml, prometheus_client, schemathesis, onnx" 2>/dev/null || \
 	  python3 -m pip install -q $(PY_PKGS)
 
 build: deps
@@ -40,7 +40,7 @@ release: deps
 run: release
 	$$($(SWIFT) build -c release --show-bin-path)/autograd-server --host $(HOST) --port $(PORT)
 
-test: deps test-deps py-deps test-swift test-consumer test-api test-http test-docs test-docc test-deploy test-schemathesis load-smoke fuzz-ci
+test: deps test-deps py-deps test-swift test-consumer test-api test-http test-onnx test-docs test-docc test-deploy test-schemathesis load-smoke fuzz-ci
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -65,6 +65,12 @@ test-http:
 	mkdir -p .build && cc -O1 -Wall -o .build/mhd_epoll_stall tools/mhd_epoll_stall.c -lmicrohttpd && .build/mhd_epoll_stall
 	python3 tools/early_answers.py
 	python3 tools/http11_conformance.py
+
+# ONNX conformance (issue 11): the onnx package's backend node tests whose ops the importer
+# maps, against the debug server; lists every test run and every skip with its reason.
+test-onnx:
+	$(SWIFT) build --product autograd-server
+	python3 tools/onnx_conformance.py
 
 # README.md and docs/*.md: every relative link and #anchor resolves, and every curl
 # example marked <!-- doctest --> gives the answer shown, against a live debug server.

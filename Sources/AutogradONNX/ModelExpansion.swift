@@ -106,6 +106,13 @@ struct ModelExpansion {
             if let t = ONNXElementType(rawValue: input.type.tensorType.elemType), t == .bool {
                 throw PlacedFailure(pointer: pointer, detail: "the model's input is BOOL; bool inputs are not supported")
             }
+            // An integer input (axes, a shape, indices) is known now: it never has a gradient,
+            // and the ops that need their operand at import (Reshape, Unsqueeze) can read it.
+            if let t = ONNXElementType(rawValue: input.type.tensorType.elemType), !t.isFloat {
+                let c = Constant(shape: given.shape, values: given.data.array(Double.self), isInteger: true)
+                ctx.define(input.name, Operand(name: input.name, value: .constant(c)))
+                continue
+            }
             ctx.define(input.name, Operand(name: input.name, value: .runtime(shape: given.shape)))
         }
 

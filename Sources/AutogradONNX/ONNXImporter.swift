@@ -51,6 +51,10 @@ package struct ONNXImporter: GraphImporter {
             try ModelExpansion(model: model, trainable: trainable, limits: limits).apply(to: &request)
         } catch {
             problems.invalid(error.pointer, error.detail)
+            // One cause, one report: the model's names resolve for the request's own ops,
+            // loss and outputs, as an invalid tensor's name does.
+            request.invalidTensorNames.formUnion(model.graph.node.flatMap(\.output))
+            request.invalidTensorNames.formUnion(model.graph.initializer.map(\.name))
         }
     }
 

@@ -43,6 +43,7 @@ enum ONNXOps {
         t["Unsqueeze"] = unsqueeze
         t["Squeeze"] = squeeze
         t["Cast"] = cast
+        addMath(&t)
         return t
     }()
 
@@ -51,13 +52,13 @@ enum ONNXOps {
 
     // MARK: elementwise
 
-    private static func unary(_ engine: String) -> ONNXOp {
+    static func unary(_ engine: String) -> ONNXOp {
         ONNXOp { ctx, node throws(ImportFailure) in
             [try ctx.emit(engine, [try ctx.input(node, 0)], as: node.outputs[0], base: node.outputs[0])]
         }
     }
 
-    private static func binary(_ engine: String) -> ONNXOp {
+    static func binary(_ engine: String) -> ONNXOp {
         ONNXOp { ctx, node throws(ImportFailure) in
             [try ctx.emit(engine, [try ctx.input(node, 0), try ctx.input(node, 1)], as: node.outputs[0], base: node.outputs[0])]
         }
