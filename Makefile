@@ -5,12 +5,14 @@ SWIFT      ?= swift
 HOST       ?= 127.0.0.1
 PORT       ?= 8080
 APT_PKGS   := libmicrohttpd-dev libopenblas-dev pkg-config
-PY_PKGS    := openapi-spec-validator jsonschema pyyaml prometheus_client schemathesis onnx==1.23.2
-# Only for `make test`: nginx in front of two servers (docker/tests), dot for POST /graph SVG.
-TEST_APT_PKGS := nginx graphviz
+PY_PKGS    := openapi-spec-validator jsonschema pyyaml prometheus_client schemathesis playwright onnx==1.23.2
+# Only for `make test`: nginx in front of two servers (docker/tests), dot for POST /graph SVG,
+# headless Chromium for the page of GET / (driven by Playwright from PyPI; no `playwright install`),
+# openssl for its certificate over TLS.
+TEST_APT_PKGS := nginx graphviz chromium openssl
 PREFIX     ?= /usr/local
 
-.PHONY: all deps py-deps build release run test test-swift test-consumer test-api test-http test-onnx test-docs test-docc docs clean bench bench-compare bench-http
+.PHONY: all deps py-deps build release run test test-swift test-consumer test-api test-http test-onnx test-docs test-docc test-web docs clean bench bench-compare bench-http
 
 all: build
 
@@ -28,7 +30,7 @@ deps:
 
 # Python tools for checking api/openapi.yaml (only used by `make test`).
 py-deps:
-	@python3 -c "import openapi_spec_validator, jsonschema, yaml, prometheus_client, schemathesis, onnx" 2>/dev/null || \
+	@python3 -c "import openapi_spec_validator, jsonschema, yaml, prometheus_client, schemathesis, playwright, onnx" 2>/dev/null || \
 	  python3 -m pip install -q $(PY_PKGS)
 
 build: deps
@@ -40,7 +42,7 @@ release: deps
 run: release
 	$$($(SWIFT) build -c release --show-bin-path)/autograd-server --host $(HOST) --port $(PORT)
 
-test: deps test-deps py-deps test-swift test-consumer test-api test-http test-onnx test-docs test-docc test-deploy test-schemathesis load-smoke fuzz-ci
+test: deps test-deps py-deps test-swift test-consumer test-api test-http test-onnx test-docs test-docc test-deploy test-web test-schemathesis load-smoke fuzz-ci
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -71,6 +73,22 @@ test-http:
 test-onnx:
 	$(SWIFT) build --product autograd-server
 	python3 tools/onnx_conformance.py
+
+# The page of GET / in headless Chromium (docs/web-page.md): the README and CNN examples,
+# drawing and numbers against the server's JSON, a 422's pointers, an .onnx drop, no CSP
+# violation; then once with an API key, over TLS (a self-signed certificate made here).
+# Screenshots in .build/web-page*.png.
+WEB_KEY := web-page-test-key
+WEB_TLS := .build/web-tls
+test-web:
+	$(SWIFT) build --product autograd-server
+	python3 tools/with_server.py $(SERVER_DBG) -- python3 tools/check_web_page.py --url {url}
+	@mkdir -p $(WEB_TLS)
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+	  -keyout $(WEB_TLS)/key.pem -out $(WEB_TLS)/cert.pem 2>/dev/null
+	AUTOGRAD_API_KEY=$(WEB_KEY) python3 tools/with_server.py $(SERVER_DBG) \
+	  --server-arg --tls-cert --server-arg $(WEB_TLS)/cert.pem --server-arg --tls-key --server-arg $(WEB_TLS)/key.pem \
+	  -- python3 tools/check_web_page.py --url {url} --api-key $(WEB_KEY) --cacert $(WEB_TLS)/cert.pem
 
 # README.md and docs/*.md: every relative link and #anchor resolves, and every curl
 # example marked <!-- doctest --> gives the answer shown, against a live debug server.

@@ -62,8 +62,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            // GET /openapi.yaml: api/openapi.yaml (through a symlink) compiled into the binary.
-            resources: [.embedInCode("openapi.yaml")]
+            // GET /openapi.yaml: api/openapi.yaml (through a symlink) compiled into the binary;
+            // GET /: the page's files in Web/ (api/examples through symlinks), the same way.
+            resources: [.embedInCode("openapi.yaml"), .embedInCode("Web")]
         ),
         .executableTarget(
             name: "autograd-server",

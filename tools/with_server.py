@@ -4,7 +4,8 @@
     tools/with_server.py BINARY [--server-arg ARG ...] -- COMMAND ...
 
 The server starts on 127.0.0.1 with --port 0; `{port}`, `{url}` and `{pid}` in COMMAND
-are replaced by its port, base URL and process id. The exit status is the command's,
+are replaced by its port, base URL (https:// when --tls-cert is among the server args)
+and process id. The exit status is the command's,
 or 1 when the server dies during the run (a crash is a failure whatever the command says).
 """
 import os
@@ -21,9 +22,9 @@ def start(binary, extra):
     deadline = time.time() + 20
     while time.time() < deadline:
         with open(log.name, errors="replace") as f:
-            m = re.search(r"listening on http://[^\s]*:(\d+)", f.read())
+            m = re.search(r"listening on (https?)://[^\s]*:(\d+)", f.read())
         if m:
-            return proc, int(m.group(1)), log.name
+            return proc, m.group(1), int(m.group(2)), log.name
         if proc.poll() is not None:
             break
         time.sleep(0.05)
@@ -44,8 +45,8 @@ def main():
             rest = rest[2:]
         else:
             sys.exit(f"unknown option {rest[0]}")
-    proc, port, log = start(binary, extra)
-    url = f"http://127.0.0.1:{port}"
+    proc, scheme, port, log = start(binary, extra)
+    url = f"{scheme}://127.0.0.1:{port}"
     command = [c.replace("{port}", str(port)).replace("{url}", url).replace("{pid}", str(proc.pid)) for c in command]
     try:
         status = subprocess.call(command)

@@ -153,7 +153,7 @@ public final class Tensor<T: Scalar> {
     private static func recordSaving(
         _ op: any Operator, _ inputs: [Tensor<T>], _ values: [NDArray<T>], checkedShape shape: [Int]
     ) -> Tensor<T> {
-        let needs = inputs.map { $0.requiresGrad }
+        let needs = GradMode.isRecording ? inputs.map { $0.requiresGrad } : inputs.map { _ in false }
         let (out, saved) = op.forward(values, saving: needs)
         assert(out.shape == shape, "\(type(of: op).signature.name) produced \(out.shape), expected \(shape)")
         guard needs.contains(true) else { return Tensor(out) }
@@ -166,7 +166,7 @@ public final class Tensor<T: Scalar> {
         _ op: any Operator, _ inputs: [Tensor<T>], output out: NDArray<T>, checkedShape shape: [Int]
     ) -> Tensor<T> {
         assert(out.shape == shape, "\(type(of: op).signature.name) produced \(out.shape), expected \(shape)")
-        guard inputs.contains(where: { $0.requiresGrad }) else { return Tensor(out) }
+        guard inputs.contains(where: { $0.requiresGrad }), GradMode.isRecording else { return Tensor(out) }
         return Tensor(value: out, op: op, inputs: inputs)
     }
 

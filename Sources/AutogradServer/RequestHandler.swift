@@ -84,6 +84,8 @@ final class RequestHandler: @unchecked Sendable {
             return answer(operations(), state: state, connection: connection)
         case .success(.info(let route)):
             return answer(operability.response(for: route), state: state, connection: connection)
+        case .success(.page(let path)):
+            return answer(WebPage.response(path: path, ifNoneMatch: header(connection, "If-None-Match")), state: state, connection: connection)
         case .success(.graph(let endpoint)):
             if endpoint == .graph, let refusal = operability.chooseGraphFormat(
                 endpoint, state: state, query: MHD_lookup_connection_value(connection, .GET_ARGUMENT_KIND, "format").map { String(cString: $0) },

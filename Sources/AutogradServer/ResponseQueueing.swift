@@ -22,7 +22,7 @@ enum ResponseQueueing {
         guard let mhdResponse = created else { return .NO }
         defer { MHD_destroy_response(mhdResponse) }
         // A header MHD rejects (e.g. containing CR/LF) is dropped rather than failing the answer.
-        if response.status != 204 { _ = MHD_add_response_header(mhdResponse, "Content-Type", response.contentType) }
+        if response.status != 204 && response.status != 304 { _ = MHD_add_response_header(mhdResponse, "Content-Type", response.contentType) }
         for header in response.headers + state.identityHeaders(for: response) {
             _ = MHD_add_response_header(mhdResponse, header.name, header.value)
         }

@@ -8,6 +8,8 @@ enum Route: Equatable {
     case graph(Endpoint)
     /// Readiness, metrics, the spec, the version (`InfoRoute`).
     case info(InfoRoute)
+    /// `GET /` and the files of the page (`WebPage`), by path.
+    case page(String)
 }
 
 /// Maps method + path to a route or to the problem that answers it (404, 405).
@@ -15,14 +17,16 @@ enum Route: Equatable {
 enum Router {
     static let healthPath = "/healthz"
     static let operationsPath = "/ops"
-    /// Paths served without the API key (probes).
-    static let publicPaths: Set<String> = [healthPath, "/readyz", "/v2/health/live", "/v2/health/ready"]
+    /// Paths served without the API key: probes, and the page (whose requests need it).
+    static let publicPaths: Set<String> = Set([healthPath, "/readyz", "/v2/health/live", "/v2/health/ready"])
+        .union(WebPage.paths)
     static let readMethods = ["GET", "HEAD"]
     static let graphMethods = ["POST"]
 
     /// Path → route of every read (GET/HEAD) route, built once.
     static let readRoutes: [String: Route] = [healthPath: .health, operationsPath: .operations]
         .merging(InfoRoute.routes) { own, _ in own }
+        .merging(WebPage.paths.map { ($0, Route.page($0)) }) { own, _ in own }
 
     /// Every method of RFC 9110 §9, PATCH (RFC 5789) and QUERY (the IETF's safe method
     /// with a body, which clients and schemathesis send); any other is 501 wherever it is

@@ -31,7 +31,8 @@ struct UnitTests {
         for endpoint in Endpoint.allCases {
             #expect(try Router.resolve(method: "POST", path: "/\(endpoint.rawValue)").get() == .graph(endpoint))
         }
-        guard case .failure(let notFound) = Router.resolve(method: "GET", path: "/") else { Issue.record("/ routed"); return }
+        #expect(try Router.resolve(method: "GET", path: "/").get() == .page("/"))
+        guard case .failure(let notFound) = Router.resolve(method: "GET", path: "/index.html") else { Issue.record("/index.html routed"); return }
         #expect(notFound.response.status == 404)
         guard case .failure(let wrong) = Router.resolve(method: "PUT", path: "/healthz") else { Issue.record("PUT routed"); return }
         #expect(wrong.response.status == 405)

@@ -111,13 +111,18 @@ public final class BatchNorm<Scalar: Autograd.Scalar>: Module {
     public let bias: Tensor<Scalar>
     /// The running per-channel mean `[C]`, starting at 0: updated by each training-mode call,
     /// normalised by in evaluation mode; torch's `running_mean` buffer (no gradient).
-    public private(set) var runningMean: NDArray<Scalar>
+    public var runningMean: NDArray<Scalar> { _runningMean.value }
     /// The running per-channel unbiased variance `[C]`, starting at 1: updated by each
     /// training-mode call, normalised by in evaluation mode; torch's `running_var` buffer (no
     /// gradient).
-    public private(set) var runningVar: NDArray<Scalar>
+    public var runningVar: NDArray<Scalar> { _runningVar.value }
     /// Training-mode calls processed, as torch's `num_batches_tracked`.
-    public private(set) var numBatchesTracked = 0
+    public var numBatchesTracked: Int { Int(_numBatchesTracked.value.data[0]) }
+    // The buffers behind the three above, saved by `stateDict()` as `runningMean`,
+    // `runningVar` and `numBatchesTracked` (a scalar, exact up to 2^24 batches in Float).
+    private let _runningMean: Buffer<Scalar>
+    private let _runningVar: Buffer<Scalar>
+    private let _numBatchesTracked = Buffer<Scalar>(NDArray(scalar: 0))
     /// Batch statistics and running updates when true (the default); running statistics when false.
     public var training = true
 
@@ -129,8 +134,8 @@ public final class BatchNorm<Scalar: Autograd.Scalar>: Module {
         self.momentum = momentum
         weight = Tensor(shape: [numFeatures], scalars: [Scalar](repeating: 1, count: numFeatures), requiresGrad: true)
         bias = Tensor(shape: [numFeatures], scalars: [Scalar](repeating: 0, count: numFeatures), requiresGrad: true)
-        runningMean = NDArray(repeating: 0, shape: [numFeatures])
-        runningVar = NDArray(repeating: 1, shape: [numFeatures])
+        _runningMean = Buffer(NDArray(repeating: 0, shape: [numFeatures]))
+        _runningVar = Buffer(NDArray(repeating: 1, shape: [numFeatures]))
     }
 
     public var parameters: [Tensor<Scalar>] { [weight, bias] }
@@ -159,9 +164,9 @@ public final class BatchNorm<Scalar: Autograd.Scalar>: Module {
                     ss += d * d
                 }
             }
-            runningMean.data[ch] = (1 - m) * runningMean.data[ch] + m * mean
-            runningVar.data[ch] = (1 - m) * runningVar.data[ch] + m * ss / Scalar(count - 1)
+            _runningMean.value.data[ch] = (1 - m) * _runningMean.value.data[ch] + m * mean
+            _runningVar.value.data[ch] = (1 - m) * _runningVar.value.data[ch] + m * ss / Scalar(count - 1)
         }
-        numBatchesTracked += 1
+        _numBatchesTracked.value.data[0] += 1
     }
 }

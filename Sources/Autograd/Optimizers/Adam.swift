@@ -20,7 +20,7 @@ public final class Adam<Scalar: Autograd.Scalar>: Optimizer {
     /// Whether the denominator uses the running maximum of `v` (AMSGrad).
     public var amsgrad: Bool { state.amsgrad }
 
-    private var state: AdamState<Scalar>
+    var state: AdamState<Scalar>
 
     /// Traps, as torch raises, on a negative `lr`, `eps` or `weightDecay`, or a beta outside [0, 1).
     public init(
@@ -56,7 +56,7 @@ public final class AdamW<Scalar: Autograd.Scalar>: Optimizer {
     /// Whether the denominator uses the running maximum of `v` (AMSGrad).
     public var amsgrad: Bool { state.amsgrad }
 
-    private var state: AdamState<Scalar>
+    var state: AdamState<Scalar>
 
     /// Traps, as torch raises, on a negative `lr`, `eps` or `weightDecay`, or a beta outside [0, 1).
     public init(
@@ -87,10 +87,10 @@ struct AdamState<Scalar: Autograd.Scalar> {
     /// First and second moment estimates per parameter, and with `amsgrad` the running
     /// maximum of the second (all empty until the parameter's first step), and the number of
     /// steps each parameter has taken.
-    private var m: [[Scalar]]
-    private var v: [[Scalar]]
-    private var vMax: [[Scalar]]
-    private var steps: [Int]
+    var m: [[Scalar]]
+    var v: [[Scalar]]
+    var vMax: [[Scalar]]
+    var steps: [Int]
 
     init(
         _ parameters: [Tensor<Scalar>], lr: Double, betas: (Double, Double), eps: Double,

@@ -23,6 +23,12 @@ public protocol Optimizer<Scalar>: AnyObject {
     func step()
     /// Forgets every parameter's gradient (torch's `zero_grad(set_to_none=True)`).
     func zeroGrad()
+    /// The per-parameter state (momentum buffers, moments, step counts) named
+    /// `i.field` by the parameter's index, as the `state` of torch's optimizer
+    /// `state_dict()`. The default (an optimizer without state) is empty.
+    func stateDict() -> StateDict<Scalar>
+    /// Replaces the per-parameter state with `state`'s (Optimizer+State.swift).
+    func load(_ state: StateDict<Scalar>, strict: Bool) throws(StateError)
 }
 
 extension Optimizer {

@@ -20,7 +20,7 @@ public final class SGD<Scalar: Autograd.Scalar>: Optimizer {
 
     /// The momentum buffer of each parameter, empty until its first step with a gradient
     /// (and always without momentum).
-    private var buffers: [[Scalar]]
+    var buffers: [[Scalar]]
 
     /// Traps, as torch raises, on a negative `lr`, `momentum` or `weightDecay`, or on
     /// `nesterov` without momentum or with dampening.
