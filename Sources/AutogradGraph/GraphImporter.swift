@@ -12,4 +12,7 @@ package protocol GraphImporter: Sendable {
     /// names. Records every problem in `problems` with a pointer into the request (never
     /// traps); adds nothing the plan could reject except over `limits`.
     func expand(_ value: JSONValue, into request: inout GraphRequest, problems: inout ProblemList, limits: GraphLimits)
+
+    /// `GET /ops`'s member `field` (after `"ops"`): what the importer supports, as JSON.
+    var catalog: JSONValue { get }
 }

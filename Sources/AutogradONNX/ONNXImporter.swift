@@ -93,8 +93,14 @@ package struct ONNXImporter: GraphImporter {
         }
     }
 
-    /// `GET /ops`'s `"onnx"` member: the opsets and operator types supported.
-    package static var catalog: (opsets: ClosedRange<Int>, ops: [String]) { (ONNXOps.opsets, ONNXOps.names) }
+    /// `GET /ops`'s `"onnx"` member: `{"opsets": [lo, hi], "ops": [sorted op types]}`.
+    package var catalog: JSONValue {
+        func int(_ i: Int) -> JSONValue { .number(JSONNumber(value: Double(i), isIntegerLiteral: true)) }
+        return .object(JSONObject([
+            (key: "opsets", value: .array([int(ONNXOps.opsets.lowerBound), int(ONNXOps.opsets.upperBound)])),
+            (key: "ops", value: .array(ONNXOps.names.map { .string($0) })),
+        ]))
+    }
 }
 
 /// A failure with the pointer it belongs at.
