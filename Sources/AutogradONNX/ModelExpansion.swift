@@ -99,7 +99,7 @@ struct ModelExpansion {
                 }
                 for (d, dim) in dims.enumerated() {
                     if case .dimValue(let v)? = dim.value, v != given.shape[d] {
-                        throw PlacedFailure(pointer: pointer, detail: "has shape \(Shape.describe(given.shape)); the model's input" + Self.describe(input))
+                        throw PlacedFailure(pointer: pointer, detail: "has shape \(Shape.describe(given.shape))" + Self.describe(input))
                     }
                 }
             }
