@@ -12,7 +12,7 @@ PY_REQUIREMENTS := tools/requirements-test.txt
 TEST_APT_PKGS := nginx graphviz chromium openssl
 PREFIX     ?= /usr/local
 
-.PHONY: all deps py-deps build release run test test-swift test-asan test-consumer test-api test-http test-docs test-docc test-web docs clean bench bench-compare bench-http
+.PHONY: all deps py-deps build release run test test-swift test-asan test-consumer test-api test-http test-onnx test-docs test-docc test-web docs clean bench bench-compare bench-http
 
 all: build
 
@@ -33,7 +33,7 @@ deps:
 # consumer example saves (only used by `make test`),
 # pinned in tools/requirements-test.txt.
 py-deps:
-	@python3 -c "import openapi_spec_validator, jsonschema, yaml, prometheus_client, schemathesis, playwright, numpy, safetensors.numpy, openapi_python_client" 2>/dev/null || \
+	@python3 -c "import openapi_spec_validator, jsonschema, yaml, prometheus_client, schemathesis, playwright, numpy, safetensors.numpy, openapi_python_client, onnx" 2>/dev/null || \
 	  python3 -m pip install -q -r $(PY_REQUIREMENTS)
 
 build: deps
@@ -45,7 +45,7 @@ release: deps
 run: release
 	$$($(SWIFT) build -c release --show-bin-path)/autograd-server --host $(HOST) --port $(PORT)
 
-test: deps test-deps py-deps test-swift test-asan test-consumer test-api test-http test-docs test-docc test-deploy test-web test-schemathesis test-python-client test-generated-clients load-smoke fuzz-ci
+test: deps test-deps py-deps test-swift test-asan test-consumer test-api test-http test-onnx test-docs test-docc test-deploy test-web test-schemathesis test-python-client test-generated-clients load-smoke fuzz-ci
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -79,6 +79,12 @@ test-http:
 	python3 tools/early_answers.py
 	python3 tools/http11_conformance.py
 	python3 tools/content_coding.py
+
+# ONNX conformance (issue 11): the onnx package's backend node tests whose ops the importer
+# maps, against the debug server; lists every test run and every skip with its reason.
+test-onnx:
+	$(SWIFT) build --product autograd-server
+	python3 tools/onnx_conformance.py
 
 # The page of GET / in headless Chromium (docs/web-page.md): the README and CNN examples,
 # drawing and numbers against the server's JSON, a 422's pointers, an .onnx drop, no CSP

@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // AutogradONNX reads ModelProto with the runtime library only; its Swift code is
+        // generated once and committed (tools/gen_onnx_proto.sh), so the plugin is never built.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         // `make docs`: DocC for the Autograd library (docc itself ships with the toolchain).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -48,6 +51,13 @@ let package = Package(
         ),
         // The JSON graph format: decode, validate, run on Autograd, encode.
         .target(name: "AutogradGraph", dependencies: ["Autograd"]),
+        // ONNX models as graphs (issue 11): a ModelProto expanded into the graph format's
+        // tensors and ops. Not part of the Autograd product.
+        .target(
+            name: "AutogradONNX",
+            dependencies: ["AutogradGraph", "Autograd", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Proto/onnx.proto3"]
+        ),
         // HTTP on libmicrohttpd: lifecycle, routing, limits, problem responses.
         .target(
             name: "AutogradServer",
@@ -63,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "autograd-server",
             dependencies: [
-                "AutogradServer",
+                "AutogradServer", "AutogradONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -91,7 +101,8 @@ let package = Package(
         .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
         // Fixtures (Tests/Fixtures, api/examples) are read from the checkout by path.
         .testTarget(name: "AutogradGraphTests", dependencies: ["AutogradGraph", "Autograd"]),
-        .testTarget(name: "AutogradServerTests", dependencies: ["AutogradServer", "AutogradGraph", "GzipCoding"]),
+        .testTarget(name: "AutogradServerTests", dependencies: ["AutogradServer", "AutogradGraph", "GzipCoding", "AutogradONNX"]),
+        .testTarget(name: "AutogradONNXTests", dependencies: ["AutogradONNX", "AutogradGraph", "AutogradServer", "Autograd"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -25,7 +25,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(ROOT, "examples", "swift-package")
 # Modules a library user must not pay for (build directories SwiftPM makes per module).
-SERVER_ONLY = ["AutogradServer", "AutogradGraph", "CMicroHTTPD", "autograd_server",
+SERVER_ONLY = ["AutogradServer", "AutogradGraph", "AutogradONNX", "SwiftProtobuf", "CMicroHTTPD", "autograd_server",
                "ArgumentParser", "ArgumentParserToolInfo", "Logging", "Prometheus", "CoreMetrics", "Metrics"]
 
 

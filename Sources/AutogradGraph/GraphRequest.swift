@@ -2,48 +2,48 @@ import Autograd
 
 /// A decoded request: every name resolved, every attribute checked. Built by
 /// `RequestDecoder`, ordered and shape-checked by `GraphPlan`.
-struct GraphRequest {
-    var dtype: DType = .float32
+package struct GraphRequest {
+    package var dtype: DType = .float32
     /// How the answer carries its tensors (`"encoding"`).
-    var encoding: TensorEncoding = .json
-    var tensors: [TensorInput] = []
-    var ops: [OpInput] = []
-    var loss: String?
-    var seed: TensorInput?
-    var outputs: [String]?
-    var gradients: [String]?
+    package var encoding: TensorEncoding = .json
+    package var tensors: [TensorInput] = []
+    package var ops: [OpInput] = []
+    package var loss: String?
+    package var seed: TensorInput?
+    package var outputs: [String]?
+    package var gradients: [String]?
     /// `/train` only.
-    var training: TrainingRequest?
+    package var training: TrainingRequest?
     /// Tensors named in the request whose definitions were invalid (already reported):
     /// names that resolve, so that their uses are not reported again.
-    var invalidTensorNames: Set<String> = []
+    package var invalidTensorNames: Set<String> = []
 }
 
 /// A tensor given in the request.
-struct TensorInput {
-    let name: String
-    let shape: [Int]
+package struct TensorInput {
+    package let name: String
+    package let shape: [Int]
     /// Row-major values: the JSON numbers, the decoded base64, or an `init`'s values.
-    let data: TensorValues
-    let requiresGrad: Bool
+    package let data: TensorValues
+    package let requiresGrad: Bool
     /// Where it is in the request (`/tensors/x`).
-    let pointer: String
+    package let pointer: String
 }
 
 extension TensorInput {
     /// Values computed in float64 (`init`, and data the decoder read number by number).
-    init(name: String, shape: [Int], data: [Double], requiresGrad: Bool, pointer: String) {
+    package init(name: String, shape: [Int], data: [Double], requiresGrad: Bool, pointer: String) {
         self.init(name: name, shape: shape, data: .float64(data), requiresGrad: requiresGrad, pointer: pointer)
     }
 }
 
 /// A tensor's values as the decoder made them: already in the request's dtype when they
 /// came packed or as base64, so that nothing is converted twice.
-enum TensorValues {
+package enum TensorValues {
     case float32([Float])
     case float64([Double])
 
-    var count: Int {
+    package var count: Int {
         switch self {
         case .float32(let a): a.count
         case .float64(let a): a.count
@@ -51,7 +51,7 @@ enum TensorValues {
     }
 
     /// The values in precision `T`: the array itself when it is already `T`, else converted.
-    func array<T: Scalar>(_: T.Type) -> [T] {
+    package func array<T: Scalar>(_: T.Type) -> [T] {
         switch self {
         case .float32(let a):
             if T.self == Float.self { return unsafeBitCast(a, to: [T].self) }
@@ -63,32 +63,50 @@ enum TensorValues {
     }
 }
 
+extension TensorInput {
+    /// A tensor a `GraphImporter` made from a model (its values already in a dtype).
+    package init(imported name: String, shape: [Int], data: TensorValues, requiresGrad: Bool, pointer: String) {
+        self.init(name: name, shape: shape, data: data, requiresGrad: requiresGrad, pointer: pointer)
+    }
+}
+
 /// How a response carries its tensors: `{"shape", "data"}` with JSON numbers, or
 /// `{"shape", "b64"}` with the little-endian bytes of the dtype, base64-encoded.
-enum TensorEncoding: String {
+package enum TensorEncoding: String {
     case json
     case b64
 }
 
 /// An op node given in the request.
-struct OpInput {
-    let id: String
+package struct OpInput {
+    package let id: String
     /// `nil` when the op's name or attributes were invalid (already reported).
-    let op: (any Operator)?
-    let inputs: [String]
+    package let op: (any Operator)?
+    package let inputs: [String]
     /// Its index in the request's `ops` array.
-    let index: Int
-    var pointer: String { "/ops/\(index)" }
+    package let index: Int
+    /// Where a problem with it points when it is not an op of the request's `ops`: an op
+    /// a `GraphImporter` made (`/onnx`). The importer checks its ops' names, inputs and
+    /// shapes itself, so that only a limit reaches the plan's problems at this pointer.
+    package var origin: String? = nil
+    package var pointer: String { origin ?? "/ops/\(index)" }
+}
+
+extension OpInput {
+    /// An op a `GraphImporter` made; problems with it point at `origin`.
+    package init(imported id: String, op: any Operator, inputs: [String], origin: String) {
+        self.init(id: id, op: op, inputs: inputs, index: -1, origin: origin)
+    }
 }
 
 /// `/train`'s extra fields.
-struct TrainingRequest {
-    let optimizer: OptimizerSpec
-    let steps: Int
+package struct TrainingRequest {
+    package let optimizer: OptimizerSpec
+    package let steps: Int
 }
 
 /// An optimizer named on the wire, with torch.optim's hyper-parameters.
-enum OptimizerSpec {
+package enum OptimizerSpec {
     case sgd(lr: Double, momentum: Double, dampening: Double, nesterov: Bool, weightDecay: Double)
     case adam(lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double, amsgrad: Bool, decoupled: Bool)
 }

@@ -16,7 +16,7 @@ extension GraphService {
     /// request decoding through it; it follows exactly the path `respond` takes.
     public func decodeOnly(to endpoint: Endpoint = .backward, body: [UInt8]) throws(Problem) -> DecodeSummary {
         let document = try parseDocument(body)
-        var decoder = RequestDecoder(endpoint: endpoint, limits: limits)
+        var decoder = RequestDecoder(endpoint: endpoint, limits: limits, importer: importer)
         let request = try decoder.decode(document)
         let plan = try GraphPlan(
             request, problems: decoder.problems, limits: limits, needsGradients: endpoint != .forward,

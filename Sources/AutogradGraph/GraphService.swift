@@ -21,8 +21,19 @@ public struct GraphLimits: Sendable {
 /// the server calls `respond` from a computation queue, never from its polling thread.
 public struct GraphService: Sendable {
     public let limits: GraphLimits
+    /// Expands a model a request carries (`"onnx"`); without one that field is unknown.
+    package let importer: (any GraphImporter)?
 
-    public init(limits: GraphLimits = GraphLimits()) { self.limits = limits }
+    public init(limits: GraphLimits = GraphLimits()) {
+        self.limits = limits
+        self.importer = nil
+    }
+
+    /// A service whose requests may carry a model that `importer` expands.
+    package init(limits: GraphLimits = GraphLimits(), importer: any GraphImporter) {
+        self.limits = limits
+        self.importer = importer
+    }
 
     /// The complete answer to one request body sent to `endpoint`. Never traps: every
     /// failure becomes a problem response.
@@ -45,7 +56,7 @@ public struct GraphService: Sendable {
 
     private func answer(_ endpoint: Endpoint, _ body: [UInt8], _ context: inout AnswerContext, _ deadline: Deadline) throws(Problem) -> [UInt8] {
         let document = try parseDocument(body)
-        var decoder = RequestDecoder(endpoint: endpoint, limits: limits)
+        var decoder = RequestDecoder(endpoint: endpoint, limits: limits, importer: importer)
         context.readID(document, problems: &decoder.problems)
         let request = try decoder.decode(document)
         let plan = try GraphPlan(

@@ -4,7 +4,11 @@ extension GraphService {
     /// `GET /ops`: every registered op with its inputs, arity and attributes, written from
     /// the op definitions themselves (`Operators.all`), never from a second list.
     public func operations() -> Response {
-        Response(status: 200, contentType: "application/json", body: Self.catalog)
+        guard let importer else { return Response(status: 200, contentType: "application/json", body: Self.catalog) }
+        // The importer's member after "ops": {"ops": [...], "onnx": {...}}.
+        var body = Self.catalog.dropLast() + Array(",".utf8) + JSONWriter.encode(.string(importer.field)) + Array(":".utf8)
+        body += JSONWriter.encode(importer.catalog) + Array("}".utf8)
+        return Response(status: 200, contentType: "application/json", body: Array(body))
     }
 
     private static let catalog: [UInt8] = {

@@ -2,7 +2,7 @@ import Autograd
 
 /// Collects every problem found in a request before anything runs, so that one answer
 /// lists them all, each with the JSON Pointer of its cause.
-struct ProblemList {
+package struct ProblemList {
     private(set) var items: [Problem.Item] = []
     /// Problems found beyond `maxItems`, counted but not listed.
     private(set) var unlisted = 0
@@ -14,13 +14,13 @@ struct ProblemList {
     var isEmpty: Bool { items.isEmpty }
 
     /// A value of the wrong JSON type, or a required field missing: 400.
-    mutating func wrongType(_ pointer: String, _ detail: String) {
+    package mutating func wrongType(_ pointer: String, _ detail: String) {
         malformed = true
         append(.init(pointer: pointer, detail: detail))
     }
 
     /// A well-formed value the graph cannot accept: 422.
-    mutating func invalid(_ pointer: String, _ detail: String) {
+    package mutating func invalid(_ pointer: String, _ detail: String) {
         append(.init(pointer: pointer, detail: detail))
     }
 
@@ -38,15 +38,15 @@ struct ProblemList {
     }
 
     /// How many problems were found in all.
-    var count: Int { items.count + unlisted }
+    package var count: Int { items.count + unlisted }
 
     /// Throws the collected problems, if any.
-    func check() throws(Problem) {
+    package func check() throws(Problem) {
         guard !items.isEmpty else { return }
         throw problem
     }
 
-    var problem: Problem {
+    package var problem: Problem {
         let what = (count == 1 ? "1 problem" : "\(count) problems")
             + (unlisted > 0 ? " (the first \(items.count) listed)" : "")
         return malformed
@@ -60,7 +60,7 @@ struct ProblemList {
 }
 
 /// RFC 6901 pointers, built by appending escaped reference tokens.
-struct Pointer {
-    static func join(_ base: String, _ token: String) -> String { base + "/" + jsonPointerToken(token) }
-    static func join(_ base: String, _ index: Int) -> String { base + "/" + String(index) }
+package struct Pointer {
+    package static func join(_ base: String, _ token: String) -> String { base + "/" + jsonPointerToken(token) }
+    package static func join(_ base: String, _ index: Int) -> String { base + "/" + String(index) }
 }

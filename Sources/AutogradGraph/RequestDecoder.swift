@@ -11,10 +11,13 @@ struct RequestDecoder {
     /// Elements of the tensors decoded so far: the request's tensors together stay within
     /// `limits.maxElements`, checked before an `init` makes or data is copied into any.
     private(set) var elements = 0
+    /// Expands a model field (`"onnx"`) into tensors and ops, when the service has one.
+    let importer: (any GraphImporter)?
 
-    init(endpoint: Endpoint, limits: GraphLimits) {
+    init(endpoint: Endpoint, limits: GraphLimits, importer: (any GraphImporter)? = nil) {
         self.endpoint = endpoint
         self.limits = limits
+        self.importer = importer
     }
 
     /// Decodes `document`, recording every problem found in `problems`; throws only when
@@ -25,7 +28,7 @@ struct RequestDecoder {
             throw problems.problem
         }
         var request = GraphRequest()
-        let allowed = endpoint.fields
+        let allowed = endpoint.fields + (importer.map { [$0.field] } ?? [])
         for key in root.keys where !allowed.contains(key) {
             problems.invalid(Pointer.join("", key), "unknown field; expected one of: " + allowed.joined(separator: ", "))
         }
@@ -39,6 +42,9 @@ struct RequestDecoder {
         request.outputs = optionalNames(root["outputs"], at: "/outputs")
         request.gradients = optionalNames(root["gradients"], at: "/gradients")
         if endpoint == .train { request.training = decodeTraining(root, maxSteps: limits.maxTrainSteps) }
+        if let importer, let model = root[importer.field] {
+            importer.expand(model, into: &request, problems: &problems, limits: limits)
+        }
         return request
     }
 

@@ -4,6 +4,7 @@
 import ArgumentParser
 import Autograd
 import AutogradGraph
+import AutogradONNX
 import AutogradServer
 import Foundation
 import Logging
@@ -212,7 +213,7 @@ struct AutogradServerCommand: ParsableCommand {
         let memory = configuration.releaseMemoryWhenIdle ? "on, released when idle"
             : keepFreedBuffers ? "off (glibc settings from the environment win)" : "off (glibc defaults)"
         logger.info("memory: keep freed buffers \(memory)")
-        let server = HTTPServer(configuration: configuration, service: GraphService(limits: graphLimits), logger: logger)
+        let server = HTTPServer(configuration: configuration, service: GraphService(limits: graphLimits, importer: ONNXImporter()), logger: logger)
         let signalSources = handleTerminationSignals(logger: logger) { server.stop() }
         do {
             try server.start()

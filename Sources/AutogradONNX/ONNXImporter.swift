@@ -1,0 +1,110 @@
+import Autograd
+import AutogradGraph
+import Foundation
+import SwiftProtobuf
+
+/// Expands a request's `"onnx": {"b64": ..., "trainable": [...]}` into tensors and ops
+/// (issue 11): initializers become tensors under their ONNX names, node outputs ops under
+/// theirs, so the request's own ops (a loss), `loss`, `outputs` and `gradients` name them.
+/// Every problem is a 422 with a pointer; nothing here traps on any bytes.
+package struct ONNXImporter: GraphImporter {
+    package init() {}
+
+    package var field: String { "onnx" }
+
+    package func expand(_ value: JSONValue, into request: inout GraphRequest, problems: inout ProblemList, limits: GraphLimits) {
+        guard case .object(let obj) = value else {
+            problems.wrongType("/onnx", "must be an object {\"b64\": base64 of the ModelProto bytes}; got \(value.kindName)")
+            return
+        }
+        for key in obj.keys where key != "b64" && key != "trainable" {
+            problems.invalid(Pointer.join("/onnx", key), "unknown field; expected b64, trainable")
+        }
+        var trainable: [String]?
+        if let t = obj["trainable"] {
+            guard case .array(let items) = t else {
+                problems.wrongType("/onnx/trainable", "must be an array of initializer names; got \(t.kindName)")
+                return
+            }
+            var names: [String] = []
+            for (i, item) in items.enumerated() {
+                guard case .string(let s) = item else {
+                    problems.wrongType("/onnx/trainable/\(i)", "must be an initializer name (string); got \(item.kindName)")
+                    continue
+                }
+                names.append(s)
+            }
+            trainable = names
+        }
+        guard case .string(let text)? = obj["b64"] else {
+            problems.wrongType("/onnx/b64", obj["b64"] == nil ? "required: the base64 of the ModelProto bytes" : "must be a base64 string")
+            return
+        }
+        let model: Onnx_ModelProto
+        do {
+            model = try Self.parse(text)
+        } catch {
+            problems.invalid("/onnx/b64", error.detail)
+            return
+        }
+        do {
+            try ModelExpansion(model: model, trainable: trainable, limits: limits).apply(to: &request)
+        } catch {
+            problems.invalid(error.pointer, error.detail)
+            // One cause, one report: the model's names resolve for the request's own ops,
+            // loss and outputs, as an invalid tensor's name does.
+            request.invalidTensorNames.formUnion(model.graph.node.flatMap(\.output))
+            request.invalidTensorNames.formUnion(model.graph.initializer.map(\.name))
+        }
+    }
+
+    /// The ModelProto in `text` (base64), or why it is not one.
+    static func parse(_ text: String) throws(ImportFailure) -> Onnx_ModelProto {
+        var text = text
+        let decoded = text.withUTF8 { utf8 -> Result<[UInt8], Base64.DecodingError> in
+            do throws(Base64.DecodingError) {
+                var out = [UInt8](repeating: 0, count: try Base64.decodedCount(utf8))
+                var failure: Base64.DecodingError?
+                out.withUnsafeMutableBytes { raw in
+                    do throws(Base64.DecodingError) { try Base64.decode(utf8, into: raw) } catch { failure = error }
+                }
+                if let failure { throw failure }
+                return .success(out)
+            } catch {
+                return .failure(error)
+            }
+        }
+        let bytes: [UInt8]
+        switch decoded {
+        case .success(let b): bytes = b
+        case .failure(let error):
+            throw ImportFailure("not base64: \(error.message)" + (error.offset >= 0 ? " at character \(error.offset)" : ""))
+        }
+        do {
+            var options = BinaryDecodingOptions()
+            options.messageDepthLimit = 64
+            let model = try Onnx_ModelProto(serializedBytes: bytes, options: options)
+            guard model.hasGraph else { throw ImportFailure("not an ONNX model: the ModelProto has no graph") }
+            return model
+        } catch let failure as ImportFailure {
+            throw failure
+        } catch {
+            throw ImportFailure("not an ONNX ModelProto: the protobuf bytes do not decode (\(error))")
+        }
+    }
+
+    /// `GET /ops`'s `"onnx"` member: `{"opsets": [lo, hi], "ops": [sorted op types]}`.
+    package var catalog: JSONValue {
+        func int(_ i: Int) -> JSONValue { .number(JSONNumber(value: Double(i), isIntegerLiteral: true)) }
+        return .object(JSONObject([
+            (key: "opsets", value: .array([int(ONNXOps.opsets.lowerBound), int(ONNXOps.opsets.upperBound)])),
+            (key: "ops", value: .array(ONNXOps.names.map { .string($0) })),
+        ]))
+    }
+}
+
+/// A failure with the pointer it belongs at.
+struct PlacedFailure: Error {
+    let pointer: String
+    let detail: String
+}

@@ -1,0 +1,107 @@
+import Foundation
+import SwiftProtobuf
+
+/// An ONNX element type the importer reads (TensorProto.DataType's numbers).
+enum ONNXElementType: Int32 {
+    case float = 1, uint8 = 2, int8 = 3, uint16 = 4, int16 = 5, int32 = 6, int64 = 7
+    case bool = 9, double = 11, uint32 = 12, uint64 = 13
+
+    var isFloat: Bool { self == .float || self == .double }
+
+    /// Bytes per element in `raw_data`.
+    var width: Int {
+        switch self {
+        case .uint8, .int8, .bool: 1
+        case .uint16, .int16: 2
+        case .float, .int32, .uint32: 4
+        case .double, .int64, .uint64: 8
+        }
+    }
+
+    static func name(_ raw: Int32) -> String {
+        let names: [Int32: String] = [
+            0: "UNDEFINED", 1: "FLOAT", 2: "UINT8", 3: "INT8", 4: "UINT16", 5: "INT16", 6: "INT32", 7: "INT64",
+            8: "STRING", 9: "BOOL", 10: "FLOAT16", 11: "DOUBLE", 12: "UINT32", 13: "UINT64", 16: "BFLOAT16",
+        ]
+        return names[raw] ?? "type \(raw)"
+    }
+}
+
+/// A TensorProto's values, read into float64 (exact for every float32 and for integers up
+/// to 2^53, which covers shapes and indices), with its shape and element type.
+struct ONNXTensorData {
+    let shape: [Int]
+    let type: ONNXElementType
+    let values: [Double]
+
+    /// Reads `t`, checking that its element count fits `maxElements` before allocating.
+    init(_ t: Onnx_TensorProto, maxElements: Int) throws(ImportFailure) {
+        guard let type = ONNXElementType(rawValue: t.dataType) else {
+            throw ImportFailure("element type \(ONNXElementType.name(t.dataType)) is not supported (float, double, integer and bool tensors are)")
+        }
+        guard t.dataLocation != .external else {
+            throw ImportFailure("external data is not supported: the model must carry its weights (save it with save_as_external_data=False)")
+        }
+        var shape: [Int] = []
+        var count = 1
+        for d in t.dims {
+            guard d >= 0, d <= Int64(maxElements) else { throw ImportFailure("dimension \(d) is out of range") }
+            shape.append(Int(d))
+            let (c, o) = count.multipliedReportingOverflow(by: Int(d))
+            guard !o, c <= maxElements else { throw ImportFailure("shape \(shape) holds more than \(maxElements) elements") }
+            count = c
+        }
+        self.shape = shape
+        self.type = type
+        if !t.rawData.isEmpty {
+            guard t.rawData.count == count * type.width else {
+                throw ImportFailure("raw_data holds \(t.rawData.count) bytes; shape \(shape) of \(ONNXElementType.name(t.dataType)) needs \(count * type.width)")
+            }
+            values = Self.decodeRaw(t.rawData, type: type, count: count)
+            return
+        }
+        let typed: [Double]
+        switch type {
+        case .float: typed = t.floatData.map(Double.init)
+        case .double: typed = t.doubleData
+        case .int64: typed = t.int64Data.map { Double($0) }
+        case .uint32, .uint64: typed = t.uint64Data.map { Double($0) }
+        case .int32, .int16, .int8, .uint16, .uint8, .bool: typed = t.int32Data.map { Double($0) }
+        }
+        guard typed.count == count else {
+            throw ImportFailure("holds \(typed.count) values; shape \(shape) needs \(count)")
+        }
+        values = typed
+    }
+
+    /// Little-endian `raw_data`, as the format specifies.
+    private static func decodeRaw(_ data: Data, type: ONNXElementType, count: Int) -> [Double] {
+        data.withUnsafeBytes { raw -> [Double] in
+            func read<I: FixedWidthInteger>(_: I.Type, _ i: Int) -> I {
+                I(littleEndian: raw.loadUnaligned(fromByteOffset: i * MemoryLayout<I>.size, as: I.self))
+            }
+            var out = [Double](repeating: 0, count: count)
+            for i in 0..<count {
+                switch type {
+                case .float: out[i] = Double(Float(bitPattern: read(UInt32.self, i)))
+                case .double: out[i] = Double(bitPattern: read(UInt64.self, i))
+                case .int64: out[i] = Double(read(Int64.self, i))
+                case .uint64: out[i] = Double(read(UInt64.self, i))
+                case .int32: out[i] = Double(read(Int32.self, i))
+                case .uint32: out[i] = Double(read(UInt32.self, i))
+                case .int16: out[i] = Double(read(Int16.self, i))
+                case .uint16: out[i] = Double(read(UInt16.self, i))
+                case .int8: out[i] = Double(read(Int8.self, i))
+                case .uint8, .bool: out[i] = Double(read(UInt8.self, i))
+                }
+            }
+            return out
+        }
+    }
+}
+
+/// Why a model cannot be imported, in words for a problem's detail.
+struct ImportFailure: Error {
+    let detail: String
+    init(_ detail: String) { self.detail = detail }
+}
