@@ -101,6 +101,7 @@ test-web:
 	AUTOGRAD_API_KEY=$(WEB_KEY) python3 tools/with_server.py $(SERVER_DBG) \
 	  --server-arg --tls-cert --server-arg $(WEB_TLS)/cert.pem --server-arg --tls-key --server-arg $(WEB_TLS)/key.pem \
 	  -- python3 tools/check_web_page.py --url {url} --api-key $(WEB_KEY) --cacert $(WEB_TLS)/cert.pem
+	python3 tools/check_cors_browser.py
 
 # README.md and docs/*.md: every relative link and #anchor resolves, and every curl
 # example marked <!-- doctest --> gives the answer shown, against a live debug server.
