@@ -24,7 +24,7 @@ struct BinaryTests {
 
     @Test func postPassesServiceAnswerThroughByteForByte() throws {
         let server = try ServerProcess()
-        let expected = GraphService().respond(to: .backward, body: Self.smallBody)
+        let expected = GraphService.asTheBinaryRunsIt.respond(to: .backward, body: Self.smallBody)
         let response = try HTTP.postJSON(port: server.port, path: "/backward", body: Self.smallBody)
         expectSame(response, expected)
     }
@@ -68,7 +68,7 @@ struct BinaryTests {
         let body = Array(#"{"inputs":{},"pad":""#.utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 600) + Array(#""}"#.utf8)
         let chunks = stride(from: 0, to: body.count, by: 100).map { Array(body[$0..<min($0 + 100, body.count)]) }
         let under = try HTTP.chunkedPost(port: server.port, path: "/backward", chunks: chunks)
-        expectSame(under, GraphService().respond(to: .backward, body: body))
+        expectSame(under, GraphService.asTheBinaryRunsIt.respond(to: .backward, body: body))
         // Over the cap, body never finished: answered 413 as soon as the count passes.
         let over = try HTTP.chunkedPost(
             port: server.port, path: "/backward",
@@ -105,7 +105,7 @@ struct BinaryTests {
             .deletingLastPathComponent().appendingPathComponent("api/examples/mlp-train.json")
         guard let body = try? Array(Data(contentsOf: example)) else { return }  // example not in this checkout
         let server = try ServerProcess()
-        let expected = GraphService().respond(to: .train, body: body)
+        let expected = GraphService.asTheBinaryRunsIt.respond(to: .train, body: body)
         let connection = try RawHTTPConnection(port: server.port, timeoutSeconds: 20)
         connection.send("POST /train HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
         connection.send(body)
@@ -118,7 +118,7 @@ struct BinaryTests {
     @Test func concurrentRequestsAreAllAnswered() throws {
         let server = try ServerProcess(arguments: ["--max-inflight", "2"])
         let port = server.port
-        let expected = GraphService().respond(to: .backward, body: Self.smallBody)
+        let expected = GraphService.asTheBinaryRunsIt.respond(to: .backward, body: Self.smallBody)
         let responses = try inParallel(16) { _ in
             try HTTP.postJSON(port: port, path: "/backward", body: BinaryTests.smallBody)
         }
