@@ -15,6 +15,10 @@ public enum AutogradError: Error, Sendable, Equatable {
     case doesNotRequireGrad
     /// An op's `vjp` returned `got` gradients for `expected` inputs.
     case wrongGradientCount(function: String, got: Int, expected: Int)
+    /// A higher derivative was asked for through an op whose vector-Jacobian product is
+    /// not itself differentiable (not a ``DifferentiableOperator``); `function` names it
+    /// as PyTorch would (`"MaxPool2dBackward"`).
+    case notTwiceDifferentiable(function: String)
 }
 
 extension Tensor {

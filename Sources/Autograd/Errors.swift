@@ -23,6 +23,8 @@ extension AutogradError: CustomStringConvertible, LocalizedError {
             "Function \(function) returned an invalid gradient at index \(index) - got \(Shape.describe(got)) but expected shape compatible with \(Shape.describe(expected))"
         case .wrongGradientCount(let function, let got, let expected):
             "function \(function) returned an incorrect number of gradients (expected \(expected), got \(got))"
+        case .notTwiceDifferentiable(let function):
+            "the derivative for '\(function)' is not implemented as a differentiable function: it cannot be differentiated twice"
         }
     }
 

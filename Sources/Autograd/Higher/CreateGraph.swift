@@ -1,0 +1,268 @@
+// The create-graph backward pass and what is built on it: `grad(of:wrt:)`,
+// `backward(createGraph:)`, and forward-mode and Hessian-vector products by the
+// double-backward trick (as `torch.autograd.functional.jvp` and `hvp` compute them).
+//
+// It walks the same graph as `backward()`, but every gradient is a `Tensor` computed by
+// the ops' `differentiableVJP`, so the gradients are recorded and can be differentiated in
+// turn. The first-order pass is untouched: this one runs only when a higher derivative is
+// asked for.
+
+extension Tensor {
+    /// The gradients of `roots` (each contracted with its seed) with respect to `targets`,
+    /// as recorded tensors; `nil` for a target no root depends on. With
+    /// `accumulateIntoLeaves`, every leaf that requires a gradient also gets the value
+    /// added to its `grad`, as `backward()` does.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func recordedGradients(
+        roots: [(tensor: Tensor<T>, seed: Tensor<T>)], targets: [Tensor<T>],
+        accumulateIntoLeaves: Bool = false, shouldStop: (() -> Bool)? = nil
+    ) throws -> [Tensor<T>?] {
+        var targetIndex: [ObjectIdentifier: [Int]] = [:]
+        for (i, t) in targets.enumerated() { targetIndex[ObjectIdentifier(t), default: []].append(i) }
+        var result = [Tensor<T>?](repeating: nil, count: targets.count)
+
+        func add(_ a: Tensor<T>?, _ b: Tensor<T>) throws(OpError) -> Tensor<T> {
+            guard let a else { return b }
+            return try Tensor.apply(Add(), [a, b])
+        }
+
+        // Post-order over the recorded nodes reachable from the roots.
+        var slot: [ObjectIdentifier: Int] = [:]
+        var order: [Tensor<T>] = []
+        for (root, _) in roots where root.isRecorded && slot[ObjectIdentifier(root)] == nil {
+            var stack: [(Tensor<T>, Int)] = [(root, 0)]
+            slot[ObjectIdentifier(root)] = -1
+            while let (node, next) = stack.last {
+                if next < node.inputs.count {
+                    stack[stack.count - 1].1 = next + 1
+                    let input = node.inputs[next]
+                    if input.isRecorded && input.requiresGrad && slot[ObjectIdentifier(input)] == nil {
+                        slot[ObjectIdentifier(input)] = -1
+                        stack.append((input, 0))
+                    }
+                } else {
+                    stack.removeLast()
+                    slot[ObjectIdentifier(node)] = order.count
+                    order.append(node)
+                }
+            }
+        }
+
+        var grads = [Tensor<T>?](repeating: nil, count: order.count)
+        // A gradient reaching a leaf (or, for a root, the root itself when it is a leaf).
+        func reachLeaf(_ leaf: Tensor<T>, _ g: Tensor<T>) throws {
+            if let indices = targetIndex[ObjectIdentifier(leaf)] {
+                for i in indices { result[i] = try add(result[i], g) }
+            }
+            if accumulateIntoLeaves && leaf.requiresGrad {
+                if var existing = leaf.grad {
+                    leaf.grad = nil
+                    existing.add(g.value)
+                    leaf.grad = existing
+                } else {
+                    leaf.grad = g.value
+                }
+            }
+        }
+        for (root, seed) in roots {
+            guard root.requiresGrad else { continue }
+            if let s = slot[ObjectIdentifier(root)] {
+                grads[s] = try add(grads[s], seed)
+            } else {
+                try reachLeaf(root, seed)
+            }
+        }
+
+        var s = order.count
+        while s > 0 {
+            s -= 1
+            guard let g = grads[s] else { continue }
+            if let shouldStop, shouldStop() { throw AutogradError.stopped }
+            grads[s] = nil
+            let node = order[s]
+            if let indices = targetIndex[ObjectIdentifier(node)] {
+                for i in indices { result[i] = try add(result[i], g) }
+            }
+            guard let op = node.op else { continue }
+            guard let dop = op as? any DifferentiableOperator else {
+                throw AutogradError.notTwiceDifferentiable(function: opName(op, suffix: "Backward"))
+            }
+            let inputs = node.inputs
+            let needs = inputs.map { $0.requiresGrad }
+            let inputGrads = try dop.differentiableVJP(g, inputs: inputs, output: node, needs: needs)
+            guard inputGrads.count == inputs.count else {
+                throw AutogradError.wrongGradientCount(
+                    function: opName(op, suffix: "Backward"), got: inputGrads.count, expected: inputs.count)
+            }
+            for i in 0..<inputs.count where needs[i] {
+                guard var gi = inputGrads[i] else { continue }
+                let input = inputs[i]
+                if gi.shape != input.shape {
+                    guard Shape.reduces(gi.shape, to: input.shape) else {
+                        throw AutogradError.invalidGradient(
+                            function: opName(op, suffix: "Backward"), index: i, got: gi.shape, expected: input.shape)
+                    }
+                    gi = try Tensor.apply(SumTo(shape: input.shape), [gi])
+                }
+                if let t = slot[ObjectIdentifier(input)] {
+                    grads[t] = try add(grads[t], gi)
+                } else {
+                    try reachLeaf(input, gi)
+                }
+            }
+        }
+        return result
+    }
+
+    /// Reverse-mode differentiation that records the backward pass, as PyTorch's
+    /// `backward(create_graph=True)`: adds the gradient's values to every leaf's `grad`,
+    /// as `backward()` does, and returns the gradients of `leaves` as recorded tensors
+    /// that can be differentiated again. With `createGraph: false` this is `backward()`.
+    ///
+    /// Throws ``AutogradError/notTwiceDifferentiable(function:)`` when an op on the way
+    /// has no differentiable vector-Jacobian product.
+    @discardableResult
+    public func backward(
+        createGraph: Bool, wrt leaves: [Tensor<T>] = [], seed: NDArray<T>? = nil
+    ) throws -> [Tensor<T>] {
+        guard createGraph else {
+            try backward(seed: seed)
+            return leaves.map { Tensor($0.gradOrZeros) }
+        }
+        guard requiresGrad else { throw AutogradError.doesNotRequireGrad }
+        let seedTensor = Tensor(try seedValue(seed))
+        let g = try Tensor.recordedGradients(
+            roots: [(self, seedTensor)], targets: leaves, accumulateIntoLeaves: true)
+        return zip(leaves, g).map { $1 ?? Tensor(NDArray(repeating: 0, shape: $0.shape)) }
+    }
+
+    func seedValue(_ seed: NDArray<T>?) throws(AutogradError) -> NDArray<T> {
+        guard let seed else {
+            guard count == 1 else { throw .nonScalarWithoutSeed(shape: shape) }
+            return NDArray(repeating: 1, shape: shape)
+        }
+        guard seed.shape == shape else { throw .seedShapeMismatch(expected: shape, got: seed.shape) }
+        return seed
+    }
+}
+
+/// The gradient of the scalar `f` with respect to each of `wrt` (leaves or intermediate
+/// tensors), as `torch.autograd.grad(f, wrt, create_graph=createGraph)`; zeros of a
+/// tensor's shape when `f` does not depend on it (torch's `allow_unused` with
+/// `materialize_grads`). Nothing is accumulated into any `grad`.
+///
+/// With `createGraph`, the gradients are recorded tensors: ops applied to them are
+/// differentiated through them by a later `backward()` or `grad`, which is how a
+/// gradient penalty or a physics-informed loss (u_xx = grad(sum(grad(sum(u), x)), x)) is
+/// written. `seed` replaces the implicit 1 for a non-scalar `f`.
+///
+/// ```swift
+/// let x = Tensor<Double>(NDArray(shape: [2], data: [1, 2]), requiresGrad: true)
+/// let y = (x * x * x).sum()
+/// let dx = try grad(of: y, wrt: [x], createGraph: true)[0]   // 3x² = [3, 12]
+/// let ddx = try grad(of: dx.sum(), wrt: [x])[0]                 // 6x = [6, 12]
+/// ```
+public func grad<T: Scalar>(
+    of f: Tensor<T>, wrt: [Tensor<T>], seed: Tensor<T>? = nil, createGraph: Bool = false
+) throws -> [Tensor<T>] {
+    let seedTensor = try seed ?? Tensor(f.seedValue(nil))
+    guard seedTensor.shape == f.shape else {
+        throw AutogradError.seedShapeMismatch(expected: f.shape, got: seedTensor.shape)
+    }
+    let g = try Tensor.recordedGradients(roots: [(f, seedTensor)], targets: wrt)
+    return zip(wrt, g).map { x, g in
+        guard let g else { return Tensor(NDArray(repeating: 0, shape: x.shape)) }
+        return createGraph ? g : g.detach()
+    }
+}
+
+/// The function's value and its Jacobian-vector product at `inputs` in the direction
+/// `tangents` (one per input, of its shape), as `torch.autograd.functional.jvp`.
+///
+/// Computed by the double-backward trick torch uses: the vector-Jacobian product uᵀJ
+/// with a free `u` is recorded, and differentiating ⟨uᵀJ, t⟩ with respect to `u` gives Jt.
+///
+/// ```swift
+/// let (y, dy) = try jvp({ $0[0] * $0[0] }, at: [NDArray<Double>(shape: [2], data: [1, 2])],
+///                       tangents: [NDArray(shape: [2], data: [1, 0])])   // dy = [2, 0]
+/// ```
+public func jvp<T: Scalar>(
+    _ f: ([Tensor<T>]) throws -> Tensor<T>, at inputs: [NDArray<T>], tangents: [NDArray<T>]
+) throws -> (output: NDArray<T>, tangent: NDArray<T>) {
+    let leaves = inputs.map { Tensor($0, requiresGrad: true) }
+    let y = try f(leaves)
+    let t = try jvp(of: [y], wrt: leaves, tangents: tangents.map { Tensor($0) })
+    return (y.value, t[0].value)
+}
+
+/// The Jacobian-vector products of `outputs` with respect to `wrt` in the direction
+/// `tangents` (a tangent per tensor of `wrt`, of its shape), as recorded tensors when
+/// `createGraph`. The building block of `jvp(_:at:tangents:)` and of `/jvp`.
+public func jvp<T: Scalar>(
+    of outputs: [Tensor<T>], wrt: [Tensor<T>], tangents: [Tensor<T>], createGraph: Bool = false
+) throws -> [Tensor<T>] {
+    precondition(wrt.count == tangents.count, "jvp: \(wrt.count) tensors but \(tangents.count) tangents")
+    for (x, t) in zip(wrt, tangents) where x.shape != t.shape {
+        throw AutogradError.seedShapeMismatch(expected: x.shape, got: t.shape)
+    }
+    // u: a free seed per output; g = uᵀJ, recorded as a function of u.
+    let us = outputs.map { Tensor(NDArray<T>(repeating: 0, shape: $0.shape), requiresGrad: true) }
+    let g = try Tensor.recordedGradients(roots: Array(zip(outputs, us)).map { ($0, $1) }, targets: wrt)
+    // ⟨g, t⟩, whose gradient with respect to each u is J t.
+    var inner: Tensor<T>?
+    for (gi, ti) in zip(g, tangents) {
+        guard let gi, gi.requiresGrad else { continue }
+        let term = try Tensor.apply(Sum(axes: nil, keepdims: false), [try Tensor.apply(Mul(), [gi, ti])])
+        inner = try inner.map { (a) throws(OpError) in try Tensor.apply(Add(), [a, term]) } ?? term
+    }
+    guard let inner else {
+        return outputs.map { Tensor(NDArray(repeating: 0, shape: $0.shape)) }
+    }
+    let jt = try Tensor.recordedGradients(roots: [(inner, Tensor(NDArray(scalar: 1)))], targets: us)
+    return zip(outputs, jt).map { y, d in
+        guard let d else { return Tensor(NDArray(repeating: 0, shape: y.shape)) }
+        return createGraph ? d : d.detach()
+    }
+}
+
+/// The scalar function's value and its Hessian-vector product at `inputs`, as
+/// `torch.autograd.functional.hvp`: H·v with H the Hessian over all inputs jointly, one
+/// block per input. Computed as the gradient of ⟨∇f, v⟩ (reverse over reverse).
+///
+/// ```swift
+/// let (f, hv) = try hvp({ ($0[0] * $0[0] * $0[0]).sum() },
+///                       at: [NDArray<Double>(shape: [2], data: [1, 2])],
+///                       vectors: [NDArray(shape: [2], data: [1, 1])])   // hv[0] = 6x = [6, 12]
+/// ```
+public func hvp<T: Scalar>(
+    _ f: ([Tensor<T>]) throws -> Tensor<T>, at inputs: [NDArray<T>], vectors: [NDArray<T>]
+) throws -> (output: NDArray<T>, hvp: [NDArray<T>]) {
+    let leaves = inputs.map { Tensor($0, requiresGrad: true) }
+    let y = try f(leaves)
+    let (_, hv) = try hvp(of: y, wrt: leaves, vectors: vectors.map { Tensor($0) })
+    return (y.value, hv.map { $0.value })
+}
+
+/// The gradient of the scalar `loss` with respect to `wrt` and its Hessian-vector product
+/// H·v (H over all of `wrt` jointly, `vectors` one per tensor, of its shape). The building
+/// block of `hvp(_:at:vectors:)` and of `/hvp`. The gradient's values are those
+/// `backward()` gives.
+public func hvp<T: Scalar>(
+    of loss: Tensor<T>, wrt: [Tensor<T>], vectors: [Tensor<T>], createGraph: Bool = false
+) throws -> (gradient: [Tensor<T>], hvp: [Tensor<T>]) {
+    precondition(wrt.count == vectors.count, "hvp: \(wrt.count) tensors but \(vectors.count) vectors")
+    for (x, v) in zip(wrt, vectors) where x.shape != v.shape {
+        throw AutogradError.seedShapeMismatch(expected: x.shape, got: v.shape)
+    }
+    let g = try grad(of: loss, wrt: wrt, createGraph: true)
+    var inner: Tensor<T>?
+    for (gi, vi) in zip(g, vectors) where gi.requiresGrad {
+        let term = try Tensor.apply(Sum(axes: nil, keepdims: false), [try Tensor.apply(Mul(), [gi, vi])])
+        inner = try inner.map { (a) throws(OpError) in try Tensor.apply(Add(), [a, term]) } ?? term
+    }
+    let zeros = wrt.map { Tensor(NDArray<T>(repeating: 0, shape: $0.shape)) }
+    guard let inner else { return (g.map { $0.detach() }, zeros) }
+    let hv = try grad(of: inner, wrt: wrt, createGraph: createGraph)
+    return (createGraph ? g : g.map { $0.detach() }, hv)
+}
