@@ -113,6 +113,9 @@ struct ModelExpansion {
                 ctx.define(input.name, Operand(name: input.name, value: .constant(c)))
                 continue
             }
+            if !given.requiresGrad {
+                ctx.given[input.name] = given
+            }
             ctx.define(input.name, Operand(name: input.name, value: .runtime(shape: given.shape)))
         }
 
