@@ -44,6 +44,7 @@ struct RequestDecoder {
         if endpoint == .train { request.training = decodeTraining(root, maxSteps: limits.maxTrainSteps) }
         if let importer, let model = root[importer.field] {
             importer.expand(model, into: &request, problems: &problems, limits: limits)
+            request.importedModel = model
         }
         return request
     }

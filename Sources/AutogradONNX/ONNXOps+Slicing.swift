@@ -14,6 +14,28 @@ extension ONNXOps {
             [.const(Constant(shape: [], values: [Double(Shape.count(try ctx.input(node, 0).shape) ?? 0)], isInteger: true))]
         }
         t["Pad"] = pad
+        t["Mod"] = mod
+    }
+
+    /// Mod of values known at import (the exporters' shape arithmetic): the sign of the
+    /// divisor (Python's %), or of the dividend with fmod = 1 (C's fmod). Broadcasting.
+    private static let mod = ONNXOp(["fmod"]) { ctx, node throws(ImportFailure) in
+        let a = try ctx.constantInput(node, 0), b = try ctx.constantInput(node, 1)
+        let fmod = try node.int("fmod", 0) != 0
+        let integer = a.isInteger && b.isInteger
+        guard fmod || integer else { throw ImportFailure("fmod must be 1 for float values") }
+        // The shape by broadcasting, through the engine's rule (an add of the two).
+        let shape = try ctx.emit("add", [.const(a), .const(b)], base: node.outputs[0]).shape
+        let x = try ctx.emit("broadcast_to", attrs: ["shape": .ints(shape)], [.const(a)], base: node.outputs[0])
+        let y = try ctx.emit("broadcast_to", attrs: ["shape": .ints(shape)], [.const(b)], base: node.outputs[0])
+        guard let xs = x.constant?.values, let ys = y.constant?.values else { throw ImportFailure("the operands must be known at import") }
+        var out: [Double] = []
+        for (p, q) in zip(xs, ys) {
+            guard q != 0 || !integer else { throw ImportFailure("division by zero") }
+            let r = p.truncatingRemainder(dividingBy: q)
+            out.append(!fmod && r != 0 && (r < 0) != (q < 0) ? r + q : r)
+        }
+        return [.const(Constant(shape: shape, values: out, isInteger: integer))]
     }
 
     /// Pad, mode constant (negative pads crop): the engine's `pad`; pads, constant_value and
