@@ -33,7 +33,7 @@ deps:
 # consumer example saves (only used by `make test`),
 # pinned in tools/requirements-test.txt.
 py-deps:
-	@python3 -c "import openapi_spec_validator, jsonschema, yaml, prometheus_client, schemathesis, playwright, numpy, safetensors.numpy, openapi_python_client, onnx" 2>/dev/null || \
+	@python3 -c "import openapi_spec_validator, jsonschema, yaml, prometheus_client, schemathesis, playwright, numpy, safetensors.numpy, openapi_python_client, onnx, onnxruntime" 2>/dev/null || \
 	  python3 -m pip install -q -r $(PY_REQUIREMENTS)
 
 build: deps
