@@ -123,7 +123,7 @@ extension ONNXOps {
         var sizes: [Int]
         if node.has(1) {
             sizes = try ctx.constantInput(node, 1).integers("split")
-            guard sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == length else {
+            guard sizes.allSatisfy({ $0 >= 0 && $0 <= length }), sizes.reduce(0, +) == length else {
                 throw ImportFailure("split \(sizes) does not add up to the axis's length \(length)")
             }
         } else {

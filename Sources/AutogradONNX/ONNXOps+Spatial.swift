@@ -34,11 +34,11 @@ extension ONNXOps {
         init(_ node: ONNXNode, spatial: [Int], kernel given: [Int]?) throws(ImportFailure) {
             let n = spatial.count
             func list(_ name: String, _ fallback: Int) throws(ImportFailure) -> [Int] {
-                guard let v = try node.ints(name) else { return Array(repeating: fallback, count: n) }
+                guard let v = try Window.ints(node, name) else { return Array(repeating: fallback, count: n) }
                 guard v.count == n else { throw ImportFailure("attribute \"\(name)\" has \(v.count) values for \(n) spatial axes") }
                 return v
             }
-            if let k = try node.ints("kernel_shape") {
+            if let k = try Window.ints(node, "kernel_shape") {
                 guard k.count == n, k.allSatisfy({ $0 >= 1 }) else { throw ImportFailure("attribute \"kernel_shape\" \(k) does not fit \(n) spatial axes") }
                 if let given, given != k { throw ImportFailure("attribute \"kernel_shape\" \(k) differs from the weight's kernel \(given)") }
                 kernel = k
@@ -55,7 +55,7 @@ extension ONNXOps {
             let autoPad = try node.string("auto_pad", "NOTSET")
             switch autoPad {
             case "NOTSET":
-                let pads = try node.ints("pads") ?? Array(repeating: 0, count: 2 * n)
+                let pads = try Window.ints(node, "pads") ?? Array(repeating: 0, count: 2 * n)
                 guard pads.count == 2 * n, pads.allSatisfy({ $0 >= 0 }) else {
                     throw ImportFailure("attribute \"pads\" \(pads) must hold \(2 * n) values, none negative")
                 }
@@ -81,6 +81,14 @@ extension ONNXOps {
             if autoPad != "NOTSET", node.attributes["pads"] != nil {
                 throw ImportFailure("attributes \"auto_pad\" and \"pads\" cannot both be given")
             }
+        }
+
+        /// An ints attribute whose values are at most 2^24 in size, so that the window
+        /// arithmetic (stride times a length, a dilated kernel) cannot overflow.
+        static func ints(_ node: ONNXNode, _ name: String) throws(ImportFailure) -> [Int]? {
+            guard let v = try node.ints(name) else { return nil }
+            guard v.allSatisfy({ abs($0) <= 1 << 24 }) else { throw ImportFailure("attribute \"\(name)\" holds a value out of range (over 2^24)") }
+            return v
         }
 
         /// `[[0, 0], [0, 0], [begin, end]...]`: the `pad` op's widths for x.
@@ -142,12 +150,12 @@ extension ONNXOps {
         let autoPad = try node.string("auto_pad", "NOTSET")
         var window = try Window(node, spatial: spatial, kernel: Array(w.shape[2...]))
         let group = try node.int("group", 1)
-        let outputPadding = try node.ints("output_padding") ?? Array(repeating: 0, count: n)
+        let outputPadding = try Window.ints(node, "output_padding") ?? Array(repeating: 0, count: n)
         guard outputPadding.count == n, outputPadding.allSatisfy({ $0 >= 0 }) else {
             throw ImportFailure("attribute \"output_padding\" \(outputPadding) must hold \(n) values, none negative")
         }
         let full = (0..<n).map { window.strides[$0] * (spatial[$0] - 1) + window.spans[$0] }
-        if let shape = try node.ints("output_shape") {
+        if let shape = try Window.ints(node, "output_shape") {
             // output_shape fixes the total padding, split as auto_pad says (SAME_UPPER's
             // odd element after, as in the ONNX reference; NOTSET like SAME_UPPER).
             guard shape.count == n || shape.count == n + 2 else {

@@ -245,6 +245,38 @@ struct ONNXGradientTests {
     }
 }
 
+extension ONNXGradientTests {
+    /// Window attributes past 2^24 (where stride times a length could overflow) and a
+    /// Split whose sizes would overflow their sum are 422s, not traps.
+    @Test func hugeWindowsAndSplitsAreRefused() throws {
+        for (op, name, values) in [("Conv", "strides", [Int64(1) << 40, 1]), ("MaxPool", "pads", [0, 0, Int64(1) << 50, 0]), ("Split", "", [])] {
+            var g = Onnx_GraphProto()
+            g.input = [ONNXImportTests.valueInfo("x", [1, 1, 4, 4])]
+            var node = ONNXImportTests.node(op, op == "Conv" ? ["x", "w"] : op == "Split" ? ["x", "s"] : ["x"], op == "Split" ? ["a", "b"] : ["y"], name: "n")
+            var kernel = Onnx_AttributeProto()
+            kernel.name = "kernel_shape"
+            kernel.type = .ints
+            kernel.ints = [2, 2]
+            if op == "MaxPool" { node.attribute.append(kernel) }
+            if !name.isEmpty {
+                var a = Onnx_AttributeProto()
+                a.name = name
+                a.type = .ints
+                a.ints = values
+                node.attribute.append(a)
+            }
+            g.initializer = [ONNXImportTests.floatTensor("w", [1, 1, 2, 2], [1, 2, 3, 4]), ONNXImportTests.intTensor("s", [2], [Int64(1) << 52, -(Int64(1) << 52) + 1])]
+            g.node = [node]
+            let data = Array(repeating: "0.5", count: 16).joined(separator: ", ")
+            let body = #"{"onnx": {"b64": "\#(try ONNXImportTests.b64(g, opset: 18))"}, "tensors": {"x": {"shape": [1, 1, 4, 4], "data": [\#(data)]}}, "ops": []}"#
+            let (status, doc) = try ONNXImportTests.respond(Array(body.utf8), .forward)
+            #expect(status == 422, "\(op): \(doc)")
+            let text = doc["errors"]?.arrayValue?.first?["detail"]?.stringValue ?? ""
+            #expect(text.contains("node 0 \"n\" (\(op))") && (text.contains("out of range") || text.contains("does not add up")), "\(op): \(doc)")
+        }
+    }
+}
+
 struct ONNXTestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
