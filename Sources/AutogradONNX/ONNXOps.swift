@@ -47,6 +47,7 @@ enum ONNXOps {
         addSpatial(&t)
         addNormalization(&t)
         addSlicing(&t)
+        addEinsum(&t)
         return t
     }()
 

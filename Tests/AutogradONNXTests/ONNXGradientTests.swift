@@ -47,7 +47,59 @@ struct ONNXGradientTests {
              weights: [("s", [4]), ("b", [1, 4])], ints: ["axis": [1]]),
         Case(label: "BatchNormalization, training_mode", x: [3, 2, 2], op: "BatchNormalization", inputs: ["x", "s", "b", "m", "v"],
              weights: [("s", [2]), ("b", [2])], ints: ["training_mode": [1]]),
+    ] + einsumCases
+
+    static let einsumCases: [Case] = [
+        Case(label: "Einsum bij,bjk->bik", x: [2, 3, 4], op: "Einsum", inputs: ["x", "w"], weights: [("w", [2, 4, 5])], strings: ["equation": "bij, bjk -> bik"]),
+        Case(label: "Einsum bhid,bhjd->bhij", x: [1, 2, 3, 4], op: "Einsum", inputs: ["x", "w"], weights: [("w", [1, 2, 5, 4])], strings: ["equation": "bhid,bhjd->bhij"]),
+        Case(label: "Einsum ijk,jl->li (k summed alone)", x: [2, 3, 4], op: "Einsum", inputs: ["x", "w"], weights: [("w", [3, 5])], strings: ["equation": "ijk,jl->li"]),
+        Case(label: "Einsum i,i (implicit: inner product)", x: [5], op: "Einsum", inputs: ["x", "w"], weights: [("w", [5])], strings: ["equation": "i,i"]),
+        Case(label: "Einsum ij->ji", x: [3, 4], op: "Einsum", strings: ["equation": "ij->ji"]),
+        Case(label: "Einsum ab,bc,cd->ad", x: [2, 3], op: "Einsum", inputs: ["x", "w", "v"], weights: [("w", [3, 4]), ("v", [4, 2])], strings: ["equation": "ab,bc,cd->ad"]),
     ]
+
+    /// Einsum by its definition: every assignment of the letters, the product of the
+    /// operands' elements added into the output's.
+    static func naiveEinsum(_ equation: String, _ operands: [(shape: [Int], data: [Double])]) -> [Double] {
+        let text = equation.filter { !$0.isWhitespace }
+        let sides = text.components(separatedBy: "->")
+        let terms = sides[0].split(separator: ",", omittingEmptySubsequences: false).map { Array($0) }
+        var size: [Character: Int] = [:]
+        for (t, o) in zip(terms, operands) { for (c, d) in zip(t, o.shape) { size[c] = d } }
+        let output = sides.count == 2 ? Array(sides[1]) : terms.joined().filter { c in terms.joined().filter { $0 == c }.count == 1 }.sorted()
+        let letters = size.keys.sorted()
+        var result = [Double](repeating: 0, count: output.reduce(1) { $0 * size[$1]! })
+        var index = [Character: Int]()
+        func flat(_ t: [Character], _ shape: [Int]) -> Int { zip(t, shape).reduce(0) { $0 * $1.1 + index[$1.0]! } }
+        func visit(_ k: Int) {
+            if k == letters.count {
+                var p = 1.0
+                for (t, o) in zip(terms, operands) { p *= o.data[flat(t, o.shape)] }
+                result[flat(output, output.map { size[$0]! })] += p
+                return
+            }
+            for i in 0..<size[letters[k]]! {
+                index[letters[k]] = i
+                visit(k + 1)
+            }
+        }
+        visit(0)
+        return result
+    }
+
+    @Test(arguments: einsumCases)
+    func einsumForwardIsTheDefinition(_ c: Case) throws {
+        let model = try Self.model(c)
+        let x = Self.values(c.x.reduce(1, *), seed: 7)
+        let (status, doc) = try ONNXImportTests.respond(Self.body(model, x: x, shape: c.x, r: nil, rShape: []), .forward)
+        try #require(status == 200, "\(doc)")
+        var operands = [(shape: c.x, data: x)]
+        for (i, w) in c.weights.enumerated() { operands.append((w.shape, Self.values(w.shape.reduce(1, *), seed: UInt64(100 + i)))) }
+        let expected = Self.naiveEinsum(c.strings["equation"] ?? "", operands)
+        let got = ONNXFixture.numbers(doc["outputs"]?["y"]?["data"])
+        try #require(got.count == expected.count, "\(got) vs \(expected)")
+        for i in got.indices { #expect(abs(got[i] - expected[i]) <= 1e-12 + 1e-12 * abs(expected[i]), "\(c.label)[\(i)]") }
+    }
 
     /// Deterministic values in [-1, 1) (a linear congruential generator).
     static func values(_ n: Int, seed: UInt64) -> [Double] {
