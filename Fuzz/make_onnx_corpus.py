@@ -5,7 +5,7 @@ every input the bytes of a ModelProto; the target gives each declared graph inpu
 Valid models: the committed exports of Tests/Fixtures/onnx (MLP, CNN, pre-LN transformer,
 both exporters) and the model of every onnx backend node test whose operators the
 importer maps at opsets 13-22 (tools/onnx_conformance.py's selection, without data), under
-4 KiB. Broken ones: truncations and a few flipped bytes of the MLP export, an unknown op, a
+4 KiB, and an Einsum (whose node tests are opset 28). Broken ones: truncations and a few flipped bytes of the MLP export, an unknown op, a
 foreign domain, an old opset, an empty graph. Deterministic; needs the onnx package; run
 from the repository root.
 """
@@ -75,6 +75,11 @@ def small(op, domain="", opset=17):
     return helper.make_model(g, opset_imports=imports, ir_version=8).SerializeToString()
 
 
+x = helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [2, 3, 4])
+w = helper.make_tensor_value_info("w", onnx.TensorProto.FLOAT, [2, 4, 5])
+y = helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)
+g = helper.make_graph([helper.make_node("Einsum", ["x", "w"], ["y"], equation="bij,bjk->bik")], "g", [x, w], [y])
+write("einsum-batch-matmul", helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)], ir_version=8).SerializeToString())
 write("broken-unknown-op", small("Frobnicate"))
 write("broken-domain", small("Relu", domain="com.example"))
 write("broken-old-opset", small("Relu", opset=9))
