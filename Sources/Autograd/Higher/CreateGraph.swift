@@ -158,10 +158,11 @@ extension Tensor {
 /// written. `seed` replaces the implicit 1 for a non-scalar `f`.
 ///
 /// ```swift
-/// let x = Tensor<Double>(NDArray(shape: [2], data: [1, 2]), requiresGrad: true)
+/// let x = Tensor<Double>([1, 2], requiresGrad: true)
 /// let y = (x * x * x).sum()
-/// let dx = try grad(of: y, wrt: [x], createGraph: true)[0]   // 3x² = [3, 12]
-/// let ddx = try grad(of: dx.sum(), wrt: [x])[0]                 // 6x = [6, 12]
+/// let dx = try grad(of: y, wrt: [x], createGraph: true)[0]   // 3x²
+/// let ddx = try grad(of: dx.sum(), wrt: [x])[0]                 // 6x
+/// print(dx.scalars, ddx.scalars)   // [3.0, 12.0] [6.0, 12.0]
 /// ```
 public func grad<T: Scalar>(
     of f: Tensor<T>, wrt: [Tensor<T>], seed: Tensor<T>? = nil, createGraph: Bool = false
@@ -185,7 +186,8 @@ public func grad<T: Scalar>(
 ///
 /// ```swift
 /// let (y, dy) = try jvp({ $0[0] * $0[0] }, at: [NDArray<Double>(shape: [2], data: [1, 2])],
-///                       tangents: [NDArray(shape: [2], data: [1, 0])])   // dy = [2, 0]
+///                       tangents: [NDArray(shape: [2], data: [1, 0])])
+/// print(y.data, dy.data)   // [1.0, 4.0] [2.0, 0.0]
 /// ```
 public func jvp<T: Scalar>(
     _ f: ([Tensor<T>]) throws -> Tensor<T>, at inputs: [NDArray<T>], tangents: [NDArray<T>]
@@ -233,7 +235,8 @@ public func jvp<T: Scalar>(
 /// ```swift
 /// let (f, hv) = try hvp({ ($0[0] * $0[0] * $0[0]).sum() },
 ///                       at: [NDArray<Double>(shape: [2], data: [1, 2])],
-///                       vectors: [NDArray(shape: [2], data: [1, 1])])   // hv[0] = 6x = [6, 12]
+///                       vectors: [NDArray(shape: [2], data: [1, 1])])   // H = diag(6x)
+/// print(f.data, hv[0].data)   // [9.0] [6.0, 12.0]
 /// ```
 public func hvp<T: Scalar>(
     _ f: ([Tensor<T>]) throws -> Tensor<T>, at inputs: [NDArray<T>], vectors: [NDArray<T>]
