@@ -35,7 +35,8 @@ import Testing
         try gradgradcheck(f, inputs: inputs)
     }
 
-    /// Third derivatives through the helper ops: ⟨vᵀJ(x), w⟩ checked by `gradgradcheck`.
+    /// Third derivatives through the helper ops: ⟨vᵀJ(x), w⟩, a function of x and v,
+    /// checked by `gradgradcheck`.
     @Test(arguments: [
         ("conv2d", [[2, 4, 5, 5], [6, 2, 3, 3], [6]], ["groups": AttributeValue.int(2), "padding": .int(1), "stride": .int(2)]),
         ("conv1d", [[1, 4, 9], [4, 2, 3]], ["dilation": .int(2), "groups": .int(2)]),
@@ -46,14 +47,17 @@ import Testing
     ] as [(String, [[Int]], [String: AttributeValue])])
     func thirdDerivatives(_ name: String, _ shapes: [[Int]], _ attrs: [String: AttributeValue]) throws {
         let op = try makeOp(name, attrs)
-        let inputs = shapes.enumerated().map { randomArray($1, seed: UInt64(30 + $0)) }
-        let y0 = try Tensor.apply(op, inputs.map { Tensor($0) })
-        let v = randomArray(y0.shape, seed: 17)
-        let w = inputs.map { randomArray($0.shape, seed: 23) }
+        let xs = shapes.enumerated().map { randomArray($1, seed: UInt64(30 + $0)) }
+        let y0 = try Tensor.apply(op, xs.map { Tensor($0) })
+        let n = xs.count
+        // The seed v is an input too, so that every helper's gradient with respect to
+        // each of its operands is exercised (a constant seed would skip half of them).
+        let inputs = xs + [randomArray(y0.shape, seed: 17)]
+        let w = xs.map { randomArray($0.shape, seed: 23) }
         func projected(_ leaves: [Tensor<Double>]) throws -> Tensor<Double> {
             for l in leaves { l.requiresGrad = true }
-            let y = try Tensor.apply(op, leaves)
-            let gs = try grad(of: y, wrt: leaves, seed: Tensor(v), createGraph: true)
+            let y = try Tensor.apply(op, Array(leaves[0..<n]))
+            let gs = try grad(of: y, wrt: Array(leaves[0..<n]), seed: leaves[n], createGraph: true)
             var total = Tensor(NDArray<Double>(scalar: 0))
             for (g, wk) in zip(gs, w) {
                 total = try Tensor.apply(Add(), [total, try Tensor.apply(Sum(), [try Tensor.apply(Mul(), [g, Tensor(wk)])])])
@@ -61,6 +65,33 @@ import Testing
             return total
         }
         try gradgradcheck(projected, inputs: inputs)
+        // gradgradcheck differentiates the recorded gradient as it is; that its values are
+        // right is checked here: the helpers' recorded VJPs against their first-order ones.
+        let leaves = inputs.map { Tensor($0) }
+        try projected(leaves).backward()
+        let again = inputs.map { Tensor($0) }
+        let recorded = try grad(of: try projected(again), wrt: again)
+        for (k, (l, r)) in zip(leaves, recorded).enumerated() {
+            expectClose(r.value, l.gradOrZeros, rtol: 1e-12, atol: 1e-12, "\(name) input \(k)")
+        }
+    }
+
+    /// The create-graph pass gives the first-order pass's gradient values, for every
+    /// convolution and pooling row of the op table (gradgradcheck alone cannot see a wrong
+    /// value: it differentiates whatever the recorded gradient is).
+    @Test(arguments: convolutionCases)
+    func recordedGradientsEqualFirstOrderOnes(_ c: OpCase) throws {
+        let op = try makeOp(c.name, c.attrs)
+        let inputs = c.inputs()
+        let leaves = inputs.map { Tensor($0, requiresGrad: true) }
+        let y = try Tensor.apply(op, leaves)
+        let seed = randomArray(y.shape, seed: 71)
+        try y.backward(seed: seed)
+        let again = inputs.map { Tensor($0, requiresGrad: true) }
+        let recorded = try grad(of: try Tensor.apply(op, again), wrt: again, seed: Tensor(seed), createGraph: true)
+        for (k, (l, r)) in zip(leaves, recorded).enumerated() {
+            expectClose(r.value, l.gradOrZeros, rtol: 1e-12, atol: 1e-12, "\(c.name) input \(k)")
+        }
     }
 
     /// f(w) = Σ conv2d(x, w)² has gradient 2 Bw*(x, B(x, w)) and, B being linear in w,
