@@ -119,6 +119,25 @@ import Testing
         try gradgradcheck({ try Tensor.apply(ScaledDotProductAttention(), [$0[0], $0[0], $0[0]]) }, inputs: [x0])
     }
 
+    /// A mask that wants a gradient and holds −∞ (a partly masked row and a fully masked
+    /// one): the gradient reaches its finite entries only, equals the first-order one, and
+    /// its second derivatives match central differences.
+    @Test func attentionMaskWithInfinityIsDifferentiable() throws {
+        let inf = -Double.infinity
+        let mask = NDArray<Double>(shape: [3, 4], data: [0.5, inf, -1, 0, inf, inf, inf, inf, 0.3, 0, inf, 2])
+        let q = randomArray([1, 3, 2], seed: 65), k = randomArray([1, 4, 2], seed: 66), v = randomArray([1, 4, 2], seed: 67)
+        let seed = randomArray([1, 3, 2], seed: 68)
+        let op = ScaledDotProductAttention()
+        let first = [q, k, v, mask].map { Tensor($0, requiresGrad: true) }
+        try Tensor.apply(op, first).backward(seed: seed)
+        let second = [q, k, v, mask].map { Tensor($0, requiresGrad: true) }
+        let g = try grad(of: try Tensor.apply(op, second), wrt: second, seed: Tensor(seed), createGraph: true)
+        for i in 0..<4 { expectClose(g[i].scalars, first[i].gradOrZeros.data) }
+        #expect(g[3].scalars.enumerated().allSatisfy { mask.data[$0.offset].isFinite || $0.element == 0 })
+        #expect(g[3].scalars.contains { $0 != 0 })
+        try gradgradcheck({ try Tensor.apply(op, $0) }, inputs: [q, k, v, mask])
+    }
+
     /// Under `noGrad` a composite op's gradient is still right (its decomposition is
     /// recorded for the reverse pass and the result detached).
     @Test func compositeGradientUnderNoGradHasTheFirstOrderValues() throws {
