@@ -39,6 +39,25 @@ import Testing
         }
     }
 
+    /// In float32 too the recorded gradient is the first-order one, to float rounding
+    /// (cross_entropy as W2 uses it, and a composite op).
+    @Test func recordedGradientEqualsFirstOrderInFloat32() throws {
+        let logits = NDArray<Float>(shape: [8, 5], data: randomArray([8, 5], seed: 81).data.map { Float($0) })
+        let target = Tensor(NDArray<Float>(shape: [8], data: [0, 4, 2, 1, 3, 3, 0, 2]))
+        let ln = LayerNormOp(normalizedShape: [5])
+        let cases: [(Tensor<Float>) throws -> Tensor<Float>] = [
+            { try Tensor.apply(CrossEntropy(), [$0, target]) },
+            { try Tensor.apply(Sum(), [try Tensor.apply(Mul(), [try Tensor.apply(ln, [$0]), Tensor(logits)])]) },
+        ]
+        for f in cases {
+            let x = Tensor(logits, requiresGrad: true)
+            try f(x).backward()
+            let y = Tensor(logits, requiresGrad: true)
+            let g = try grad(of: try f(y), wrt: [y], createGraph: true)[0]
+            for (a, b) in zip(g.scalars, x.gradOrZeros.data) { #expect(abs(a - b) <= 1e-5 * max(1, abs(b)), "\(a) vs \(b)") }
+        }
+    }
+
     /// mean cross_entropy over N samples: the Hessian with respect to the logits is block
     /// diagonal, (diag(p) − p pᵀ) / N per sample, whatever the label smoothing.
     @Test(arguments: [0.0, 0.2])
