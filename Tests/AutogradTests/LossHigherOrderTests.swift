@@ -39,6 +39,28 @@ import Testing
         }
     }
 
+    /// The normalisations and attention, which the issue asks twice differentiable, are
+    /// three times differentiable too (their decompositions are): the third-order check
+    /// of HigherOrderTests over their rows.
+    @Test(arguments: opCases.filter { ["layer_norm", "rms_norm", "group_norm", "batch_norm", "scaled_dot_product_attention"].contains($0.name) })
+    func compositeThirdDerivativesMatchFiniteDifferences(_ c: OpCase) throws {
+        let op = try makeOp(c.name, c.attrs)
+        let inputs = c.inputs()
+        let wrt = inputs.indices.filter { c.differentiable[$0] }
+        let v = randomArray(try Tensor.apply(op, inputs.map { Tensor($0) }).shape, seed: 17)
+        let w = inputs.map { randomArray($0.shape, seed: 23) }
+        func projected(_ leaves: [Tensor<Double>]) throws -> Tensor<Double> {
+            for k in wrt { leaves[k].requiresGrad = true }
+            let gs = try grad(of: try Tensor.apply(op, leaves), wrt: wrt.map { leaves[$0] }, seed: Tensor(v), createGraph: true)
+            var total = Tensor(NDArray<Double>(scalar: 0))
+            for (j, k) in wrt.enumerated() {
+                total = try Tensor.apply(Add(), [total, try Tensor.apply(Sum(), [try Tensor.apply(Mul(), [gs[j], Tensor(w[k])])])])
+            }
+            return total
+        }
+        try gradgradcheck(projected, inputs: inputs, differentiable: c.differentiable)
+    }
+
     /// In float32 too the recorded gradient is the first-order one, to float rounding
     /// (cross_entropy as W2 uses it, and a composite op).
     @Test func recordedGradientEqualsFirstOrderInFloat32() throws {
