@@ -76,11 +76,16 @@ public struct MatMulTransposed: DifferentiableOperator, Equatable {
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         guard let p = try? plan(x[0].shape, x[1].shape) else { return x[0] }
         let (m, n, k) = (p.m, p.n, p.k)
+        let aMatrix = [x[0].shape[x[0].rank - 2], p.aColumns], bMatrix = [x[1].shape[x[1].rank - 2], p.bColumns]
+        if p.batchCount == 1 {
+            // Two matrices (batch axes of length 1 at most): one gemm, transposes and all.
+            return gemm(x[0].reshaped(aMatrix), x[1].reshaped(bMatrix), transA: transposeA, transB: transposeB)
+                .reshaped(p.outputShape)
+        }
         if p.bBatchCount == 1 && !transposeA {
             // One matrix b: a's batch folds into the rows of a single gemm.
             let rows = p.aBatchCount * m
-            let b = x[1].reshaped([x[1].shape[x[1].rank - 2], p.bColumns])
-            return gemm(x[0].reshaped([rows, k]), b, transB: transposeB).reshaped(p.outputShape)
+            return gemm(x[0].reshaped([rows, k]), x[1].reshaped(bMatrix), transB: transposeB).reshaped(p.outputShape)
         }
         var c = [T](repeating: 0, count: p.batchCount * m * n)
         guard m > 0, n > 0, k > 0, p.batchCount > 0 else { return NDArray(shape: p.outputShape, data: c) }
