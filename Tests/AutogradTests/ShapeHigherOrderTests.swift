@@ -236,7 +236,7 @@ import Testing
             #expect(recorded.value.data == leaf.grad?.data, "\(op)")
         }
     }
-    @Test func amaxTiesShareTheGradientToEveryOrder() throws {
+    @Test func tiedExtremaShareTheGradientToEveryOrder() throws {
         // f = amax(x)² with the maximum 3 tied twice: ∇f = 2·3·mask/2, and
         // H v = 2 (Σ_ties v / 2) mask/2, as the first-order vjp's convention extends.
         let x = NDArray<Double>(shape: [4], data: [3, -1, 3, 2])
@@ -251,6 +251,16 @@ import Testing
             { l in let m = try Tensor.apply(Amin(), [l[0]]); return try mul(m, m) },
             at: [NDArray(shape: [3], data: [-2, 1, -2])], vectors: [NDArray(shape: [3], data: [4, 1, 2])])
         #expect(hvMin[0].data == [3, 0, 3])
+        // The inf-norm of [3, -1, -3, 2]: the tied magnitudes share g with their signs,
+        // w = [1/2, 0, -1/2, 0]; for f = norm², H v = 2 ⟨w, v⟩ w.
+        let tied = NDArray<Double>(shape: [4], data: [3, -1, -3, 2])
+        let nLeaf = Tensor(tied, requiresGrad: true)
+        let norm = try Tensor.apply(Norm(ord: .infinity), [nLeaf])
+        #expect(try grad(of: norm, wrt: [nLeaf], createGraph: true)[0].scalars == [0.5, 0, -0.5, 0])
+        let (_, hvNorm) = try hvp(
+            { l in let n = try Tensor.apply(Norm(ord: .infinity), [l[0]]); return try mul(n, n) }, at: [tied],
+            vectors: [v])
+        #expect(hvNorm[0].data == [-1, 0, 1, 0])
     }
 
     @Test func normAndStdAtZeroHaveZeroGradientsToEveryOrder() throws {
