@@ -253,4 +253,51 @@ import Testing
             #expect(g.scalars.map(\.bitPattern) == expected.data.map(\.bitPattern), "\(name)")
         }
     }
+
+    // MARK: fused chains
+
+    /// A program using every fused instruction kind: the unary ops with hand-written
+    /// kernels, a formula op (sin), the binary ops, constants, and a one-element input.
+    static func program(_ x: [FusedElementwise.Value]) -> FusedElementwise.Value {
+        let u = (x[0] * x[1] + 0.5).tanh() - x[2].exp() / (x[1].abs() + 1)
+        let v = u.sigmoid() * x[0].maximum(x[1]) + u.softplus() - x[0].leakyReLU(negativeSlope: 0.1)
+        let w = v + x[1].apply(Sin()) + (x[0] * x[0] + 1).log().sqrt() - (-x[1]).minimum(x[2]) * 0.25
+        return (w + 3).relu()
+    }
+
+    /// The same program as separate recorded ops.
+    static func unfused(_ x: [Tensor<Double>]) -> Tensor<Double> {
+        let u = tanh(x[0] * x[1] + 0.5) - x[2].exp() / (x[1].abs() + 1.0)
+        let v = sigmoid(u) * maximum(x[0], x[1]) + softplus(u) - leakyRelu(x[0], negativeSlope: 0.1)
+        let w = v + x[1].sin() + (x[0] * x[0] + 1.0).log().sqrt() - minimum(-x[1], x[2]) * 0.25
+        return relu(w + 3.0)
+    }
+
+    static let fusedInputs = [
+        randomArray([2, 3], seed: 3), randomArray([2, 3], seed: 5), NDArray<Double>(shape: [1], data: [0.3]),
+    ]
+
+    @Test(arguments: [false, true])
+    func fusedChainsPassGradgradcheckToThirdOrder(_ sums: Bool) throws {
+        let f = try FusedElementwise.trace(inputs: 3) { x in sums ? Self.program(x).sum() : Self.program(x) }
+        let inputs = Self.fusedInputs
+        try gradgradcheck({ try Tensor.apply(f, $0) }, inputs: inputs)
+        // Third order: ⟨vᵀJ(x), w⟩ as a recorded function of x, checked by gradgradcheck.
+        let v = randomArray(try Tensor.apply(f, inputs.map { Tensor($0) }).shape, seed: 17)
+        let w = inputs.map { randomArray($0.shape, seed: 23) }
+        try gradgradcheck({ leaves in
+            for l in leaves { l.requiresGrad = true }
+            let gs = try grad(of: try Tensor.apply(f, leaves), wrt: leaves, seed: Tensor(v), createGraph: true)
+            return zip(gs, w).map { g, w in (g * Tensor(w)).sum() }.reduce(Tensor(NDArray(scalar: 0))) { $0 + $1 }
+        }, inputs: inputs)
+    }
+
+    @Test func fusedHessianVectorProductIsTheUnfusedOne() throws {
+        let f = try FusedElementwise.trace(inputs: 3) { x in Self.program(x).sum() }
+        let vectors = Self.fusedInputs.map { randomArray($0.shape, seed: 31) }
+        let (y, fused) = try hvp({ try Tensor.apply(f, $0) }, at: Self.fusedInputs, vectors: vectors)
+        let (y0, plain) = try hvp({ Self.unfused($0).sum() }, at: Self.fusedInputs, vectors: vectors)
+        expectValues(y.data, y0.data, "value")
+        for (a, b) in zip(fused, plain) { expectValues(a.data, b.data, "hvp") }
+    }
 }
