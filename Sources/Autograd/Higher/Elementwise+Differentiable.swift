@@ -50,18 +50,22 @@ extension Pow: DifferentiableOperator {
         let a = x[0], b = x[1]
         let av = a.value.broadcast(to: grad.shape), bv = b.value.broadcast(to: grad.shape)
         let one = Tensor(NDArray<T>(scalar: 1))
+        // `live` 0 where the gradient is 0 by convention; nil when it is 1 everywhere.
+        func masked(_ live: NDArray<T>) -> Tensor<T>? { live.data.contains(0) ? Tensor(live) : nil }
         var da: Tensor<T>?
         if needs[0] {
-            let live = Tensor(bv.map { $0 == 0 ? 0 : 1 })
-            let safeA = try R.select(live, a, otherwise: one)
+            let live = masked(bv.map { $0 == 0 ? 0 : 1 })
+            let safeA = try live.map { (m) throws(OpError) in try R.select(m, a, otherwise: one) } ?? a
             let power = try Tensor.apply(Pow(), [safeA, try R.shift(b, -1)])
-            da = try R.select(live, try R.mul(grad, try R.mul(b, power)))
+            let d = try R.mul(grad, try R.mul(b, power))
+            da = try live.map { (m) throws(OpError) in try R.select(m, d) } ?? d
         }
         var db: Tensor<T>?
         if needs[1] {
-            let live = Tensor(av.zip(bv) { a, b in a == 0 && b >= 0 ? 0 : 1 })
-            let logA = try R.unary(Log(), try R.select(live, a, otherwise: one))
-            db = try R.mul(grad, try R.select(live, try R.mul(output, logA)))
+            let live = masked(av.zip(bv) { a, b in a == 0 && b >= 0 ? 0 : 1 })
+            let safeA = try live.map { (m) throws(OpError) in try R.select(m, a, otherwise: one) } ?? a
+            let d = try R.mul(output, try R.unary(Log(), safeA))
+            db = try R.mul(grad, try live.map { (m) throws(OpError) in try R.select(m, d) } ?? d)
         }
         return [da, db]
     }
