@@ -174,7 +174,8 @@ import Testing
 
     @Test func kinksFollowTheFirstOrderConventions() throws {
         // relu, abs, clamp at their kinks: the first derivative is torch's (0, 0, 0 on a
-        // bound), the second is 0; leaky_relu takes the slope at 0, elu alpha.
+        // bound), the second is 0; leaky_relu takes the slope at 0, elu alpha. Every value
+        // here is torch 2.15's (autograd.grad with create_graph, float64).
         let xs: [Double] = [0, -1, 1]
         let relu = try derivatives(at: xs) { Autograd.relu($0) }
         #expect(relu.first == [0, 0, 1] && relu.second == [0, 0, 0])
@@ -186,7 +187,16 @@ import Testing
         #expect(leaky.first == [0.2, 0.2, 1] && leaky.second == [0, 0, 0])
         let elu = try derivatives(at: xs) { $0.elu(alpha: 0.5) }
         #expect(elu.first == [0.5, 0.5 * Foundation.exp(-1), 1])
-        #expect(elu.second == [0.5, 0.5 * Foundation.exp(-1), 0])
+        // torch's elu_double_backward masks with x < 0: at 0 the second derivative is 0.
+        #expect(elu.second == [0, 0.5 * Foundation.exp(-1), 0])
+        #expect(elu.third == [0, 0.5 * Foundation.exp(-1), 0])
+        // softplus at its threshold 20: σ(20) first (20 > 20 is false), then 0 (torch's
+        // softplus_double_backward masks with x < 20); below it σ' and σ''.
+        let softplus = try derivatives(at: [20, 20.5, 19.5]) { Autograd.softplus($0) }
+        let s = 1 / (1 + Foundation.exp(-19.5))
+        expectValues(softplus.first, [1 / (1 + Foundation.exp(-20)), 1, s], "softplus' at the threshold")
+        expectValues(softplus.second, [0, 0, s * (1 - s)], "softplus'' at the threshold")
+        expectValues(softplus.third, [0, 0, s * (1 - s) * (1 - 2 * s)], "softplus''' at the threshold")
         let sign = try derivatives(at: xs) { $0.sign() }
         #expect(sign.first == [0, 0, 0] && sign.second == [0, 0, 0])
         // maximum and minimum split a tie: g/2 each, and nothing at second order.

@@ -251,14 +251,18 @@ extension SigmoidOp: DifferentiableOperator {
 }
 
 extension SoftplusOp: DifferentiableOperator {
-    // g * sigmoid(x), and g above the threshold 20 (where softplus is x).
+    // g * sigmoid(x), and g above the threshold 20 (where softplus is x). Differentiated
+    // again, sigmoid's x counts only strictly below the threshold: torch's
+    // softplus_double_backward masks with `x < threshold`, so at exactly 20 the first
+    // derivative is σ(20) and the second 0. The value is σ(x) at every x either way.
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
         guard needs[0] else { return [nil] }
         let threshold = T(Self.threshold)
         let linear = R.mask(x[0]) { $0 > threshold }
-        return [try R.select(linear, grad, otherwise: try R.mul(grad, R.unary(SigmoidOp(), x[0])))]
+        let below = try R.select(R.mask(x[0]) { $0 < threshold }, x[0], otherwise: x[0].detach())
+        return [try R.select(linear, grad, otherwise: try R.mul(grad, R.unary(SigmoidOp(), below)))]
     }
 }
 
@@ -275,14 +279,17 @@ extension SiLU: DifferentiableOperator {
 
 extension ELU: DifferentiableOperator {
     // elu_backward: g * alpha * exp(x) where x <= 0 (alpha at 0), else g (and at NaN).
-    // exp is taken of x where x <= 0 and of 0 elsewhere, so it never overflows in the
-    // branch that is not selected (a NaN in the next order's gradient otherwise).
+    // Differentiated again, exp's x counts only where x < 0, as torch's
+    // elu_double_backward (`self < 0`): at 0 the first derivative is alpha, the second 0.
+    // Elsewhere exp is taken of 0, so it never overflows in the branch not selected (a
+    // NaN in the next order's gradient otherwise).
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
         guard needs[0] else { return [nil] }
         let negative = R.mask(x[0]) { $0 <= 0 }
-        let e = try R.unary(Exp(), try R.select(negative, x[0]))
+        let atZero = R.constant(x[0]) { $0 <= 0 ? $0 : 0 }
+        let e = try R.unary(Exp(), try R.select(R.mask(x[0]) { $0 < 0 }, x[0], otherwise: atZero))
         return [try R.select(negative, try R.mul(R.scale(grad, alpha), e), otherwise: grad)]
     }
 }
