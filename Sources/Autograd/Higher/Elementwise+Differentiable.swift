@@ -43,7 +43,9 @@ extension Pow: DifferentiableOperator {
     //   da = b == 0 ? 0 : g * (b * a^(b-1)),  db = (a == 0 && b >= 0) ? 0 : g * (y * log a).
     // The masked-out elements see a harmless operand (a = 1) rather than 0, so that neither
     // a^(b-1) nor log a is infinite there: a selected-out infinity would turn the zero
-    // gradient of the next order into 0 * inf = NaN.
+    // gradient of the next order into 0 * inf = NaN. torch, differentiating through its
+    // where, does give NaN there (d²(x^0)/dx² at x = 0; ∂²(a^b)/∂a∂b at a = 0, b >= 1);
+    // these give the limits (0 and 0). Elsewhere the values are torch's.
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
