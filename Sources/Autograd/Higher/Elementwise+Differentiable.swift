@@ -44,8 +44,10 @@ extension Pow: DifferentiableOperator {
     // The masked-out elements see a harmless operand (a = 1) rather than 0, so that neither
     // a^(b-1) nor log a is infinite there: a selected-out infinity would turn the zero
     // gradient of the next order into 0 * inf = NaN. torch, differentiating through its
-    // where, does give NaN there (d²(x^0)/dx² at x = 0; ∂²(a^b)/∂a∂b at a = 0, b >= 1);
-    // these give the limits (0 and 0). Elsewhere the values are torch's.
+    // where, gives NaN at a = 0 for d²(x^0)/dx² (here 0, exact: x^0 is constant) and for
+    // ∂²(a^b)/∂a∂b with b >= 1 (here a^(b-1), as pow's own convention makes the exponent's
+    // derivative of a^(b-1) zero at a = 0: 0 for b > 1, the limit; 1 at b = 1, where the
+    // limit is -inf). Elsewhere the values are torch's.
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
