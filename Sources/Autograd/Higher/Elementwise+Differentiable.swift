@@ -68,8 +68,7 @@ extension Pow: DifferentiableOperator {
 }
 
 extension Maximum: DifferentiableOperator {
-    // The gradient goes to the larger input, a tie splits it (g/2 = g * 0.5 exactly), NaN
-    // gives g to both: the first-order rule as constant coefficients.
+    // The gradient goes to the larger input, a tie splits it, NaN gives g to both.
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -86,17 +85,20 @@ extension Minimum: DifferentiableOperator {
     }
 }
 
-/// maximum / minimum's gradients: `g * c` with the constant `c` 1 for the winner, 0 for
-/// the loser (`loses(a, b)` says when `a` loses to `b`), 1/2 at a tie, 1 at NaN.
+/// maximum / minimum's gradients: `g` for the winner, `0` for the loser (`loses(a, b)`
+/// says when `a` loses to `b`), `g * 0.5` (= g / 2 exactly) at a tie, `g` at NaN; a
+/// selection, so a loser gets +0 as in the first-order pass, never -0 or NaN.
 private func extremumVJP<T: Scalar>(
     _ grad: Tensor<T>, _ x: [Tensor<T>], needs: [Bool], loses: @escaping (T, T) -> Bool
 ) throws(OpError) -> [Tensor<T>?] {
     let a = x[0].value.broadcast(to: grad.shape), b = x[1].value.broadcast(to: grad.shape)
-    func share(_ p: T, _ q: T) -> T { p == q ? 0.5 : loses(p, q) ? 0 : 1 }
-    return [
-        needs[0] ? try R.mul(grad, Tensor(a.zip(b) { share($0, $1) })) : nil,
-        needs[1] ? try R.mul(grad, Tensor(b.zip(a) { share($0, $1) })) : nil,
-    ]
+    func share(_ p: NDArray<T>, _ q: NDArray<T>) throws(OpError) -> Tensor<T> {
+        let takes = Tensor(p.zip(q) { p, q in p == q || !loses(p, q) ? 1 : 0 })
+        let ties = p.zip(q) { $0 == $1 ? 1 : 0 }
+        let g = ties.data.contains(1) ? try R.mul(grad, Tensor(ties.map { $0 == 1 ? 0.5 : 1 })) : grad
+        return try R.select(takes, g)
+    }
+    return [needs[0] ? try share(a, b) : nil, needs[1] ? try share(b, a) : nil]
 }
 
 extension Where: DifferentiableOperator {
