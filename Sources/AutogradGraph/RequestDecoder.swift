@@ -38,9 +38,13 @@ struct RequestDecoder {
         decodeTensors(root["tensors"], into: &request)
         decodeOps(root["ops"], into: &request)
         request.loss = optionalName(root["loss"], at: "/loss")
-        if let seed = root["seed"] { request.seed = decodeTensor(seed, name: "seed", at: "/seed", allowRequiresGrad: false) }
-        request.outputs = optionalNames(root["outputs"], at: "/outputs")
-        request.gradients = optionalNames(root["gradients"], at: "/gradients")
+        // A field the endpoint does not take was reported as unknown: it has no other effect.
+        let fields = endpoint.fields
+        if let seed = root["seed"], fields.contains("seed") {
+            request.seed = decodeTensor(seed, name: "seed", at: "/seed", allowRequiresGrad: false)
+        }
+        if fields.contains("outputs") { request.outputs = optionalNames(root["outputs"], at: "/outputs") }
+        if fields.contains("gradients") { request.gradients = optionalNames(root["gradients"], at: "/gradients") }
         if endpoint == .train { request.training = decodeTraining(root, maxSteps: limits.maxTrainSteps) }
         if endpoint == .jvp { request.tangents = decodeDirections(root["tangents"], field: "tangents") }
         if endpoint == .hvp { request.vectors = decodeDirections(root["vectors"], field: "vectors") }
