@@ -49,6 +49,25 @@ extension Tensor {
             }
         }
 
+        // Only what leads to a target is differentiated, as torch's engine does for the
+        // inputs of autograd.grad: a node whose inputs reach no target gets no gradient
+        // (jvp's second pass, u_x = grad(sum(u), x) in a network whose weights also require
+        // gradients). With `accumulateIntoLeaves` every leaf that requires a gradient is a
+        // destination, so nothing is left out.
+        var leads = [Bool](repeating: accumulateIntoLeaves, count: order.count)
+        func leadsToTarget(_ t: Tensor<T>) -> Bool {
+            if accumulateIntoLeaves { return true }
+            if let s = slot[ObjectIdentifier(t)] { return leads[s] }
+            return targetIndex[ObjectIdentifier(t)] != nil
+        }
+        if !accumulateIntoLeaves {
+            // Post-order: every recorded input of a node comes before it.
+            for (s, node) in order.enumerated() {
+                leads[s] = targetIndex[ObjectIdentifier(node)] != nil
+                    || node.inputs.contains { $0.requiresGrad && leadsToTarget($0) }
+            }
+        }
+
         var grads = [Tensor<T>?](repeating: nil, count: order.count)
         // A gradient reaching a leaf (or, for a root, the root itself when it is a leaf).
         func reachLeaf(_ leaf: Tensor<T>, _ g: Tensor<T>) throws {
@@ -68,6 +87,7 @@ extension Tensor {
         for (root, seed) in roots {
             guard root.requiresGrad else { continue }
             if let s = slot[ObjectIdentifier(root)] {
+                guard leads[s] else { continue }
                 grads[s] = try add(grads[s], seed)
             } else {
                 try reachLeaf(root, seed)
@@ -85,11 +105,12 @@ extension Tensor {
                 for i in indices { result[i] = try add(result[i], g) }
             }
             guard let op = node.op else { continue }
+            let inputs = node.inputs
+            let needs = inputs.map { $0.requiresGrad && leadsToTarget($0) }
+            guard needs.contains(true) else { continue }
             guard let dop = op as? any DifferentiableOperator else {
                 throw AutogradError.notTwiceDifferentiable(function: opName(op, suffix: "Backward"))
             }
-            let inputs = node.inputs
-            let needs = inputs.map { $0.requiresGrad }
             let inputGrads = try dop.differentiableVJP(g, inputs: inputs, output: node, needs: needs)
             guard inputGrads.count == inputs.count else {
                 throw AutogradError.wrongGradientCount(
