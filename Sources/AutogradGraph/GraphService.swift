@@ -59,9 +59,7 @@ public struct GraphService: Sendable {
         var decoder = RequestDecoder(endpoint: endpoint, limits: limits, importer: importer)
         context.readID(document, problems: &decoder.problems)
         let request = try decoder.decode(document)
-        let plan = try GraphPlan(
-            request, problems: decoder.problems, limits: limits, needsGradients: endpoint != .forward,
-            requiresLoss: endpoint == .train)
+        let plan = try GraphPlan(request, problems: decoder.problems, limits: limits, for: endpoint)
         context.planned(plan)
         switch request.dtype {
         case .float32: return try run(endpoint, plan, Float.self, deadline)
@@ -73,7 +71,8 @@ public struct GraphService: Sendable {
         try deadline.check("before computing (parsing and planning took the time)")
         switch endpoint {
         case .backward, .forward:
-            var executor = Executor<T>(plan: plan, differentiate: endpoint == .backward, deadline: deadline)
+            var executor = Executor<T>(
+                plan: plan, differentiate: endpoint == .backward, deadline: deadline, fuse: Executor<T>.mayFuse(plan))
             try executor.forward()
             if endpoint == .backward { try executor.backward() }
             return executor.encode(gradients: endpoint == .backward)
@@ -88,6 +87,14 @@ public struct GraphService: Sendable {
                 throw Problem(status: 422, title: "Unprocessable Content", detail: "missing optimizer or steps")
             }
             return try Trainer<T>(plan: plan, training: training, deadline: deadline).run()
+        case .jvp:
+            var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline, fuse: Executor<T>.mayFuse(plan, higherOrder: true))
+            try executor.forward()
+            return try executor.encodeJVP()
+        case .hvp:
+            var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline, fuse: Executor<T>.mayFuse(plan, higherOrder: true))
+            try executor.forward()
+            return try executor.encodeHVP()
         }
     }
 }
