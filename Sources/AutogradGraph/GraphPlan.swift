@@ -39,7 +39,8 @@ struct GraphPlan {
     init(_ request: GraphRequest, problems: ProblemList, limits: GraphLimits, for endpoint: Endpoint) throws(Problem) {
         try self.init(
             request, problems: problems, limits: limits, needsGradients: endpoint != .forward && endpoint != .jvp,
-            requiresLoss: endpoint == .train, requiresScalarLoss: endpoint == .hvp)
+            requiresLoss: endpoint == .train, requiresScalarLoss: endpoint == .hvp,
+            secondPass: endpoint == .jvp ? "/tangents" : endpoint == .hvp ? "/vectors" : nil)
     }
 
     /// Plans `request`, adding to the `problems` its decoding found; throws them all.
@@ -47,7 +48,7 @@ struct GraphPlan {
     /// graph without a scalar loss cannot be computed (422, /hvp).
     init(
         _ request: GraphRequest, problems: ProblemList, limits: GraphLimits, needsGradients: Bool,
-        requiresLoss: Bool = false, requiresScalarLoss: Bool = false
+        requiresLoss: Bool = false, requiresScalarLoss: Bool = false, secondPass: String? = nil
     ) throws(Problem) {
         var problems = problems
         self.request = request
@@ -198,6 +199,12 @@ struct GraphPlan {
                     problems.invalid(d.pointer, "no tensor is named \"\(d.name.prefix(64))\"")
                 }
             }
+        }
+        if problems.isEmpty {
+            // /jvp and /hvp differentiate their outputs or loss twice (`secondPass`: where to point).
+            let roots = request.tangents != nil ? outputs.map(\.1) : loss.map { [$0] } ?? []
+            Self.checkDerivativeCost(
+                steps, tensors: request.tensors, route: secondPass.map { (roots, 2, $0) }, limits: limits, problems: &problems)
         }
         var gradTargets = [Bool](repeating: false, count: shapes.count)
         var hasGradOps = false
