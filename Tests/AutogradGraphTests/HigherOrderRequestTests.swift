@@ -255,6 +255,17 @@ import Testing
         Self.expectTensor(answer["gradients"]?["w"], [3], [12, 48, 108])
     }
 
+    @Test func theRequestTimeoutStopsThem() throws {
+        // Received 60 s ago under a 30 s limit: 503 before anything is computed.
+        for (endpoint, body) in [(Endpoint.jvp, #"{"tensors": {"x": {"data": 1}}, "ops": [], "outputs": ["x"], "tangents": {}}"#),
+                                 (.hvp, #"{"tensors": {"x": {"data": 1}}, "ops": [{"id": "s", "op": "mul", "inputs": ["x", "x"]}], "loss": "s", "vectors": {"x": {"data": 1}}}"#)] {
+            let r = GraphService().respond(to: endpoint, body: Array(body.utf8), since: .now - .seconds(60))
+            #expect(r.status == 503)
+            #expect(try JSONParser.parse(r.body)["type"]?.stringValue == ProblemType.computationTimeout.uri)
+            #expect(GraphService().respond(to: endpoint, body: Array(body.utf8)).status == 200)
+        }
+    }
+
     @Test func gradIsListedWithTheOps() throws {
         let ops = try JSONParser.parse(GraphService().operations().body)["ops"]?.arrayValue ?? []
         let grad = ops.first { $0["name"]?.stringValue == "grad" }
