@@ -24,7 +24,7 @@ extension GraphPlan {
         _ steps: [Step], tensors: [TensorInput], route: (roots: [Int], passes: Int, pointer: String)?,
         limits: GraphLimits, problems: inout ProblemList
     ) {
-        let hasGrad = steps.contains { $0.operator is GradOp }
+        let hasGrad = steps.contains { $0.isGrad }
         guard hasGrad || route != nil else { return }
         let slotCount = tensors.count + steps.count
         // Per slot: the ops and elements it stands for (an op's own, plus what a grad recorded).
@@ -58,7 +58,7 @@ extension GraphPlan {
         for step in steps {
             ops[step.slot] = 1
             elements[step.slot] = Shape.count(step.shape) ?? Int.max
-            guard step.operator is GradOp else { continue }
+            guard step.isGrad else { continue }
             let cost = behind([step.inputs[0]])
             let added = (ops: Self.scaled(cost.ops, derivativeGrowth), elements: Self.scaled(cost.elements, derivativeGrowth))
             recordedOps = Self.saturating(recordedOps, added.ops)

@@ -13,6 +13,8 @@ struct GraphPlan {
         let shape: [Int]
         /// Slot of the output.
         let slot: Int
+        /// Whether it is the graph op `grad`, which the executor computes itself.
+        var isGrad = false
     }
 
     let request: GraphRequest
@@ -118,7 +120,8 @@ struct GraphPlan {
             }
             shapes.append(shape)
             failed.append(!ok)
-            steps.append(Step(op: op, operator: opType, inputs: inputs, shape: shape, slot: shapes.count - 1))
+            steps.append(Step(
+                op: op, operator: opType, inputs: inputs, shape: shape, slot: shapes.count - 1, isGrad: opType is GradOp))
         }
 
         // loss, seed, outputs, gradients.
@@ -208,7 +211,7 @@ struct GraphPlan {
         }
         var gradTargets = [Bool](repeating: false, count: shapes.count)
         var hasGradOps = false
-        for step in steps where step.operator is GradOp {
+        for step in steps where step.isGrad {
             gradTargets[step.inputs[1]] = true
             hasGradOps = true
         }

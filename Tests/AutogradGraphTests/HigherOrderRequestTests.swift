@@ -266,6 +266,21 @@ import Testing
         }
     }
 
+    @Test func postGraphDrawsAGradOp() throws {
+        let r = GraphService().respond(to: .graph, body: Array(#"""
+            {"dtype": "float64", "tensors": {"x": {"data": [1, 2], "requires_grad": true}},
+             "ops": [{"id": "y", "op": "mul", "inputs": ["x", "x"]}, {"id": "s", "op": "sum", "inputs": ["y"]},
+                     {"id": "g", "op": "grad", "inputs": ["s", "x"]}, {"id": "loss", "op": "sum", "inputs": ["g"]}],
+             "loss": "loss"}
+            """#.utf8))
+        #expect(r.status == 200)
+        #expect(r.contentType == "text/vnd.graphviz")
+        let dot = String(decoding: r.body, as: UTF8.self)
+        #expect(dot.contains("grad"))
+        // ∂Σ2x/∂x = 2 per element: ‖grad‖ = 2√2.
+        #expect(dot.contains("‖grad‖ = 2.828"), "\(dot.prefix(600))")
+    }
+
     @Test func gradIsListedWithTheOps() throws {
         let ops = try JSONParser.parse(GraphService().operations().body)["ops"]?.arrayValue ?? []
         let grad = ops.first { $0["name"]?.stringValue == "grad" }
