@@ -13,6 +13,8 @@ struct GraphPlan {
         let shape: [Int]
         /// Slot of the output.
         let slot: Int
+        /// Whether it is the graph op `grad`, which the executor computes itself.
+        var isGrad = false
     }
 
     let request: GraphRequest
@@ -39,7 +41,8 @@ struct GraphPlan {
     init(_ request: GraphRequest, problems: ProblemList, limits: GraphLimits, for endpoint: Endpoint) throws(Problem) {
         try self.init(
             request, problems: problems, limits: limits, needsGradients: endpoint != .forward && endpoint != .jvp,
-            requiresLoss: endpoint == .train, requiresScalarLoss: endpoint == .hvp)
+            requiresLoss: endpoint == .train, requiresScalarLoss: endpoint == .hvp,
+            secondPass: endpoint == .jvp ? "/tangents" : endpoint == .hvp ? "/vectors" : nil)
     }
 
     /// Plans `request`, adding to the `problems` its decoding found; throws them all.
@@ -47,7 +50,7 @@ struct GraphPlan {
     /// graph without a scalar loss cannot be computed (422, /hvp).
     init(
         _ request: GraphRequest, problems: ProblemList, limits: GraphLimits, needsGradients: Bool,
-        requiresLoss: Bool = false, requiresScalarLoss: Bool = false
+        requiresLoss: Bool = false, requiresScalarLoss: Bool = false, secondPass: String? = nil
     ) throws(Problem) {
         var problems = problems
         self.request = request
@@ -117,7 +120,8 @@ struct GraphPlan {
             }
             shapes.append(shape)
             failed.append(!ok)
-            steps.append(Step(op: op, operator: opType, inputs: inputs, shape: shape, slot: shapes.count - 1))
+            steps.append(Step(
+                op: op, operator: opType, inputs: inputs, shape: shape, slot: shapes.count - 1, isGrad: opType is GradOp))
         }
 
         // loss, seed, outputs, gradients.
@@ -199,9 +203,15 @@ struct GraphPlan {
                 }
             }
         }
+        if problems.isEmpty {
+            // /jvp and /hvp differentiate their outputs or loss twice (`secondPass`: where to point).
+            let roots = request.tangents != nil ? outputs.map(\.1) : loss.map { [$0] } ?? []
+            Self.checkDerivativeCost(
+                steps, tensors: request.tensors, route: secondPass.map { (roots, 2, $0) }, limits: limits, problems: &problems)
+        }
         var gradTargets = [Bool](repeating: false, count: shapes.count)
         var hasGradOps = false
-        for step in steps where step.operator is GradOp {
+        for step in steps where step.isGrad {
             gradTargets[step.inputs[1]] = true
             hasGradOps = true
         }

@@ -13,6 +13,9 @@ public struct GraphLimits: Sendable {
     /// Wall-clock seconds one request may compute; past it the executor stops between ops
     /// and answers 503. 0 or less: no limit. (`--request-timeout` on the server.)
     public var requestTimeoutSeconds: Double = 30
+    /// Ops that the derivatives a request asks for beyond the first (the op `grad`, /jvp,
+    /// /hvp) may record, as the plan estimates them (`GraphPlan.checkDerivativeCost`).
+    public var maxRecordedOps = 2_000_000
 
     public init() {}
 }
