@@ -93,7 +93,7 @@ let package = Package(
         // one never builds it (`make test-consumer` checks that dependents build).
         .executableTarget(
             name: "autograd-fuzz",
-            dependencies: ["AutogradGraph", "GzipCoding"],
+            dependencies: ["AutogradGraph", "GzipCoding", "AutogradONNX", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
         // `make test-asan`: deliberately wrong custom ops under the address sanitizer (issue 22).

@@ -15,4 +15,13 @@ package protocol GraphImporter: Sendable {
 
     /// `GET /ops`'s member `field` (after `"ops"`): what the importer supports, as JSON.
     var catalog: JSONValue { get }
+
+    /// `/train`'s answer member `field` (after `"parameters"`): the model in `value` (the
+    /// request's, already expanded without a problem) with the trained values of
+    /// `parameters` in place of its own, or nil to add nothing (the default).
+    func trained(_ value: JSONValue, parameters: [(name: String, values: [Double])]) -> JSONValue?
+}
+
+extension GraphImporter {
+    package func trained(_ value: JSONValue, parameters: [(name: String, values: [Double])]) -> JSONValue? { nil }
 }

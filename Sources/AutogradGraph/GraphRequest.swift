@@ -21,6 +21,8 @@ package struct GraphRequest {
     /// Tensors named in the request whose definitions were invalid (already reported):
     /// names that resolve, so that their uses are not reported again.
     package var invalidTensorNames: Set<String> = []
+    /// The `GraphImporter`'s field as the request gave it (`/train` answers the trained model).
+    package var importedModel: JSONValue?
 }
 
 /// A tensor given in the request.

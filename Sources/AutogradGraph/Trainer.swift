@@ -7,6 +7,8 @@ struct Trainer<T: Scalar> {
     let plan: GraphPlan
     let training: TrainingRequest
     var deadline: Deadline = .none
+    /// Adds the trained model (`"onnx"`) when the request carried one.
+    var importer: (any GraphImporter)? = nil
 
     func run() throws(Problem) -> [UInt8] {
         var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline, fuse: Executor<T>.mayFuse(plan))
@@ -32,6 +34,14 @@ struct Trainer<T: Scalar> {
         }
         w.raw("],\"parameters\":")
         w.tensors(plan.gradients.map { ($0.name, executor.leaves[$0.slot].value) }, encoding: plan.request.encoding)
+        if let importer, let model = plan.request.importedModel {
+            let trained = plan.gradients.map { (name: $0.name, values: executor.leaves[$0.slot].value.data.map { Double($0) }) }
+            if let member = importer.trained(model, parameters: trained) {
+                w.raw(",")
+                w.key(importer.field)
+                w.value(member)
+            }
+        }
         w.raw("}")
         return w.bytes
     }

@@ -93,6 +93,37 @@ package struct ONNXImporter: GraphImporter {
         }
     }
 
+    /// `/train`'s `"onnx"` member, `{"b64": ...}`: the request's model with each initializer
+    /// that was trained holding its trained values (as little-endian raw_data of the
+    /// initializer's own FLOAT or DOUBLE type); everything else as the request sent it.
+    package func trained(_ value: JSONValue, parameters: [(name: String, values: [Double])]) -> JSONValue? {
+        guard case .string(let text)? = value["b64"], var model = try? Self.parse(text) else { return nil }
+        var byName: [String: [Double]] = [:]
+        for p in parameters { byName[p.name] = p.values }
+        for k in model.graph.initializer.indices {
+            let name = model.graph.initializer[k].name
+            guard let values = byName[name] else { continue }
+            var t = model.graph.initializer[k]
+            var raw = [UInt8]()
+            switch ONNXElementType(rawValue: t.dataType) {
+            case .float?:
+                raw.reserveCapacity(values.count * 4)
+                for v in values { withUnsafeBytes(of: Float(v).bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
+            case .double?:
+                raw.reserveCapacity(values.count * 8)
+                for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
+            default:
+                continue
+            }
+            t.floatData = []
+            t.doubleData = []
+            t.rawData = Data(raw)
+            model.graph.initializer[k] = t
+        }
+        guard let bytes: [UInt8] = try? model.serializedBytes() else { return nil }
+        return .object(JSONObject([(key: "b64", value: .string(Base64.encode(bytes)))]))
+    }
+
     /// `GET /ops`'s `"onnx"` member: `{"opsets": [lo, hi], "ops": [sorted op types]}`.
     package var catalog: JSONValue {
         func int(_ i: Int) -> JSONValue { .number(JSONNumber(value: Double(i), isIntegerLiteral: true)) }
