@@ -102,4 +102,53 @@ extension GraphPlan {
         let (s, overflow) = a.multipliedReportingOverflow(by: k)
         return overflow ? Int.max : s
     }
+
+    /// Adds to `problems` each op that a create-graph pass will walk and that has no
+    /// differentiable VJP, at that op: before anything runs, where the pass would stop at
+    /// it. The pass walks the recorded ops behind a `grad` step's `f` (and behind `roots`,
+    /// /jvp's outputs or /hvp's loss), and an op is recorded when one of its inputs
+    /// requires a gradient: `tracked` (per leaf: requires one) spreads through the steps as
+    /// `requiresGrad` does, and `gradTargets` are made to require one. (An op inside a
+    /// derivative's formula, or reached through a grad's recorded value, is found while it
+    /// runs: `Executor.higherOrderProblem` reports it.)
+    static func checkTwiceDifferentiable(
+        _ steps: [Step], tracked leaves: [Bool], gradTargets: [Bool], roots: [Int]?, problems: inout ProblemList
+    ) {
+        let slotCount = leaves.count + steps.count
+        var tracked = leaves + [Bool](repeating: false, count: steps.count)
+        var producer = [Int](repeating: -1, count: slotCount)
+        for (k, step) in steps.enumerated() {
+            producer[step.slot] = k
+            // Whether a grad's value is recorded depends on the formulas (the gradient of a
+            // linear f is a constant): counted as not, so that nothing valid is refused;
+            // the executor reports what this misses.
+            tracked[step.slot] = gradTargets[step.slot] || (!step.isGrad && step.inputs.contains { tracked[$0] })
+        }
+        var reported = [Bool](repeating: false, count: steps.count)
+        var seen = [Int](repeating: -1, count: slotCount)
+        func walk(from starts: [Int], _ mark: Int) {
+            var stack = starts.filter { tracked[$0] }
+            for s in stack { seen[s] = mark }
+            while let s = stack.popLast() {
+                let k = producer[s]
+                guard k >= 0 else { continue }
+                let step = steps[k]
+                // A grad step's own recorded graph is made of differentiable VJPs' ops.
+                if !step.isGrad && !(step.operator is any DifferentiableOperator) && !reported[k] {
+                    reported[k] = true
+                    let name = type(of: step.operator).signature.name
+                    problems.invalid(
+                        step.op.pointer,
+                        "\(name) cannot be differentiated twice yet (its derivative is not written with differentiable ops), "
+                            + "and a higher derivative asked for here passes through it")
+                }
+                for i in step.inputs where tracked[i] && seen[i] != mark {
+                    seen[i] = mark
+                    stack.append(i)
+                }
+            }
+        }
+        for (k, step) in steps.enumerated() where step.isGrad { walk(from: [step.inputs[0]], k) }
+        if let roots { walk(from: roots, steps.count) }
+    }
 }

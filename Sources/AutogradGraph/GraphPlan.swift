@@ -203,17 +203,23 @@ struct GraphPlan {
                 }
             }
         }
-        if problems.isEmpty {
-            // /jvp and /hvp differentiate their outputs or loss twice (`secondPass`: where to point).
-            let roots = request.tangents != nil ? outputs.map(\.1) : loss.map { [$0] } ?? []
-            Self.checkDerivativeCost(
-                steps, tensors: request.tensors, route: secondPass.map { (roots, 2, $0) }, limits: limits, problems: &problems)
-        }
         var gradTargets = [Bool](repeating: false, count: shapes.count)
         var hasGradOps = false
         for step in steps where step.isGrad {
             gradTargets[step.inputs[1]] = true
             hasGradOps = true
+        }
+        let finalDifferentiable = zip(needsGradients ? differentiable : directed, directed).map { $0 || $1 }
+        if problems.isEmpty && (hasGradOps || secondPass != nil) {
+            // /jvp and /hvp differentiate their outputs or loss twice (`secondPass`: where to point).
+            let roots = request.tangents != nil ? outputs.map(\.1) : loss.map { [$0] } ?? []
+            let route = secondPass.map { (roots: roots, passes: 2, pointer: $0) }
+            Self.checkTwiceDifferentiable(
+                steps, tracked: zip(finalDifferentiable, gradTargets).map { $0 || $1 }, gradTargets: gradTargets,
+                roots: route?.roots, problems: &problems)
+            if problems.isEmpty {
+                Self.checkDerivativeCost(steps, tensors: request.tensors, route: route, limits: limits, problems: &problems)
+            }
         }
         try problems.check()
 
@@ -224,7 +230,7 @@ struct GraphPlan {
         self.loss = loss
         self.outputs = outputs
         self.gradients = needsGradients ? gradients : []
-        self.differentiable = zip(needsGradients ? differentiable : directed, directed).map { $0 || $1 }
+        self.differentiable = finalDifferentiable
     }
 
     /// Op indices in dependency order; a cycle is reported at each op on it, and leaves

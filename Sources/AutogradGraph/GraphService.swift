@@ -74,8 +74,7 @@ public struct GraphService: Sendable {
         try deadline.check("before computing (parsing and planning took the time)")
         switch endpoint {
         case .backward, .forward:
-            var executor = Executor<T>(
-                plan: plan, differentiate: endpoint == .backward, deadline: deadline, fuse: Executor<T>.mayFuse(plan))
+            var executor = Executor<T>(plan: plan, differentiate: endpoint == .backward, deadline: deadline)
             try executor.forward()
             if endpoint == .backward { try executor.backward() }
             return executor.encode(gradients: endpoint == .backward)
@@ -91,11 +90,11 @@ public struct GraphService: Sendable {
             }
             return try Trainer<T>(plan: plan, training: training, deadline: deadline, importer: importer).run()
         case .jvp:
-            var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline, fuse: Executor<T>.mayFuse(plan, higherOrder: true))
+            var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline)
             try executor.forward()
             return try executor.encodeJVP()
         case .hvp:
-            var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline, fuse: Executor<T>.mayFuse(plan, higherOrder: true))
+            var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline)
             try executor.forward()
             return try executor.encodeHVP()
         }
