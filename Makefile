@@ -66,6 +66,8 @@ test-api:
 # The library as a dependency (issue 20): examples/swift-package, built against a temporary
 # bare clone of this tree tagged 0.1.0 (file:// URL, `from: "0.1.0"`), run, and its printed
 # numbers compared with the README's; fails if a server module gets compiled.
+# The library as a versioned dependency, and every Swift example of its documentation
+# compiled and run against it (tools/swift_snippets.py).
 test-consumer:
 	SWIFT=$(SWIFT) python3 tools/check_consumer.py
 

@@ -22,6 +22,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import swift_snippets  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(ROOT, "examples", "swift-package")
 # Modules a library user must not pay for (build directories SwiftPM makes per module).
@@ -92,6 +95,12 @@ def main():
         git("push", "-q", bare, f"{rev}:refs/tags/0.1.0")
         consumer = os.path.join(tmp, "consumer")
         shutil.copytree(EXAMPLE, consumer, ignore=shutil.ignore_patterns(".build", "Package.resolved"))
+        # Every Swift example of the library's documentation, as a second executable
+        # built in the same package (tools/swift_snippets.py).
+        snippets = swift_snippets.generate(os.path.join(consumer, "Sources", "snippets"))
+        with open(os.path.join(consumer, "Package.swift"), "a", encoding="utf-8") as manifest:
+            manifest.write('\npackage.targets.append(.executableTarget(name: "snippets", '
+                           'dependencies: [.product(name: "Autograd", package: "SwiftAutograd")]))\n')
         env = dict(os.environ, SWIFTAUTOGRAD_URL="file://" + bare)
         swift = os.environ.get("SWIFT", "swift")
         start = time.monotonic()
@@ -117,6 +126,12 @@ def main():
             if got != want:
                 failures.append(f"printed {got!r}, expected {want!r}")
         failures += check_safetensors(tmp)
+        snippet_dir = os.path.join(tmp, "snippet-runs")
+        out = run([os.path.join(build_dir, "snippets"), snippet_dir], env=env, capture_output=True, text=True).stdout
+        snippet_failures = swift_snippets.check(snippets, out)
+        print(f"documentation snippets: {len(snippets)} compiled and ran, "
+              f"{sum(len(t['checks']) for t in snippets)} printed values checked, {len(snippet_failures)} failed")
+        failures += snippet_failures
     except subprocess.CalledProcessError as error:
         failures.append(f"{' '.join(map(str, error.cmd))} exited {error.returncode}")
     finally:

@@ -28,6 +28,28 @@ import Testing
         }
     }
 
+    /// `gradgradcheck` differentiates whatever gradient the recorded pass returns; this
+    /// checks the gradient itself: the recorded pass's values equal `backward()`'s.
+    @Test(arguments: opCases)
+    func recordedGradientsEqualFirstOrderGradients(_ c: OpCase) throws {
+        let op = try makeOp(c.name, c.attrs)
+        let inputs = c.inputs()
+        let leaves = inputs.enumerated().map { Tensor($1, requiresGrad: c.differentiable[$0]) }
+        let y = try Tensor.apply(op, leaves)
+        guard y.requiresGrad else { return }
+        let v = randomArray(y.shape, seed: 31)
+        try y.backward(seed: v)
+        let wrt = leaves.indices.filter { c.differentiable[$0] }
+        let recorded = try grad(of: y, wrt: wrt.map { leaves[$0] }, seed: Tensor(v), createGraph: true)
+        for (j, k) in wrt.enumerated() {
+            let first = leaves[k].gradOrZeros
+            #expect(recorded[j].shape == first.shape, "input \(k)")
+            for (a, b) in zip(recorded[j].scalars, first.data) where !(a.isNaN && b.isNaN) {
+                #expect(abs(a - b) <= 1e-12 * max(1, abs(b)), "input \(k): recorded \(a), backward() \(b)")
+            }
+        }
+    }
+
     @Test(arguments: opCases.filter { tripleFamilies.contains($0.name) })
     func thirdDerivativesMatchFiniteDifferences(_ c: OpCase) throws {
         let op = try makeOp(c.name, c.attrs)

@@ -10,10 +10,12 @@
 ///
 /// ```swift
 /// let x = NDArray<Double>(shape: [3], data: [0.5, -1, 2])
-/// try gradgradcheck({ tanh($0[0] * $0[0]) }, inputs: [x])
+/// let result = try gradgradcheck({ tanh($0[0] * $0[0]) }, inputs: [x])
+/// print(result.checkedElements)   // 6
 /// ```
 ///
-/// Throws a ``GradcheckError`` (input `inputs.count` is `v`) naming the worst element,
+/// (Six elements: x's three and the upstream gradient's three.) Throws a ``GradcheckError``
+/// (input `inputs.count` is `v`) naming the worst element,
 /// ``AutogradError/notTwiceDifferentiable(function:)`` for an op without a differentiable
 /// vector-Jacobian product, and whatever `f` throws.
 @discardableResult

@@ -57,15 +57,21 @@ public struct AdaptiveAvgPool2dOp: Operator {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        guard let g = try? geometry(x[0].shape) else { return [nil] }
-        return [
-            poolPlanes(grad, to: x[0].shape, g, fromOutput: true) { gy, dst in
-                forEachWindow(g) { o, rows, cols in
-                    let v = gy[o] / T(rows.count * cols.count)
-                    for h in rows { for w in cols { dst[h * g.inW + w] += v } }
-                }
+        [inputGradient(grad, inputShape: x[0].shape)]
+    }
+
+    /// The gradient for an x of `inputShape` (nil if it cannot be pooled): each output's
+    /// gradient over its window's size, added to every element of the window. Linear in `grad`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    func inputGradient<T: Scalar>(_ grad: NDArray<T>, inputShape: [Int]) -> NDArray<T>? {
+        guard let g = try? geometry(inputShape) else { return nil }
+        return poolPlanes(grad, to: inputShape, g, fromOutput: true) { gy, dst in
+            forEachWindow(g) { o, rows, cols in
+                let v = gy[o] / T(rows.count * cols.count)
+                for h in rows { for w in cols { dst[h * g.inW + w] += v } }
             }
-        ]
+        }
     }
 
     @inline(__always)

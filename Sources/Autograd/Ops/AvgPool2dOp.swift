@@ -55,15 +55,21 @@ public struct AvgPool2dOp: Operator {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        guard let g = try? pooling.geometry(x[0].shape, name: "") else { return [nil] }
-        return [
-            poolPlanes(grad, to: x[0].shape, g, fromOutput: true) { gy, dst in
-                forEachWindow(g) { (o: Int, rows: Range<Int>, cols: Range<Int>, divisor: T) in
-                    let v = gy[o] / divisor
-                    for h in rows { for w in cols { dst[h * g.inW + w] += v } }
-                }
+        [inputGradient(grad, inputShape: x[0].shape)]
+    }
+
+    /// The gradient for an x of `inputShape` (nil if it cannot be pooled): each output's
+    /// gradient over its divisor, added to every element of its window. Linear in `grad`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    func inputGradient<T: Scalar>(_ grad: NDArray<T>, inputShape: [Int]) -> NDArray<T>? {
+        guard let g = try? pooling.geometry(inputShape, name: "") else { return nil }
+        return poolPlanes(grad, to: inputShape, g, fromOutput: true) { gy, dst in
+            forEachWindow(g) { (o: Int, rows: Range<Int>, cols: Range<Int>, divisor: T) in
+                let v = gy[o] / divisor
+                for h in rows { for w in cols { dst[h * g.inW + w] += v } }
             }
-        ]
+        }
     }
 
     /// Calls `body(o, rows, cols, divisor)` for every output position `o` of a plane,

@@ -134,8 +134,9 @@ public struct MaxPool2dOp: Operator {
     }
 }
 
-/// The pooling windows of one plane, as plain integers for the inner loops.
-private struct Windows {
+/// The pooling windows of one plane, as plain integers for the inner loops (also used by
+/// the double backward, Higher/Pooling+Differentiable.swift).
+struct Windows {
     let kH: Int, kW: Int, sH: Int, sW: Int, pH: Int, pW: Int, dH: Int, dW: Int, inH: Int, inW: Int
 
     init(_ p: Pooling, _ g: PoolGeometry) {

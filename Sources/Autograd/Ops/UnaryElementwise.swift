@@ -9,6 +9,7 @@
 /// public struct Sin: UnaryElementwise {
 ///     public static let signature = OpSignature(name: "sin", arity: .exactly(1), inputs: ["x"], summary: "sine")
 ///     public init() {}
+///     public init(attributes: Attributes) {}
 ///     public func value<T: Scalar>(_ x: T) -> T { T.sin(x) }
 ///     public func derivative<T: Scalar>(_ g: T, x: T, y: T) -> T { g * T.cos(x) }
 /// }

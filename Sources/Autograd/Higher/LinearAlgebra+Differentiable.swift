@@ -1,0 +1,237 @@
+// The differentiable vector-Jacobian products of matmul and linear, and the op they are
+// written in: `MatMulTransposed`, a batched product with either operand read transposed
+// by BLAS itself, so that G Bᵀ and Aᵀ G cost one gemm each and no transposed copy.
+// Its own vector-Jacobian product is again two such products, so a Hessian-vector
+// product of an MLP (W8) runs every matrix product of every order through gemm.
+
+/// `op(a) @ op(b)` with `op` transposing the last two axes when asked, the batch axes
+/// (all but the last two; both operands have rank 2 or more) broadcasting as in `matmul`:
+/// `[..., m, k] @ [..., k, n]` read through gemm's transpose flags. Not a wire op: the
+/// differentiable vector-Jacobian products of `matmul` and `linear` are written in it.
+public struct MatMulTransposed: DifferentiableOperator, Equatable {
+    public static let signature = OpSignature(
+        name: "matmul_transposed", arity: .exactly(2), inputs: ["a", "b"],
+        attributes: [
+            AttributeSpec("transpose_a", .bool, default: .bool(false), "read a's last two axes transposed"),
+            AttributeSpec("transpose_b", .bool, default: .bool(false), "read b's last two axes transposed"),
+        ],
+        summary: "op(a) @ op(b) for operands of rank 2 or more, op transposing the last two axes when asked; batch axes broadcast",
+        pytorch: "torch.matmul(a.mT if transpose_a else a, b.mT if transpose_b else b)")
+
+    /// Whether `a`'s last two axes are read transposed.
+    public let transposeA: Bool
+    /// Whether `b`'s last two axes are read transposed.
+    public let transposeB: Bool
+
+    /// The product `op(a) @ op(b)`.
+    public init(transposeA: Bool = false, transposeB: Bool = false) {
+        self.transposeA = transposeA
+        self.transposeB = transposeB
+    }
+
+    public init(attributes: Attributes) throws(OpError) {
+        self.init(transposeA: try attributes.bool("transpose_a"), transposeB: try attributes.bool("transpose_b"))
+    }
+
+    /// The product's dimensions: `op(a)` is `[m, k]`, `op(b)` is `[k, n]`; the stored
+    /// matrices have `aColumns` and `bColumns` columns (their leading dimensions).
+    struct Plan {
+        let m: Int, k: Int, n: Int
+        let aColumns: Int, bColumns: Int
+        let aBatch: [Int], bBatch: [Int], batch: [Int]
+        let aBatchCount: Int, bBatchCount: Int, batchCount: Int
+        let outputShape: [Int]
+    }
+
+    func plan(_ a: [Int], _ b: [Int]) throws(OpError) -> Plan {
+        guard a.count >= 2, b.count >= 2 else {
+            throw .shape("matmul_transposed needs operands of rank 2 or more, got \(Shape.describe(a)) and \(Shape.describe(b))")
+        }
+        let (ar, ac) = (a[a.count - 2], a[a.count - 1])
+        let (br, bc) = (b[b.count - 2], b[b.count - 1])
+        let (m, k) = transposeA ? (ac, ar) : (ar, ac)
+        let (kb, n) = transposeB ? (bc, br) : (br, bc)
+        guard k == kb else {
+            throw .shape("matmul_transposed: inner dimensions differ: \(Shape.describe(a)) and \(Shape.describe(b))")
+        }
+        let aBatch = Array(a.dropLast(2)), bBatch = Array(b.dropLast(2))
+        guard let batch = Shape.broadcast(aBatch, bBatch) else {
+            throw .shape("matmul_transposed: batch axes \(Shape.describe(aBatch)) and \(Shape.describe(bBatch)) do not broadcast")
+        }
+        let out = batch + [m, n]
+        guard let ab = Shape.count(aBatch), let bb = Shape.count(bBatch), let c = Shape.count(batch),
+            Shape.count(out) != nil
+        else { throw .shape("matmul_transposed: the result has too many elements") }
+        return Plan(
+            m: m, k: k, n: n, aColumns: ac, bColumns: bc, aBatch: aBatch, bBatch: bBatch, batch: batch,
+            aBatchCount: ab, bBatchCount: bb, batchCount: c, outputShape: out)
+    }
+
+    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
+        try plan(inputs[0], inputs[1]).outputShape
+    }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        guard let p = try? plan(x[0].shape, x[1].shape) else { return x[0] }
+        let (m, n, k) = (p.m, p.n, p.k)
+        let aMatrix = [x[0].shape[x[0].rank - 2], p.aColumns], bMatrix = [x[1].shape[x[1].rank - 2], p.bColumns]
+        if p.batchCount == 1 {
+            // Two matrices (batch axes of length 1 at most): one gemm, transposes and all.
+            return gemm(x[0].reshaped(aMatrix), x[1].reshaped(bMatrix), transA: transposeA, transB: transposeB)
+                .reshaped(p.outputShape)
+        }
+        if p.bBatchCount == 1 && !transposeA {
+            // One matrix b: a's batch folds into the rows of a single gemm.
+            let rows = p.aBatchCount * m
+            return gemm(x[0].reshaped([rows, k]), x[1].reshaped(bMatrix), transB: transposeB).reshaped(p.outputShape)
+        }
+        var c = [T](repeating: 0, count: p.batchCount * m * n)
+        guard m > 0, n > 0, k > 0, p.batchCount > 0 else { return NDArray(shape: p.outputShape, data: c) }
+        let aOffsets = Self.offsets(p.aBatch, in: p.batch, count: p.batchCount, matrix: m * k)
+        let bOffsets = Self.offsets(p.bBatch, in: p.batch, count: p.batchCount, matrix: k * n)
+        let (ta, tb, lda, ldb) = (transposeA, transposeB, p.aColumns, p.bColumns)
+        x[0].data.withUnsafeBufferPointer { pa in
+            x[1].data.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    guard let pa = pa.baseAddress, let pb = pb.baseAddress, let pc = pc.baseAddress else { return }
+                    for i in 0..<p.batchCount {
+                        T.gemm(
+                            transA: ta, transB: tb, m: m, n: n, k: k, alpha: 1, a: pa + aOffsets[i], lda: lda,
+                            b: pb + bOffsets[i], ldb: ldb, beta: 0, c: pc + i * m * n, ldc: n)
+                    }
+                }
+            }
+        }
+        return NDArray(shape: p.outputShape, data: c)
+    }
+
+    /// For each batch index of `batch` (row-major), the offset of the operand's matrix
+    /// when its batch axes `own` broadcast to `batch` and each matrix has `matrix` elements.
+    static func offsets(_ own: [Int], in batch: [Int], count: Int, matrix: Int) -> [Int] {
+        let strides = Shape.broadcastStrides(own, to: batch)
+        var offsets = [Int](repeating: 0, count: count)
+        var index = [Int](repeating: 0, count: batch.count)
+        var offset = 0
+        for i in 0..<count {
+            offsets[i] = offset * matrix
+            var axis = batch.count - 1
+            while axis >= 0 {
+                index[axis] += 1
+                offset += strides[axis]
+                if index[axis] < batch[axis] { break }
+                offset -= strides[axis] * batch[axis]
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        return offsets
+    }
+
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        let (ga, gb) = gradientOps
+        return [
+            needs[0] ? ga.op.forward(ga.swapped ? [x[1], grad] : [grad, x[1]]) : nil,
+            needs[1] ? gb.op.forward(gb.swapped ? [grad, x[0]] : [x[0], grad]) : nil,
+        ]
+    }
+
+    // With C = op(A) op(B) and G its gradient: d op(A) = G op(B)ᵀ and d op(B) = op(A)ᵀ G,
+    // transposed back where op transposed. Each is one product of this kind:
+    //   dA = G op(B)ᵀ        = G · B read (transposeB ? as is : transposed)   (no transposeA)
+    //   dA = (G op(B)ᵀ)ᵀ = op(B) Gᵀ                                           (transposeA)
+    //   dB = op(A)ᵀ G                                                          (no transposeB)
+    //   dB = (op(A)ᵀ G)ᵀ = Gᵀ op(A)                                           (transposeB)
+    // The results have the broadcast batch; the engine sums them down to each operand's.
+    public func differentiableVJP<T: Scalar>(
+        _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
+    ) throws(OpError) -> [Tensor<T>?] {
+        let (ga, gb) = gradientOps
+        return [
+            needs[0] ? try Tensor.apply(ga.op, ga.swapped ? [x[1], grad] : [grad, x[1]]) : nil,
+            needs[1] ? try Tensor.apply(gb.op, gb.swapped ? [grad, x[0]] : [x[0], grad]) : nil,
+        ]
+    }
+
+    /// The products giving each operand's gradient: for `a`, `op` applied to `[G, B]` (or
+    /// `[B, G]` when `swapped`); for `b`, to `[A, G]` (or `[G, A]`).
+    private var gradientOps: (a: (op: MatMulTransposed, swapped: Bool), b: (op: MatMulTransposed, swapped: Bool)) {
+        let a = transposeA
+            ? (MatMulTransposed(transposeA: transposeB, transposeB: true), true)
+            : (MatMulTransposed(transposeA: false, transposeB: !transposeB), false)
+        let b = transposeB
+            ? (MatMulTransposed(transposeA: true, transposeB: transposeA), true)
+            : (MatMulTransposed(transposeA: !transposeA, transposeB: false), false)
+        return (a, b)
+    }
+}
+
+extension MatMul: DifferentiableOperator {
+    // torch's matmul backward: with both operands promoted to matrices (a 1-D a as [1, k],
+    // a 1-D b as [k, 1], by reshapes) and G shaped [batch..., m, n]: dA = G Bᵀ and
+    // dB = Aᵀ G, each a transposed gemm. When b is one matrix, a's batch folds into rows
+    // and dB = A_flatᵀ G_flat is a single gemm already summed over the batch; otherwise
+    // the engine sums each gradient's broadcast batch down to its operand's.
+    public func differentiableVJP<T: Scalar>(
+        _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
+    ) throws(OpError) -> [Tensor<T>?] {
+        let p = try MatMulPlan(x[0].shape, x[1].shape)
+        let a = x[0].rank == 1 ? try Adjoint.reshape(x[0], [1, p.k]) : x[0]
+        let b = x[1].rank == 1 ? try Adjoint.reshape(x[1], [p.k, 1]) : x[1]
+        let g = try Adjoint.reshape(grad, p.batch + [p.m, p.n])
+        var da: Tensor<T>?
+        var db: Tensor<T>?
+        if needs[0] {
+            // [batch..., m, k], which sums down to a (a 1-D a's [1, k] included).
+            da = try Tensor.apply(MatMulTransposed(transposeB: true), [g, b])
+        }
+        if needs[1] {
+            if p.bBatchCount == 1 {
+                let rows = p.batchCount * p.m
+                let flat = try Tensor.apply(
+                    MatMulTransposed(transposeA: true),
+                    [try Adjoint.reshape(a, [rows, p.k]), try Adjoint.reshape(g, [rows, p.n])])
+                db = try Adjoint.reshape(flat, x[1].shape)
+            } else {
+                // A batched b (so not 1-D): [batch..., k, n], summed down by the engine.
+                db = try Tensor.apply(MatMulTransposed(transposeA: true), [a, g])
+            }
+        }
+        if let d = da, x[0].rank == 1 { da = try Adjoint.reshape(d, p.batch + [p.k]) }
+        return [da, db]
+    }
+}
+
+extension LinearOp: DifferentiableOperator {
+    // Over the flattened batch ([N, in] and [N, out]): dx = G Wᵀ and dW = xᵀ G, one
+    // transposed gemm each; db = G, summed down to b's shape by the engine.
+    public func differentiableVJP<T: Scalar>(
+        _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
+    ) throws(OpError) -> [Tensor<T>?] {
+        let inFeatures = x[1].shape[0], outFeatures = x[1].shape[1]
+        let rows = x[0].shape.dropLast().reduce(1, *)
+        let g = try Adjoint.reshape(grad, [rows, outFeatures])
+        var result: [Tensor<T>?] = [
+            needs[0]
+                ? try Adjoint.reshape(try Tensor.apply(MatMulTransposed(transposeB: true), [g, x[1]]), x[0].shape) : nil,
+            needs[1]
+                ? try Tensor.apply(MatMulTransposed(transposeA: true), [try Adjoint.reshape(x[0], [rows, inFeatures]), g])
+                : nil,
+        ]
+        if x.count == 3 { result.append(needs[2] ? grad : nil) }
+        return result
+    }
+}
+
+/// Recorded building blocks of the shape, reduction and linear-algebra ops'
+/// differentiable vector-Jacobian products.
+enum Adjoint {
+    /// `t` as `shape`, recorded; `t` itself when it already has it (no node).
+    @inline(__always)
+    static func reshape<T: Scalar>(_ t: Tensor<T>, _ shape: [Int]) throws(OpError) -> Tensor<T> {
+        t.shape == shape ? t : try Tensor.apply(Reshape(shape: shape), [t])
+    }
+}
