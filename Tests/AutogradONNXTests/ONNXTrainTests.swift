@@ -67,3 +67,25 @@ struct ONNXTrainTests {
         return t.floatData
     }
 }
+
+/// `/hvp` through an imported model (issue 12 over issue 11): the Hessian of the loss times
+/// ones at every parameter PyTorch differentiates, against torch.autograd's double backward.
+@Suite("ONNX Hessian-vector products")
+struct ONNXHVPTests {
+    @Test(arguments: ONNXFixture.all)
+    func hvpMatchesPyTorch(_ name: String) throws {
+        let f = try ONNXFixture(name)
+        let expected = try #require(f.doc["hvp_ones"]?.objectValue)
+        var vectors: [String] = []
+        for (k, v) in expected.members {
+            let n = ONNXFixture.numbers(v["shape"]).reduce(1, *)
+            let ones = Array(repeating: "1", count: Int(n)).joined(separator: ",")
+            vectors.append("\(JSONWriter.encode(.string(k)).string): {\"shape\": \(JSONWriter.encode(v["shape"] ?? .null).string), \"data\": [\(ones)]}")
+        }
+        let body = f.request(extra: ", \"vectors\": {\(vectors.joined(separator: ", "))}")
+        let (status, doc) = try ONNXImportTests.respond(body, .hvp)
+        try #require(status == 200, "\(doc)")
+        #expect(expected.count >= 4)
+        #expect(ONNXFixture.mismatches(doc["hvp"], .object(expected), rtol: 1e-5, atol: 1e-6) == [])
+    }
+}

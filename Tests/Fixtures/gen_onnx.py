@@ -10,7 +10,8 @@ dynamo=False) it writes onnx/M_E.onnx and onnx/M_E.json:
    "inputs": {name: {"shape", "data"}}, "target": {"shape", "data"},
    "loss_op": {"op", "attrs"},            # applied to (model output, target)
    "output": name, "ort_output": {"shape", "data"}, "loss": float,
-   "gradients": {initializer name: {"shape", "data"}}}
+   "gradients": {initializer name: {"shape", "data"}},
+   "hvp_ones": {the same names: the Hessian of the loss times ones at those names}}
 Gradients are listed for every initializer that equals a module parameter (same name and
 values); an exporter may fold or rename others, which are then not compared.
 """
@@ -147,6 +148,16 @@ def case(name, exporter, model, x, target, fold=True):
         "ort_output": tensor_json(ort_out), "loss": float(loss.detach()), "gradients": grads,
     }
     assert grads, "no initializer equals a module parameter"
+    # The Hessian of the loss times ones at every compared parameter (zeros elsewhere),
+    # for /hvp with "vectors" of ones at those names.
+    names = list(grads)
+    ps = [params[n] for n in names]
+    # (The math attention kernel: the fused CPU one has no second derivative.)
+    with torch.nn.attention.sdpa_kernel(torch.nn.attention.SDPBackend.MATH):
+        gs = torch.autograd.grad(nn.functional.cross_entropy(model(x), target), ps, create_graph=True)
+        hv = torch.autograd.grad(sum(g.sum() for g in gs), ps, allow_unused=True)
+    doc["hvp_ones"] = {n: tensor_json((h if h is not None else torch.zeros_like(p)).detach().numpy())
+                       for n, p, h in zip(names, ps, hv)}
     with open(os.path.join(HERE, f"{name}_{exporter}.json"), "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
