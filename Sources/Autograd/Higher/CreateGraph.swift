@@ -230,17 +230,16 @@ public func jvp<T: Scalar>(
     // u: a free seed per output; g = uᵀJ, recorded as a function of u.
     let us = outputs.map { Tensor(NDArray<T>(repeating: 0, shape: $0.shape), requiresGrad: true) }
     let g = try Tensor.recordedGradients(roots: Array(zip(outputs, us)).map { ($0, $1) }, targets: wrt)
-    // ⟨g, t⟩, whose gradient with respect to each u is J t.
-    var inner: Tensor<T>?
-    for (gi, ti) in zip(g, tangents) {
-        guard let gi, gi.requiresGrad else { continue }
-        let term = try Tensor.apply(Sum(axes: nil, keepdims: false), [try Tensor.apply(Mul(), [gi, ti])])
-        inner = try inner.map { (a) throws(OpError) in try Tensor.apply(Add(), [a, term]) } ?? term
+    // The gradient of ⟨g, t⟩ with respect to each u is J t: g's backward pass seeded with
+    // t (the same values as differentiating Σ sum(g * t), without its sum, product and
+    // broadcast nodes).
+    let roots: [(tensor: Tensor<T>, seed: Tensor<T>)] = zip(g, tangents).compactMap { gi, ti in
+        gi.flatMap { $0.requiresGrad ? ($0, ti) : nil }
     }
-    guard let inner else {
+    guard !roots.isEmpty else {
         return outputs.map { Tensor(NDArray(repeating: 0, shape: $0.shape)) }
     }
-    let jt = try Tensor.recordedGradients(roots: [(inner, Tensor(NDArray(scalar: 1)))], targets: us)
+    let jt = try Tensor.recordedGradients(roots: roots, targets: us)
     return zip(outputs, jt).map { y, d in
         guard let d else { return Tensor(NDArray(repeating: 0, shape: y.shape)) }
         return createGraph ? d : d.detach()
@@ -277,13 +276,16 @@ public func hvp<T: Scalar>(
         throw AutogradError.seedShapeMismatch(expected: x.shape, got: v.shape)
     }
     let g = try grad(of: loss, wrt: wrt, createGraph: true)
-    var inner: Tensor<T>?
-    for (gi, vi) in zip(g, vectors) where gi.requiresGrad {
-        let term = try Tensor.apply(Sum(axes: nil, keepdims: false), [try Tensor.apply(Mul(), [gi, vi])])
-        inner = try inner.map { (a) throws(OpError) in try Tensor.apply(Add(), [a, term]) } ?? term
+    // H·v is the gradient of ⟨g, v⟩: g's backward pass seeded with v (the same values as
+    // differentiating Σ sum(g * v), without its sum, product and broadcast nodes).
+    let roots: [(tensor: Tensor<T>, seed: Tensor<T>)] = zip(g, vectors).compactMap { gi, vi in
+        gi.requiresGrad ? (gi, vi) : nil
     }
     let zeros = wrt.map { Tensor(NDArray<T>(repeating: 0, shape: $0.shape)) }
-    guard let inner else { return (g.map { $0.detach() }, zeros) }
-    let hv = try grad(of: inner, wrt: wrt, createGraph: createGraph)
+    guard !roots.isEmpty else { return (g.map { $0.detach() }, zeros) }
+    let hv = try zip(zeros, Tensor.recordedGradients(roots: roots, targets: wrt)).map { zero, d in
+        guard let d else { return zero }
+        return createGraph ? d : d.detach()
+    }
     return (createGraph ? g : g.map { $0.detach() }, hv)
 }
