@@ -174,7 +174,8 @@ import Testing
 
     @Test func kinksFollowTheFirstOrderConventions() throws {
         // relu, abs, clamp at their kinks: the first derivative is torch's (0, 0, 0 on a
-        // bound), the second is 0; leaky_relu takes the slope at 0, elu alpha.
+        // bound), the second is 0; leaky_relu takes the slope at 0, elu alpha. Every value
+        // here is torch 2.15's (autograd.grad with create_graph, float64).
         let xs: [Double] = [0, -1, 1]
         let relu = try derivatives(at: xs) { Autograd.relu($0) }
         #expect(relu.first == [0, 0, 1] && relu.second == [0, 0, 0])
@@ -186,7 +187,16 @@ import Testing
         #expect(leaky.first == [0.2, 0.2, 1] && leaky.second == [0, 0, 0])
         let elu = try derivatives(at: xs) { $0.elu(alpha: 0.5) }
         #expect(elu.first == [0.5, 0.5 * Foundation.exp(-1), 1])
-        #expect(elu.second == [0.5, 0.5 * Foundation.exp(-1), 0])
+        // torch's elu_double_backward masks with x < 0: at 0 the second derivative is 0.
+        #expect(elu.second == [0, 0.5 * Foundation.exp(-1), 0])
+        #expect(elu.third == [0, 0.5 * Foundation.exp(-1), 0])
+        // softplus at its threshold 20: σ(20) first (20 > 20 is false), then 0 (torch's
+        // softplus_double_backward masks with x < 20); below it σ' and σ''.
+        let softplus = try derivatives(at: [20, 20.5, 19.5]) { Autograd.softplus($0) }
+        let s = 1 / (1 + Foundation.exp(-19.5))
+        expectValues(softplus.first, [1 / (1 + Foundation.exp(-20)), 1, s], "softplus' at the threshold")
+        expectValues(softplus.second, [0, 0, s * (1 - s)], "softplus'' at the threshold")
+        expectValues(softplus.third, [0, 0, s * (1 - s) * (1 - 2 * s)], "softplus''' at the threshold")
         let sign = try derivatives(at: xs) { $0.sign() }
         #expect(sign.first == [0, 0, 0] && sign.second == [0, 0, 0])
         // maximum and minimum split a tie: g/2 each, and nothing at second order.
@@ -252,5 +262,108 @@ import Testing
             #expect(g.shape == expected.shape)
             #expect(g.scalars.map(\.bitPattern) == expected.data.map(\.bitPattern), "\(name)")
         }
+    }
+
+    // MARK: fused chains
+
+    /// A program using every fused instruction kind: the unary ops with hand-written
+    /// kernels, a formula op (sin), the binary ops, constants, and a one-element input.
+    static func program(_ x: [FusedElementwise.Value]) -> FusedElementwise.Value {
+        let u = (x[0] * x[1] + 0.5).tanh() - x[2].exp() / (x[1].abs() + 1)
+        let v = u.sigmoid() * x[0].maximum(x[1]) + u.softplus() - x[0].leakyReLU(negativeSlope: 0.1)
+        let w = v + x[1].apply(Sin()) + (x[0] * x[0] + 1).log().sqrt() - (-x[1]).minimum(x[2]) * 0.25
+        return (w + 3).relu()
+    }
+
+    /// The same program as separate recorded ops.
+    static func unfused(_ x: [Tensor<Double>]) -> Tensor<Double> {
+        let u = tanh(x[0] * x[1] + 0.5) - x[2].exp() / (x[1].abs() + 1.0)
+        let v = sigmoid(u) * maximum(x[0], x[1]) + softplus(u) - leakyRelu(x[0], negativeSlope: 0.1)
+        let w = v + x[1].sin() + (x[0] * x[0] + 1.0).log().sqrt() - minimum(-x[1], x[2]) * 0.25
+        return relu(w + 3.0)
+    }
+
+    static let fusedInputs = [
+        randomArray([2, 3], seed: 3), randomArray([2, 3], seed: 5), NDArray<Double>(shape: [1], data: [0.3]),
+    ]
+
+    @Test(arguments: [false, true])
+    func fusedChainsPassGradgradcheckToThirdOrder(_ sums: Bool) throws {
+        let f = try FusedElementwise.trace(inputs: 3) { x in sums ? Self.program(x).sum() : Self.program(x) }
+        let inputs = Self.fusedInputs
+        try gradgradcheck({ try Tensor.apply(f, $0) }, inputs: inputs)
+        // Third order: ⟨vᵀJ(x), w⟩ as a recorded function of x, checked by gradgradcheck.
+        let v = randomArray(try Tensor.apply(f, inputs.map { Tensor($0) }).shape, seed: 17)
+        let w = inputs.map { randomArray($0.shape, seed: 23) }
+        try gradgradcheck({ leaves in
+            for l in leaves { l.requiresGrad = true }
+            let gs = try grad(of: try Tensor.apply(f, leaves), wrt: leaves, seed: Tensor(v), createGraph: true)
+            return zip(gs, w).map { g, w in (g * Tensor(w)).sum() }.reduce(Tensor(NDArray(scalar: 0))) { $0 + $1 }
+        }, inputs: inputs)
+    }
+
+    @Test func fusedHessianVectorProductIsTheUnfusedOne() throws {
+        let f = try FusedElementwise.trace(inputs: 3) { x in Self.program(x).sum() }
+        let vectors = Self.fusedInputs.map { randomArray($0.shape, seed: 31) }
+        let (y, fused) = try hvp({ try Tensor.apply(f, $0) }, at: Self.fusedInputs, vectors: vectors)
+        let (y0, plain) = try hvp({ Self.unfused($0).sum() }, at: Self.fusedInputs, vectors: vectors)
+        expectValues(y.data, y0.data, "value")
+        for (a, b) in zip(fused, plain) { expectValues(a.data, b.data, "hvp") }
+    }
+
+    // MARK: against torch
+
+    /// torch's first, second and third derivatives of the one-input ops, from
+    /// tools/gen_elementwise_higher_order.py (its output pasted here).
+    static let torchDerivatives: [(String, [Double], [Double], [Double], [Double])] = [
+    // torch 2.15.0+cu132: (op, x, f'(x), f''(x), f'''(x))
+    ("exp", [-2.7, -0.9, 0.45, 1.6, 3.3], [0.06720551273974976, 0.4065696597405991, 1.568312185490169, 4.953032424395115, 27.112638920657883], [0.06720551273974976, 0.4065696597405991, 1.568312185490169, 4.953032424395115, 27.112638920657883], [0.06720551273974976, 0.4065696597405991, 1.568312185490169, 4.953032424395115, 27.112638920657883]),
+    ("log", [0.35, 0.8, 1.7, 2.9], [2.857142857142857, 1.25, 0.5882352941176471, 0.3448275862068966], [-8.16326530612245, -1.5625, -0.34602076124567477, -0.11890606420927469], [46.64723032069971, 3.90625, 0.40708324852432326, 0.08200418221329289]),
+    ("sqrt", [0.35, 0.8, 1.7, 2.9], [0.8451542547285166, 0.5590169943749475, 0.3834824944236852, 0.29361010975735174], [-1.2073632210407381, -0.34938562148434216, -0.11278896894814272, -0.05062243271678479], [5.174413804460306, 0.6550980402831416, 0.09951967848365535, 0.026184016922474893]),
+    ("rsqrt", [0.35, 0.8, 1.7, 2.9], [-2.414726442081476, -0.6987712429686844, -0.22557793789628539, -0.10124486543356957], [10.34882760892061, 1.3101960805662836, 0.1990393569673106, 0.052368033844949785], [-73.92019720657578, -4.094362751769636, -0.2927049367166332, -0.04514485676288774]),
+    ("log1p", [-0.6, -0.2, 0.45, 1.6, 3.3], [2.5, 1.25, 0.6896551724137931, 0.3846153846153846, 0.23255813953488372], [-6.25, -1.5625, -0.47562425683709875, -0.14792899408284022, -0.05408328826392645], [31.25, 3.90625, 0.6560334577063431, 0.11379153390987709, 0.02515501779717509]),
+    ("expm1", [-2.7, -0.9, 0.45, 1.6, 3.3], [0.06720551273974973, 0.4065696597405991, 1.5683121854901687, 4.953032424395115, 27.112638920657883], [0.06720551273974973, 0.4065696597405991, 1.5683121854901687, 4.953032424395115, 27.112638920657883], [0.06720551273974973, 0.4065696597405991, 1.5683121854901687, 4.953032424395115, 27.112638920657883]),
+    ("tanh", [-2.7, -0.9, 0.45, 1.6, 3.3], [0.0179042267544136, 0.4869173611483415, 0.8220012293690537, 0.1505270758182854, 0.005426697495892987], [0.0354864443319341, 0.6975557375069725, -0.6936030019701748, -0.2774721447369448, -0.01082390588453352], [0.06969353900361364, 0.5251383450673794, -0.7661112090291993, 0.4661578999467185, 0.02153009570930036]),
+    ("sigmoid", [-2.7, -0.9, 0.45, 1.6, 3.3], [0.05900771248391523, 0.20550030734226343, 0.2377589599111293, 0.13976379193306102, 0.03430587976636643], [0.05157588510719829, 0.08670037524627186, -0.052610938378262286, -0.09280829699561748, -0.031865277881698996], [0.0381162516884088, -0.04788195056432494, -0.10141697819700266, 0.022560286720013187, 0.027244519447100095]),
+    ("softplus", [-2.7, -0.9, 0.45, 1.6, 3.3], [0.06297335605699649, 0.289050497374996, 0.610639233949222, 0.8320183851339245, 0.9644288107273639], [0.05900771248391523, 0.20550030734226343, 0.2377589599111293, 0.13976379193306102, 0.03430587976636643], [0.05157588510719829, 0.08670037524627186, -0.052610938378262286, -0.09280829699561748, -0.031865277881698996]),
+    ("gelu", [-2.7, -0.9, 0.45, 1.6, 3.3], [-0.024669550195900326, -0.05541659956211986, 0.8358819128198215, 1.1226740437875709, 1.0052010533564935], [-0.05512674516829552, 0.3166414473795182, 0.6480472150248122, -0.06211566742049518, -0.015313637868187225], [-0.09256916395651592, 0.7639307524593252, -0.6160955129766486, -0.2555616031014655, 0.039166049967263535]),
+    ("gelu_tanh", [-2.7, -0.9, 0.45, 1.6, 3.3], [-0.024667865435190336, -0.055067204759616656, 0.8357855571734826, 1.1231005130917877, 1.0047497144977224], [-0.05671720508192768, 0.3164381227153976, 0.6475025448394123, -0.06031023008777268, -0.015224844390774175], [-0.09449664969991341, 0.7605752750368543, -0.6174934619262162, -0.2570391555112017, 0.04126870947576462]),
+    ("silu", [-2.7, -0.9, 0.45, 1.6, 3.3], [-0.09634746764957464, 0.10410022076695889, 0.7176307659092301, 1.0556404522268221, 1.077638213956373], [-0.021239464821604923, 0.3329702769628822, 0.45184299755204055, 0.13103430867313404, -0.036543657476873805], [0.05181377576289112, 0.30319488124670807, -0.20347045532343802, -0.2423284322348313, -0.005688919469666695]),
+    ("elu", [-2.7, -0.9, 0.45, 1.6, 3.3], [0.03360275636987488, 0.20328482987029955, 1.0, 1.0, 1.0], [0.03360275636987488, 0.20328482987029955, 0.0, 0.0, 0.0], [0.03360275636987488, 0.20328482987029955, 0.0, 0.0, 0.0]),
+    ("sin", [-2.7, -0.9, 0.45, 1.6, 3.3], [-0.9040721420170612, 0.6216099682706644, 0.9004471023526769, -0.029199522301288815, -0.9874797699088649], [0.4273798802338298, 0.7833269096274834, -0.43496553411123023, -0.9995736030415051, 0.1577456941432482], [0.9040721420170612, -0.6216099682706644, -0.9004471023526769, 0.029199522301288815, 0.9874797699088649]),
+    ("cos", [-2.7, -0.9, 0.45, 1.6, 3.3], [0.4273798802338298, 0.7833269096274834, -0.43496553411123023, -0.9995736030415051, 0.1577456941432482], [0.9040721420170612, -0.6216099682706644, -0.9004471023526769, 0.029199522301288815, 0.9874797699088649], [-0.4273798802338298, -0.7833269096274834, 0.43496553411123023, 0.9995736030415051, -0.1577456941432482]),
+    ("erf", [-2.7, -0.9, 0.45, 1.6, 3.3], [0.0007699247598551424, 0.5019685742403627, 0.9215320130122201, 0.08722905863394531, 2.1037210443580333e-05], [0.004157593703217769, 0.9035434336326529, -0.8293788117109981, -0.279132987628625, -0.00013884558892763018], [0.020911156477665675, 0.6224410320580496, -1.0966230954845417, 0.7187674431437096, 0.0008743064660351986]),
+    ("square", [-2.7, -0.9, 0.45, 1.6, 3.3], [-5.4, -1.8, 0.9, 3.2, 6.6], [2.0, 2.0, 2.0, 2.0, 2.0], [0.0, 0.0, 0.0, 0.0, 0.0]),
+    ]
+
+    static func unaryOp(_ name: String) -> (Tensor<Double>) -> Tensor<Double> {
+        switch name {
+        case "exp": { $0.exp() }
+        case "log": { $0.log() }
+        case "sqrt": { $0.sqrt() }
+        case "rsqrt": { $0.rsqrt() }
+        case "log1p": { $0.log1p() }
+        case "expm1": { $0.expm1() }
+        case "tanh": { tanh($0) }
+        case "sigmoid": { sigmoid($0) }
+        case "softplus": { softplus($0) }
+        case "gelu": { gelu($0) }
+        case "gelu_tanh": { gelu($0, approximate: .tanh) }
+        case "silu": { $0.silu() }
+        case "elu": { $0.elu(alpha: 0.5) }
+        case "sin": { $0.sin() }
+        case "cos": { $0.cos() }
+        case "erf": { $0.erf() }
+        default: { $0.square() }
+        }
+    }
+
+    @Test(arguments: torchDerivatives.map(\.0))
+    func firstSecondAndThirdDerivativesAreTorchs(_ name: String) throws {
+        let row = try #require(Self.torchDerivatives.first { $0.0 == name })
+        let d = try derivatives(at: row.1, Self.unaryOp(name))
+        expectValues(d.first, row.2, "\(name)'")
+        expectValues(d.second, row.3, "\(name)''")
+        expectValues(d.third, row.4, "\(name)'''")
     }
 }

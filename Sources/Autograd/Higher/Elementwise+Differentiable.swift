@@ -43,25 +43,33 @@ extension Pow: DifferentiableOperator {
     //   da = b == 0 ? 0 : g * (b * a^(b-1)),  db = (a == 0 && b >= 0) ? 0 : g * (y * log a).
     // The masked-out elements see a harmless operand (a = 1) rather than 0, so that neither
     // a^(b-1) nor log a is infinite there: a selected-out infinity would turn the zero
-    // gradient of the next order into 0 * inf = NaN.
+    // gradient of the next order into 0 * inf = NaN. torch, differentiating through its
+    // where, gives NaN at a = 0 for d²(x^0)/dx² (here 0, exact: x^0 is constant) and for
+    // ∂²(a^b)/∂a∂b with b >= 1 (here a^(b-1), as pow's own convention makes the exponent's
+    // derivative of a^(b-1) zero at a = 0: 0 for b > 1, the limit; 1 at b = 1, where the
+    // limit is -inf). Elsewhere the values are torch's.
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
         let a = x[0], b = x[1]
         let av = a.value.broadcast(to: grad.shape), bv = b.value.broadcast(to: grad.shape)
         let one = Tensor(NDArray<T>(scalar: 1))
+        // `live` 0 where the gradient is 0 by convention; nil when it is 1 everywhere.
+        func masked(_ live: NDArray<T>) -> Tensor<T>? { live.data.contains(0) ? Tensor(live) : nil }
         var da: Tensor<T>?
         if needs[0] {
-            let live = Tensor(bv.map { $0 == 0 ? 0 : 1 })
-            let safeA = try R.select(live, a, otherwise: one)
+            let live = masked(bv.map { $0 == 0 ? 0 : 1 })
+            let safeA = try live.map { (m) throws(OpError) in try R.select(m, a, otherwise: one) } ?? a
             let power = try Tensor.apply(Pow(), [safeA, try R.shift(b, -1)])
-            da = try R.select(live, try R.mul(grad, try R.mul(b, power)))
+            let d = try R.mul(grad, try R.mul(b, power))
+            da = try live.map { (m) throws(OpError) in try R.select(m, d) } ?? d
         }
         var db: Tensor<T>?
         if needs[1] {
-            let live = Tensor(av.zip(bv) { a, b in a == 0 && b >= 0 ? 0 : 1 })
-            let logA = try R.unary(Log(), try R.select(live, a, otherwise: one))
-            db = try R.mul(grad, try R.select(live, try R.mul(output, logA)))
+            let live = masked(av.zip(bv) { a, b in a == 0 && b >= 0 ? 0 : 1 })
+            let safeA = try live.map { (m) throws(OpError) in try R.select(m, a, otherwise: one) } ?? a
+            let d = try R.mul(output, try R.unary(Log(), safeA))
+            db = try R.mul(grad, try live.map { (m) throws(OpError) in try R.select(m, d) } ?? d)
         }
         return [da, db]
     }
@@ -247,14 +255,18 @@ extension SigmoidOp: DifferentiableOperator {
 }
 
 extension SoftplusOp: DifferentiableOperator {
-    // g * sigmoid(x), and g above the threshold 20 (where softplus is x).
+    // g * sigmoid(x), and g above the threshold 20 (where softplus is x). Differentiated
+    // again, sigmoid's x counts only strictly below the threshold: torch's
+    // softplus_double_backward masks with `x < threshold`, so at exactly 20 the first
+    // derivative is σ(20) and the second 0. The value is σ(x) at every x either way.
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
         guard needs[0] else { return [nil] }
         let threshold = T(Self.threshold)
         let linear = R.mask(x[0]) { $0 > threshold }
-        return [try R.select(linear, grad, otherwise: try R.mul(grad, R.unary(SigmoidOp(), x[0])))]
+        let below = try R.select(R.mask(x[0]) { $0 < threshold }, x[0], otherwise: x[0].detach())
+        return [try R.select(linear, grad, otherwise: try R.mul(grad, R.unary(SigmoidOp(), below)))]
     }
 }
 
@@ -271,14 +283,17 @@ extension SiLU: DifferentiableOperator {
 
 extension ELU: DifferentiableOperator {
     // elu_backward: g * alpha * exp(x) where x <= 0 (alpha at 0), else g (and at NaN).
-    // exp is taken of x where x <= 0 and of 0 elsewhere, so it never overflows in the
-    // branch that is not selected (a NaN in the next order's gradient otherwise).
+    // Differentiated again, exp's x counts only where x < 0, as torch's
+    // elu_double_backward (`self < 0`): at 0 the first derivative is alpha, the second 0.
+    // Elsewhere exp is taken of 0, so it never overflows in the branch not selected (a
+    // NaN in the next order's gradient otherwise).
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
         guard needs[0] else { return [nil] }
         let negative = R.mask(x[0]) { $0 <= 0 }
-        let e = try R.unary(Exp(), try R.select(negative, x[0]))
+        let atZero = R.constant(x[0]) { $0 <= 0 ? $0 : 0 }
+        let e = try R.unary(Exp(), try R.select(R.mask(x[0]) { $0 < 0 }, x[0], otherwise: atZero))
         return [try R.select(negative, try R.mul(R.scale(grad, alpha), e), otherwise: grad)]
     }
 }
