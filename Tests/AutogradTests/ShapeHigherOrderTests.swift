@@ -236,4 +236,55 @@ import Testing
             #expect(recorded.value.data == leaf.grad?.data, "\(op)")
         }
     }
+    @Test func tiedExtremaShareTheGradientToEveryOrder() throws {
+        // f = amax(x)² with the maximum 3 tied twice: ∇f = 2·3·mask/2, and
+        // H v = 2 (Σ_ties v / 2) mask/2, as the first-order vjp's convention extends.
+        let x = NDArray<Double>(shape: [4], data: [3, -1, 3, 2])
+        let v = NDArray<Double>(shape: [4], data: [1, 5, 3, -2])
+        let leaf = Tensor(x, requiresGrad: true)
+        let m = try Tensor.apply(Amax(), [leaf])
+        let g = try grad(of: mul(m, m), wrt: [leaf], createGraph: true)[0]
+        #expect(g.scalars == [3, 0, 3, 0])
+        let (_, hv) = try hvp({ l in let m = try Tensor.apply(Amax(), [l[0]]); return try mul(m, m) }, at: [x], vectors: [v])
+        #expect(hv[0].data == [2, 0, 2, 0])
+        let (_, hvMin) = try hvp(
+            { l in let m = try Tensor.apply(Amin(), [l[0]]); return try mul(m, m) },
+            at: [NDArray(shape: [3], data: [-2, 1, -2])], vectors: [NDArray(shape: [3], data: [4, 1, 2])])
+        #expect(hvMin[0].data == [3, 0, 3])
+        // The inf-norm of [3, -1, -3, 2]: the tied magnitudes share g with their signs,
+        // w = [1/2, 0, -1/2, 0]; for f = norm², H v = 2 ⟨w, v⟩ w.
+        let tied = NDArray<Double>(shape: [4], data: [3, -1, -3, 2])
+        let nLeaf = Tensor(tied, requiresGrad: true)
+        let norm = try Tensor.apply(Norm(ord: .infinity), [nLeaf])
+        #expect(try grad(of: norm, wrt: [nLeaf], createGraph: true)[0].scalars == [0.5, 0, -0.5, 0])
+        let (_, hvNorm) = try hvp(
+            { l in let n = try Tensor.apply(Norm(ord: .infinity), [l[0]]); return try mul(n, n) }, at: [tied],
+            vectors: [v])
+        #expect(hvNorm[0].data == [-1, 0, 1, 0])
+    }
+
+    @Test func normAndStdAtZeroHaveZeroGradientsToEveryOrder() throws {
+        // torch's convention: the gradient of the 2-norm (and of std) where it is 0 is 0;
+        // its derivative there is 0 too, and nothing is NaN.
+        let zeros = NDArray<Double>(shape: [2, 3], data: [0, 0, 0, 1, -2, 2])
+        let v = NDArray<Double>(shape: [2, 3], data: [1, 2, 3, 1, 1, 1])
+        let (f, hv) = try hvp(
+            { l in
+                let n = try Tensor.apply(Norm(ord: .two, axes: [1]), [l[0]])
+                return try sum(mul(n, n))
+            }, at: [zeros], vectors: [v])
+        #expect(f.data == [9])
+        // Σ norm² = Σ x² away from 0 (H = 2I there); the zero row's is 0 by the convention.
+        // The zero row is exact; the other goes through norm / norm, rounded.
+        #expect(hv[0].data[0..<3] == [0, 0, 0])
+        for e in 3..<6 { #expect(abs(hv[0].data[e] - 2) <= 1e-12) }
+        let constantRow = NDArray<Double>(shape: [2, 2], data: [5, 5, 1, 3])
+        let (_, hs) = try hvp(
+            { l in try sum(Tensor.apply(Std(axes: [1]), [l[0]])) }, at: [constantRow],
+            vectors: [NDArray(shape: [2, 2], data: [1, -1, 1, 0])])
+        // Row 2: std = |a - b| / √2, linear in (a, b) near a ≠ b, so its Hessian is 0; row 1 is at std 0.
+        #expect(hs[0].data[0..<2] == [0, 0])
+        for e in 2..<4 { #expect(abs(hs[0].data[e]) <= 1e-12) }
+        #expect(!hs[0].data.contains { $0.isNaN })
+    }
 }
