@@ -4,16 +4,10 @@ import Autograd
 // differentiates the recorded graph with the library's create-graph pass
 // (`grad(of:wrt:createGraph:)`, `jvp(of:wrt:tangents:)`), in which every op on the way
 // states its vector-Jacobian product with recorded ops (`DifferentiableOperator`). An op
-// that cannot is a 422 naming it, not a 500.
+// that cannot is a 422 naming it, not a 500. Fused steps take part like any op: a fused
+// elementwise chain is a `DifferentiableOperator` (it replays its program with each op's
+// differentiable VJP), so the fusion pass stays on for these graphs too.
 extension Executor {
-    /// Whether the fusion pass may run. A fused step is differentiated by its own
-    /// hand-written VJP on raw arrays; unless `FusedElementwise` is a
-    /// `DifferentiableOperator`, a plan whose graph is differentiated more than once (a
-    /// `grad` op, or /jvp and /hvp: `higherOrder`) runs unfused.
-    static func mayFuse(_ plan: GraphPlan, higherOrder: Bool = false) -> Bool {
-        !(higherOrder || plan.hasGradOps) || FusedElementwise.self is any DifferentiableOperator.Type
-    }
-
     /// The value of a `grad` step: the gradient of the scalar `f` with respect to `x`, as a
     /// recorded tensor (torch's `create_graph=True`), so that later ops and a later
     /// backward pass differentiate through it. Zeros when `f` does not depend on `x`.

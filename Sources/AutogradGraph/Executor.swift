@@ -39,7 +39,7 @@ struct Executor<T: Scalar> {
             try deadline.check("before op \(k + 1) of \(steps.count) of the forward pass (\(step.op.pointer))")
             // A fused op reads only slots computed before it, like any other.
             let inputs = step.inputs.compactMap { values[$0] }
-            if plan.hasGradOps && step.operator is GradOp {
+            if step.isGrad {
                 values[step.slot] = try gradient(step, inputs)
             } else {
                 do {

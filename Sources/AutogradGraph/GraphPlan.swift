@@ -13,6 +13,8 @@ struct GraphPlan {
         let shape: [Int]
         /// Slot of the output.
         let slot: Int
+        /// Whether it is the graph op `grad`, which the executor computes itself.
+        var isGrad = false
     }
 
     let request: GraphRequest
@@ -39,7 +41,8 @@ struct GraphPlan {
     init(_ request: GraphRequest, problems: ProblemList, limits: GraphLimits, for endpoint: Endpoint) throws(Problem) {
         try self.init(
             request, problems: problems, limits: limits, needsGradients: endpoint != .forward && endpoint != .jvp,
-            requiresLoss: endpoint == .train, requiresScalarLoss: endpoint == .hvp)
+            requiresLoss: endpoint == .train, requiresScalarLoss: endpoint == .hvp,
+            secondPass: endpoint == .jvp ? "/tangents" : endpoint == .hvp ? "/vectors" : nil)
     }
 
     /// Plans `request`, adding to the `problems` its decoding found; throws them all.
@@ -47,7 +50,7 @@ struct GraphPlan {
     /// graph without a scalar loss cannot be computed (422, /hvp).
     init(
         _ request: GraphRequest, problems: ProblemList, limits: GraphLimits, needsGradients: Bool,
-        requiresLoss: Bool = false, requiresScalarLoss: Bool = false
+        requiresLoss: Bool = false, requiresScalarLoss: Bool = false, secondPass: String? = nil
     ) throws(Problem) {
         var problems = problems
         self.request = request
@@ -117,7 +120,8 @@ struct GraphPlan {
             }
             shapes.append(shape)
             failed.append(!ok)
-            steps.append(Step(op: op, operator: opType, inputs: inputs, shape: shape, slot: shapes.count - 1))
+            steps.append(Step(
+                op: op, operator: opType, inputs: inputs, shape: shape, slot: shapes.count - 1, isGrad: opType is GradOp))
         }
 
         // loss, seed, outputs, gradients.
@@ -201,9 +205,21 @@ struct GraphPlan {
         }
         var gradTargets = [Bool](repeating: false, count: shapes.count)
         var hasGradOps = false
-        for step in steps where step.operator is GradOp {
+        for step in steps where step.isGrad {
             gradTargets[step.inputs[1]] = true
             hasGradOps = true
+        }
+        let finalDifferentiable = zip(needsGradients ? differentiable : directed, directed).map { $0 || $1 }
+        if problems.isEmpty && (hasGradOps || secondPass != nil) {
+            // /jvp and /hvp differentiate their outputs or loss twice (`secondPass`: where to point).
+            let roots = request.tangents != nil ? outputs.map(\.1) : loss.map { [$0] } ?? []
+            let route = secondPass.map { (roots: roots, passes: 2, pointer: $0) }
+            Self.checkTwiceDifferentiable(
+                steps, tracked: zip(finalDifferentiable, gradTargets).map { $0 || $1 }, gradTargets: gradTargets,
+                roots: route?.roots, problems: &problems)
+            if problems.isEmpty {
+                Self.checkDerivativeCost(steps, tensors: request.tensors, route: route, limits: limits, problems: &problems)
+            }
         }
         try problems.check()
 
@@ -214,7 +230,7 @@ struct GraphPlan {
         self.loss = loss
         self.outputs = outputs
         self.gradients = needsGradients ? gradients : []
-        self.differentiable = zip(needsGradients ? differentiable : directed, directed).map { $0 || $1 }
+        self.differentiable = finalDifferentiable
     }
 
     /// Op indices in dependency order; a cycle is reported at each op on it, and leaves

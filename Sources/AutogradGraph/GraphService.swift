@@ -13,6 +13,9 @@ public struct GraphLimits: Sendable {
     /// Wall-clock seconds one request may compute; past it the executor stops between ops
     /// and answers 503. 0 or less: no limit. (`--request-timeout` on the server.)
     public var requestTimeoutSeconds: Double = 30
+    /// Ops that the derivatives a request asks for beyond the first (the op `grad`, /jvp,
+    /// /hvp) may record, as the plan estimates them (`GraphPlan.checkDerivativeCost`).
+    public var maxRecordedOps = 2_000_000
 
     public init() {}
 }
@@ -71,8 +74,7 @@ public struct GraphService: Sendable {
         try deadline.check("before computing (parsing and planning took the time)")
         switch endpoint {
         case .backward, .forward:
-            var executor = Executor<T>(
-                plan: plan, differentiate: endpoint == .backward, deadline: deadline, fuse: Executor<T>.mayFuse(plan))
+            var executor = Executor<T>(plan: plan, differentiate: endpoint == .backward, deadline: deadline)
             try executor.forward()
             if endpoint == .backward { try executor.backward() }
             return executor.encode(gradients: endpoint == .backward)
@@ -88,11 +90,11 @@ public struct GraphService: Sendable {
             }
             return try Trainer<T>(plan: plan, training: training, deadline: deadline).run()
         case .jvp:
-            var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline, fuse: Executor<T>.mayFuse(plan, higherOrder: true))
+            var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline)
             try executor.forward()
             return try executor.encodeJVP()
         case .hvp:
-            var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline, fuse: Executor<T>.mayFuse(plan, higherOrder: true))
+            var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline)
             try executor.forward()
             return try executor.encodeHVP()
         }

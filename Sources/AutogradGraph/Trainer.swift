@@ -9,7 +9,7 @@ struct Trainer<T: Scalar> {
     var deadline: Deadline = .none
 
     func run() throws(Problem) -> [UInt8] {
-        var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline, fuse: Executor<T>.mayFuse(plan))
+        var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline)
         let parameters = plan.gradients.map { executor.leaves[$0.slot] }
         let optimizer = makeOptimizer(parameters)
         var losses: [T] = []

@@ -114,6 +114,23 @@ let higherOrderBadRequests: [HigherOrderBadRequest] = [
         HigherOrderRequestTests.expectTensor(try JSONParser.parse(b.body)["gradients"]?["x"], [2], [3, 12])
     }
 
+    @Test func anOpFoundOnlyWhileRunningIs422AtThatOpToo() throws {
+        // h = cube(g) with g = grad(Σx², x) = 2x: whether g is recorded depends on the
+        // formulas, so the plan does not follow it; the second grad meets cube as it runs.
+        let body = #"""
+            {"dtype": "float64", "tensors": {"x": {"data": [1, 2]}},
+             "ops": [{"id": "xx", "op": "mul", "inputs": ["x", "x"]}, {"id": "s0", "op": "sum", "inputs": ["xx"]},
+                     {"id": "g", "op": "grad", "inputs": ["s0", "x"]}, {"id": "s", "op": "sum", "inputs": ["h"]},
+                     {"id": "gg", "op": "grad", "inputs": ["s", "x"]}],
+             "test": [{"id": "h", "op": "cube", "input": "g"}], "outputs": ["gg"]}
+            """#
+        let r = Self.service.respond(to: .forward, body: Array(body.utf8))
+        #expect(r.status == 422)
+        let errors = try JSONParser.parse(r.body)["errors"]?.arrayValue ?? []
+        #expect(errors.map { $0["pointer"]?.stringValue } == ["/test/0"])
+        #expect(errors.first?["detail"]?.stringValue?.contains("so computing /ops/4 fails: CubeBackward") == true, "\(errors)")
+    }
+
     @Test func anOpInsideADerivativeIs422AtTheRequestPart() throws {
         // cube_twice is differentiable once over, through cube: its second derivative meets
         // cube inside the gradient's graph, which no op of the request is.

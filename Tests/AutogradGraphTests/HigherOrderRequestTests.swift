@@ -232,8 +232,10 @@ import Testing
         Self.expectTensor(body["parameters"]?["x"], [2], [0.008, 0.016])
     }
 
-    @Test func graphsWithGradAreNotFused() throws {
-        // An elementwise chain the fusion pass would take (x·w + x, summed) under a grad.
+    @Test func graphsWithGradAreFusedAndGiveTheUnfusedValues() throws {
+        // An elementwise chain the fusion pass takes (x·w + x, squared, summed) under a grad:
+        // a fused step is differentiated again through its differentiable VJP.
+        let _: any DifferentiableOperator.Type = FusedElementwise.self
         let body = #"""
             {"dtype": "float64", "tensors": {"x": {"data": [1, 2, 3]}, "w": {"data": [2, 2, 2], "requires_grad": true}},
              "ops": [{"id": "a", "op": "mul", "inputs": ["x", "w"]}, {"id": "b", "op": "add", "inputs": ["a", "x"]},
@@ -247,12 +249,47 @@ import Testing
         let plan = try GraphPlan(request, problems: decoder.problems, limits: GraphLimits(), for: .backward)
         #expect(plan.hasGradOps)
         #expect(plan.fusedSteps().count < plan.steps.count, "the chain is fusable on its own")
-        #expect(Executor<Double>.mayFuse(plan) == (FusedElementwise.self is any DifferentiableOperator.Type))
         // c = ((w+1)x)²: g = 2(w+1)²x; loss = Σ 2(w+1)²x²; ∂/∂w = 4(w+1)x² = [12, 48, 108].
         let (status, answer) = try Self.answer(.backward, body)
         #expect(status == 200)
         Self.expectTensor(answer["outputs"]?["loss"], [], [18 * 14])
         Self.expectTensor(answer["gradients"]?["w"], [3], [12, 48, 108])
+        // Fused and op by op, the executor gives the same numbers.
+        func run(fuse: Bool) throws -> (loss: [Double], w: [Double]) {
+            var executor = Executor<Double>(plan: plan, differentiate: true, fuse: fuse)
+            try executor.forward()
+            try executor.backward()
+            return (executor.value(plan.loss ?? 0).data, executor.gradient(plan.gradients[0].slot).data)
+        }
+        let fused = try run(fuse: true), unfused = try run(fuse: false)
+        #expect(fused.loss == unfused.loss && fused.w == unfused.w, "\(fused) vs \(unfused)")
+        #expect(unfused.w == [12, 48, 108])
+    }
+
+    @Test func theRequestTimeoutStopsThem() throws {
+        // Received 60 s ago under a 30 s limit: 503 before anything is computed.
+        for (endpoint, body) in [(Endpoint.jvp, #"{"tensors": {"x": {"data": 1}}, "ops": [], "outputs": ["x"], "tangents": {}}"#),
+                                 (.hvp, #"{"tensors": {"x": {"data": 1}}, "ops": [{"id": "s", "op": "mul", "inputs": ["x", "x"]}], "loss": "s", "vectors": {"x": {"data": 1}}}"#)] {
+            let r = GraphService().respond(to: endpoint, body: Array(body.utf8), since: .now - .seconds(60))
+            #expect(r.status == 503)
+            #expect(try JSONParser.parse(r.body)["type"]?.stringValue == ProblemType.computationTimeout.uri)
+            #expect(GraphService().respond(to: endpoint, body: Array(body.utf8)).status == 200)
+        }
+    }
+
+    @Test func postGraphDrawsAGradOp() throws {
+        let r = GraphService().respond(to: .graph, body: Array(#"""
+            {"dtype": "float64", "tensors": {"x": {"data": [1, 2], "requires_grad": true}},
+             "ops": [{"id": "y", "op": "mul", "inputs": ["x", "x"]}, {"id": "s", "op": "sum", "inputs": ["y"]},
+                     {"id": "g", "op": "grad", "inputs": ["s", "x"]}, {"id": "loss", "op": "sum", "inputs": ["g"]}],
+             "loss": "loss"}
+            """#.utf8))
+        #expect(r.status == 200)
+        #expect(r.contentType == "text/vnd.graphviz")
+        let dot = String(decoding: r.body, as: UTF8.self)
+        #expect(dot.contains("grad"))
+        // ∂Σ2x/∂x = 2 per element: ‖grad‖ = 2√2.
+        #expect(dot.contains("‖grad‖ = 2.828"), "\(dot.prefix(600))")
     }
 
     @Test func gradIsListedWithTheOps() throws {
