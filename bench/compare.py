@@ -151,6 +151,9 @@ def build(rows):
                     "PyTorch hvp", 1.0, "ms")
     lower_is_better("W8", "  the HVP against our own W2 step (paired)", hv, find(rows, "W8", "swift", "w2_step_paired"),
                     "W2 step", 2.5, "ms")
+    lower_is_better("W8", "  POST /hvp through GraphService.respond in-process (b64)",
+                    find(rows, "W8", "swift", "hvp_respond_b64"), find(rows, "W8", "pytorch", "hvp_time"),
+                    "PyTorch hvp", 1.0, "ms")
     vh = med(find(rows, "W8", "pytorch", "vhp_time"))
     if vh is not None and med(hv) is not None:
         out.append(("W8", "  torch.autograd.functional.vhp, for reference", fmt(med(hv), "ms"), f"{fmt(vh, 'ms')} (PyTorch vhp)",

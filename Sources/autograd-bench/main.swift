@@ -604,6 +604,24 @@ if shouldRun("W8") {
     } catch {
         FileHandle.standardError.write("W8: hvp(of:wrt:vectors:) threw \(error); skipped\n".data(using: .utf8)!)
     }
+    // The same through the graph format: W2's request body (base64 tensors) with the six
+    // vectors, POST /hvp through GraphService.respond in-process (H·v and the gradients).
+    var body = w2RequestBody(b64: true)
+    while body.last == UInt8(ascii: "\n") || body.last == UInt8(ascii: "}") { body.removeLast() }
+    var vectors = ", \"vectors\": {"
+    for (i, (name, v)) in zip(["W1", "b1", "W2", "b2", "W3", "b3"], model.vectors).enumerated() {
+        let bytes = v.value.data.withUnsafeBytes { Data($0) }
+        vectors += (i == 0 ? "" : ", ") + "\"\(name)\": {\"shape\": \(v.shape), \"b64\": \"\(bytes.base64EncodedString())\"}"
+    }
+    body += Array((vectors + "}}\n").utf8)
+    let service = GraphService()
+    let first = service.respond(to: .hvp, body: body)
+    if first.status == 200 {
+        let t = measure(reps: reps(20), warmup: 1) { blackHole(service.respond(to: .hvp, body: body)) }
+        report(Result(workload: "W8", dtype: "float32", metric: "hvp_respond_b64", values: t.map { $0 * 1e3 }, unit: "ms"))
+    } else {
+        FileHandle.standardError.write("W8 /hvp in process: HTTP \(first.status); skipped\n".data(using: .utf8)!)
+    }
 }
 
 // MARK: W9 — a whole training step of the W2 MLP: zero the gradients, forward, backward and

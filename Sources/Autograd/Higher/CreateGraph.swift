@@ -284,10 +284,11 @@ public func hvp<T: Scalar>(
     let roots: [(tensor: Tensor<T>, seed: Tensor<T>)] = zip(g, vectors).compactMap { gi, vi in
         gi.requiresGrad ? (gi, vi) : nil
     }
-    let zeros = wrt.map { Tensor(NDArray<T>(repeating: 0, shape: $0.shape)) }
-    guard !roots.isEmpty else { return (g.map { $0.detach() }, zeros) }
-    let hv = try zip(zeros, Tensor.recordedGradients(roots: roots, targets: wrt)).map { zero, d in
-        guard let d else { return zero }
+    // Zeros only where H·v has no path (allocated lazily: W8's are 670k elements).
+    func zeros(_ x: Tensor<T>) -> Tensor<T> { Tensor(NDArray<T>(repeating: 0, shape: x.shape)) }
+    guard !roots.isEmpty else { return (g.map { $0.detach() }, wrt.map(zeros)) }
+    let hv = try zip(wrt, Tensor.recordedGradients(roots: roots, targets: wrt)).map { x, d in
+        guard let d else { return zeros(x) }
         return createGraph ? d : d.detach()
     }
     return (createGraph ? g : g.map { $0.detach() }, hv)
