@@ -24,14 +24,16 @@ Graph = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class Result:
-    """A decoded answer of ``/backward``, ``/forward`` or ``/train``.
+    """A decoded answer of ``/backward``, ``/forward``, ``/train``, ``/jvp`` or ``/hvp``.
 
     Attributes:
         dtype: ``"float32"`` or ``"float64"``, the dtype of every array here.
-        outputs: the requested outputs by name (``/backward``, ``/forward``).
-        gradients: the gradient of the loss for each tensor asked for (``/backward``).
+        outputs: the requested outputs by name (``/backward``, ``/forward``, ``/jvp``, ``/hvp``).
+        gradients: the gradient of the loss for each tensor asked for (``/backward``, ``/hvp``).
         losses: the loss before each step, a 1-d array (``/train``), else None.
         parameters: every ``requires_grad`` tensor after the last step (``/train``).
+        tangents: for each output, its Jacobian-vector product J·t (``/jvp``).
+        hvp: for each tensor named in ``vectors``, its block of H·v (``/hvp``).
         id: the request id echoed by the server, when the graph had one.
         extra: any other member of the answer, tensor maps decoded as arrays (a route
             added later answers its own members here).
@@ -42,6 +44,8 @@ class Result:
     gradients: dict[str, np.ndarray] = field(default_factory=dict)
     losses: np.ndarray | None = None
     parameters: dict[str, np.ndarray] = field(default_factory=dict)
+    tangents: dict[str, np.ndarray] = field(default_factory=dict)
+    hvp: dict[str, np.ndarray] = field(default_factory=dict)
     id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -62,7 +66,7 @@ class Result:
                 known["losses"] = np.array(numbers, dtype=little.newbyteorder("="))
             else:
                 tensors = decode_tensor_map(value, dtype)
-                target = known if key in ("outputs", "gradients", "parameters") else extra
+                target = known if key in ("outputs", "gradients", "parameters", "tangents", "hvp") else extra
                 target[key] = tensors if tensors is not None else value
         return cls(dtype=dtype, extra=extra, **known)
 
@@ -110,7 +114,7 @@ class Client:
         #: How the client waits between retries (``time.sleep``; replaceable in tests).
         self.sleep: Callable[[float], None] = time.sleep
 
-    # One line per route: a route added to the server (jvp, hvp) is one more of these.
+    # One line per route: a route added to the server is one more of these.
     def backward(self, graph: Graph) -> Result:
         """``POST /backward``: the graph's outputs and the gradients of its loss."""
         return self._post("/backward", graph)
@@ -122,6 +126,31 @@ class Client:
     def train(self, graph: Graph) -> Result:
         """``POST /train``: ``steps`` of ``optimizer``; the losses and final parameters."""
         return self._post("/train", graph)
+
+    def jvp(self, graph: Graph, tangents: Mapping[str, Any] | None = None) -> Result:
+        """``POST /jvp``: the graph's outputs and their Jacobian-vector products.
+
+        ``result.tangents[name]`` is J·t for each output (default as ``forward``), with t
+        the direction of each tensor named in ``tangents`` (the others' is zero), as
+        ``torch.autograd.functional.jvp``. ``tangents`` maps tensor names to arrays (or
+        wire tensors) of the tensors' shapes; it may instead be the graph's own
+        ``"tangents"`` member, and ``{}`` when neither is given. An unknown name or a
+        wrong shape is a 422 at ``/tangents/NAME``.
+        """
+        return self._post("/jvp", _with_directions(graph, "tangents", tangents))
+
+    def hvp(self, graph: Graph, vectors: Mapping[str, Any] | None = None) -> Result:
+        """``POST /hvp``: the outputs, the gradients of the scalar loss, and H·v.
+
+        ``result.hvp[name]`` is the block of H·v for each tensor named in ``vectors``, with
+        H the Hessian of the graph's ``loss`` over all of them jointly, as
+        ``torch.autograd.functional.hvp``; ``result.gradients`` is what ``backward``
+        gives. ``vectors`` maps tensor names to arrays (or wire tensors) of the tensors'
+        shapes (they need no ``requires_grad``); it may instead be the graph's own
+        ``"vectors"`` member. A missing or non-scalar loss is a 422 at ``/loss``, an
+        unknown name or a wrong shape one at ``/vectors/NAME``.
+        """
+        return self._post("/hvp", _with_directions(graph, "vectors", vectors))
 
     def _post(self, path: str, graph: Graph) -> Result:
         """Sends ``graph`` (answers asked for in b64 unless it names an encoding) and decodes the answer."""
@@ -163,6 +192,19 @@ class Client:
             return response.status, response.reason, {k.lower(): v for k, v in response.getheaders()}, body
         finally:
             connection.close()
+
+
+def _with_directions(graph: Graph, member: str, directions: Mapping[str, Any] | None) -> Graph:
+    """``graph`` with ``member`` (``tangents`` or ``vectors``) set to ``directions``.
+
+    Without ``directions`` the graph's own member is kept (``{}`` when it has none); giving
+    both is a ``ValueError`` rather than a silent choice between them.
+    """
+    if directions is None:
+        return graph if member in graph else {**graph, member: {}}
+    if member in graph:
+        raise ValueError(f"{member} given both as an argument and in the graph")
+    return {**graph, member: directions}
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -82,21 +82,27 @@ def encode_graph(graph: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``graph`` ready for ``json.dumps``.
 
     Every numpy array where a tensor or its ``data`` goes (``tensors[name]``,
-    ``tensors[name]["data"]``, ``seed``, ``seed["data"]``) becomes ``{"shape", "b64"}``
+    ``tensors[name]["data"]``, ``seed``, ``seed["data"]``, and likewise each entry of
+    ``tangents`` (``/jvp``) and ``vectors`` (``/hvp``)) becomes ``{"shape", "b64"}``
     in the graph's dtype; numpy scalars become numbers and non-finite floats the strings
     "NaN", "Infinity" and "-Infinity". The graph itself is not changed.
     """
     dtype = graph.get("dtype") or "float32"
     wire_dtype(dtype)
-    out = {key: _plain(value) for key, value in graph.items() if key not in ("tensors", "seed")}
-    if "tensors" in graph:
-        tensors = graph["tensors"]
-        if not isinstance(tensors, Mapping):
-            raise TypeError("graph['tensors'] must be a mapping of names to tensors")
-        out["tensors"] = {name: _tensor(t, dtype) for name, t in tensors.items()}
+    out = {key: _plain(value) for key, value in graph.items() if key not in _TENSOR_MAPS + ("seed",)}
+    for key in _TENSOR_MAPS:
+        if key in graph:
+            tensors = graph[key]
+            if not isinstance(tensors, Mapping):
+                raise TypeError(f"graph[{key!r}] must be a mapping of names to tensors")
+            out[key] = {name: _tensor(t, dtype) for name, t in tensors.items()}
     if "seed" in graph:
         out["seed"] = _tensor(graph["seed"], dtype)
     return out
+
+
+#: The members that map names to tensors: the graph's tensors, ``/jvp``'s and ``/hvp``'s directions.
+_TENSOR_MAPS = ("tensors", "tangents", "vectors")
 
 
 def _tensor(tensor: Any, dtype: str) -> Any:

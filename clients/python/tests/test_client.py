@@ -134,6 +134,84 @@ class LiveServerTests(unittest.TestCase):
         np.testing.assert_array_equal(result.gradients["a"], [2.0, 2.0, 12.0])
         np.testing.assert_array_equal(result.outputs["y"], [1.0, 4.0, 9.0])
 
+    # /jvp and /hvp (docs/higher-order.md), against closed forms.
+    def test_jvp_of_a_square(self) -> None:
+        x = np.array([1.0, 2.0, -3.0])
+        t = np.array([1.0, 0.5, -2.0])
+        graph = {"dtype": "float64", "tensors": {"x": x},
+                 "ops": [{"id": "y", "op": "square", "inputs": ["x"]}, {"id": "s", "op": "sum", "inputs": ["y"]}],
+                 "outputs": ["y", "s"]}
+        result = self.client.jvp(graph, tangents={"x": t})
+        self.assertEqual(result.dtype, "float64")
+        self.assertEqual(sorted(result.tangents), ["s", "y"])
+        np.testing.assert_array_equal(result.outputs["y"], x * x)
+        # d(x²)·t = 2x·t elementwise, and its sum for s: (2, 2, 12) and 16.
+        np.testing.assert_array_equal(result.tangents["y"], 2 * x * t)
+        self.assertEqual((result.tangents["s"].shape, float(result.tangents["s"])), ((), 16.0))
+        self.assertEqual(result.tangents["y"].dtype, np.float64)
+        self.assertEqual(result.gradients, {})
+
+    def test_jvp_float32_tangents_in_the_graph_and_zero_elsewhere(self) -> None:
+        # y = w·x: tangent only for x, so J·t = w·t_x (w's tangent is zero); as in the docs' exp example too.
+        graph = {"tensors": {"x": np.array([0.5, 1.0]), "w": np.array([3.0, -2.0])},
+                 "ops": [{"id": "y", "op": "mul", "inputs": ["w", "x"]}, {"id": "e", "op": "exp", "inputs": ["x"]}],
+                 "outputs": ["y", "e"], "tangents": {"x": {"data": np.array([1.0, 2.0])}}}
+        result = self.client.jvp(graph)
+        self.assertEqual(result.tangents["y"].dtype, np.float32)
+        np.testing.assert_array_equal(result.tangents["y"], f32([3.0, -4.0]))
+        np.testing.assert_array_equal(result.tangents["e"], f32([1.6487212, 5.4365635]))
+        with self.assertRaises(ValueError):
+            self.client.jvp(graph, tangents={"x": np.ones(2)})
+
+    def test_hvp_of_a_cubic_sum(self) -> None:
+        # loss = Σ x³: gradient 3x², Hessian diag(6x), so H·v = 6x·v.
+        x = np.array([1.0, 2.0, -1.5])
+        v = np.array([1.0, 0.5, 2.0])
+        graph = {"dtype": "float64", "tensors": {"x": {"data": x, "requires_grad": True}},
+                 "ops": [{"id": "x2", "op": "mul", "inputs": ["x", "x"]}, {"id": "x3", "op": "mul", "inputs": ["x2", "x"]},
+                         {"id": "loss", "op": "sum", "inputs": ["x3"]}], "loss": "loss"}
+        result = self.client.hvp(graph, vectors={"x": v})
+        self.assertEqual(float(result.outputs["loss"]), 1.0 + 8.0 - 3.375)
+        np.testing.assert_array_equal(result.gradients["x"], 3 * x * x)
+        np.testing.assert_array_equal(result.hvp["x"], 6 * x * v)
+        self.assertEqual(result.hvp["x"].dtype, np.float64)
+
+    def test_hvp_joint_hessian_of_two_tensors(self) -> None:
+        # The spec's example: loss = Σ x²·y; H over (x, y) jointly; y needs no requires_grad.
+        graph = {"dtype": "float64", "tensors": {"x": {"data": np.array([1.0, 2.0]), "requires_grad": True},
+                                                 "y": np.array([3.0, 4.0])},
+                 "ops": [{"id": "xx", "op": "mul", "inputs": ["x", "x"]}, {"id": "xxy", "op": "mul", "inputs": ["xx", "y"]},
+                         {"id": "loss", "op": "sum", "inputs": ["xxy"]}], "loss": "loss"}
+        result = self.client.hvp(graph, vectors={"x": np.array([1.0, 0.0]), "y": np.array([0.0, 1.0])})
+        self.assertEqual(float(result.outputs["loss"]), 19.0)
+        self.assertEqual(sorted(result.gradients), ["x"])
+        np.testing.assert_array_equal(result.gradients["x"], [6.0, 16.0])
+        # H = [[diag(2y), diag(2x)], [diag(2x), 0]], v = (e1, e2): H·v = (2y·e1 + 2x·e2, 2x·e1) = ((6, 4), (2, 0)).
+        np.testing.assert_array_equal(result.hvp["x"], [6.0, 4.0])
+        np.testing.assert_array_equal(result.hvp["y"], [2.0, 0.0])
+
+    def test_hvp_422_for_an_unknown_vector_and_a_missing_loss(self) -> None:
+        graph = {"tensors": {"x": {"data": np.array([1.0, 2.0]), "requires_grad": True}},
+                 "ops": [{"id": "s", "op": "sum", "inputs": ["x"]}], "loss": "s"}
+        with self.assertRaises(ProblemError) as caught:
+            self.client.hvp(graph, vectors={"nope": np.ones(2)})
+        problem = caught.exception
+        self.assertEqual((problem.status, problem.kind), (422, "invalid-graph"))
+        self.assertEqual([p for p, _ in problem.errors], ["/vectors/nope"])
+        with self.assertRaises(ProblemError) as caught:
+            self.client.hvp(graph, vectors={"x": np.ones(3)})
+        self.assertEqual([p for p, _ in caught.exception.errors], ["/vectors/x"])
+        with self.assertRaises(ProblemError) as caught:
+            self.client.hvp({**graph, "loss": None, "ops": [{"id": "d", "op": "neg", "inputs": ["x"]}]},
+                            vectors={"x": np.ones(2)})
+        self.assertEqual((caught.exception.status, [p for p, _ in caught.exception.errors]), (422, ["/loss"]))
+
+    def test_jvp_422_for_a_tangent_of_the_wrong_shape(self) -> None:
+        graph = {"tensors": {"x": np.array([1.0, 2.0])}, "ops": [{"id": "y", "op": "square", "inputs": ["x"]}]}
+        with self.assertRaises(ProblemError) as caught:
+            self.client.jvp(graph, tangents={"x": np.ones((2, 2))})
+        self.assertEqual((caught.exception.status, [p for p, _ in caught.exception.errors]), (422, ["/tangents/x"]))
+
 
 class Stub(http.server.BaseHTTPRequestHandler):
     """Answers from `Stub.script`, one (status, headers, body) per request, recording each."""
@@ -221,6 +299,17 @@ class RetryTests(unittest.TestCase):
         self.assertIn("Bad Gateway", caught.exception.detail)
         self.assertEqual((waits, len(Stub.seen)), ([], 1))
         Stub.script.clear()
+
+    def test_jvp_and_hvp_post_their_routes_with_b64_directions(self) -> None:
+        client, waits = self.client()
+        Stub.script = [BUSY, OK, OK]
+        client.jvp({"tensors": {}, "ops": []}, tangents={"x": np.array([1.0, 2.0])})
+        client.hvp({"tensors": {}, "ops": [], "loss": "l"}, vectors={"x": np.array([0.5])})
+        self.assertEqual(waits, [1.0])
+        self.assertEqual([path for path, _, _ in Stub.seen], ["/prefix/jvp", "/prefix/jvp", "/prefix/hvp"])
+        self.assertEqual(json.loads(Stub.seen[0][2])["tangents"], {"x": {"shape": [2], "b64": "AACAPwAAAEA="}})
+        self.assertEqual(json.loads(Stub.seen[2][2]), {"tensors": {}, "ops": [], "loss": "l", "encoding": "b64",
+                                                       "vectors": {"x": {"shape": [1], "b64": "AAAAPw=="}}})
 
 
 class LocalEncodingTests(unittest.TestCase):
