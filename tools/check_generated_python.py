@@ -7,11 +7,16 @@ DIR holds the generated package `autograd_api_client` (`make test-generated-clie
 generates it with the pinned openapi-python-client). The check builds the README request
 with the generated models, sends it with the generated `backward`, `forward` and `train`
 calls, and compares what the generated models parse with the README's numbers; a 422
-comes back as the generated `Problem` with its type and pointers.
+comes back as the generated `Problem` with its type and pointers. Then `/jvp` and `/hvp`
+(docs/higher-order.md): the spec's own request examples through the generated `jvp` and
+`hvp`, their parsed answers compared with the spec's response examples and with closed
+forms, and a vector naming no tensor as a 422 at `/vectors/NAME`.
 """
 
 import argparse
 import json
+
+import yaml
 import pathlib
 import sys
 
@@ -36,10 +41,11 @@ def main():
     args = parser.parse_args()
     sys.path.insert(0, args.generated)
     from autograd_api_client import Client
-    from autograd_api_client.api.graph import backward, forward
+    from autograd_api_client.api.graph import backward, forward, hvp, jvp
     from autograd_api_client.api.training import train
     from autograd_api_client.models import (
-        BackwardRequest, BackwardResponse, ForwardResponse, Problem, TrainRequest, TrainResponse)
+        BackwardRequest, BackwardResponse, ForwardResponse, HVPRequest, HVPResponse, JVPRequest, JVPResponse,
+        Problem, TrainRequest, TrainResponse)
 
     client = Client(base_url=args.url, raise_on_unexpected_status=True)
     readme = json.loads((ROOT / "api/examples/seed-linear-mse.json").read_text())
@@ -77,6 +83,45 @@ def main():
         fail(f"the undefined input answered {problem!r}")
     expect((problem.status, problem.type_), (422, PROBLEMS + "invalid-graph"), "422 problem")
     expect([e.pointer for e in problem.errors], ["/ops/0/inputs/1"], "its pointer")
+
+    # /jvp and /hvp with the examples of api/openapi.yaml, request and answer.
+    paths = yaml.safe_load((ROOT / "api/openapi.yaml").read_text())["paths"]
+
+    def example(route, name):
+        post = paths[route]["post"]
+        request = post["requestBody"]["content"]["application/json"]["examples"][name]["value"]
+        answer = post["responses"]["200"]["content"]["application/json"]["examples"][name]["value"]
+        return request, answer
+
+    cubic, cubic_answer = example("/jvp", "cubic")
+    request = JVPRequest.from_dict(cubic)
+    expect(request.to_dict(), cubic, "the /jvp example through the generated model")
+    answer = jvp.sync(client=client, body=request)
+    if not isinstance(answer, JVPResponse):
+        fail(f"POST /jvp answered {answer!r}")
+    # y = w·x², t = 1: J·t = 2·w·x = (1, -4, 12), and its sum 9.
+    expect(answer.tangents["y"].data, [1.0, -4.0, 12.0], "/jvp tangent of y (2·w·x)")
+    expect(answer.tangents["s"].data, 9.0, "/jvp tangent of s")
+    expect(answer.to_dict(), cubic_answer, "the /jvp answer, as the spec's example shows it")
+
+    two, two_answer = example("/hvp", "two-tensors")
+    request = HVPRequest.from_dict(two)
+    expect(request.to_dict(), two, "the /hvp example through the generated model")
+    answer = hvp.sync(client=client, body=request)
+    if not isinstance(answer, HVPResponse):
+        fail(f"POST /hvp answered {answer!r}")
+    # loss = Σ x²·y: gradient (2xy, x²); H·(e₁, e₂) = (2y₁, 2x₂; 2x₁, 0) per block.
+    expect(answer.gradients["x"].data, [6.0, 16.0], "/hvp gradient of x (2xy)")
+    expect(answer.hvp["x"].data, [6.0, 4.0], "/hvp block of x")
+    expect(answer.hvp["y"].data, [2.0, 0.0], "/hvp block of y")
+    expect(answer.to_dict(), two_answer, "the /hvp answer, as the spec's example shows it")
+
+    bad = dict(two, vectors={"x": {"data": [1, 0]}, "z": {"data": [1, 1]}})
+    problem = hvp.sync(client=client, body=HVPRequest.from_dict(bad))
+    if not isinstance(problem, Problem):
+        fail(f"the unknown vector answered {problem!r}")
+    expect((problem.status, problem.type_), (422, PROBLEMS + "invalid-graph"), "/hvp 422 problem")
+    expect([e.pointer for e in problem.errors], ["/vectors/z"], "its pointer")
 
 
 if __name__ == "__main__":
