@@ -32,6 +32,12 @@ import HTTPTypes
 /// `POST /train` runs an optimizer for a number of steps over the tensors with
 /// `requires_grad` and returns the loss of each step and the final parameters.
 ///
+/// Derivatives beyond the first (docs/higher-order.md): `POST /jvp` returns forward-mode
+/// derivatives (Jacobian-vector products) of the outputs, `POST /hvp` Hessian-vector
+/// products of a scalar loss, and the op `grad` (`torch.autograd.grad(f, x,
+/// create_graph=True)`) puts a gradient into the graph, where later ops use it and every
+/// route differentiates through it (gradient penalties, physics-informed losses).
+///
 /// ## Numbers
 ///
 /// Numbers are JSON numbers, or the strings `"NaN"`, `"Infinity"` and `"-Infinity"`
@@ -56,13 +62,25 @@ import HTTPTypes
 ///   unknown fields, unknown op / dtype / optimizer names, undefined or duplicate names,
 ///   cycles, wrong arity, shape mismatches, bad attributes, ragged data, shape/data count
 ///   mismatches, too many elements, a bad loss or seed, unknown names in `outputs` or
-///   `gradients`.
+///   `gradients`, tangents or vectors naming no tensor or of the wrong shape, `grad` of a
+///   non-scalar, an op that cannot be differentiated twice where a higher derivative
+///   is asked for.
 ///
 /// Independent of the body: **404** for an unknown path, **405** for a method a path
 /// does not accept (with `Allow`), **413** for a body over the server's
 /// `--max-body-bytes` (default 64 MiB), **415** for a `Content-Type` other than
 /// `application/json` (parameters such as `charset` are ignored), **503** while the
 /// server is overloaded or shutting down (with `Retry-After` when it is worth retrying).
+///
+/// Compression: a request body may be gzip-compressed (`Content-Encoding: gzip`; also
+/// `x-gzip` and `identity`). It is inflated as it arrives and its inflated size counts
+/// against `--max-body-bytes` (**413** as soon as it passes, so a zip bomb is never
+/// inflated in full); a corrupt, truncated or non-gzip body is **400**; any other content
+/// coding (`br`, `deflate`, stacked codings, two `Content-Encoding` fields) is **415** with
+/// `Accept-Encoding: gzip, identity`. An answer of 1024 bytes or more is gzip-compressed
+/// (`Content-Encoding: gzip`) when the request's `Accept-Encoding` accepts gzip
+/// (q-values respected: `gzip;q=0` refuses it, `*` accepts it); every answer carries
+/// `Vary: Accept-Encoding`.
 ///
 /// An answer known from the headers (400 framing, 401, 404, 405, 413, 415, 503 while
 /// shutting down) is sent before the body is read, with `Connection: close`; the server
@@ -166,6 +184,16 @@ public struct Client: APIProtocol {
                     method: .post
                 )
                 suppressMutabilityWarning(&request)
+                try converter.setHeaderFieldAsURI(
+                    in: &request.headerFields,
+                    name: "Content-Encoding",
+                    value: input.headers.Content_hyphen_Encoding
+                )
+                try converter.setHeaderFieldAsURI(
+                    in: &request.headerFields,
+                    name: "Accept-Encoding",
+                    value: input.headers.Accept_hyphen_Encoding
+                )
                 converter.setAcceptHeader(
                     in: &request.headerFields,
                     contentTypes: input.headers.accept
@@ -184,6 +212,18 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
+                    let headers: Operations.backward.Output.Ok.Headers = .init(
+                        Content_hyphen_Encoding: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Content-Encoding",
+                            as: Components.Headers.ContentEncoding.self
+                        ),
+                        Vary: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Vary",
+                            as: Components.Headers.Vary.self
+                        )
+                    )
                     let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
                     let body: Operations.backward.Output.Ok.Body
                     let chosenContentType = try converter.bestContentType(
@@ -204,7 +244,10 @@ public struct Client: APIProtocol {
                     default:
                         preconditionFailure("bestContentType chose an invalid content type.")
                     }
-                    return .ok(.init(body: body))
+                    return .ok(.init(
+                        headers: headers,
+                        body: body
+                    ))
                 case 400:
                     let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
                     let body: Components.Responses.BadRequest.Body
@@ -280,11 +323,18 @@ public struct Client: APIProtocol {
                     }
                     return .contentTooLarge(.init(body: body))
                 case 415:
-                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(Accept_hyphen_Post: try converter.getOptionalHeaderFieldAsURI(
-                        in: response.headerFields,
-                        name: "Accept-Post",
-                        as: Components.Headers.AcceptPost.self
-                    ))
+                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(
+                        Accept_hyphen_Post: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Accept-Post",
+                            as: Components.Headers.AcceptPost.self
+                        ),
+                        Accept_hyphen_Encoding: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Accept-Encoding",
+                            as: Components.Headers.AcceptEncoding.self
+                        )
+                    )
                     let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
                     let body: Components.Responses.UnsupportedMediaType.Body
                     let chosenContentType = try converter.bestContentType(
@@ -413,6 +463,16 @@ public struct Client: APIProtocol {
                     method: .post
                 )
                 suppressMutabilityWarning(&request)
+                try converter.setHeaderFieldAsURI(
+                    in: &request.headerFields,
+                    name: "Content-Encoding",
+                    value: input.headers.Content_hyphen_Encoding
+                )
+                try converter.setHeaderFieldAsURI(
+                    in: &request.headerFields,
+                    name: "Accept-Encoding",
+                    value: input.headers.Accept_hyphen_Encoding
+                )
                 converter.setAcceptHeader(
                     in: &request.headerFields,
                     contentTypes: input.headers.accept
@@ -431,6 +491,18 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
+                    let headers: Operations.forward.Output.Ok.Headers = .init(
+                        Content_hyphen_Encoding: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Content-Encoding",
+                            as: Components.Headers.ContentEncoding.self
+                        ),
+                        Vary: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Vary",
+                            as: Components.Headers.Vary.self
+                        )
+                    )
                     let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
                     let body: Operations.forward.Output.Ok.Body
                     let chosenContentType = try converter.bestContentType(
@@ -451,7 +523,10 @@ public struct Client: APIProtocol {
                     default:
                         preconditionFailure("bestContentType chose an invalid content type.")
                     }
-                    return .ok(.init(body: body))
+                    return .ok(.init(
+                        headers: headers,
+                        body: body
+                    ))
                 case 400:
                     let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
                     let body: Components.Responses.BadRequest.Body
@@ -527,11 +602,18 @@ public struct Client: APIProtocol {
                     }
                     return .contentTooLarge(.init(body: body))
                 case 415:
-                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(Accept_hyphen_Post: try converter.getOptionalHeaderFieldAsURI(
-                        in: response.headerFields,
-                        name: "Accept-Post",
-                        as: Components.Headers.AcceptPost.self
-                    ))
+                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(
+                        Accept_hyphen_Post: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Accept-Post",
+                            as: Components.Headers.AcceptPost.self
+                        ),
+                        Accept_hyphen_Encoding: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Accept-Encoding",
+                            as: Components.Headers.AcceptEncoding.self
+                        )
+                    )
                     let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
                     let body: Components.Responses.UnsupportedMediaType.Body
                     let chosenContentType = try converter.bestContentType(
@@ -663,6 +745,16 @@ public struct Client: APIProtocol {
                     method: .post
                 )
                 suppressMutabilityWarning(&request)
+                try converter.setHeaderFieldAsURI(
+                    in: &request.headerFields,
+                    name: "Content-Encoding",
+                    value: input.headers.Content_hyphen_Encoding
+                )
+                try converter.setHeaderFieldAsURI(
+                    in: &request.headerFields,
+                    name: "Accept-Encoding",
+                    value: input.headers.Accept_hyphen_Encoding
+                )
                 converter.setAcceptHeader(
                     in: &request.headerFields,
                     contentTypes: input.headers.accept
@@ -681,6 +773,18 @@ public struct Client: APIProtocol {
             deserializer: { response, responseBody in
                 switch response.status.code {
                 case 200:
+                    let headers: Operations.train.Output.Ok.Headers = .init(
+                        Content_hyphen_Encoding: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Content-Encoding",
+                            as: Components.Headers.ContentEncoding.self
+                        ),
+                        Vary: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Vary",
+                            as: Components.Headers.Vary.self
+                        )
+                    )
                     let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
                     let body: Operations.train.Output.Ok.Body
                     let chosenContentType = try converter.bestContentType(
@@ -701,7 +805,10 @@ public struct Client: APIProtocol {
                     default:
                         preconditionFailure("bestContentType chose an invalid content type.")
                     }
-                    return .ok(.init(body: body))
+                    return .ok(.init(
+                        headers: headers,
+                        body: body
+                    ))
                 case 400:
                     let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
                     let body: Components.Responses.BadRequest.Body
@@ -777,11 +884,588 @@ public struct Client: APIProtocol {
                     }
                     return .contentTooLarge(.init(body: body))
                 case 415:
-                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(Accept_hyphen_Post: try converter.getOptionalHeaderFieldAsURI(
-                        in: response.headerFields,
-                        name: "Accept-Post",
-                        as: Components.Headers.AcceptPost.self
+                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(
+                        Accept_hyphen_Post: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Accept-Post",
+                            as: Components.Headers.AcceptPost.self
+                        ),
+                        Accept_hyphen_Encoding: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Accept-Encoding",
+                            as: Components.Headers.AcceptEncoding.self
+                        )
+                    )
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Components.Responses.UnsupportedMediaType.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/problem+json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/problem+json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.Problem.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .application_problem_plus_json(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .unsupportedMediaType(.init(
+                        headers: headers,
+                        body: body
                     ))
+                case 422:
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Components.Responses.UnprocessableContent.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/problem+json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/problem+json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.Problem.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .application_problem_plus_json(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .unprocessableContent(.init(body: body))
+                case 503:
+                    let headers: Components.Responses.ServiceUnavailable.Headers = .init(Retry_hyphen_After: try converter.getOptionalHeaderFieldAsURI(
+                        in: response.headerFields,
+                        name: "Retry-After",
+                        as: Components.Headers.RetryAfter.self
+                    ))
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Components.Responses.ServiceUnavailable.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/problem+json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/problem+json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.Problem.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .application_problem_plus_json(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .serviceUnavailable(.init(
+                        headers: headers,
+                        body: body
+                    ))
+                default:
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Components.Responses._Error.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/problem+json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/problem+json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.Problem.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .application_problem_plus_json(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .`default`(
+                        statusCode: response.status.code,
+                        .init(body: body)
+                    )
+                }
+            }
+        )
+    }
+    /// Forward-mode derivatives (Jacobian-vector products) of a graph's outputs.
+    ///
+    /// Evaluates the graph and, for every output, its directional derivative along
+    /// `tangents`: J·t with J the Jacobian of the output with respect to the tensors
+    /// named in `tangents` (tensors not named have tangent zero), as
+    /// `torch.autograd.functional.jvp`. `outputs` defaults as for `POST /forward`.
+    /// Computed by the double-backward trick (docs/higher-order.md), so every op
+    /// between a tangent's tensor and an output must be twice differentiable; one that
+    /// is not is 422 at that op. A tangent whose name is not a tensor of the request
+    /// (an op's name included) or whose shape is not the tensor's is 422 at
+    /// `/tangents/NAME`. `tangents` is required (`{}`: every tangent zero).
+    ///
+    ///
+    /// - Remark: HTTP `POST /jvp`.
+    /// - Remark: Generated from `#/paths//jvp/post(jvp)`.
+    public func jvp(_ input: Operations.jvp.Input) async throws -> Operations.jvp.Output {
+        try await client.send(
+            input: input,
+            forOperation: Operations.jvp.id,
+            serializer: { input in
+                let path = try converter.renderedPath(
+                    template: "/jvp",
+                    parameters: []
+                )
+                var request: HTTPTypes.HTTPRequest = .init(
+                    soar_path: path,
+                    method: .post
+                )
+                suppressMutabilityWarning(&request)
+                try converter.setHeaderFieldAsURI(
+                    in: &request.headerFields,
+                    name: "Content-Encoding",
+                    value: input.headers.Content_hyphen_Encoding
+                )
+                try converter.setHeaderFieldAsURI(
+                    in: &request.headerFields,
+                    name: "Accept-Encoding",
+                    value: input.headers.Accept_hyphen_Encoding
+                )
+                converter.setAcceptHeader(
+                    in: &request.headerFields,
+                    contentTypes: input.headers.accept
+                )
+                let body: OpenAPIRuntime.HTTPBody?
+                switch input.body {
+                case let .json(value):
+                    body = try converter.setRequiredRequestBodyAsJSON(
+                        value,
+                        headerFields: &request.headerFields,
+                        contentType: "application/json; charset=utf-8"
+                    )
+                }
+                return (request, body)
+            },
+            deserializer: { response, responseBody in
+                switch response.status.code {
+                case 200:
+                    let headers: Operations.jvp.Output.Ok.Headers = .init(
+                        Content_hyphen_Encoding: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Content-Encoding",
+                            as: Components.Headers.ContentEncoding.self
+                        ),
+                        Vary: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Vary",
+                            as: Components.Headers.Vary.self
+                        )
+                    )
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Operations.jvp.Output.Ok.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.JVPResponse.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .json(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .ok(.init(
+                        headers: headers,
+                        body: body
+                    ))
+                case 400:
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Components.Responses.BadRequest.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/problem+json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/problem+json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.Problem.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .application_problem_plus_json(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .badRequest(.init(body: body))
+                case 401:
+                    let headers: Components.Responses.Unauthorized.Headers = .init(WWW_hyphen_Authenticate: try converter.getOptionalHeaderFieldAsURI(
+                        in: response.headerFields,
+                        name: "WWW-Authenticate",
+                        as: Components.Headers.WWWAuthenticate.self
+                    ))
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Components.Responses.Unauthorized.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/problem+json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/problem+json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.Problem.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .application_problem_plus_json(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .unauthorized(.init(
+                        headers: headers,
+                        body: body
+                    ))
+                case 413:
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Components.Responses.ContentTooLarge.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/problem+json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/problem+json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.Problem.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .application_problem_plus_json(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .contentTooLarge(.init(body: body))
+                case 415:
+                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(
+                        Accept_hyphen_Post: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Accept-Post",
+                            as: Components.Headers.AcceptPost.self
+                        ),
+                        Accept_hyphen_Encoding: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Accept-Encoding",
+                            as: Components.Headers.AcceptEncoding.self
+                        )
+                    )
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Components.Responses.UnsupportedMediaType.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/problem+json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/problem+json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.Problem.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .application_problem_plus_json(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .unsupportedMediaType(.init(
+                        headers: headers,
+                        body: body
+                    ))
+                case 422:
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Components.Responses.UnprocessableContent.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/problem+json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/problem+json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.Problem.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .application_problem_plus_json(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .unprocessableContent(.init(body: body))
+                case 503:
+                    let headers: Components.Responses.ServiceUnavailable.Headers = .init(Retry_hyphen_After: try converter.getOptionalHeaderFieldAsURI(
+                        in: response.headerFields,
+                        name: "Retry-After",
+                        as: Components.Headers.RetryAfter.self
+                    ))
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Components.Responses.ServiceUnavailable.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/problem+json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/problem+json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.Problem.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .application_problem_plus_json(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .serviceUnavailable(.init(
+                        headers: headers,
+                        body: body
+                    ))
+                default:
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Components.Responses._Error.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/problem+json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/problem+json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.Problem.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .application_problem_plus_json(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .`default`(
+                        statusCode: response.status.code,
+                        .init(body: body)
+                    )
+                }
+            }
+        )
+    }
+    /// Hessian-vector products of a scalar loss.
+    ///
+    /// Evaluates the graph, the gradient of the scalar `loss` as `POST /backward` gives it
+    /// (`gradients`), and for each tensor named in `vectors` its block of H·v, with H the
+    /// Hessian of the loss over all tensors named in `vectors` jointly and v their
+    /// vectors, as `torch.autograd.functional.hvp`. A tensor named in `vectors` needs no
+    /// `requires_grad`. Computed as the gradient of ⟨∇loss, v⟩ (reverse over reverse,
+    /// docs/higher-order.md), so every op between those tensors and the loss must be
+    /// twice differentiable; one that is not is 422 at that op. A missing or non-scalar
+    /// loss is 422 at `/loss`; a vector whose name is not a tensor of the request or whose
+    /// shape is not the tensor's is 422 at `/vectors/NAME`.
+    ///
+    ///
+    /// - Remark: HTTP `POST /hvp`.
+    /// - Remark: Generated from `#/paths//hvp/post(hvp)`.
+    public func hvp(_ input: Operations.hvp.Input) async throws -> Operations.hvp.Output {
+        try await client.send(
+            input: input,
+            forOperation: Operations.hvp.id,
+            serializer: { input in
+                let path = try converter.renderedPath(
+                    template: "/hvp",
+                    parameters: []
+                )
+                var request: HTTPTypes.HTTPRequest = .init(
+                    soar_path: path,
+                    method: .post
+                )
+                suppressMutabilityWarning(&request)
+                try converter.setHeaderFieldAsURI(
+                    in: &request.headerFields,
+                    name: "Content-Encoding",
+                    value: input.headers.Content_hyphen_Encoding
+                )
+                try converter.setHeaderFieldAsURI(
+                    in: &request.headerFields,
+                    name: "Accept-Encoding",
+                    value: input.headers.Accept_hyphen_Encoding
+                )
+                converter.setAcceptHeader(
+                    in: &request.headerFields,
+                    contentTypes: input.headers.accept
+                )
+                let body: OpenAPIRuntime.HTTPBody?
+                switch input.body {
+                case let .json(value):
+                    body = try converter.setRequiredRequestBodyAsJSON(
+                        value,
+                        headerFields: &request.headerFields,
+                        contentType: "application/json; charset=utf-8"
+                    )
+                }
+                return (request, body)
+            },
+            deserializer: { response, responseBody in
+                switch response.status.code {
+                case 200:
+                    let headers: Operations.hvp.Output.Ok.Headers = .init(
+                        Content_hyphen_Encoding: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Content-Encoding",
+                            as: Components.Headers.ContentEncoding.self
+                        ),
+                        Vary: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Vary",
+                            as: Components.Headers.Vary.self
+                        )
+                    )
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Operations.hvp.Output.Ok.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.HVPResponse.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .json(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .ok(.init(
+                        headers: headers,
+                        body: body
+                    ))
+                case 400:
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Components.Responses.BadRequest.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/problem+json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/problem+json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.Problem.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .application_problem_plus_json(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .badRequest(.init(body: body))
+                case 401:
+                    let headers: Components.Responses.Unauthorized.Headers = .init(WWW_hyphen_Authenticate: try converter.getOptionalHeaderFieldAsURI(
+                        in: response.headerFields,
+                        name: "WWW-Authenticate",
+                        as: Components.Headers.WWWAuthenticate.self
+                    ))
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Components.Responses.Unauthorized.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/problem+json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/problem+json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.Problem.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .application_problem_plus_json(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .unauthorized(.init(
+                        headers: headers,
+                        body: body
+                    ))
+                case 413:
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Components.Responses.ContentTooLarge.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/problem+json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/problem+json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.Problem.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .application_problem_plus_json(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .contentTooLarge(.init(body: body))
+                case 415:
+                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(
+                        Accept_hyphen_Post: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Accept-Post",
+                            as: Components.Headers.AcceptPost.self
+                        ),
+                        Accept_hyphen_Encoding: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Accept-Encoding",
+                            as: Components.Headers.AcceptEncoding.self
+                        )
+                    )
                     let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
                     let body: Components.Responses.UnsupportedMediaType.Body
                     let chosenContentType = try converter.bestContentType(
@@ -1140,6 +1824,16 @@ public struct Client: APIProtocol {
                     name: "format",
                     value: input.query.format
                 )
+                try converter.setHeaderFieldAsURI(
+                    in: &request.headerFields,
+                    name: "Content-Encoding",
+                    value: input.headers.Content_hyphen_Encoding
+                )
+                try converter.setHeaderFieldAsURI(
+                    in: &request.headerFields,
+                    name: "Accept-Encoding",
+                    value: input.headers.Accept_hyphen_Encoding
+                )
                 converter.setAcceptHeader(
                     in: &request.headerFields,
                     contentTypes: input.headers.accept
@@ -1241,11 +1935,18 @@ public struct Client: APIProtocol {
                     }
                     return .contentTooLarge(.init(body: body))
                 case 415:
-                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(Accept_hyphen_Post: try converter.getOptionalHeaderFieldAsURI(
-                        in: response.headerFields,
-                        name: "Accept-Post",
-                        as: Components.Headers.AcceptPost.self
-                    ))
+                    let headers: Components.Responses.UnsupportedMediaType.Headers = .init(
+                        Accept_hyphen_Post: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Accept-Post",
+                            as: Components.Headers.AcceptPost.self
+                        ),
+                        Accept_hyphen_Encoding: try converter.getOptionalHeaderFieldAsURI(
+                            in: response.headerFields,
+                            name: "Accept-Encoding",
+                            as: Components.Headers.AcceptEncoding.self
+                        )
+                    )
                     let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
                     let body: Components.Responses.UnsupportedMediaType.Body
                     let chosenContentType = try converter.bestContentType(

@@ -54,6 +54,20 @@ extension Components {
         ///
         /// - Remark: Generated from `#/components/headers/WWWAuthenticate`.
         public typealias WWWAuthenticate = Swift.String
+        /// `gzip` when the answer is gzip-compressed (the request accepted gzip and the answer is 1024 bytes or more); absent otherwise.
+        ///
+        /// - Remark: Generated from `#/components/headers/ContentEncoding`.
+        @frozen public enum ContentEncoding: String, Codable, Hashable, Sendable, CaseIterable {
+            case gzip = "gzip"
+        }
+        /// `Accept-Encoding` on every answer (`Origin, Accept-Encoding` with CORS on), so that caches keep compressed and plain answers apart.
+        ///
+        /// - Remark: Generated from `#/components/headers/Vary`.
+        public typealias Vary = Swift.String
+        /// The content codings a request body may have.
+        ///
+        /// - Remark: Generated from `#/components/headers/AcceptEncoding`.
+        public typealias AcceptEncoding = Swift.String
         /// Seconds after which to retry.
         ///
         /// - Remark: Generated from `#/components/headers/RetryAfter`.

@@ -22,5 +22,23 @@ extension Components {
         ///
         /// - Remark: Generated from `#/components/parameters/IfNoneMatch`.
         public typealias IfNoneMatch = Swift.String
+        /// The request body's content coding: `gzip` (or `x-gzip`) for a gzip-compressed body,
+        /// inflated as it arrives (its inflated size counts against `--max-body-bytes`), or
+        /// `identity` (the same as none). Anything else is 415.
+        ///
+        ///
+        /// - Remark: Generated from `#/components/parameters/ContentEncoding`.
+        @frozen public enum ContentEncoding: String, Codable, Hashable, Sendable, CaseIterable {
+            case gzip = "gzip"
+            case x_hyphen_gzip = "x-gzip"
+            case identity = "identity"
+        }
+        /// With gzip acceptable (`gzip`, `x-gzip` or `*` with a non-zero q-value, and not below
+        /// identity's when identity is weighed), an answer of 1024 bytes or more comes
+        /// gzip-compressed with `Content-Encoding: gzip`; otherwise as it is.
+        ///
+        ///
+        /// - Remark: Generated from `#/components/parameters/AcceptEncoding`.
+        public typealias AcceptEncoding = Swift.String
     }
 }

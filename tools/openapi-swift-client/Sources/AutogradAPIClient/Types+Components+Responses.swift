@@ -260,12 +260,21 @@ extension Components {
                 ///
                 /// - Remark: Generated from `#/components/responses/UnsupportedMediaType/headers/Accept-Post`.
                 public var Accept_hyphen_Post: Components.Headers.AcceptPost?
+                /// The content codings a request body may have.
+                ///
+                /// - Remark: Generated from `#/components/responses/UnsupportedMediaType/headers/Accept-Encoding`.
+                public var Accept_hyphen_Encoding: Components.Headers.AcceptEncoding?
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
                 ///   - Accept_hyphen_Post: The media type POST requests must have.
-                public init(Accept_hyphen_Post: Components.Headers.AcceptPost? = nil) {
+                ///   - Accept_hyphen_Encoding: The content codings a request body may have.
+                public init(
+                    Accept_hyphen_Post: Components.Headers.AcceptPost? = nil,
+                    Accept_hyphen_Encoding: Components.Headers.AcceptEncoding? = nil
+                ) {
                     self.Accept_hyphen_Post = Accept_hyphen_Post
+                    self.Accept_hyphen_Encoding = Accept_hyphen_Encoding
                 }
             }
             /// Received HTTP response headers

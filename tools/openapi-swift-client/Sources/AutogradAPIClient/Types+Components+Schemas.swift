@@ -190,6 +190,7 @@ extension Components {
             case group_norm = "group_norm"
             case batch_norm = "batch_norm"
             case scaled_dot_product_attention = "scaled_dot_product_attention"
+            case grad = "grad"
         }
         /// The element type of every tensor of a request and its response.
         ///
@@ -1231,6 +1232,8 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/BackwardRequest/gradients`.
             public var gradients: [Swift.String]?
+            /// - Remark: Generated from `#/components/schemas/BackwardRequest/onnx`.
+            public var onnx: Components.Schemas.ONNXModel?
             /// Creates a new `BackwardRequest`.
             ///
             /// - Parameters:
@@ -1243,6 +1246,7 @@ extension Components {
             ///   - seed:
             ///   - outputs: Names whose values to return. Default: `[loss]`, or without a loss every op
             ///   - gradients: Tensors whose gradients to return; a listed tensor gets its gradient even
+            ///   - onnx:
             public init(
                 id: Components.Schemas.RequestID? = nil,
                 dtype: Components.Schemas.DType? = nil,
@@ -1252,7 +1256,8 @@ extension Components {
                 loss: Swift.String? = nil,
                 seed: Components.Schemas.SeedTensor? = nil,
                 outputs: [Swift.String]? = nil,
-                gradients: [Swift.String]? = nil
+                gradients: [Swift.String]? = nil,
+                onnx: Components.Schemas.ONNXModel? = nil
             ) {
                 self.id = id
                 self.dtype = dtype
@@ -1263,6 +1268,7 @@ extension Components {
                 self.seed = seed
                 self.outputs = outputs
                 self.gradients = gradients
+                self.onnx = onnx
             }
             public enum CodingKeys: String, CodingKey {
                 case id
@@ -1274,6 +1280,7 @@ extension Components {
                 case seed
                 case outputs
                 case gradients
+                case onnx
             }
             public init(from decoder: any Swift.Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -1313,6 +1320,10 @@ extension Components {
                     [Swift.String].self,
                     forKey: .gradients
                 )
+                self.onnx = try container.decodeIfPresent(
+                    Components.Schemas.ONNXModel.self,
+                    forKey: .onnx
+                )
                 try decoder.ensureNoAdditionalProperties(knownKeys: [
                     "id",
                     "dtype",
@@ -1322,7 +1333,65 @@ extension Components {
                     "loss",
                     "seed",
                     "outputs",
-                    "gradients"
+                    "gradients",
+                    "onnx"
+                ])
+            }
+        }
+        /// An ONNX model expanded into the graph (docs/onnx.md): its initializers become
+        /// tensors and its node outputs ops under their ONNX names, so `ops`, `loss`,
+        /// `outputs` and `gradients` can name them. Graph inputs that are not initializers
+        /// must be given in `tensors`; a tensor named like an initializer overrides its value.
+        /// Problems are 422 at `/onnx/b64` (not base64, not a ModelProto), `/onnx` (an
+        /// unsupported opset, op type, domain or attribute value; the detail names the node's
+        /// index, name and op_type), `/onnx/trainable/i`, `/tensors/NAME` (a missing graph
+        /// input, a wrong shape, a name the model computes), `/ops/i/id` (an id the model
+        /// uses) and `/dtype` (not the model's float type). The base64 text counts against
+        /// the body limit (413) like the rest of the body.
+        ///
+        ///
+        /// - Remark: Generated from `#/components/schemas/ONNXModel`.
+        public struct ONNXModel: Codable, Hashable, Sendable {
+            /// Standard base64 of the ModelProto bytes (weights inside the model, not external data).
+            ///
+            /// - Remark: Generated from `#/components/schemas/ONNXModel/b64`.
+            public var b64: OpenAPIRuntime.Base64EncodedData
+            /// Initializers that get gradients (and that `/train` updates). Default: every
+            /// float initializer of rank >= 1; rank-0 and integer ones, and BatchNormalization's
+            /// mean and var (buffers), are constants.
+            ///
+            ///
+            /// - Remark: Generated from `#/components/schemas/ONNXModel/trainable`.
+            public var trainable: [Swift.String]?
+            /// Creates a new `ONNXModel`.
+            ///
+            /// - Parameters:
+            ///   - b64: Standard base64 of the ModelProto bytes (weights inside the model, not external data).
+            ///   - trainable: Initializers that get gradients (and that `/train` updates). Default: every
+            public init(
+                b64: OpenAPIRuntime.Base64EncodedData,
+                trainable: [Swift.String]? = nil
+            ) {
+                self.b64 = b64
+                self.trainable = trainable
+            }
+            public enum CodingKeys: String, CodingKey {
+                case b64
+                case trainable
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.b64 = try container.decode(
+                    OpenAPIRuntime.Base64EncodedData.self,
+                    forKey: .b64
+                )
+                self.trainable = try container.decodeIfPresent(
+                    [Swift.String].self,
+                    forKey: .trainable
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "b64",
+                    "trainable"
                 ])
             }
         }
@@ -1351,6 +1420,8 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/TrainRequest/loss`.
             public var loss: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TrainRequest/onnx`.
+            public var onnx: Components.Schemas.ONNXModel?
             /// - Remark: Generated from `#/components/schemas/TrainRequest/optimizer`.
             public var optimizer: Components.Schemas.Optimizer
             /// Optimisation steps; at most the server's limit (default 10000), else 422 at `/steps`.
@@ -1366,6 +1437,7 @@ extension Components {
             ///   - tensors:
             ///   - ops:
             ///   - loss: The scalar node to minimise.
+            ///   - onnx:
             ///   - optimizer:
             ///   - steps: Optimisation steps; at most the server's limit (default 10000), else 422 at `/steps`.
             public init(
@@ -1375,6 +1447,7 @@ extension Components {
                 tensors: Components.Schemas.Tensors,
                 ops: Components.Schemas.Ops,
                 loss: Swift.String,
+                onnx: Components.Schemas.ONNXModel? = nil,
                 optimizer: Components.Schemas.Optimizer,
                 steps: Swift.Int
             ) {
@@ -1384,6 +1457,7 @@ extension Components {
                 self.tensors = tensors
                 self.ops = ops
                 self.loss = loss
+                self.onnx = onnx
                 self.optimizer = optimizer
                 self.steps = steps
             }
@@ -1394,6 +1468,7 @@ extension Components {
                 case tensors
                 case ops
                 case loss
+                case onnx
                 case optimizer
                 case steps
             }
@@ -1423,6 +1498,10 @@ extension Components {
                     Swift.String.self,
                     forKey: .loss
                 )
+                self.onnx = try container.decodeIfPresent(
+                    Components.Schemas.ONNXModel.self,
+                    forKey: .onnx
+                )
                 self.optimizer = try container.decode(
                     Components.Schemas.Optimizer.self,
                     forKey: .optimizer
@@ -1438,8 +1517,301 @@ extension Components {
                     "tensors",
                     "ops",
                     "loss",
+                    "onnx",
                     "optimizer",
                     "steps"
+                ])
+            }
+        }
+        /// Tensors of the request by name, each with a tensor of its shape: a direction
+        /// (`/jvp`'s tangents, `/hvp`'s vectors). The same forms as `SeedTensor`.
+        ///
+        ///
+        /// - Remark: Generated from `#/components/schemas/DirectionTensors`.
+        public struct DirectionTensors: Codable, Hashable, Sendable {
+            /// A container of undocumented properties.
+            public var additionalProperties: [String: Components.Schemas.SeedTensor]
+            /// Creates a new `DirectionTensors`.
+            ///
+            /// - Parameters:
+            ///   - additionalProperties: A container of undocumented properties.
+            public init(additionalProperties: [String: Components.Schemas.SeedTensor] = .init()) {
+                self.additionalProperties = additionalProperties
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+            }
+            public func encode(to encoder: any Swift.Encoder) throws {
+                try encoder.encodeAdditionalProperties(additionalProperties)
+            }
+        }
+        /// The graph members of `BackwardRequest` except `seed` and `gradients` (which are 422
+        /// here), plus `tangents`. `loss` only sets the default `outputs`.
+        ///
+        ///
+        /// - Remark: Generated from `#/components/schemas/JVPRequest`.
+        public struct JVPRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/JVPRequest/id`.
+            public var id: Components.Schemas.RequestID?
+            /// - Remark: Generated from `#/components/schemas/JVPRequest/dtype`.
+            public var dtype: Components.Schemas.DType?
+            /// - Remark: Generated from `#/components/schemas/JVPRequest/encoding`.
+            public var encoding: Components.Schemas.Encoding?
+            /// - Remark: Generated from `#/components/schemas/JVPRequest/tensors`.
+            public var tensors: Components.Schemas.Tensors
+            /// - Remark: Generated from `#/components/schemas/JVPRequest/ops`.
+            public var ops: Components.Schemas.Ops
+            /// A node; the default output. `null` is the same as absent.
+            ///
+            /// - Remark: Generated from `#/components/schemas/JVPRequest/loss`.
+            public var loss: Swift.String?
+            /// Names whose values and tangents to return. Default: `[loss]`, or without a loss
+            /// every op that no other op consumes. `null` is the same as absent.
+            ///
+            ///
+            /// - Remark: Generated from `#/components/schemas/JVPRequest/outputs`.
+            public var outputs: [Swift.String]?
+            /// The direction for each named tensor; tensors not named have tangent zero.
+            ///
+            /// - Remark: Generated from `#/components/schemas/JVPRequest/tangents`.
+            public var tangents: Components.Schemas.DirectionTensors
+            /// - Remark: Generated from `#/components/schemas/JVPRequest/onnx`.
+            public var onnx: Components.Schemas.ONNXModel?
+            /// Creates a new `JVPRequest`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - dtype:
+            ///   - encoding:
+            ///   - tensors:
+            ///   - ops:
+            ///   - loss: A node; the default output. `null` is the same as absent.
+            ///   - outputs: Names whose values and tangents to return. Default: `[loss]`, or without a loss
+            ///   - tangents: The direction for each named tensor; tensors not named have tangent zero.
+            ///   - onnx:
+            public init(
+                id: Components.Schemas.RequestID? = nil,
+                dtype: Components.Schemas.DType? = nil,
+                encoding: Components.Schemas.Encoding? = nil,
+                tensors: Components.Schemas.Tensors,
+                ops: Components.Schemas.Ops,
+                loss: Swift.String? = nil,
+                outputs: [Swift.String]? = nil,
+                tangents: Components.Schemas.DirectionTensors,
+                onnx: Components.Schemas.ONNXModel? = nil
+            ) {
+                self.id = id
+                self.dtype = dtype
+                self.encoding = encoding
+                self.tensors = tensors
+                self.ops = ops
+                self.loss = loss
+                self.outputs = outputs
+                self.tangents = tangents
+                self.onnx = onnx
+            }
+            public enum CodingKeys: String, CodingKey {
+                case id
+                case dtype
+                case encoding
+                case tensors
+                case ops
+                case loss
+                case outputs
+                case tangents
+                case onnx
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.id = try container.decodeIfPresent(
+                    Components.Schemas.RequestID.self,
+                    forKey: .id
+                )
+                self.dtype = try container.decodeIfPresent(
+                    Components.Schemas.DType.self,
+                    forKey: .dtype
+                )
+                self.encoding = try container.decodeIfPresent(
+                    Components.Schemas.Encoding.self,
+                    forKey: .encoding
+                )
+                self.tensors = try container.decode(
+                    Components.Schemas.Tensors.self,
+                    forKey: .tensors
+                )
+                self.ops = try container.decode(
+                    Components.Schemas.Ops.self,
+                    forKey: .ops
+                )
+                self.loss = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .loss
+                )
+                self.outputs = try container.decodeIfPresent(
+                    [Swift.String].self,
+                    forKey: .outputs
+                )
+                self.tangents = try container.decode(
+                    Components.Schemas.DirectionTensors.self,
+                    forKey: .tangents
+                )
+                self.onnx = try container.decodeIfPresent(
+                    Components.Schemas.ONNXModel.self,
+                    forKey: .onnx
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "id",
+                    "dtype",
+                    "encoding",
+                    "tensors",
+                    "ops",
+                    "loss",
+                    "outputs",
+                    "tangents",
+                    "onnx"
+                ])
+            }
+        }
+        /// The graph members of `BackwardRequest` except `seed` (422 here), with a scalar
+        /// `loss` (required), plus `vectors`.
+        ///
+        ///
+        /// - Remark: Generated from `#/components/schemas/HVPRequest`.
+        public struct HVPRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/HVPRequest/id`.
+            public var id: Components.Schemas.RequestID?
+            /// - Remark: Generated from `#/components/schemas/HVPRequest/dtype`.
+            public var dtype: Components.Schemas.DType?
+            /// - Remark: Generated from `#/components/schemas/HVPRequest/encoding`.
+            public var encoding: Components.Schemas.Encoding?
+            /// - Remark: Generated from `#/components/schemas/HVPRequest/tensors`.
+            public var tensors: Components.Schemas.Tensors
+            /// - Remark: Generated from `#/components/schemas/HVPRequest/ops`.
+            public var ops: Components.Schemas.Ops
+            /// The scalar (shape []) node whose Hessian-vector products to compute.
+            ///
+            /// - Remark: Generated from `#/components/schemas/HVPRequest/loss`.
+            public var loss: Swift.String
+            /// Names whose values to return. Default `[loss]`. `null` is the same as absent.
+            ///
+            /// - Remark: Generated from `#/components/schemas/HVPRequest/outputs`.
+            public var outputs: [Swift.String]?
+            /// Tensors whose gradients to return, as for `POST /backward`. Default: every
+            /// tensor with `requires_grad`. `null` is the same as absent.
+            ///
+            ///
+            /// - Remark: Generated from `#/components/schemas/HVPRequest/gradients`.
+            public var gradients: [Swift.String]?
+            /// v for each named tensor; H is the Hessian over all of them jointly, and the
+            /// answer has one block of H·v per named tensor. A named tensor needs no
+            /// `requires_grad`.
+            ///
+            ///
+            /// - Remark: Generated from `#/components/schemas/HVPRequest/vectors`.
+            public var vectors: Components.Schemas.DirectionTensors
+            /// - Remark: Generated from `#/components/schemas/HVPRequest/onnx`.
+            public var onnx: Components.Schemas.ONNXModel?
+            /// Creates a new `HVPRequest`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - dtype:
+            ///   - encoding:
+            ///   - tensors:
+            ///   - ops:
+            ///   - loss: The scalar (shape []) node whose Hessian-vector products to compute.
+            ///   - outputs: Names whose values to return. Default `[loss]`. `null` is the same as absent.
+            ///   - gradients: Tensors whose gradients to return, as for `POST /backward`. Default: every
+            ///   - vectors: v for each named tensor; H is the Hessian over all of them jointly, and the
+            ///   - onnx:
+            public init(
+                id: Components.Schemas.RequestID? = nil,
+                dtype: Components.Schemas.DType? = nil,
+                encoding: Components.Schemas.Encoding? = nil,
+                tensors: Components.Schemas.Tensors,
+                ops: Components.Schemas.Ops,
+                loss: Swift.String,
+                outputs: [Swift.String]? = nil,
+                gradients: [Swift.String]? = nil,
+                vectors: Components.Schemas.DirectionTensors,
+                onnx: Components.Schemas.ONNXModel? = nil
+            ) {
+                self.id = id
+                self.dtype = dtype
+                self.encoding = encoding
+                self.tensors = tensors
+                self.ops = ops
+                self.loss = loss
+                self.outputs = outputs
+                self.gradients = gradients
+                self.vectors = vectors
+                self.onnx = onnx
+            }
+            public enum CodingKeys: String, CodingKey {
+                case id
+                case dtype
+                case encoding
+                case tensors
+                case ops
+                case loss
+                case outputs
+                case gradients
+                case vectors
+                case onnx
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.id = try container.decodeIfPresent(
+                    Components.Schemas.RequestID.self,
+                    forKey: .id
+                )
+                self.dtype = try container.decodeIfPresent(
+                    Components.Schemas.DType.self,
+                    forKey: .dtype
+                )
+                self.encoding = try container.decodeIfPresent(
+                    Components.Schemas.Encoding.self,
+                    forKey: .encoding
+                )
+                self.tensors = try container.decode(
+                    Components.Schemas.Tensors.self,
+                    forKey: .tensors
+                )
+                self.ops = try container.decode(
+                    Components.Schemas.Ops.self,
+                    forKey: .ops
+                )
+                self.loss = try container.decode(
+                    Swift.String.self,
+                    forKey: .loss
+                )
+                self.outputs = try container.decodeIfPresent(
+                    [Swift.String].self,
+                    forKey: .outputs
+                )
+                self.gradients = try container.decodeIfPresent(
+                    [Swift.String].self,
+                    forKey: .gradients
+                )
+                self.vectors = try container.decode(
+                    Components.Schemas.DirectionTensors.self,
+                    forKey: .vectors
+                )
+                self.onnx = try container.decodeIfPresent(
+                    Components.Schemas.ONNXModel.self,
+                    forKey: .onnx
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "id",
+                    "dtype",
+                    "encoding",
+                    "tensors",
+                    "ops",
+                    "loss",
+                    "outputs",
+                    "gradients",
+                    "vectors",
+                    "onnx"
                 ])
             }
         }
@@ -1963,6 +2335,45 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/TrainResponse/parameters`.
             public var parameters: Components.Schemas.TensorMap
+            /// Present when the request carried a model (`"onnx"`): the same ModelProto with
+            /// each trained initializer holding its values after the last step (raw_data of
+            /// its own FLOAT or DOUBLE type), loadable by onnxruntime (docs/onnx.md).
+            ///
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainResponse/onnx`.
+            public struct onnxPayload: Codable, Hashable, Sendable {
+                /// Standard base64 of the trained ModelProto bytes.
+                ///
+                /// - Remark: Generated from `#/components/schemas/TrainResponse/onnx/b64`.
+                public var b64: OpenAPIRuntime.Base64EncodedData
+                /// Creates a new `onnxPayload`.
+                ///
+                /// - Parameters:
+                ///   - b64: Standard base64 of the trained ModelProto bytes.
+                public init(b64: OpenAPIRuntime.Base64EncodedData) {
+                    self.b64 = b64
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case b64
+                }
+                public init(from decoder: any Swift.Decoder) throws {
+                    let container = try decoder.container(keyedBy: CodingKeys.self)
+                    self.b64 = try container.decode(
+                        OpenAPIRuntime.Base64EncodedData.self,
+                        forKey: .b64
+                    )
+                    try decoder.ensureNoAdditionalProperties(knownKeys: [
+                        "b64"
+                    ])
+                }
+            }
+            /// Present when the request carried a model (`"onnx"`): the same ModelProto with
+            /// each trained initializer holding its values after the last step (raw_data of
+            /// its own FLOAT or DOUBLE type), loadable by onnxruntime (docs/onnx.md).
+            ///
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainResponse/onnx`.
+            public var onnx: Components.Schemas.TrainResponse.onnxPayload?
             /// Creates a new `TrainResponse`.
             ///
             /// - Parameters:
@@ -1970,22 +2381,26 @@ extension Components {
             ///   - dtype:
             ///   - losses: One loss per step, computed before that step's update.
             ///   - parameters: Every tensor with `requires_grad`, after the last step.
+            ///   - onnx: Present when the request carried a model (`"onnx"`): the same ModelProto with
             public init(
                 id: Components.Schemas.RequestID? = nil,
                 dtype: Components.Schemas.DType,
                 losses: [Components.Schemas.Number],
-                parameters: Components.Schemas.TensorMap
+                parameters: Components.Schemas.TensorMap,
+                onnx: Components.Schemas.TrainResponse.onnxPayload? = nil
             ) {
                 self.id = id
                 self.dtype = dtype
                 self.losses = losses
                 self.parameters = parameters
+                self.onnx = onnx
             }
             public enum CodingKeys: String, CodingKey {
                 case id
                 case dtype
                 case losses
                 case parameters
+                case onnx
             }
             public init(from decoder: any Swift.Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -2005,11 +2420,153 @@ extension Components {
                     Components.Schemas.TensorMap.self,
                     forKey: .parameters
                 )
+                self.onnx = try container.decodeIfPresent(
+                    Components.Schemas.TrainResponse.onnxPayload.self,
+                    forKey: .onnx
+                )
                 try decoder.ensureNoAdditionalProperties(knownKeys: [
                     "id",
                     "dtype",
                     "losses",
-                    "parameters"
+                    "parameters",
+                    "onnx"
+                ])
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/JVPResponse`.
+        public struct JVPResponse: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/JVPResponse/id`.
+            public var id: Components.Schemas.RequestID?
+            /// - Remark: Generated from `#/components/schemas/JVPResponse/dtype`.
+            public var dtype: Components.Schemas.DType
+            /// - Remark: Generated from `#/components/schemas/JVPResponse/outputs`.
+            public var outputs: Components.Schemas.TensorMap
+            /// For every output, its Jacobian-vector product along the tangents, of the output's shape.
+            ///
+            /// - Remark: Generated from `#/components/schemas/JVPResponse/tangents`.
+            public var tangents: Components.Schemas.TensorMap
+            /// Creates a new `JVPResponse`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - dtype:
+            ///   - outputs:
+            ///   - tangents: For every output, its Jacobian-vector product along the tangents, of the output's shape.
+            public init(
+                id: Components.Schemas.RequestID? = nil,
+                dtype: Components.Schemas.DType,
+                outputs: Components.Schemas.TensorMap,
+                tangents: Components.Schemas.TensorMap
+            ) {
+                self.id = id
+                self.dtype = dtype
+                self.outputs = outputs
+                self.tangents = tangents
+            }
+            public enum CodingKeys: String, CodingKey {
+                case id
+                case dtype
+                case outputs
+                case tangents
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.id = try container.decodeIfPresent(
+                    Components.Schemas.RequestID.self,
+                    forKey: .id
+                )
+                self.dtype = try container.decode(
+                    Components.Schemas.DType.self,
+                    forKey: .dtype
+                )
+                self.outputs = try container.decode(
+                    Components.Schemas.TensorMap.self,
+                    forKey: .outputs
+                )
+                self.tangents = try container.decode(
+                    Components.Schemas.TensorMap.self,
+                    forKey: .tangents
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "id",
+                    "dtype",
+                    "outputs",
+                    "tangents"
+                ])
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/HVPResponse`.
+        public struct HVPResponse: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/HVPResponse/id`.
+            public var id: Components.Schemas.RequestID?
+            /// - Remark: Generated from `#/components/schemas/HVPResponse/dtype`.
+            public var dtype: Components.Schemas.DType
+            /// - Remark: Generated from `#/components/schemas/HVPResponse/outputs`.
+            public var outputs: Components.Schemas.TensorMap
+            /// The loss's gradient for each tensor asked for, as `POST /backward` answers it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/HVPResponse/gradients`.
+            public var gradients: Components.Schemas.TensorMap
+            /// For each tensor named in `vectors`, its block of H·v, of that tensor's shape.
+            ///
+            /// - Remark: Generated from `#/components/schemas/HVPResponse/hvp`.
+            public var hvp: Components.Schemas.TensorMap
+            /// Creates a new `HVPResponse`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - dtype:
+            ///   - outputs:
+            ///   - gradients: The loss's gradient for each tensor asked for, as `POST /backward` answers it.
+            ///   - hvp: For each tensor named in `vectors`, its block of H·v, of that tensor's shape.
+            public init(
+                id: Components.Schemas.RequestID? = nil,
+                dtype: Components.Schemas.DType,
+                outputs: Components.Schemas.TensorMap,
+                gradients: Components.Schemas.TensorMap,
+                hvp: Components.Schemas.TensorMap
+            ) {
+                self.id = id
+                self.dtype = dtype
+                self.outputs = outputs
+                self.gradients = gradients
+                self.hvp = hvp
+            }
+            public enum CodingKeys: String, CodingKey {
+                case id
+                case dtype
+                case outputs
+                case gradients
+                case hvp
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.id = try container.decodeIfPresent(
+                    Components.Schemas.RequestID.self,
+                    forKey: .id
+                )
+                self.dtype = try container.decode(
+                    Components.Schemas.DType.self,
+                    forKey: .dtype
+                )
+                self.outputs = try container.decode(
+                    Components.Schemas.TensorMap.self,
+                    forKey: .outputs
+                )
+                self.gradients = try container.decode(
+                    Components.Schemas.TensorMap.self,
+                    forKey: .gradients
+                )
+                self.hvp = try container.decode(
+                    Components.Schemas.TensorMap.self,
+                    forKey: .hvp
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "id",
+                    "dtype",
+                    "outputs",
+                    "gradients",
+                    "hvp"
                 ])
             }
         }
@@ -2017,15 +2574,71 @@ extension Components {
         public struct OpList: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/OpList/ops`.
             public var ops: [Components.Schemas.OpInfo]
+            /// Present when the server imports ONNX models (`autograd-server` does): the
+            /// default-domain opsets and the operator types it maps (docs/onnx.md).
+            ///
+            ///
+            /// - Remark: Generated from `#/components/schemas/OpList/onnx`.
+            public struct onnxPayload: Codable, Hashable, Sendable {
+                /// The lowest and highest supported opset of the default domain.
+                ///
+                /// - Remark: Generated from `#/components/schemas/OpList/onnx/opsets`.
+                public var opsets: [Swift.Int]
+                /// - Remark: Generated from `#/components/schemas/OpList/onnx/ops`.
+                public var ops: [Swift.String]
+                /// Creates a new `onnxPayload`.
+                ///
+                /// - Parameters:
+                ///   - opsets: The lowest and highest supported opset of the default domain.
+                ///   - ops:
+                public init(
+                    opsets: [Swift.Int],
+                    ops: [Swift.String]
+                ) {
+                    self.opsets = opsets
+                    self.ops = ops
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case opsets
+                    case ops
+                }
+                public init(from decoder: any Swift.Decoder) throws {
+                    let container = try decoder.container(keyedBy: CodingKeys.self)
+                    self.opsets = try container.decode(
+                        [Swift.Int].self,
+                        forKey: .opsets
+                    )
+                    self.ops = try container.decode(
+                        [Swift.String].self,
+                        forKey: .ops
+                    )
+                    try decoder.ensureNoAdditionalProperties(knownKeys: [
+                        "opsets",
+                        "ops"
+                    ])
+                }
+            }
+            /// Present when the server imports ONNX models (`autograd-server` does): the
+            /// default-domain opsets and the operator types it maps (docs/onnx.md).
+            ///
+            ///
+            /// - Remark: Generated from `#/components/schemas/OpList/onnx`.
+            public var onnx: Components.Schemas.OpList.onnxPayload?
             /// Creates a new `OpList`.
             ///
             /// - Parameters:
             ///   - ops:
-            public init(ops: [Components.Schemas.OpInfo]) {
+            ///   - onnx: Present when the server imports ONNX models (`autograd-server` does): the
+            public init(
+                ops: [Components.Schemas.OpInfo],
+                onnx: Components.Schemas.OpList.onnxPayload? = nil
+            ) {
                 self.ops = ops
+                self.onnx = onnx
             }
             public enum CodingKeys: String, CodingKey {
                 case ops
+                case onnx
             }
             public init(from decoder: any Swift.Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -2033,8 +2646,13 @@ extension Components {
                     [Components.Schemas.OpInfo].self,
                     forKey: .ops
                 )
+                self.onnx = try container.decodeIfPresent(
+                    Components.Schemas.OpList.onnxPayload.self,
+                    forKey: .onnx
+                )
                 try decoder.ensureNoAdditionalProperties(knownKeys: [
-                    "ops"
+                    "ops",
+                    "onnx"
                 ])
             }
         }

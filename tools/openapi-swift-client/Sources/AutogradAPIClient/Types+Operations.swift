@@ -32,12 +32,40 @@ public enum Operations {
         public struct Input: Sendable, Hashable {
             /// - Remark: Generated from `#/paths/backward/POST/header`.
             public struct Headers: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/parameters/ContentEncoding`.
+                @frozen public enum ContentEncoding: String, Codable, Hashable, Sendable, CaseIterable {
+                    case gzip = "gzip"
+                    case x_hyphen_gzip = "x-gzip"
+                    case identity = "identity"
+                }
+                /// The request body's content coding: `gzip` (or `x-gzip`) for a gzip-compressed body,
+                /// inflated as it arrives (its inflated size counts against `--max-body-bytes`), or
+                /// `identity` (the same as none). Anything else is 415.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/backward/POST/header/Content-Encoding`.
+                public var Content_hyphen_Encoding: Components.Parameters.ContentEncoding?
+                /// With gzip acceptable (`gzip`, `x-gzip` or `*` with a non-zero q-value, and not below
+                /// identity's when identity is weighed), an answer of 1024 bytes or more comes
+                /// gzip-compressed with `Content-Encoding: gzip`; otherwise as it is.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/backward/POST/header/Accept-Encoding`.
+                public var Accept_hyphen_Encoding: Components.Parameters.AcceptEncoding?
                 public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.backward.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - Content_hyphen_Encoding: The request body's content coding: `gzip` (or `x-gzip`) for a gzip-compressed body,
+                ///   - Accept_hyphen_Encoding: With gzip acceptable (`gzip`, `x-gzip` or `*` with a non-zero q-value, and not below
                 ///   - accept:
-                public init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.backward.AcceptableContentType>] = .defaultValues()) {
+                public init(
+                    Content_hyphen_Encoding: Components.Parameters.ContentEncoding? = nil,
+                    Accept_hyphen_Encoding: Components.Parameters.AcceptEncoding? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.backward.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Content_hyphen_Encoding = Content_hyphen_Encoding
+                    self.Accept_hyphen_Encoding = Accept_hyphen_Encoding
                     self.accept = accept
                 }
             }
@@ -63,6 +91,35 @@ public enum Operations {
         }
         @frozen public enum Output: Sendable, Hashable {
             public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/backward/POST/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// - Remark: Generated from `#/components/headers/ContentEncoding`.
+                    @frozen public enum ContentEncoding: String, Codable, Hashable, Sendable, CaseIterable {
+                        case gzip = "gzip"
+                    }
+                    /// `gzip` when the answer is gzip-compressed (the request accepted gzip and the answer is 1024 bytes or more); absent otherwise.
+                    ///
+                    /// - Remark: Generated from `#/paths/backward/POST/responses/200/headers/Content-Encoding`.
+                    public var Content_hyphen_Encoding: Components.Headers.ContentEncoding?
+                    /// `Accept-Encoding` on every answer (`Origin, Accept-Encoding` with CORS on), so that caches keep compressed and plain answers apart.
+                    ///
+                    /// - Remark: Generated from `#/paths/backward/POST/responses/200/headers/Vary`.
+                    public var Vary: Components.Headers.Vary?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - Content_hyphen_Encoding: `gzip` when the answer is gzip-compressed (the request accepted gzip and the answer is 1024 bytes or more); absent otherwise.
+                    ///   - Vary: `Accept-Encoding` on every answer (`Origin, Accept-Encoding` with CORS on), so that caches keep compressed and plain answers apart.
+                    public init(
+                        Content_hyphen_Encoding: Components.Headers.ContentEncoding? = nil,
+                        Vary: Components.Headers.Vary? = nil
+                    ) {
+                        self.Content_hyphen_Encoding = Content_hyphen_Encoding
+                        self.Vary = Vary
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.backward.Output.Ok.Headers
                 /// - Remark: Generated from `#/paths/backward/POST/responses/200/content`.
                 @frozen public enum Body: Sendable, Hashable {
                     /// - Remark: Generated from `#/paths/backward/POST/responses/200/content/application\/json`.
@@ -85,8 +142,13 @@ public enum Operations {
                 /// Creates a new `Ok`.
                 ///
                 /// - Parameters:
+                ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
-                public init(body: Operations.backward.Output.Ok.Body) {
+                public init(
+                    headers: Operations.backward.Output.Ok.Headers = .init(),
+                    body: Operations.backward.Output.Ok.Body
+                ) {
+                    self.headers = headers
                     self.body = body
                 }
             }
@@ -113,7 +175,7 @@ public enum Operations {
                     }
                 }
             }
-            /// The body is not JSON, a value has the wrong JSON type, or a required member is missing; or the message framing is ambiguous (request smuggling).
+            /// The body is not JSON, a value has the wrong JSON type, or a required member is missing; or the message framing is ambiguous (request smuggling); or a `Content-Encoding: gzip` body is corrupt, truncated or not gzip.
             ///
             /// - Remark: Generated from `#/paths//backward/post(backward)/responses/400`.
             ///
@@ -159,7 +221,7 @@ public enum Operations {
                     }
                 }
             }
-            /// The body is larger than the server's `--max-body-bytes` (default 64 MiB).
+            /// The body is larger than the server's `--max-body-bytes` (default 64 MiB), on the wire or, with `Content-Encoding: gzip`, once inflated.
             ///
             /// - Remark: Generated from `#/paths//backward/post(backward)/responses/413`.
             ///
@@ -182,7 +244,9 @@ public enum Operations {
                     }
                 }
             }
-            /// The request's Content-Type is not `application/json`.
+            /// The request's Content-Type is not `application/json` (with `Accept-Post`), or its
+            /// Content-Encoding is not `gzip` or `identity` (with `Accept-Encoding: gzip, identity`).
+            ///
             ///
             /// - Remark: Generated from `#/paths//backward/post(backward)/responses/415`.
             ///
@@ -333,12 +397,40 @@ public enum Operations {
         public struct Input: Sendable, Hashable {
             /// - Remark: Generated from `#/paths/forward/POST/header`.
             public struct Headers: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/parameters/ContentEncoding`.
+                @frozen public enum ContentEncoding: String, Codable, Hashable, Sendable, CaseIterable {
+                    case gzip = "gzip"
+                    case x_hyphen_gzip = "x-gzip"
+                    case identity = "identity"
+                }
+                /// The request body's content coding: `gzip` (or `x-gzip`) for a gzip-compressed body,
+                /// inflated as it arrives (its inflated size counts against `--max-body-bytes`), or
+                /// `identity` (the same as none). Anything else is 415.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/forward/POST/header/Content-Encoding`.
+                public var Content_hyphen_Encoding: Components.Parameters.ContentEncoding?
+                /// With gzip acceptable (`gzip`, `x-gzip` or `*` with a non-zero q-value, and not below
+                /// identity's when identity is weighed), an answer of 1024 bytes or more comes
+                /// gzip-compressed with `Content-Encoding: gzip`; otherwise as it is.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/forward/POST/header/Accept-Encoding`.
+                public var Accept_hyphen_Encoding: Components.Parameters.AcceptEncoding?
                 public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.forward.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - Content_hyphen_Encoding: The request body's content coding: `gzip` (or `x-gzip`) for a gzip-compressed body,
+                ///   - Accept_hyphen_Encoding: With gzip acceptable (`gzip`, `x-gzip` or `*` with a non-zero q-value, and not below
                 ///   - accept:
-                public init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.forward.AcceptableContentType>] = .defaultValues()) {
+                public init(
+                    Content_hyphen_Encoding: Components.Parameters.ContentEncoding? = nil,
+                    Accept_hyphen_Encoding: Components.Parameters.AcceptEncoding? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.forward.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Content_hyphen_Encoding = Content_hyphen_Encoding
+                    self.Accept_hyphen_Encoding = Accept_hyphen_Encoding
                     self.accept = accept
                 }
             }
@@ -364,6 +456,35 @@ public enum Operations {
         }
         @frozen public enum Output: Sendable, Hashable {
             public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/forward/POST/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// - Remark: Generated from `#/components/headers/ContentEncoding`.
+                    @frozen public enum ContentEncoding: String, Codable, Hashable, Sendable, CaseIterable {
+                        case gzip = "gzip"
+                    }
+                    /// `gzip` when the answer is gzip-compressed (the request accepted gzip and the answer is 1024 bytes or more); absent otherwise.
+                    ///
+                    /// - Remark: Generated from `#/paths/forward/POST/responses/200/headers/Content-Encoding`.
+                    public var Content_hyphen_Encoding: Components.Headers.ContentEncoding?
+                    /// `Accept-Encoding` on every answer (`Origin, Accept-Encoding` with CORS on), so that caches keep compressed and plain answers apart.
+                    ///
+                    /// - Remark: Generated from `#/paths/forward/POST/responses/200/headers/Vary`.
+                    public var Vary: Components.Headers.Vary?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - Content_hyphen_Encoding: `gzip` when the answer is gzip-compressed (the request accepted gzip and the answer is 1024 bytes or more); absent otherwise.
+                    ///   - Vary: `Accept-Encoding` on every answer (`Origin, Accept-Encoding` with CORS on), so that caches keep compressed and plain answers apart.
+                    public init(
+                        Content_hyphen_Encoding: Components.Headers.ContentEncoding? = nil,
+                        Vary: Components.Headers.Vary? = nil
+                    ) {
+                        self.Content_hyphen_Encoding = Content_hyphen_Encoding
+                        self.Vary = Vary
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.forward.Output.Ok.Headers
                 /// - Remark: Generated from `#/paths/forward/POST/responses/200/content`.
                 @frozen public enum Body: Sendable, Hashable {
                     /// - Remark: Generated from `#/paths/forward/POST/responses/200/content/application\/json`.
@@ -386,8 +507,13 @@ public enum Operations {
                 /// Creates a new `Ok`.
                 ///
                 /// - Parameters:
+                ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
-                public init(body: Operations.forward.Output.Ok.Body) {
+                public init(
+                    headers: Operations.forward.Output.Ok.Headers = .init(),
+                    body: Operations.forward.Output.Ok.Body
+                ) {
+                    self.headers = headers
                     self.body = body
                 }
             }
@@ -414,7 +540,7 @@ public enum Operations {
                     }
                 }
             }
-            /// The body is not JSON, a value has the wrong JSON type, or a required member is missing; or the message framing is ambiguous (request smuggling).
+            /// The body is not JSON, a value has the wrong JSON type, or a required member is missing; or the message framing is ambiguous (request smuggling); or a `Content-Encoding: gzip` body is corrupt, truncated or not gzip.
             ///
             /// - Remark: Generated from `#/paths//forward/post(forward)/responses/400`.
             ///
@@ -460,7 +586,7 @@ public enum Operations {
                     }
                 }
             }
-            /// The body is larger than the server's `--max-body-bytes` (default 64 MiB).
+            /// The body is larger than the server's `--max-body-bytes` (default 64 MiB), on the wire or, with `Content-Encoding: gzip`, once inflated.
             ///
             /// - Remark: Generated from `#/paths//forward/post(forward)/responses/413`.
             ///
@@ -483,7 +609,9 @@ public enum Operations {
                     }
                 }
             }
-            /// The request's Content-Type is not `application/json`.
+            /// The request's Content-Type is not `application/json` (with `Accept-Post`), or its
+            /// Content-Encoding is not `gzip` or `identity` (with `Accept-Encoding: gzip, identity`).
+            ///
             ///
             /// - Remark: Generated from `#/paths//forward/post(forward)/responses/415`.
             ///
@@ -637,12 +765,40 @@ public enum Operations {
         public struct Input: Sendable, Hashable {
             /// - Remark: Generated from `#/paths/train/POST/header`.
             public struct Headers: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/parameters/ContentEncoding`.
+                @frozen public enum ContentEncoding: String, Codable, Hashable, Sendable, CaseIterable {
+                    case gzip = "gzip"
+                    case x_hyphen_gzip = "x-gzip"
+                    case identity = "identity"
+                }
+                /// The request body's content coding: `gzip` (or `x-gzip`) for a gzip-compressed body,
+                /// inflated as it arrives (its inflated size counts against `--max-body-bytes`), or
+                /// `identity` (the same as none). Anything else is 415.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/train/POST/header/Content-Encoding`.
+                public var Content_hyphen_Encoding: Components.Parameters.ContentEncoding?
+                /// With gzip acceptable (`gzip`, `x-gzip` or `*` with a non-zero q-value, and not below
+                /// identity's when identity is weighed), an answer of 1024 bytes or more comes
+                /// gzip-compressed with `Content-Encoding: gzip`; otherwise as it is.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/train/POST/header/Accept-Encoding`.
+                public var Accept_hyphen_Encoding: Components.Parameters.AcceptEncoding?
                 public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.train.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - Content_hyphen_Encoding: The request body's content coding: `gzip` (or `x-gzip`) for a gzip-compressed body,
+                ///   - Accept_hyphen_Encoding: With gzip acceptable (`gzip`, `x-gzip` or `*` with a non-zero q-value, and not below
                 ///   - accept:
-                public init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.train.AcceptableContentType>] = .defaultValues()) {
+                public init(
+                    Content_hyphen_Encoding: Components.Parameters.ContentEncoding? = nil,
+                    Accept_hyphen_Encoding: Components.Parameters.AcceptEncoding? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.train.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Content_hyphen_Encoding = Content_hyphen_Encoding
+                    self.Accept_hyphen_Encoding = Accept_hyphen_Encoding
                     self.accept = accept
                 }
             }
@@ -668,6 +824,35 @@ public enum Operations {
         }
         @frozen public enum Output: Sendable, Hashable {
             public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/train/POST/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// - Remark: Generated from `#/components/headers/ContentEncoding`.
+                    @frozen public enum ContentEncoding: String, Codable, Hashable, Sendable, CaseIterable {
+                        case gzip = "gzip"
+                    }
+                    /// `gzip` when the answer is gzip-compressed (the request accepted gzip and the answer is 1024 bytes or more); absent otherwise.
+                    ///
+                    /// - Remark: Generated from `#/paths/train/POST/responses/200/headers/Content-Encoding`.
+                    public var Content_hyphen_Encoding: Components.Headers.ContentEncoding?
+                    /// `Accept-Encoding` on every answer (`Origin, Accept-Encoding` with CORS on), so that caches keep compressed and plain answers apart.
+                    ///
+                    /// - Remark: Generated from `#/paths/train/POST/responses/200/headers/Vary`.
+                    public var Vary: Components.Headers.Vary?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - Content_hyphen_Encoding: `gzip` when the answer is gzip-compressed (the request accepted gzip and the answer is 1024 bytes or more); absent otherwise.
+                    ///   - Vary: `Accept-Encoding` on every answer (`Origin, Accept-Encoding` with CORS on), so that caches keep compressed and plain answers apart.
+                    public init(
+                        Content_hyphen_Encoding: Components.Headers.ContentEncoding? = nil,
+                        Vary: Components.Headers.Vary? = nil
+                    ) {
+                        self.Content_hyphen_Encoding = Content_hyphen_Encoding
+                        self.Vary = Vary
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.train.Output.Ok.Headers
                 /// - Remark: Generated from `#/paths/train/POST/responses/200/content`.
                 @frozen public enum Body: Sendable, Hashable {
                     /// - Remark: Generated from `#/paths/train/POST/responses/200/content/application\/json`.
@@ -690,8 +875,13 @@ public enum Operations {
                 /// Creates a new `Ok`.
                 ///
                 /// - Parameters:
+                ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
-                public init(body: Operations.train.Output.Ok.Body) {
+                public init(
+                    headers: Operations.train.Output.Ok.Headers = .init(),
+                    body: Operations.train.Output.Ok.Body
+                ) {
+                    self.headers = headers
                     self.body = body
                 }
             }
@@ -718,7 +908,7 @@ public enum Operations {
                     }
                 }
             }
-            /// The body is not JSON, a value has the wrong JSON type, or a required member is missing; or the message framing is ambiguous (request smuggling).
+            /// The body is not JSON, a value has the wrong JSON type, or a required member is missing; or the message framing is ambiguous (request smuggling); or a `Content-Encoding: gzip` body is corrupt, truncated or not gzip.
             ///
             /// - Remark: Generated from `#/paths//train/post(train)/responses/400`.
             ///
@@ -764,7 +954,7 @@ public enum Operations {
                     }
                 }
             }
-            /// The body is larger than the server's `--max-body-bytes` (default 64 MiB).
+            /// The body is larger than the server's `--max-body-bytes` (default 64 MiB), on the wire or, with `Content-Encoding: gzip`, once inflated.
             ///
             /// - Remark: Generated from `#/paths//train/post(train)/responses/413`.
             ///
@@ -787,7 +977,9 @@ public enum Operations {
                     }
                 }
             }
-            /// The request's Content-Type is not `application/json`.
+            /// The request's Content-Type is not `application/json` (with `Accept-Post`), or its
+            /// Content-Encoding is not `gzip` or `identity` (with `Accept-Encoding: gzip, identity`).
+            ///
             ///
             /// - Remark: Generated from `#/paths//train/post(train)/responses/415`.
             ///
@@ -871,6 +1063,748 @@ public enum Operations {
             ///
             ///
             /// - Remark: Generated from `#/paths//train/post(train)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case application_problem_plus_json
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .application_problem_plus_json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .application_problem_plus_json:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .application_problem_plus_json
+                ]
+            }
+        }
+    }
+    /// Forward-mode derivatives (Jacobian-vector products) of a graph's outputs.
+    ///
+    /// Evaluates the graph and, for every output, its directional derivative along
+    /// `tangents`: J·t with J the Jacobian of the output with respect to the tensors
+    /// named in `tangents` (tensors not named have tangent zero), as
+    /// `torch.autograd.functional.jvp`. `outputs` defaults as for `POST /forward`.
+    /// Computed by the double-backward trick (docs/higher-order.md), so every op
+    /// between a tangent's tensor and an output must be twice differentiable; one that
+    /// is not is 422 at that op. A tangent whose name is not a tensor of the request
+    /// (an op's name included) or whose shape is not the tensor's is 422 at
+    /// `/tangents/NAME`. `tangents` is required (`{}`: every tangent zero).
+    ///
+    ///
+    /// - Remark: HTTP `POST /jvp`.
+    /// - Remark: Generated from `#/paths//jvp/post(jvp)`.
+    public enum jvp {
+        public static let id: Swift.String = "jvp"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/jvp/POST/header`.
+            public struct Headers: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/parameters/ContentEncoding`.
+                @frozen public enum ContentEncoding: String, Codable, Hashable, Sendable, CaseIterable {
+                    case gzip = "gzip"
+                    case x_hyphen_gzip = "x-gzip"
+                    case identity = "identity"
+                }
+                /// The request body's content coding: `gzip` (or `x-gzip`) for a gzip-compressed body,
+                /// inflated as it arrives (its inflated size counts against `--max-body-bytes`), or
+                /// `identity` (the same as none). Anything else is 415.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/jvp/POST/header/Content-Encoding`.
+                public var Content_hyphen_Encoding: Components.Parameters.ContentEncoding?
+                /// With gzip acceptable (`gzip`, `x-gzip` or `*` with a non-zero q-value, and not below
+                /// identity's when identity is weighed), an answer of 1024 bytes or more comes
+                /// gzip-compressed with `Content-Encoding: gzip`; otherwise as it is.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/jvp/POST/header/Accept-Encoding`.
+                public var Accept_hyphen_Encoding: Components.Parameters.AcceptEncoding?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.jvp.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - Content_hyphen_Encoding: The request body's content coding: `gzip` (or `x-gzip`) for a gzip-compressed body,
+                ///   - Accept_hyphen_Encoding: With gzip acceptable (`gzip`, `x-gzip` or `*` with a non-zero q-value, and not below
+                ///   - accept:
+                public init(
+                    Content_hyphen_Encoding: Components.Parameters.ContentEncoding? = nil,
+                    Accept_hyphen_Encoding: Components.Parameters.AcceptEncoding? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.jvp.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Content_hyphen_Encoding = Content_hyphen_Encoding
+                    self.Accept_hyphen_Encoding = Accept_hyphen_Encoding
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.jvp.Input.Headers
+            /// - Remark: Generated from `#/paths/jvp/POST/requestBody`.
+            @frozen public enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/jvp/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.JVPRequest)
+            }
+            public var body: Operations.jvp.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            public init(
+                headers: Operations.jvp.Input.Headers = .init(),
+                body: Operations.jvp.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/jvp/POST/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// - Remark: Generated from `#/components/headers/ContentEncoding`.
+                    @frozen public enum ContentEncoding: String, Codable, Hashable, Sendable, CaseIterable {
+                        case gzip = "gzip"
+                    }
+                    /// `gzip` when the answer is gzip-compressed (the request accepted gzip and the answer is 1024 bytes or more); absent otherwise.
+                    ///
+                    /// - Remark: Generated from `#/paths/jvp/POST/responses/200/headers/Content-Encoding`.
+                    public var Content_hyphen_Encoding: Components.Headers.ContentEncoding?
+                    /// `Accept-Encoding` on every answer (`Origin, Accept-Encoding` with CORS on), so that caches keep compressed and plain answers apart.
+                    ///
+                    /// - Remark: Generated from `#/paths/jvp/POST/responses/200/headers/Vary`.
+                    public var Vary: Components.Headers.Vary?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - Content_hyphen_Encoding: `gzip` when the answer is gzip-compressed (the request accepted gzip and the answer is 1024 bytes or more); absent otherwise.
+                    ///   - Vary: `Accept-Encoding` on every answer (`Origin, Accept-Encoding` with CORS on), so that caches keep compressed and plain answers apart.
+                    public init(
+                        Content_hyphen_Encoding: Components.Headers.ContentEncoding? = nil,
+                        Vary: Components.Headers.Vary? = nil
+                    ) {
+                        self.Content_hyphen_Encoding = Content_hyphen_Encoding
+                        self.Vary = Vary
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.jvp.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/jvp/POST/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/jvp/POST/responses/200/content/application\/json`.
+                    case json(Components.Schemas.JVPResponse)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.JVPResponse {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.jvp.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.jvp.Output.Ok.Headers = .init(),
+                    body: Operations.jvp.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// Outputs and their tangents.
+            ///
+            /// - Remark: Generated from `#/paths//jvp/post(jvp)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.jvp.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.jvp.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The body is not JSON, a value has the wrong JSON type, or a required member is missing; or the message framing is ambiguous (request smuggling); or a `Content-Encoding: gzip` body is corrupt, truncated or not gzip.
+            ///
+            /// - Remark: Generated from `#/paths//jvp/post(jvp)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The server has an API key and the request has no `Authorization` header with it.
+            ///
+            /// - Remark: Generated from `#/paths//jvp/post(jvp)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The body is larger than the server's `--max-body-bytes` (default 64 MiB), on the wire or, with `Content-Encoding: gzip`, once inflated.
+            ///
+            /// - Remark: Generated from `#/paths//jvp/post(jvp)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses.ContentTooLarge)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            public var contentTooLarge: Components.Responses.ContentTooLarge {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request's Content-Type is not `application/json` (with `Accept-Post`), or its
+            /// Content-Encoding is not `gzip` or `identity` (with `Accept-Encoding: gzip, identity`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//jvp/post(jvp)/responses/415`.
+            ///
+            /// HTTP response code: `415 unsupportedMediaType`.
+            case unsupportedMediaType(Components.Responses.UnsupportedMediaType)
+            /// The associated value of the enum case if `self` is `.unsupportedMediaType`.
+            ///
+            /// - Throws: An error if `self` is not `.unsupportedMediaType`.
+            /// - SeeAlso: `.unsupportedMediaType`.
+            public var unsupportedMediaType: Components.Responses.UnsupportedMediaType {
+                get throws {
+                    switch self {
+                    case let .unsupportedMediaType(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unsupportedMediaType",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Well-formed but not computable. Pointers: unknown op `/ops/i/op`, undefined input
+            /// `/ops/i/inputs/j`, duplicate name `/ops/i/id`, cycle `/ops/i`, arity
+            /// `/ops/i/inputs`, shape mismatch `/ops/i`, bad attribute `/ops/i/attrs/NAME`,
+            /// ragged data `/tensors/NAME/data`, count mismatch or too many elements
+            /// `/tensors/NAME`, unknown dtype `/dtype`, bad loss `/loss`, bad seed `/seed`,
+            /// unknown names `/outputs/i`, `/gradients/i`, unknown members at their own pointer,
+            /// unknown optimizer `/optimizer/name`, too many steps `/steps`.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//jvp/post(jvp)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.UnprocessableContent)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.UnprocessableContent {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The server is at capacity (`--max-inflight` computations running and `--max-queue`
+            /// waiting; `Retry-After: 1`), shutting down (`Retry-After: 1`), or the computation
+            /// ran past `--request-timeout`.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//jvp/post(jvp)/responses/503`.
+            ///
+            /// HTTP response code: `503 serviceUnavailable`.
+            case serviceUnavailable(Components.Responses.ServiceUnavailable)
+            /// The associated value of the enum case if `self` is `.serviceUnavailable`.
+            ///
+            /// - Throws: An error if `self` is not `.serviceUnavailable`.
+            /// - SeeAlso: `.serviceUnavailable`.
+            public var serviceUnavailable: Components.Responses.ServiceUnavailable {
+                get throws {
+                    switch self {
+                    case let .serviceUnavailable(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "serviceUnavailable",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Any other error, including 404 (unknown path, see `NotFound`) and 405 (method not
+            /// accepted by the path, with `Allow`, see `MethodNotAllowed`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//jvp/post(jvp)/responses/default`.
+            ///
+            /// HTTP response code: `default`.
+            case `default`(statusCode: Swift.Int, Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.`default``.
+            ///
+            /// - Throws: An error if `self` is not `.`default``.
+            /// - SeeAlso: `.`default``.
+            public var `default`: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .`default`(_, response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "default",
+                            response: self
+                        )
+                    }
+                }
+            }
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case application_problem_plus_json
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .application_problem_plus_json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .application_problem_plus_json:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .application_problem_plus_json
+                ]
+            }
+        }
+    }
+    /// Hessian-vector products of a scalar loss.
+    ///
+    /// Evaluates the graph, the gradient of the scalar `loss` as `POST /backward` gives it
+    /// (`gradients`), and for each tensor named in `vectors` its block of H·v, with H the
+    /// Hessian of the loss over all tensors named in `vectors` jointly and v their
+    /// vectors, as `torch.autograd.functional.hvp`. A tensor named in `vectors` needs no
+    /// `requires_grad`. Computed as the gradient of ⟨∇loss, v⟩ (reverse over reverse,
+    /// docs/higher-order.md), so every op between those tensors and the loss must be
+    /// twice differentiable; one that is not is 422 at that op. A missing or non-scalar
+    /// loss is 422 at `/loss`; a vector whose name is not a tensor of the request or whose
+    /// shape is not the tensor's is 422 at `/vectors/NAME`.
+    ///
+    ///
+    /// - Remark: HTTP `POST /hvp`.
+    /// - Remark: Generated from `#/paths//hvp/post(hvp)`.
+    public enum hvp {
+        public static let id: Swift.String = "hvp"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/hvp/POST/header`.
+            public struct Headers: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/parameters/ContentEncoding`.
+                @frozen public enum ContentEncoding: String, Codable, Hashable, Sendable, CaseIterable {
+                    case gzip = "gzip"
+                    case x_hyphen_gzip = "x-gzip"
+                    case identity = "identity"
+                }
+                /// The request body's content coding: `gzip` (or `x-gzip`) for a gzip-compressed body,
+                /// inflated as it arrives (its inflated size counts against `--max-body-bytes`), or
+                /// `identity` (the same as none). Anything else is 415.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/hvp/POST/header/Content-Encoding`.
+                public var Content_hyphen_Encoding: Components.Parameters.ContentEncoding?
+                /// With gzip acceptable (`gzip`, `x-gzip` or `*` with a non-zero q-value, and not below
+                /// identity's when identity is weighed), an answer of 1024 bytes or more comes
+                /// gzip-compressed with `Content-Encoding: gzip`; otherwise as it is.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/hvp/POST/header/Accept-Encoding`.
+                public var Accept_hyphen_Encoding: Components.Parameters.AcceptEncoding?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.hvp.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - Content_hyphen_Encoding: The request body's content coding: `gzip` (or `x-gzip`) for a gzip-compressed body,
+                ///   - Accept_hyphen_Encoding: With gzip acceptable (`gzip`, `x-gzip` or `*` with a non-zero q-value, and not below
+                ///   - accept:
+                public init(
+                    Content_hyphen_Encoding: Components.Parameters.ContentEncoding? = nil,
+                    Accept_hyphen_Encoding: Components.Parameters.AcceptEncoding? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.hvp.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Content_hyphen_Encoding = Content_hyphen_Encoding
+                    self.Accept_hyphen_Encoding = Accept_hyphen_Encoding
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.hvp.Input.Headers
+            /// - Remark: Generated from `#/paths/hvp/POST/requestBody`.
+            @frozen public enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/hvp/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.HVPRequest)
+            }
+            public var body: Operations.hvp.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            public init(
+                headers: Operations.hvp.Input.Headers = .init(),
+                body: Operations.hvp.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/hvp/POST/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// - Remark: Generated from `#/components/headers/ContentEncoding`.
+                    @frozen public enum ContentEncoding: String, Codable, Hashable, Sendable, CaseIterable {
+                        case gzip = "gzip"
+                    }
+                    /// `gzip` when the answer is gzip-compressed (the request accepted gzip and the answer is 1024 bytes or more); absent otherwise.
+                    ///
+                    /// - Remark: Generated from `#/paths/hvp/POST/responses/200/headers/Content-Encoding`.
+                    public var Content_hyphen_Encoding: Components.Headers.ContentEncoding?
+                    /// `Accept-Encoding` on every answer (`Origin, Accept-Encoding` with CORS on), so that caches keep compressed and plain answers apart.
+                    ///
+                    /// - Remark: Generated from `#/paths/hvp/POST/responses/200/headers/Vary`.
+                    public var Vary: Components.Headers.Vary?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - Content_hyphen_Encoding: `gzip` when the answer is gzip-compressed (the request accepted gzip and the answer is 1024 bytes or more); absent otherwise.
+                    ///   - Vary: `Accept-Encoding` on every answer (`Origin, Accept-Encoding` with CORS on), so that caches keep compressed and plain answers apart.
+                    public init(
+                        Content_hyphen_Encoding: Components.Headers.ContentEncoding? = nil,
+                        Vary: Components.Headers.Vary? = nil
+                    ) {
+                        self.Content_hyphen_Encoding = Content_hyphen_Encoding
+                        self.Vary = Vary
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.hvp.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/hvp/POST/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/hvp/POST/responses/200/content/application\/json`.
+                    case json(Components.Schemas.HVPResponse)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.HVPResponse {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.hvp.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.hvp.Output.Ok.Headers = .init(),
+                    body: Operations.hvp.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// Outputs, gradients and the Hessian-vector products.
+            ///
+            /// - Remark: Generated from `#/paths//hvp/post(hvp)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.hvp.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.hvp.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The body is not JSON, a value has the wrong JSON type, or a required member is missing; or the message framing is ambiguous (request smuggling); or a `Content-Encoding: gzip` body is corrupt, truncated or not gzip.
+            ///
+            /// - Remark: Generated from `#/paths//hvp/post(hvp)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.BadRequest)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.BadRequest {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The server has an API key and the request has no `Authorization` header with it.
+            ///
+            /// - Remark: Generated from `#/paths//hvp/post(hvp)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The body is larger than the server's `--max-body-bytes` (default 64 MiB), on the wire or, with `Content-Encoding: gzip`, once inflated.
+            ///
+            /// - Remark: Generated from `#/paths//hvp/post(hvp)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses.ContentTooLarge)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            public var contentTooLarge: Components.Responses.ContentTooLarge {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The request's Content-Type is not `application/json` (with `Accept-Post`), or its
+            /// Content-Encoding is not `gzip` or `identity` (with `Accept-Encoding: gzip, identity`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//hvp/post(hvp)/responses/415`.
+            ///
+            /// HTTP response code: `415 unsupportedMediaType`.
+            case unsupportedMediaType(Components.Responses.UnsupportedMediaType)
+            /// The associated value of the enum case if `self` is `.unsupportedMediaType`.
+            ///
+            /// - Throws: An error if `self` is not `.unsupportedMediaType`.
+            /// - SeeAlso: `.unsupportedMediaType`.
+            public var unsupportedMediaType: Components.Responses.UnsupportedMediaType {
+                get throws {
+                    switch self {
+                    case let .unsupportedMediaType(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unsupportedMediaType",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Well-formed but not computable. Pointers: unknown op `/ops/i/op`, undefined input
+            /// `/ops/i/inputs/j`, duplicate name `/ops/i/id`, cycle `/ops/i`, arity
+            /// `/ops/i/inputs`, shape mismatch `/ops/i`, bad attribute `/ops/i/attrs/NAME`,
+            /// ragged data `/tensors/NAME/data`, count mismatch or too many elements
+            /// `/tensors/NAME`, unknown dtype `/dtype`, bad loss `/loss`, bad seed `/seed`,
+            /// unknown names `/outputs/i`, `/gradients/i`, unknown members at their own pointer,
+            /// unknown optimizer `/optimizer/name`, too many steps `/steps`.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//hvp/post(hvp)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.UnprocessableContent)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.UnprocessableContent {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The server is at capacity (`--max-inflight` computations running and `--max-queue`
+            /// waiting; `Retry-After: 1`), shutting down (`Retry-After: 1`), or the computation
+            /// ran past `--request-timeout`.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//hvp/post(hvp)/responses/503`.
+            ///
+            /// HTTP response code: `503 serviceUnavailable`.
+            case serviceUnavailable(Components.Responses.ServiceUnavailable)
+            /// The associated value of the enum case if `self` is `.serviceUnavailable`.
+            ///
+            /// - Throws: An error if `self` is not `.serviceUnavailable`.
+            /// - SeeAlso: `.serviceUnavailable`.
+            public var serviceUnavailable: Components.Responses.ServiceUnavailable {
+                get throws {
+                    switch self {
+                    case let .serviceUnavailable(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "serviceUnavailable",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Any other error, including 404 (unknown path, see `NotFound`) and 405 (method not
+            /// accepted by the path, with `Allow`, see `MethodNotAllowed`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//hvp/post(hvp)/responses/default`.
             ///
             /// HTTP response code: `default`.
             case `default`(statusCode: Swift.Int, Components.Responses._Error)
@@ -1336,12 +2270,40 @@ public enum Operations {
             public var query: Operations.graph.Input.Query
             /// - Remark: Generated from `#/paths/graph/POST/header`.
             public struct Headers: Sendable, Hashable {
+                /// - Remark: Generated from `#/components/parameters/ContentEncoding`.
+                @frozen public enum ContentEncoding: String, Codable, Hashable, Sendable, CaseIterable {
+                    case gzip = "gzip"
+                    case x_hyphen_gzip = "x-gzip"
+                    case identity = "identity"
+                }
+                /// The request body's content coding: `gzip` (or `x-gzip`) for a gzip-compressed body,
+                /// inflated as it arrives (its inflated size counts against `--max-body-bytes`), or
+                /// `identity` (the same as none). Anything else is 415.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/graph/POST/header/Content-Encoding`.
+                public var Content_hyphen_Encoding: Components.Parameters.ContentEncoding?
+                /// With gzip acceptable (`gzip`, `x-gzip` or `*` with a non-zero q-value, and not below
+                /// identity's when identity is weighed), an answer of 1024 bytes or more comes
+                /// gzip-compressed with `Content-Encoding: gzip`; otherwise as it is.
+                ///
+                ///
+                /// - Remark: Generated from `#/paths/graph/POST/header/Accept-Encoding`.
+                public var Accept_hyphen_Encoding: Components.Parameters.AcceptEncoding?
                 public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.graph.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - Content_hyphen_Encoding: The request body's content coding: `gzip` (or `x-gzip`) for a gzip-compressed body,
+                ///   - Accept_hyphen_Encoding: With gzip acceptable (`gzip`, `x-gzip` or `*` with a non-zero q-value, and not below
                 ///   - accept:
-                public init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.graph.AcceptableContentType>] = .defaultValues()) {
+                public init(
+                    Content_hyphen_Encoding: Components.Parameters.ContentEncoding? = nil,
+                    Accept_hyphen_Encoding: Components.Parameters.AcceptEncoding? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.graph.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.Content_hyphen_Encoding = Content_hyphen_Encoding
+                    self.Accept_hyphen_Encoding = Accept_hyphen_Encoding
                     self.accept = accept
                 }
             }
@@ -1468,7 +2430,7 @@ public enum Operations {
                     }
                 }
             }
-            /// The body is not JSON, a value has the wrong JSON type, or a required member is missing; or the message framing is ambiguous (request smuggling).
+            /// The body is not JSON, a value has the wrong JSON type, or a required member is missing; or the message framing is ambiguous (request smuggling); or a `Content-Encoding: gzip` body is corrupt, truncated or not gzip.
             ///
             /// - Remark: Generated from `#/paths//graph/post(graph)/responses/400`.
             ///
@@ -1491,7 +2453,7 @@ public enum Operations {
                     }
                 }
             }
-            /// The body is larger than the server's `--max-body-bytes` (default 64 MiB).
+            /// The body is larger than the server's `--max-body-bytes` (default 64 MiB), on the wire or, with `Content-Encoding: gzip`, once inflated.
             ///
             /// - Remark: Generated from `#/paths//graph/post(graph)/responses/413`.
             ///
@@ -1514,7 +2476,9 @@ public enum Operations {
                     }
                 }
             }
-            /// The request's Content-Type is not `application/json`.
+            /// The request's Content-Type is not `application/json` (with `Accept-Post`), or its
+            /// Content-Encoding is not `gzip` or `identity` (with `Accept-Encoding: gzip, identity`).
+            ///
             ///
             /// - Remark: Generated from `#/paths//graph/post(graph)/responses/415`.
             ///
@@ -3794,6 +4758,9 @@ public enum Operations {
                     case mlp_hyphen_train_period_json = "mlp-train.json"
                     case cnn_hyphen_train_period_json = "cnn-train.json"
                     case transformer_hyphen_block_period_json = "transformer-block.json"
+                    case gradient_hyphen_penalty_period_json = "gradient-penalty.json"
+                    case pinn_hyphen_poisson_hyphen_train_period_json = "pinn-poisson-train.json"
+                    case newton_hyphen_cg_hyphen_hvp_period_json = "newton-cg-hvp.json"
                 }
                 /// - Remark: Generated from `#/paths/web/examples/{example}/GET/path/example`.
                 public var example: Operations.pageExample.Input.Path.examplePayload

@@ -51,6 +51,38 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /train`.
     /// - Remark: Generated from `#/paths//train/post(train)`.
     func train(_ input: Operations.train.Input) async throws -> Operations.train.Output
+    /// Forward-mode derivatives (Jacobian-vector products) of a graph's outputs.
+    ///
+    /// Evaluates the graph and, for every output, its directional derivative along
+    /// `tangents`: J·t with J the Jacobian of the output with respect to the tensors
+    /// named in `tangents` (tensors not named have tangent zero), as
+    /// `torch.autograd.functional.jvp`. `outputs` defaults as for `POST /forward`.
+    /// Computed by the double-backward trick (docs/higher-order.md), so every op
+    /// between a tangent's tensor and an output must be twice differentiable; one that
+    /// is not is 422 at that op. A tangent whose name is not a tensor of the request
+    /// (an op's name included) or whose shape is not the tensor's is 422 at
+    /// `/tangents/NAME`. `tangents` is required (`{}`: every tangent zero).
+    ///
+    ///
+    /// - Remark: HTTP `POST /jvp`.
+    /// - Remark: Generated from `#/paths//jvp/post(jvp)`.
+    func jvp(_ input: Operations.jvp.Input) async throws -> Operations.jvp.Output
+    /// Hessian-vector products of a scalar loss.
+    ///
+    /// Evaluates the graph, the gradient of the scalar `loss` as `POST /backward` gives it
+    /// (`gradients`), and for each tensor named in `vectors` its block of H·v, with H the
+    /// Hessian of the loss over all tensors named in `vectors` jointly and v their
+    /// vectors, as `torch.autograd.functional.hvp`. A tensor named in `vectors` needs no
+    /// `requires_grad`. Computed as the gradient of ⟨∇loss, v⟩ (reverse over reverse,
+    /// docs/higher-order.md), so every op between those tensors and the loss must be
+    /// twice differentiable; one that is not is 422 at that op. A missing or non-scalar
+    /// loss is 422 at `/loss`; a vector whose name is not a tensor of the request or whose
+    /// shape is not the tensor's is 422 at `/vectors/NAME`.
+    ///
+    ///
+    /// - Remark: HTTP `POST /hvp`.
+    /// - Remark: Generated from `#/paths//hvp/post(hvp)`.
+    func hvp(_ input: Operations.hvp.Input) async throws -> Operations.hvp.Output
     /// List the ops with their inputs, arity and attributes.
     ///
     /// - Remark: HTTP `GET /ops`.
@@ -227,6 +259,54 @@ extension APIProtocol {
         body: Operations.train.Input.Body
     ) async throws -> Operations.train.Output {
         try await train(Operations.train.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Forward-mode derivatives (Jacobian-vector products) of a graph's outputs.
+    ///
+    /// Evaluates the graph and, for every output, its directional derivative along
+    /// `tangents`: J·t with J the Jacobian of the output with respect to the tensors
+    /// named in `tangents` (tensors not named have tangent zero), as
+    /// `torch.autograd.functional.jvp`. `outputs` defaults as for `POST /forward`.
+    /// Computed by the double-backward trick (docs/higher-order.md), so every op
+    /// between a tangent's tensor and an output must be twice differentiable; one that
+    /// is not is 422 at that op. A tangent whose name is not a tensor of the request
+    /// (an op's name included) or whose shape is not the tensor's is 422 at
+    /// `/tangents/NAME`. `tangents` is required (`{}`: every tangent zero).
+    ///
+    ///
+    /// - Remark: HTTP `POST /jvp`.
+    /// - Remark: Generated from `#/paths//jvp/post(jvp)`.
+    public func jvp(
+        headers: Operations.jvp.Input.Headers = .init(),
+        body: Operations.jvp.Input.Body
+    ) async throws -> Operations.jvp.Output {
+        try await jvp(Operations.jvp.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Hessian-vector products of a scalar loss.
+    ///
+    /// Evaluates the graph, the gradient of the scalar `loss` as `POST /backward` gives it
+    /// (`gradients`), and for each tensor named in `vectors` its block of H·v, with H the
+    /// Hessian of the loss over all tensors named in `vectors` jointly and v their
+    /// vectors, as `torch.autograd.functional.hvp`. A tensor named in `vectors` needs no
+    /// `requires_grad`. Computed as the gradient of ⟨∇loss, v⟩ (reverse over reverse,
+    /// docs/higher-order.md), so every op between those tensors and the loss must be
+    /// twice differentiable; one that is not is 422 at that op. A missing or non-scalar
+    /// loss is 422 at `/loss`; a vector whose name is not a tensor of the request or whose
+    /// shape is not the tensor's is 422 at `/vectors/NAME`.
+    ///
+    ///
+    /// - Remark: HTTP `POST /hvp`.
+    /// - Remark: Generated from `#/paths//hvp/post(hvp)`.
+    public func hvp(
+        headers: Operations.hvp.Input.Headers = .init(),
+        body: Operations.hvp.Input.Body
+    ) async throws -> Operations.hvp.Output {
+        try await hvp(Operations.hvp.Input(
             headers: headers,
             body: body
         ))
