@@ -1,6 +1,7 @@
-// Sends the README request (api/examples/seed-linear-mse.json), three SGD steps of it, and
-// a graph with an undefined input, with the client swift-openapi-generator made from
-// api/openapi.yaml; checks the answers' numbers. `readme-request URL`; exit status 1 on
+// Sends the README request (api/examples/seed-linear-mse.json), three SGD steps of it, a
+// graph with an undefined input, and the spec's /jvp and /hvp examples (and an unknown
+// vector), with the client swift-openapi-generator made from api/openapi.yaml; checks the
+// answers' numbers. `readme-request URL`; exit status 1 on
 // any difference.
 import AutogradAPIClient
 import Foundation
@@ -69,6 +70,48 @@ func run(_ url: URL) async throws {
     expect(problem.status, 422, "422 status")
     expect(problem._type, "https://swiftautograd.dev/problems/invalid-graph", "422 type")
     expect(problem.errors?.map(\.pointer), ["/ops/0/inputs/1"], "422 pointer")
+
+    // /jvp, the spec's `cubic` example: y = w·x², s = Σy, tangent 1 for x: J·t = 2·w·x.
+    let direction = { (v: [Double]) in Schemas.SeedTensor(data: vector(v)) }
+    let cubic = Schemas.JVPRequest(
+        dtype: .float64,
+        tensors: .init(additionalProperties: ["x": tensor(vector([1, 2, 3])), "w": tensor(vector([0.5, -1, 2]))]),
+        ops: [
+            .init(id: "p", op: .mul, inputs: ["x", "w"]),
+            .init(id: "y", op: .mul, inputs: ["p", "x"]),
+            .init(id: "s", op: .sum, inputs: ["y"]),
+        ],
+        outputs: ["y", "s"],
+        tangents: .init(additionalProperties: ["x": direction([1, 1, 1])]))
+    let jvp = try await client.jvp(body: .json(cubic)).ok.body.json
+    expect(jvp.outputs.additionalProperties["y"]?.data?.value2, [0.5, -4, 18].map(number), "/jvp y = w·x²")
+    expect(jvp.tangents.additionalProperties["y"]?.data?.value2, [1, -4, 12].map(number), "/jvp tangent of y (2·w·x)")
+    expect(jvp.tangents.additionalProperties["s"]?.data?.value1, number(9), "/jvp tangent of s")
+
+    // /hvp, the spec's `two-tensors` example: loss = Σ x²·y, H over x and y, v = (e₁, e₂).
+    let twoTensors = Schemas.HVPRequest(
+        dtype: .float64,
+        tensors: .init(additionalProperties: [
+            "x": tensor(vector([1, 2]), requiresGrad: true), "y": tensor(vector([3, 4]), requiresGrad: true),
+        ]),
+        ops: [
+            .init(id: "xx", op: .mul, inputs: ["x", "x"]),
+            .init(id: "xxy", op: .mul, inputs: ["xx", "y"]),
+            .init(id: "loss", op: .sum, inputs: ["xxy"]),
+        ],
+        loss: "loss",
+        vectors: .init(additionalProperties: ["x": direction([1, 0]), "y": direction([0, 1])]))
+    let hvp = try await client.hvp(body: .json(twoTensors)).ok.body.json
+    expect(hvp.outputs.additionalProperties["loss"]?.data?.value1, number(19), "/hvp loss")
+    expect(hvp.gradients.additionalProperties["x"]?.data?.value2, [6, 16].map(number), "/hvp gradient of x (2xy)")
+    expect(hvp.hvp.additionalProperties["x"]?.data?.value2, [6, 4].map(number), "/hvp block of x")
+    expect(hvp.hvp.additionalProperties["y"]?.data?.value2, [2, 0].map(number), "/hvp block of y")
+
+    var unknown = twoTensors
+    unknown.vectors.additionalProperties["z"] = direction([1, 1])
+    let hvpProblem = try await client.hvp(body: .json(unknown)).unprocessableContent.body.application_problem_plus_json
+    expect(hvpProblem.status, 422, "/hvp 422 status")
+    expect(hvpProblem.errors?.map(\.pointer), ["/vectors/z"], "/hvp 422 pointer")
 }
 
 guard CommandLine.arguments.count == 2, let url = URL(string: CommandLine.arguments[1]) else {
