@@ -49,6 +49,8 @@ public struct SumTo: DifferentiableOperator, Equatable {
         return shape
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].sum(to: shape) }
 
     public func vjp<T: Scalar>(

@@ -52,6 +52,8 @@ public struct BroadcastTo: Operator {
         return out
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         guard let s = try? outputShape([x[0].shape]) else { return x[0] }
         return x[0].broadcast(to: s)
