@@ -17,6 +17,9 @@ package struct GraphRequest {
     /// Tensors named in the request whose definitions were invalid (already reported):
     /// names that resolve, so that their uses are not reported again.
     package var invalidTensorNames: Set<String> = []
+    /// Writes the model the request carried back with its trained values (`/train`); set
+    /// by the `GraphImporter` that expanded it.
+    package var exporter: (any ModelExporter)?
 }
 
 /// A tensor given in the request.

@@ -47,8 +47,13 @@ package struct ONNXImporter: GraphImporter {
             problems.invalid("/onnx/b64", error.detail)
             return
         }
+        let given = Set(request.tensors.map(\.name))
         do {
             try ModelExpansion(model: model, trainable: trainable, limits: limits).apply(to: &request)
+            // /train answers the model back with its trained values (ONNXExport).
+            if request.training != nil {
+                request.exporter = try ONNXExport(model: model, base64: text, request: request, given: given)
+            }
         } catch {
             problems.invalid(error.pointer, error.detail)
             // One cause, one report: the model's names resolve for the request's own ops,

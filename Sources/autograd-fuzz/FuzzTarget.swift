@@ -9,8 +9,11 @@
 // each file through the same checks (a crash found by the fuzzer replays under a debugger).
 //
 // With AUTOGRAD_FUZZ_INPUT=gzip every input is a body sent with `Content-Encoding: gzip`
-// (`make fuzz` runs this mode second, on Fuzz/gzip-corpus): see `checkGzip`.
+// (`make fuzz` runs this mode second, on Fuzz/gzip-corpus): see `checkGzip`. With
+// AUTOGRAD_FUZZ_INPUT=onnx every input is the bytes of an ONNX ModelProto (third, on
+// Fuzz/onnx-corpus): see `checkONNX` in ONNXFuzz.swift.
 import AutogradGraph
+import AutogradONNX
 import GzipCoding
 
 #if canImport(Glibc)
@@ -23,30 +26,36 @@ let service: GraphService = {
     limits.maxOps = 256
     limits.maxTrainSteps = 16
     limits.requestTimeoutSeconds = 2
-    return GraphService(limits: limits)
+    // As the server runs it: requests may carry an ONNX model.
+    return GraphService(limits: limits, importer: ONNXImporter())
 }()
 
 /// Runs one input through every endpoint and checks the answers' invariants.
 func check(_ body: [UInt8]) {
-    for endpoint in Endpoint.allCases {
-        let r = service.respond(to: endpoint, body: body)
-        switch r.status {
-        case 200:
-            // The graph endpoints answer JSON; others (POST /graph: Graphviz DOT) their own type.
-            let json = [Endpoint.backward, .forward, .train].contains(endpoint)
-            guard !json || r.contentType == "application/json" else { fail(endpoint, r, "200 without application/json") }
-            guard !r.body.isEmpty else { fail(endpoint, r, "an empty 200") }
-        case 400, 413, 422, 503:
-            guard r.contentType == "application/problem+json" else { fail(endpoint, r, "a problem without application/problem+json") }
-        default:
-            fail(endpoint, r, "unexpected status")
-        }
-        guard r.contentType.hasSuffix("json") else { continue }
-        do {
-            _ = try JSONParser.parse(r.body, maxDepth: 64)
-        } catch {
-            fail(endpoint, r, "the answer is not valid JSON: \(error.message)")
-        }
+    for endpoint in Endpoint.allCases { _ = verify(endpoint, body) }
+}
+
+/// `body`'s answer from `endpoint`, after checking its invariants: 200 or a 4xx/503
+/// problem, with the content type it says, and JSON that parses (returned, else nil).
+@discardableResult
+func verify(_ endpoint: Endpoint, _ body: [UInt8]) -> (status: Int, json: JSONValue?) {
+    let r = service.respond(to: endpoint, body: body)
+    switch r.status {
+    case 200:
+        // The graph endpoints answer JSON; others (POST /graph: Graphviz DOT) their own type.
+        let json = [Endpoint.backward, .forward, .train].contains(endpoint)
+        guard !json || r.contentType == "application/json" else { fail(endpoint, r, "200 without application/json") }
+        guard !r.body.isEmpty else { fail(endpoint, r, "an empty 200") }
+    case 400, 413, 422, 503:
+        guard r.contentType == "application/problem+json" else { fail(endpoint, r, "a problem without application/problem+json") }
+    default:
+        fail(endpoint, r, "unexpected status")
+    }
+    guard r.contentType.hasSuffix("json") else { return (r.status, nil) }
+    do {
+        return (r.status, try JSONParser.parse(r.body, maxDepth: 64))
+    } catch {
+        fail(endpoint, r, "the answer is not valid JSON: \(error.message)")
     }
 }
 
@@ -96,7 +105,16 @@ func inflate(_ body: [UInt8], limit: Int, piece: Int) -> (kind: String, bytes: [
     }
 }
 
-let gzipInput = getenv("AUTOGRAD_FUZZ_INPUT").map { String(cString: $0) } == "gzip"
+let fuzzInput = getenv("AUTOGRAD_FUZZ_INPUT").map { String(cString: $0) } ?? "json"
+
+/// One input in the mode AUTOGRAD_FUZZ_INPUT names: a JSON body, a gzip body, an ONNX model.
+func checkInput(_ bytes: [UInt8]) {
+    switch fuzzInput {
+    case "gzip": checkGzip(bytes)
+    case "onnx": checkONNX(bytes)
+    default: check(bytes)
+    }
+}
 
 func fail(_ endpoint: Endpoint, _ r: Response, _ why: String) -> Never {
     fatalError("/\(endpoint.rawValue): \(why): status \(r.status): \(String(decoding: r.body.prefix(500), as: UTF8.self))")
@@ -105,7 +123,7 @@ func fail(_ endpoint: Endpoint, _ r: Response, _ why: String) -> Never {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
-    if gzipInput { checkGzip(bytes) } else { check(bytes) }
+    checkInput(bytes)
     return 0
 }
 
@@ -131,7 +149,7 @@ struct Replay {
                 bytes += chunk[0..<n]
             }
             fclose(f)
-            if gzipInput { checkGzip(bytes) } else { check(bytes) }
+            checkInput(bytes)
         }
         print("replayed \(paths.count) inputs: no finding")
     }
