@@ -10,7 +10,10 @@ SUPPORTED set below, kept equal to Sources/AutogradONNX/ONNXOps*.swift by a chec
 script against the server) and whose values are float32/float64 (integer inputs are sent as
 floats; bool inputs and outputs are skipped). Each data set goes to POST /forward with the
 model as "onnx": {"b64": ...}; every output must equal the expected one at the test's own
-rtol/atol. Prints every test run and every test skipped with its reason; exits 1 on any failure.
+rtol/atol. Cases whose attributes the engine cannot compute (REFUSED) must answer a 422
+naming the reason. Then the committed fixtures (Tests/Fixtures/onnx) are trained over
+POST /train and the "onnx" model each answer carries is run in onnxruntime.
+Prints every test run and every test skipped with its reason; exits 1 on any failure.
 """
 import argparse
 import base64
@@ -33,6 +36,15 @@ import numpy as np
 KNOWN_422 = {
     "test_reduce_max_empty_set": "ReduceMax over an empty axis is -inf in ONNX; torch.amax raises",
 }
+
+# Node tests of imported operators whose attributes or shapes the engine cannot compute:
+# each must be refused with a 422 whose detail contains the given text (pattern, text, reason).
+REFUSED = [
+    (r"^test_(averagepool|maxpool|convtranspose|conv)_3d", "only 1 or 2 spatial axes",
+     "3 spatial axes (the engine convolves and pools over 1 or 2)"),
+    (r"^test_averagepool_2d_dilations$", "dilations", "dilated AveragePool (the engine's avg_pool2d has no dilation)"),
+    (r"^test_maxpool_with_argmax_", "Indices", "MaxPool's Indices output (the engine's max_pool2d gives none)"),
+]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -66,8 +78,8 @@ def start_server(binary):
     sys.exit("server did not start")
 
 
-def post(port, body):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/forward", data=json.dumps(body).encode(),
+def post(port, body, path="/forward"):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
                                  headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=60) as r:
@@ -134,6 +146,46 @@ def run(case, port):
     return None
 
 
+TRAINED = ("mlp_dynamo", "cnn_torchscript", "cnn_dynamo", "preln_torchscript", "preln_dynamo")
+
+
+def check_trained_models(port):
+    """/train answers the trained model as "onnx": {"b64"}: onnxruntime loads and runs it,
+    its output equals the server's forward pass of the same bytes, and it differs from the
+    untrained model's. Returns the failures."""
+    import onnxruntime as ort
+    failures = []
+    for name in TRAINED:
+        path = os.path.join(ROOT, "Tests/Fixtures/onnx", name)
+        doc = json.load(open(path + ".json"))
+        b64 = base64.b64encode(open(path + ".onnx", "rb").read()).decode()
+        x = doc["inputs"]["x"]
+        body = {"onnx": {"b64": b64}, "tensors": {"x": x, "target": doc["target"]},
+                "ops": [{"id": "loss", "op": doc["loss_op"]["op"], "inputs": [doc["output"], "target"]}],
+                "loss": "loss", "optimizer": {"name": "adam", "lr": 0.01}, "steps": 3}
+        status, answer = post(port, body, "/train")
+        if status != 200 or "b64" not in answer.get("onnx", {}):
+            failures.append((name, f"/train: HTTP {status}, no onnx.b64: {str(answer)[:200]}"))
+            continue
+        trained = base64.b64decode(answer["onnx"]["b64"])
+        xs = np.asarray(x["data"], dtype=np.float32).reshape(x["shape"])
+        got = ort.InferenceSession(trained, providers=["CPUExecutionProvider"]).run(None, {"x": xs})[0]
+        status, fwd = post(port, {"onnx": {"b64": answer["onnx"]["b64"]}, "tensors": {"x": x}, "ops": [],
+                                  "outputs": [doc["output"]]})
+        if status != 200:
+            failures.append((name, f"/forward of the trained model: HTTP {status}"))
+            continue
+        ours = np.asarray(fwd["outputs"][doc["output"]]["data"], dtype=np.float64).reshape(got.shape)
+        before = np.asarray(doc["ort_output"]["data"]).reshape(got.shape)
+        if not np.allclose(got, ours, rtol=1e-5, atol=1e-5):
+            failures.append((name, f"onnxruntime on the trained model {got.ravel()[:3]} != the server's {ours.ravel()[:3]}"))
+        elif np.allclose(got, before, rtol=1e-6, atol=1e-7):
+            failures.append((name, "the trained model computes what the untrained one did"))
+        else:
+            print(f"PASS trained {name}: onnxruntime runs the model /train answered, as the server does")
+    return failures
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--server", default=os.path.join(ROOT, ".build/debug/autograd-server"))
@@ -153,6 +205,14 @@ def main():
                 skipped[reason].append(case.name)
                 continue
             why = run(case, port)
+            refused = next(((text, reason) for pattern, text, reason in REFUSED if re.search(pattern, case.name)), None)
+            if refused:
+                ok = why is not None and why.startswith("HTTP 422") and refused[0] in why
+                skipped[f"refused with a 422, as the engine cannot: {refused[1]}" if ok
+                        else "refusal NOT answered with its 422"].append(case.name)
+                if not ok:
+                    failed.append((case.name, why or "expected a 422"))
+                continue
             if case.name in KNOWN_422:
                 ok = why is not None and why.startswith("HTTP 422")
                 skipped[f"known difference, answered 422 as PyTorch raises ({KNOWN_422[case.name]})" if ok
@@ -161,6 +221,7 @@ def main():
                     failed.append((case.name, why or "expected a 422"))
                 continue
             (failed if why else passed).append((case.name, why))
+        trained_failures = check_trained_models(port)
     finally:
         proc.terminate()
         proc.wait()
@@ -173,8 +234,11 @@ def main():
     for reason, names in sorted(skipped.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         shown = names if not args.quiet or len(names) <= 3 else names[:3] + ["..."]
         print(f"  {len(names):4d}  {reason}: {' '.join(shown)}")
+    for name, why in trained_failures:
+        print(f"FAIL trained {name}: {why}")
     print(f"\nonnx node tests: {len(passed)} passed, {len(failed)} failed, {sum(map(len, skipped.values()))} skipped of {len(cases)}")
-    return 1 if failed else 0
+    print(f"trained models in onnxruntime: {len(TRAINED) - len(trained_failures)} of {len(TRAINED)} as the server")
+    return 1 if failed or trained_failures else 0
 
 
 if __name__ == "__main__":

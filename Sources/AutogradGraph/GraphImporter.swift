@@ -10,7 +10,9 @@ package protocol GraphImporter: Sendable {
     /// Adds the model in `value` to `request`, whose own tensors and ops are already
     /// decoded: tensors under the model's names and ops whose ids are the model's value
     /// names. Records every problem in `problems` with a pointer into the request (never
-    /// traps); adds nothing the plan could reject except over `limits`.
+    /// traps); adds nothing the plan could reject except over `limits`. For `/train`
+    /// (`request.training` set) it may attach a `ModelExporter` (`request.exporter`): the
+    /// answer then carries the model back with its trained values.
     func expand(_ value: JSONValue, into request: inout GraphRequest, problems: inout ProblemList, limits: GraphLimits)
 
     /// `GET /ops`'s member `field` (after `"ops"`): what the importer supports, as JSON.

@@ -30,6 +30,19 @@ struct Constant {
         return out
     }
 
+    /// The values as integers clamped to ±2^53: Slice's ends and the like, where exporters
+    /// write INT64_MAX for "to the end" and any value past the axis means the same.
+    func clampedIntegers(_ what: String) throws(ImportFailure) -> [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(values.count)
+        for v in values {
+            guard !v.isNaN else { throw ImportFailure("\(what) must hold integers; it holds NaN") }
+            let limit = Double(1 << 53)
+            out.append(Int(min(max(v.rounded(.towardZero), -limit), limit)))
+        }
+        return out
+    }
+
     var array: NDArray<Double> { NDArray(shape: shape, data: values) }
 }
 

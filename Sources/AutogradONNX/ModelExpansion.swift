@@ -40,6 +40,11 @@ struct ModelExpansion {
             trainableSet = Set(trainable)
         }
 
+        // BatchNormalization's mean and var are buffers, not parameters: torch trains neither,
+        // so they are constants unless "trainable" names them.
+        let buffers = Set(graph.node.filter { $0.opType == "BatchNormalization" && ($0.domain.isEmpty || $0.domain == "ai.onnx") }
+            .flatMap { $0.input.dropFirst(3).prefix(2) })
+
         var ctx = ModelImport(
             dtype: request.dtype, maxElements: limits.maxElements,
             taken: Set(request.tensors.map(\.name)).union(request.ops.map(\.id)).union(request.invalidTensorNames),
@@ -56,7 +61,7 @@ struct ModelExpansion {
             } catch {
                 throw PlacedFailure(pointer: pointer, detail: "initializer \"\(name.prefix(64))\": \(error.detail)")
             }
-            let isTrainable = trainableSet.map { $0.contains(name) } ?? (data.type.isFloat && !data.shape.isEmpty)
+            let isTrainable = trainableSet.map { $0.contains(name) } ?? (data.type.isFloat && !data.shape.isEmpty && !buffers.contains(name))
             if isTrainable && !data.type.isFloat {
                 let i = trainable?.firstIndex(of: name) ?? 0
                 throw PlacedFailure(pointer: "/onnx/trainable/\(i)", detail: "initializer \"\(name.prefix(64))\" holds \(ONNXElementType.name(data.type.rawValue)) values; only float ones train")
@@ -112,6 +117,9 @@ struct ModelExpansion {
                 let c = Constant(shape: given.shape, values: given.data.array(Double.self), isInteger: true)
                 ctx.define(input.name, Operand(name: input.name, value: .constant(c)))
                 continue
+            }
+            if !given.requiresGrad {
+                ctx.given[input.name] = given
             }
             ctx.define(input.name, Operand(name: input.name, value: .runtime(shape: given.shape)))
         }

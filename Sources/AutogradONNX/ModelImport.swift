@@ -10,6 +10,9 @@ struct ModelImport {
     let maxElements: Int
     /// Each ONNX value by name.
     private(set) var values: [String: Operand] = [:]
+    /// The values of float graph inputs the request gives without `requires_grad`: an op
+    /// that needs an operand at import (Range's limits, Clip's bounds) may read them.
+    var given: [String: TensorInput] = [:]
     /// Names defined in the request or made by the import.
     var taken: Set<String>
     private(set) var tensors: [TensorInput] = []
@@ -41,10 +44,12 @@ struct ModelImport {
 
     /// Input `i` of `node`, which must be known at import (a shape, axes, a constant).
     func constantInput(_ node: ONNXNode, _ i: Int) throws(ImportFailure) -> Constant {
-        guard let c = try input(node, i).constant else {
-            throw ImportFailure("input \(i) (\"\(node.inputs[i].prefix(64))\") must be known when the model is imported (a constant, an initializer that is not trainable, or computed from shapes); it is computed at run time")
+        let operand = try input(node, i)
+        if let c = operand.constant { return c }
+        if let name = operand.name, let t = given[name] {
+            return Constant(shape: t.shape, values: t.data.array(Double.self), isInteger: false)
         }
-        return c
+        throw ImportFailure("input \(i) (\"\(node.inputs[i].prefix(64))\") must be known when the model is imported (a constant, an initializer that is not trainable, a graph input given without requires_grad, or computed from these); it is computed at run time")
     }
 
     private mutating func admit(_ shape: [Int]) throws(ImportFailure) {

@@ -44,6 +44,9 @@ enum ONNXOps {
         t["Squeeze"] = squeeze
         t["Cast"] = cast
         addMath(&t)
+        addSpatial(&t)
+        addNormalization(&t)
+        addSlicing(&t)
         return t
     }()
 

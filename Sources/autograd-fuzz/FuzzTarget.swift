@@ -15,6 +15,7 @@
 import AutogradGraph
 import AutogradONNX
 import GzipCoding
+import SwiftProtobuf
 
 #if canImport(Glibc)
 import Glibc

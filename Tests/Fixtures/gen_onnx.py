@@ -41,18 +41,49 @@ class MLP(nn.Module):
         return self.fc2(torch.relu(self.fc1(x)))
 
 
+class CNN(nn.Module):
+    """conv-bn-relu-maxpool, conv-relu, linear head (BatchNorm in eval mode)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(2, 4, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(4)
+        self.conv2 = nn.Conv2d(4, 4, 3, stride=2, padding=1)
+        self.fc = nn.Linear(4 * 2 * 2, 3)
+
+    def forward(self, x):
+        x = nn.functional.max_pool2d(torch.relu(self.bn1(self.conv1(x))), 2)
+        x = torch.relu(self.conv2(x))
+        return self.fc(torch.flatten(x, 1))
+
+
+class PreLNBlock(nn.Module):
+    """A pre-LN transformer encoder layer (nn.TransformerEncoderLayer, norm_first,
+    batch_first, GELU) with a linear head on the mean over the sequence."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(
+            d_model=8, nhead=2, dim_feedforward=16, dropout=0.0, activation="gelu",
+            batch_first=True, norm_first=True)
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.head(self.layer(x).mean(dim=1))
+
+
 def tensor_json(t):
     a = np.asarray(t, dtype=np.float64)
     return {"shape": list(a.shape), "data": a.reshape(-1).tolist()}
 
 
-def export(model, name, exporter, args):
+def export(model, name, exporter, args, fold=True):
     path = os.path.join(HERE, f"{name}_{exporter}.onnx")
     kwargs = dict(input_names=["x"], output_names=["logits"])
     if exporter == "dynamo":
         torch.onnx.export(model, args, path, dynamo=True, external_data=False, optimize=True, **kwargs)
     else:
-        torch.onnx.export(model, args, path, dynamo=False, opset_version=17, **kwargs)
+        torch.onnx.export(model, args, path, dynamo=False, opset_version=17, do_constant_folding=fold, **kwargs)
     m = onnx.load(path)
     onnx.checker.check_model(m)
     return path, m
@@ -62,10 +93,41 @@ def case_mlp(exporter):
     name = "mlp"
     g = seeded(name)
     torch.manual_seed(zlib.crc32(name.encode()))
-    model = MLP().eval()
-    x = torch.randn(5, 4, generator=g)
-    target = torch.tensor([0, 2, 1, 2, 0])
-    path, m = export(model, name, exporter, (x,))
+    case(name, exporter, MLP().eval(), torch.randn(5, 4, generator=g), torch.tensor([0, 2, 1, 2, 0]))
+
+
+def case_cnn(exporter):
+    name = "cnn"
+    g = seeded(name)
+    torch.manual_seed(zlib.crc32(name.encode()))
+    model = CNN()
+    # Running statistics that are not the defaults, so BatchNorm's inference form matters.
+    with torch.no_grad():
+        model.bn1.running_mean.copy_(torch.randn(4, generator=g) * 0.1)
+        model.bn1.running_var.copy_(torch.rand(4, generator=g) + 0.5)
+        model.bn1.weight.copy_(torch.rand(4, generator=g) + 0.5)
+        model.bn1.bias.copy_(torch.randn(4, generator=g) * 0.1)
+    # The TorchScript export keeps BatchNormalization (no constant folding); dynamo's
+    # optimizer folds it into the convolution.
+    case(name, exporter, model.eval(), torch.randn(3, 2, 8, 8, generator=g), torch.tensor([0, 2, 1]), fold=False)
+
+
+def case_transformer(exporter):
+    name = "preln"
+    g = seeded(name)
+    torch.manual_seed(zlib.crc32(name.encode()))
+    model = PreLNBlock()
+    # No two parameters equal: LayerNorm's ones and the zero biases would otherwise be
+    # one deduplicated initializer serving both layers, whose gradient is the sum.
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn(p.shape, generator=g) * 0.1)
+    # Train mode with dropout 0: the math of eval mode without the fused fast path.
+    case(name, exporter, model.train(), torch.randn(2, 5, 8, generator=g), torch.tensor([1, 0]))
+
+
+def case(name, exporter, model, x, target, fold=True):
+    path, m = export(model, name, exporter, (x,), fold)
     logits = model(x)
     loss = nn.functional.cross_entropy(logits, target)
     model.zero_grad()
@@ -94,3 +156,5 @@ if __name__ == "__main__":
     os.makedirs(HERE, exist_ok=True)
     for exporter in ("torchscript", "dynamo"):
         case_mlp(exporter)
+        case_cnn(exporter)
+        case_transformer(exporter)
