@@ -233,7 +233,7 @@ fuzz: deps
 	  -max_len=16384 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
 	  -max_total_time=$(FUZZ_GZIP_TIME) -artifact_prefix=$(FUZZ_DIR)/artifacts/gzip-
 	@mkdir -p $(FUZZ_DIR)/onnx-corpus
-	AUTOGRAD_FUZZ_INPUT=onnx SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/release/autograd-fuzz $(FUZZ_DIR)/onnx-corpus Fuzz/onnx-corpus \
+	AUTOGRAD_FUZZ_INPUT=onnx SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/release/autograd-fuzz $(FUZZ_DIR)/onnx-corpus Fuzz/onnx-corpus Fuzz/onnx-regressions \
 	  -dict=Fuzz/onnx.dict -max_len=65536 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
 	  -max_total_time=$(FUZZ_ONNX_TIME) -artifact_prefix=$(FUZZ_DIR)/artifacts/onnx-
 
