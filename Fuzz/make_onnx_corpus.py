@@ -6,8 +6,15 @@ Valid models: the committed exports of Tests/Fixtures/onnx (MLP, CNN, pre-LN tra
 both exporters) and the model of every onnx backend node test whose operators the
 importer maps at opsets 13-22 (tools/onnx_conformance.py's selection, without data), under
 4 KiB. Broken ones: truncations and a few flipped bytes of the MLP export, an unknown op, a
-foreign domain, an old opset, an empty graph. Deterministic; needs the onnx package; run
-from the repository root.
+foreign domain, an old opset, an empty graph. Hostile hand-made models (`hostile-*`):
+initializers whose data does not fit their dims or type, huge and negative dims, cycles,
+clashing and empty names, attributes of the wrong type or out of range (axes, perms,
+kernels, pads, opsets at +-2^62), Reshape/Expand/Range/ConstantOfShape to huge shapes,
+external data, subgraphs nested past the decoder's depth limit. Wire-level damage of a small
+Gemm model (`wire-*`): lengths past the end, an 11-byte varint, a group, field number 0,
+the graph field twice, every 24th prefix, random byte changes. Also writes Fuzz/onnx.dict
+(op types and attribute names). Deterministic; needs the onnx package; run from the
+repository root.
 """
 import glob
 import hashlib

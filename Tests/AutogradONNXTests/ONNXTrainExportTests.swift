@@ -230,3 +230,22 @@ struct ONNXFuzzRegressionTests {
         #expect(doc["errors"]?.arrayValue?.first?["detail"]?.stringValue?.contains("initializer 1: \"w\" names an earlier initializer too") == true, "\(doc)")
     }
 }
+
+extension ONNXTrainExportTests {
+    /// A layout the splice does not edit (the graph field twice, which protobuf merges):
+    /// the answer is the model serialized anew, with the trained values all the same.
+    @Test func aGraphGivenTwiceIsSerializedAnew() throws {
+        let m = try Self.mixedModel()
+        var extra = Onnx_ModelProto()
+        extra.graph.docString = "merged"
+        let bytes: [UInt8] = try m.serializedBytes() + extra.serializedBytes()
+        let body = try Self.mixedBody(m).string.replacingOccurrences(of: Base64.encode(try m.serializedBytes()), with: Base64.encode(bytes))
+        let (status, doc) = try ONNXImportTests.respond(Array(body.utf8), .train)
+        try #require(status == 200, "\(doc)")
+        let answered = try Base64.decode(try #require(doc["onnx"]?["b64"]?.stringValue))
+        let trained = try Onnx_ModelProto(serializedBytes: answered)
+        #expect(trained.graph.docString == "merged" && answered.count < bytes.count)
+        let w = try #require(trained.graph.initializer.first { $0.name == "w" })
+        #expect(Self.floats(w) == Self.answered(doc["parameters"]?["w"]) && Self.floats(w) != Self.floats(m.graph.initializer[0]))
+    }
+}
