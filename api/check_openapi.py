@@ -206,7 +206,8 @@ def check_spec(spec, schemas):
 
 def check_example_files(schemas):
     """Every api/examples/*.json request matches its schema (TrainRequest when it has an
-    `optimizer`, else BackwardRequest); every *.response.json its request's response."""
+    `optimizer`, JVPRequest with `tangents`, HVPRequest with `vectors`, else
+    BackwardRequest); every *.response.json its request's response."""
     directory = os.path.dirname(EXAMPLE_REQUEST)
     for file in sorted(os.listdir(directory)):
         if not file.endswith(".json"):
@@ -215,13 +216,20 @@ def check_example_files(schemas):
             value = json.load(f)
         if file.endswith(".response.json"):
             with open(os.path.join(directory, file[:-len(".response.json")] + ".json"), encoding="utf-8") as f:
-                train = "optimizer" in json.load(f)
-            schema = "TrainResponse" if train else "BackwardResponse"
+                schema = request_schema(json.load(f)).replace("Request", "Response")
         else:
-            schema = "TrainRequest" if "optimizer" in value else "BackwardRequest"
+            schema = request_schema(value)
         errs = schemas.errors(schemas.named(schema), thin(value)) + \
             [f"at {p}: not a Number" for p in bad_leaves(value)[:1]]
         check(not errs, f"api/examples/{file} matches {schema}", "; ".join(errs[:3]))
+
+
+def request_schema(request):
+    """The request schema of an example by the member only its route takes."""
+    for member, schema in (("optimizer", "TrainRequest"), ("tangents", "JVPRequest"), ("vectors", "HVPRequest")):
+        if member in request:
+            return schema
+    return "BackwardRequest"
 
 
 def thin(document):

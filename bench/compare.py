@@ -145,6 +145,16 @@ def build(rows):
         if allocs is not None:
             out.append(("W9", f"  {opt}: mallocs per step (of which the update)", fmt(allocs),
                         fmt(med(w9("swift", "allocations_per_update"))), "", "", ""))
+    # W8 (issue 12): H·v of the W2 MLP loss over its six parameters
+    hv = find(rows, "W8", "swift", "hvp_time")
+    lower_is_better("W8", "HVP of the W2 MLP loss, 6 parameters", hv, find(rows, "W8", "pytorch", "hvp_time"),
+                    "PyTorch hvp", 1.0, "ms")
+    lower_is_better("W8", "  the HVP against our own W2 step (paired)", hv, find(rows, "W8", "swift", "w2_step_paired"),
+                    "W2 step", 2.5, "ms")
+    vh = med(find(rows, "W8", "pytorch", "vhp_time"))
+    if vh is not None and med(hv) is not None:
+        out.append(("W8", "  torch.autograd.functional.vhp, for reference", fmt(med(hv), "ms"), f"{fmt(vh, 'ms')} (PyTorch vhp)",
+                    f"{med(hv) / vh:.2f}x", "", ""))
     # W7
     lower_is_better("W7", "pre-LN transformer block step [8,128] d256 h4", find(rows, "W7", "swift", "time_per_step"),
                     find(rows, "W7", "pytorch", "time_per_step"), "PyTorch", 1.0, "ms")

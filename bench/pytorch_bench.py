@@ -19,7 +19,7 @@ import time
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--json", action="store_true", help="JSON lines (default: a table)")
-    p.add_argument("--only", action="append", default=[], help="workloads, comma-separated: W1 W2 W3 W4 W5 W6 W7 W9 J1")
+    p.add_argument("--only", action="append", default=[], help="workloads, comma-separated: W1 W2 W3 W4 W5 W6 W7 W8 W9 J1")
     p.add_argument("--quick", action="store_true", help="fewer repetitions")
     p.add_argument("--reps", type=int, help="repetitions for every workload")
     p.add_argument("--w2-body", help="the W2 request body (autograd-bench --write-request) for J1")
@@ -256,6 +256,8 @@ def main():
 
     if should_run("W6"):
         w6(torch, F)
+    if should_run("W8"):
+        w8(torch, F)
     if should_run("W9"):
         w9(torch, F)
 
@@ -290,6 +292,55 @@ def w6(torch, F):
 
     t = measure(reps(30), 3, step)
     report("W6", "pytorch", "float32", "time_per_step", [s * 1e3 for s in t], "ms")
+def w8(torch, F):
+    """W8: the Hessian-vector product of W2's MLP loss with respect to its six parameters,
+    torch.autograd.functional.hvp (forward, create-graph backward, and torch's double-backward
+    trick for H·v); torch.autograd.functional.vhp (the gradient of <grad, v>, which equals H·v
+    for a symmetric H and is one backward pass cheaper) as a reference row; and a W2 step of
+    the same model timed alternately with the HVP (autograd-bench's W8)."""
+    g = torch.Generator().manual_seed(0)
+    sizes, B = [784, 512, 512, 10], 128
+    x = torch.rand(B, sizes[0], generator=g) * 2 - 1
+    labels = torch.randint(0, sizes[-1], (B,), generator=g)
+    params = []
+    for i in range(3):
+        bound = 1 / sizes[i] ** 0.5
+        params.append(((torch.rand(sizes[i], sizes[i + 1], generator=g) * 2 - 1) * bound).requires_grad_())
+        params.append(((torch.rand(sizes[i + 1], generator=g) * 2 - 1) * bound).requires_grad_())
+    vectors = tuple(torch.rand(p.shape, generator=g) * 2 - 1 for p in params)
+    inputs = tuple(p.detach() for p in params)
+
+    def loss(W1, b1, W2, b2, W3, b3):
+        h = torch.relu(torch.addmm(b1, x, W1))
+        h = torch.relu(torch.addmm(b2, h, W2))
+        return F.cross_entropy(torch.addmm(b3, h, W3), labels)
+
+    def step():
+        for p in params:
+            p.grad = None
+        out = loss(*params)
+        out.backward()
+        return out
+
+    _, hv = torch.autograd.functional.hvp(loss, inputs, vectors)
+    _, vh = torch.autograd.functional.vhp(loss, inputs, vectors)
+    assert all(torch.allclose(a, b, rtol=1e-3, atol=1e-5) for a, b in zip(hv, vh)), "hvp != vhp"
+    hvp_t, step_t = [], []
+    for i in range(3 + reps(30)):
+        t0 = time.perf_counter_ns()
+        torch.autograd.functional.hvp(loss, inputs, vectors)
+        t1 = time.perf_counter_ns()
+        step()
+        t2 = time.perf_counter_ns()
+        if i >= 3:
+            hvp_t.append((t1 - t0) / 1e6)
+            step_t.append((t2 - t1) / 1e6)
+    vhp_t = measure(reps(30), 3, lambda: torch.autograd.functional.vhp(loss, inputs, vectors))
+    report("W8", "pytorch", "float32", "hvp_time", hvp_t, "ms")
+    report("W8", "pytorch", "float32", "w2_step_paired", step_t, "ms")
+    report("W8", "pytorch", "float32", "vhp_time", [s * 1e3 for s in vhp_t], "ms")
+
+
 def w9(torch, F):
     """W9: W2's MLP trained with torch.optim at its defaults (SGD: lr 0.01, momentum 0.9),
     the whole step (zero_grad, forward, backward, step) and optimizer.step() alone."""

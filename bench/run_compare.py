@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 
-WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W9", "J1"]
+WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "J1"]
 
 
 # The allocator settings autograd-bench applies to itself (MemoryPolicy.keepFreedBuffers),

@@ -78,3 +78,18 @@ extension Tensor {
         return Tensor(NDArray(shape: [0], data: []))
     }
 }
+
+extension Tensor {
+    /// A misuse of the non-throwing API that no op reports (an element count `item()`
+    /// cannot convert, a negative length, too many indices): recorded in the enclosing
+    /// `withError` scope, which then throws it as an `OpError.shape`, with an empty
+    /// placeholder handed back; outside a scope it traps, naming the caller's `file` and
+    /// `line`, as an out-of-range index does.
+    @usableFromInline
+    @inline(never)
+    static func misuse(_ message: String, file: StaticString, line: UInt) -> Tensor<T> {
+        guard let scope = ErrorScope.current else { fatalError(message, file: file, line: line) }
+        scope.record(.shape(message))
+        return Tensor(NDArray(shape: [0], data: []))
+    }
+}

@@ -97,15 +97,24 @@ extension Tensor {
     /// `None`: `x[1]` (a row, rank one less), `x[-1]`, `x[0..<2]`, `x[.all, 1]` (a column),
     /// `x[.ellipsis, 0]`, `x[.newAxis]`. Positions apply to the leading axes; the rest are
     /// kept whole. Differentiable: made of `take`, `slice` and `unsqueeze`.
-    public subscript(_ indices: any TensorIndexExpression...) -> Tensor {
-        indexed(indices.map(\.tensorIndex))
+    ///
+    /// An index out of range, a second `...` or more positions than axes trap naming the
+    /// caller's file and line, as PyTorch raises `IndexError`; inside a `withError` scope
+    /// the scope throws the error instead.
+    public subscript(_ indices: any TensorIndexExpression..., file file: StaticString = #fileID, line line: UInt = #line) -> Tensor {
+        indexed(indices.map(\.tensorIndex), file: file, line: line)
     }
 
-    /// The tensor indexed by `indices` (see `subscript(_:)`).
-    public func indexed(_ indices: [TensorIndex]) -> Tensor {
+    /// The tensor indexed by `indices` (see `subscript(_:file:line:)`).
+    public func indexed(_ indices: [TensorIndex], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         let consuming = indices.filter { $0.kind != .newAxis && $0.kind != .ellipsis }.count
-        precondition(indices.filter { $0.kind == .ellipsis }.count <= 1, "an index can only have a single ellipsis")
-        precondition(consuming <= rank, "too many indices for tensor of dimension \(rank)")
+        if indices.filter({ $0.kind == .ellipsis }).count > 1 {
+            return Tensor.misuse("an index can only have a single ellipsis ('...')", file: file, line: line)
+        }
+        if consuming > rank {
+            return Tensor.misuse(
+                "too many indices for tensor of dimension \(rank) (got \(consuming))", file: file, line: line)
+        }
         var expanded: [TensorIndex.Kind] = []
         for index in indices {
             if index.kind == .ellipsis {
@@ -119,16 +128,16 @@ extension Tensor {
         for index in expanded {
             switch index {
             case .at(let i):
-                result = result.take(Tensor(T(i)), axis: axis)
+                result = result.take(Tensor(T(i)), axis: axis, file: file, line: line)
             case .slice(let start, let stop, let step):
                 if start != nil || stop != nil || step != 1 {
-                    result = result.slice(axis: axis, start: start, stop: stop, step: step)
+                    result = result.slice(axis: axis, start: start, stop: stop, step: step, file: file, line: line)
                 }
                 axis += 1
             case .all, .ellipsis:
                 axis += 1
             case .newAxis:
-                result = result.unsqueezed(axis: axis)
+                result = result.unsqueezed(axis: axis, file: file, line: line)
                 axis += 1
             }
         }

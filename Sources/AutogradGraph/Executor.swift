@@ -20,8 +20,12 @@ struct Executor<T: Scalar> {
         self.plan = plan
         self.deadline = deadline
         steps = fuse ? plan.fusedSteps() : plan.steps
+        // A tensor a `grad` op differentiates with respect to requires a gradient whatever
+        // the endpoint, as torch needs x.requires_grad_() before f is built from x.
         leaves = plan.request.tensors.enumerated().map { i, t in
-            Tensor(NDArray(shape: t.shape, data: t.data.array(T.self)), requiresGrad: differentiate && plan.differentiable[i])
+            Tensor(
+                NDArray(shape: t.shape, data: t.data.array(T.self)),
+                requiresGrad: (differentiate && plan.differentiable[i]) || plan.gradTargets[i])
         }
         values = leaves
     }
@@ -35,14 +39,22 @@ struct Executor<T: Scalar> {
             try deadline.check("before op \(k + 1) of \(steps.count) of the forward pass (\(step.op.pointer))")
             // A fused op reads only slots computed before it, like any other.
             let inputs = step.inputs.compactMap { values[$0] }
-            do {
-                try step.operator.validateValues(inputs.map(\.value))
-                // Throws only if an op's output disagrees with its shape rule (a bug).
-                values[step.slot] = try Tensor.apply(step.operator, inputs, checkedShape: step.shape)
-            } catch {
-                var problems = ProblemList()
-                problems.add(error, opPointer: step.op.pointer)
-                throw problems.problem
+            if step.isGrad {
+                values[step.slot] = try gradient(step, inputs)
+            } else {
+                do {
+                    try step.operator.validateValues(inputs.map(\.value))
+                    // Throws only if an op's output disagrees with its shape rule (a bug).
+                    values[step.slot] = try Tensor.apply(step.operator, inputs, checkedShape: step.shape)
+                } catch {
+                    var problems = ProblemList()
+                    problems.add(error, opPointer: step.op.pointer)
+                    throw problems.problem
+                }
+            }
+            if plan.gradTargets[step.slot], let value = values[step.slot], !value.requiresGrad {
+                // Computed from constants: a leaf, made to require a gradient before it is read.
+                value.requiresGrad = true
             }
         }
     }

@@ -13,6 +13,8 @@ struct GraphPlan {
         let shape: [Int]
         /// Slot of the output.
         let slot: Int
+        /// Whether it is the graph op `grad`, which the executor computes itself.
+        var isGrad = false
     }
 
     let request: GraphRequest
@@ -23,13 +25,32 @@ struct GraphPlan {
     let outputs: [(name: String, slot: Int)]
     /// Tensor names and slots whose gradients to return, in response order.
     let gradients: [(name: String, slot: Int)]
-    /// Tensors that need a gradient: requested ones and those with requires_grad.
+    /// Tensors that need a gradient: requested ones and those with requires_grad (for
+    /// /jvp: the tensors with a tangent; for /hvp: also those with a vector).
     let differentiable: [Bool]
+    /// /jvp's tangents or /hvp's vectors: each a tensor of the request, by slot, with the
+    /// direction's values, in request order.
+    let directions: [(slot: Int, direction: TensorInput)]
+    /// For every slot, whether a `grad` op differentiates with respect to it: the executor
+    /// makes such a value require a gradient before any op reads it.
+    let gradTargets: [Bool]
+    /// Whether any step is a `grad` op.
+    let hasGradOps: Bool
+
+    /// Plans `request` for `endpoint`, adding to the `problems` its decoding found; throws them all.
+    init(_ request: GraphRequest, problems: ProblemList, limits: GraphLimits, for endpoint: Endpoint) throws(Problem) {
+        try self.init(
+            request, problems: problems, limits: limits, needsGradients: endpoint != .forward && endpoint != .jvp,
+            requiresLoss: endpoint == .train, requiresScalarLoss: endpoint == .hvp,
+            secondPass: endpoint == .jvp ? "/tangents" : endpoint == .hvp ? "/vectors" : nil)
+    }
 
     /// Plans `request`, adding to the `problems` its decoding found; throws them all.
+    /// `requiresLoss`: a missing loss is a missing field (400); `requiresScalarLoss`: a
+    /// graph without a scalar loss cannot be computed (422, /hvp).
     init(
         _ request: GraphRequest, problems: ProblemList, limits: GraphLimits, needsGradients: Bool,
-        requiresLoss: Bool = false
+        requiresLoss: Bool = false, requiresScalarLoss: Bool = false, secondPass: String? = nil
     ) throws(Problem) {
         var problems = problems
         self.request = request
@@ -99,7 +120,8 @@ struct GraphPlan {
             }
             shapes.append(shape)
             failed.append(!ok)
-            steps.append(Step(op: op, operator: opType, inputs: inputs, shape: shape, slot: shapes.count - 1))
+            steps.append(Step(
+                op: op, operator: opType, inputs: inputs, shape: shape, slot: shapes.count - 1, isGrad: opType is GradOp))
         }
 
         // loss, seed, outputs, gradients.
@@ -112,13 +134,16 @@ struct GraphPlan {
                         problems.invalid("/seed", "the seed has shape \(Shape.describe(seed.shape)); the loss \"\(name.prefix(64))\" has \(Shape.describe(shapes[s]))")
                     }
                 } else if !failed[s] && !shapes[s].isEmpty {
-                    problems.invalid("/loss", "the loss \"\(name.prefix(64))\" has shape \(Shape.describe(shapes[s])); a loss must be a scalar (shape []) unless a seed is given")
+                    problems.invalid("/loss", "the loss \"\(name.prefix(64))\" has shape \(Shape.describe(shapes[s])); a loss must be a scalar (shape [])"
+                        + (requiresScalarLoss ? "" : " unless a seed is given"))
                 }
             } else if !request.invalidTensorNames.contains(name) {
                 problems.invalid("/loss", "no tensor or op is named \"\(name.prefix(64))\"")
             }
         } else if requiresLoss {
             problems.wrongType("/loss", "required: the scalar to minimise")
+        } else if requiresScalarLoss {
+            problems.invalid("/loss", "required: the scalar (shape []) whose Hessian-vector products to compute")
         } else if request.seed != nil {
             problems.invalid("/seed", "a seed needs a loss to differentiate")
         }
@@ -158,13 +183,54 @@ struct GraphPlan {
         } else if request.loss != nil {
             gradients = request.tensors.enumerated().filter { $1.requiresGrad }.map { ($1.name, $0) }
         }
+        // /jvp's tangents, /hvp's vectors: each names a tensor and has its shape.
+        var directions: [(slot: Int, direction: TensorInput)] = []
+        var directed = differentiable.map { _ in false }
+        if let given = request.tangents ?? request.vectors {
+            let field = request.tangents != nil ? "tangents" : "vectors"
+            for d in given {
+                if let s = slotOf[d.name], s < request.tensors.count {
+                    if d.shape != request.tensors[s].shape {
+                        problems.invalid(d.pointer, "has shape \(Shape.describe(d.shape)); the tensor \"\(d.name.prefix(64))\" has \(Shape.describe(request.tensors[s].shape))")
+                    } else {
+                        directions.append((s, d))
+                        directed[s] = true
+                    }
+                } else if slotOf[d.name] != nil {
+                    problems.invalid(d.pointer, "\"\(d.name.prefix(64))\" is an op; \(field) are given for tensors of the request")
+                } else if !request.invalidTensorNames.contains(d.name) {
+                    problems.invalid(d.pointer, "no tensor is named \"\(d.name.prefix(64))\"")
+                }
+            }
+        }
+        var gradTargets = [Bool](repeating: false, count: shapes.count)
+        var hasGradOps = false
+        for step in steps where step.isGrad {
+            gradTargets[step.inputs[1]] = true
+            hasGradOps = true
+        }
+        let finalDifferentiable = zip(needsGradients ? differentiable : directed, directed).map { $0 || $1 }
+        if problems.isEmpty && (hasGradOps || secondPass != nil) {
+            // /jvp and /hvp differentiate their outputs or loss twice (`secondPass`: where to point).
+            let roots = request.tangents != nil ? outputs.map(\.1) : loss.map { [$0] } ?? []
+            let route = secondPass.map { (roots: roots, passes: 2, pointer: $0) }
+            Self.checkTwiceDifferentiable(
+                steps, tracked: zip(finalDifferentiable, gradTargets).map { $0 || $1 }, gradTargets: gradTargets,
+                roots: route?.roots, problems: &problems)
+            if problems.isEmpty {
+                Self.checkDerivativeCost(steps, tensors: request.tensors, route: route, limits: limits, problems: &problems)
+            }
+        }
         try problems.check()
 
         self.steps = steps
+        self.directions = directions
+        self.gradTargets = gradTargets
+        self.hasGradOps = hasGradOps
         self.loss = loss
         self.outputs = outputs
         self.gradients = needsGradients ? gradients : []
-        self.differentiable = needsGradients ? differentiable : differentiable.map { _ in false }
+        self.differentiable = finalDifferentiable
     }
 
     /// Op indices in dependency order; a cycle is reported at each op on it, and leaves

@@ -14,6 +14,10 @@ package struct GraphRequest {
     package var gradients: [String]?
     /// `/train` only.
     package var training: TrainingRequest?
+    /// `/jvp` only: a direction per named tensor (`"tangents"`), in request order.
+    package var tangents: [TensorInput]?
+    /// `/hvp` only: the vector per named tensor (`"vectors"`), in request order.
+    package var vectors: [TensorInput]?
     /// Tensors named in the request whose definitions were invalid (already reported):
     /// names that resolve, so that their uses are not reported again.
     package var invalidTensorNames: Set<String> = []

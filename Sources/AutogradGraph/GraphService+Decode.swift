@@ -18,9 +18,7 @@ extension GraphService {
         let document = try parseDocument(body)
         var decoder = RequestDecoder(endpoint: endpoint, limits: limits, importer: importer)
         let request = try decoder.decode(document)
-        let plan = try GraphPlan(
-            request, problems: decoder.problems, limits: limits, needsGradients: endpoint != .forward,
-            requiresLoss: endpoint == .train)
+        let plan = try GraphPlan(request, problems: decoder.problems, limits: limits, for: endpoint)
         func materialise<T: Scalar>(_: T.Type) -> Int {
             Executor<T>(plan: plan, differentiate: endpoint != .forward, fuse: false).leaves.reduce(0) { $0 + $1.count }
         }

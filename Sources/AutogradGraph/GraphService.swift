@@ -13,6 +13,9 @@ public struct GraphLimits: Sendable {
     /// Wall-clock seconds one request may compute; past it the executor stops between ops
     /// and answers 503. 0 or less: no limit. (`--request-timeout` on the server.)
     public var requestTimeoutSeconds: Double = 30
+    /// Ops that the derivatives a request asks for beyond the first (the op `grad`, /jvp,
+    /// /hvp) may record, as the plan estimates them (`GraphPlan.checkDerivativeCost`).
+    public var maxRecordedOps = 2_000_000
 
     public init() {}
 }
@@ -59,9 +62,7 @@ public struct GraphService: Sendable {
         var decoder = RequestDecoder(endpoint: endpoint, limits: limits, importer: importer)
         context.readID(document, problems: &decoder.problems)
         let request = try decoder.decode(document)
-        let plan = try GraphPlan(
-            request, problems: decoder.problems, limits: limits, needsGradients: endpoint != .forward,
-            requiresLoss: endpoint == .train)
+        let plan = try GraphPlan(request, problems: decoder.problems, limits: limits, for: endpoint)
         context.planned(plan)
         switch request.dtype {
         case .float32: return try run(endpoint, plan, Float.self, deadline)
@@ -88,6 +89,14 @@ public struct GraphService: Sendable {
                 throw Problem(status: 422, title: "Unprocessable Content", detail: "missing optimizer or steps")
             }
             return try Trainer<T>(plan: plan, training: training, deadline: deadline).run()
+        case .jvp:
+            var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline)
+            try executor.forward()
+            return try executor.encodeJVP()
+        case .hvp:
+            var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline)
+            try executor.forward()
+            return try executor.encodeHVP()
         }
     }
 }

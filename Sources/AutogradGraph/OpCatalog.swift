@@ -2,7 +2,7 @@ import Autograd
 
 extension GraphService {
     /// `GET /ops`: every registered op with its inputs, arity and attributes, written from
-    /// the op definitions themselves (`Operators.all`), never from a second list.
+    /// the op definitions themselves (`GraphOps.all`), never from a second list.
     public func operations() -> Response {
         guard let importer else { return Response(status: 200, contentType: "application/json", body: Self.catalog) }
         // The importer's member after "ops": {"ops": [...], "onnx": {...}}.
@@ -14,7 +14,7 @@ extension GraphService {
     private static let catalog: [UInt8] = {
         var w = JSONWriter(capacity: 16 * 1024)
         w.raw("{\"ops\":[")
-        for (i, type) in Operators.all.enumerated() {
+        for (i, type) in GraphOps.all.enumerated() {
             let s = type.signature
             if i > 0 { w.raw(",") }
             w.raw("{\"name\":"); w.string(s.name)

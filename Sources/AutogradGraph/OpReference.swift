@@ -1,6 +1,6 @@
 import Autograd
 
-/// docs/ops.md, written from the op definitions (`Operators.all`): the same source as
+/// docs/ops.md, written from the op definitions (`GraphOps.all`): the same source as
 /// `GET /ops` and the OpenAPI op enum, so the page cannot list an op the server lacks or
 /// miss one it has. `make docs` writes it (`autograd-docs`); a test compares the committed
 /// file with this text.
@@ -9,14 +9,14 @@ public enum OpReference {
     public static func markdown() -> String {
         var out = header
         out += "| op | inputs | attributes (default) | fuses | |\n| --- | --- | --- | --- | --- |\n"
-        for type in Operators.all {
+        for type in GraphOps.all {
             let s = type.signature
             let attributes = s.attributes.map { "`\($0.name)` = \(defaultText($0))" }.joined(separator: ", ")
             out += "| [`\(s.name)`](#\(s.name)) | \(s.inputs.joined(separator: ", ")) | \(cell(attributes)) "
             out += "| \(fusion(type).short) | \(cell(s.summary)) |\n"
         }
         out += notes
-        for type in Operators.all { out += section(type) }
+        for type in GraphOps.all { out += section(type) }
         return out
     }
 
@@ -79,7 +79,7 @@ public enum OpReference {
     private static func sentence(_ text: String) -> String { text.hasSuffix(".") ? text : text + "." }
 
     private static let header = """
-        <!-- Generated from the op definitions (Operators.all) by `make docs`; do not edit. -->
+        <!-- Generated from the op definitions (GraphOps.all) by `make docs`; do not edit. -->
         # Ops
 
         This page is for anyone writing a graph by hand or generating one: every op the server and
@@ -88,7 +88,8 @@ public enum OpReference {
         committed PyTorch fixtures), and whether the graph format can fuse it into one pass over
         memory. The page is generated from the op definitions, the registry `GET /ops` answers
         from and the OpenAPI op enum is checked against (`Operators.all` in
-        [`Sources/Autograd/Operators.swift`](../Sources/Autograd/Operators.swift)); `make docs`
+        [`Sources/Autograd/Operators.swift`](../Sources/Autograd/Operators.swift), then the graph
+        op [`grad`](#grad), which differentiates the graph itself: [higher-order.md](higher-order.md)); `make docs`
         rewrites it and `make test` fails when it is out of date. How a graph names its inputs
         and attributes is in [wire-format.md](wire-format.md). Semantics are PyTorch's unless
         noted; attribute names are NumPy's.

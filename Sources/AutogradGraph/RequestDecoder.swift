@@ -38,10 +38,16 @@ struct RequestDecoder {
         decodeTensors(root["tensors"], into: &request)
         decodeOps(root["ops"], into: &request)
         request.loss = optionalName(root["loss"], at: "/loss")
-        if let seed = root["seed"] { request.seed = decodeTensor(seed, name: "seed", at: "/seed", allowRequiresGrad: false) }
-        request.outputs = optionalNames(root["outputs"], at: "/outputs")
-        request.gradients = optionalNames(root["gradients"], at: "/gradients")
+        // A field the endpoint does not take was reported as unknown: it has no other effect.
+        let fields = endpoint.fields
+        if let seed = root["seed"], fields.contains("seed") {
+            request.seed = decodeTensor(seed, name: "seed", at: "/seed", allowRequiresGrad: false)
+        }
+        if fields.contains("outputs") { request.outputs = optionalNames(root["outputs"], at: "/outputs") }
+        if fields.contains("gradients") { request.gradients = optionalNames(root["gradients"], at: "/gradients") }
         if endpoint == .train { request.training = decodeTraining(root, maxSteps: limits.maxTrainSteps) }
+        if endpoint == .jvp { request.tangents = decodeDirections(root["tangents"], field: "tangents") }
+        if endpoint == .hvp { request.vectors = decodeDirections(root["vectors"], field: "vectors") }
         if let importer, let model = root[importer.field] {
             importer.expand(model, into: &request, problems: &problems, limits: limits)
         }
@@ -82,6 +88,27 @@ struct RequestDecoder {
                 request.invalidTensorNames.insert(name)
             }
         }
+    }
+
+    /// `"tangents"` or `"vectors"`: an object mapping tensor names to tensors (required; may
+    /// be empty). A direction whose own definition is invalid is reported and left out.
+    private mutating func decodeDirections(_ v: JSONValue?, field: String) -> [TensorInput]? {
+        let pointer = "/" + field
+        guard let v else {
+            problems.wrongType(pointer, "required field missing: an object mapping tensor names to tensors of their shapes")
+            return nil
+        }
+        guard case .object(let members) = v else {
+            problems.wrongType(pointer, "must be an object mapping tensor names to tensors; got \(v.kindName)")
+            return nil
+        }
+        var directions: [TensorInput] = []
+        for (name, value) in members.members {
+            if let t = decodeTensor(value, name: name, at: Pointer.join(pointer, name), allowRequiresGrad: false) {
+                directions.append(t)
+            }
+        }
+        return directions
     }
 
     /// `{"data": nested}`, or `{"shape": [...], "data": [flat]}` (or nested as the shape
@@ -328,7 +355,7 @@ struct RequestDecoder {
         // An op that cannot be built still defines its name, so its uses resolve.
         let unbuilt = OpInput(id: id, op: nil, inputs: inputs, index: index)
         guard let opName else { return unbuilt }
-        guard let type = Operators.named(opName) else {
+        guard let type = GraphOps.named(opName) else {
             problems.invalid(pointer + "/op", "unknown op \"\(opName.prefix(64))\"; GET /ops lists them")
             return unbuilt
         }

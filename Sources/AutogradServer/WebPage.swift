@@ -33,6 +33,9 @@ enum WebPage {
         ("mlp-train", PackageResources.mlp_train_json, "A two-layer MLP classifier, trained with Adam (POST /train)"),
         ("cnn-train", PackageResources.cnn_train_json, "A LeNet-style CNN on stripe images, trained with Adam (POST /train)"),
         ("transformer-block", PackageResources.transformer_block_json, "A pre-LN transformer block, float64"),
+        ("gradient-penalty", PackageResources.gradient_penalty_json, "A WGAN-GP critic loss: the op grad inside the loss, differentiated again"),
+        ("pinn-poisson-train", PackageResources.pinn_poisson_train_json, "A physics-informed network for -u'' = f, u_xx by nested grad ops, trained with Adam (POST /train)"),
+        ("newton-cg-hvp", PackageResources.newton_cg_hvp_json, "Logistic regression, the graph of a Newton-CG step (its vectors are for POST /hvp)"),
     ]
 
     static let examplesPath = "/web/examples"

@@ -29,13 +29,15 @@ struct Options {
     /// --count-steps: run this many W9 steps (of --train's optimizer) and exit.
     var countSteps: Int? = nil
     var overTrain = false
+    /// --count-hvp: run this many W8 Hessian-vector products in process and exit.
+    var countHVP: Int? = nil
 }
 
 let usage = """
     usage: autograd-bench [--json] [--only W1,W2,...] [--quick] [--reps N]
            autograd-bench --write-request PATH [--b64] [--train sgd|adam|adamw --steps N]
       --json           one JSON line per result (default: a table)
-      --only LIST      workloads to run: W1 W2 W3 W4 W5 W6 W7 W9 J1 (comma-separated, repeatable)
+      --only LIST      workloads to run: W1 W2 W3 W4 W5 W6 W7 W8 W9 J1 (comma-separated, repeatable)
       --quick          fewer repetitions (a smoke run; medians are then over fewer than 20)
       --reps N         repetitions for every workload (overrides the defaults)
       --write-request  write the W2 request body (POST /backward) to PATH and exit;
@@ -44,6 +46,7 @@ let usage = """
       --count-steps N  run N W9 steps with --train's optimizer (default adam) in process, or
                        with --over-train as one POST /train through GraphService, and exit:
                        for instruction counts (perf stat, callgrind) of 1 against 21 steps
+      --count-hvp N    run N W8 Hessian-vector products in process and exit (callgrind)
     """
 
 func parseOptions() -> Options {
@@ -75,6 +78,9 @@ func parseOptions() -> Options {
             guard let n = Int(value(a)), n >= 0 else { print(usage); exit(2) }
             o.countSteps = n
         case "--over-train": o.overTrain = true
+        case "--count-hvp":
+            guard let n = Int(value(a)), n >= 0 else { print(usage); exit(2) }
+            o.countHVP = n
         case "--steps":
             guard let n = Int(value(a)), n >= 0 else { print(usage); exit(2) }
             o.steps = n
@@ -280,6 +286,14 @@ if let path = options.writeRequest {
         exit(1)
     }
     FileHandle.standardError.write("wrote \(body.count) bytes to \(path)\n".data(using: .utf8)!)
+    exit(0)
+}
+
+if let n = options.countHVP {
+    let model = W8Model()
+    for _ in 0..<n {
+        do { blackHole(try model.hvpOnce()) } catch { fatalError("--count-hvp: \(error)") }
+    }
     exit(0)
 }
 
@@ -529,6 +543,69 @@ func w6() {
 }
 
 if shouldRun("W6") { w6() }
+// MARK: W8 — Hessian-vector product of the W2 MLP loss with respect to all six parameters
+// (issue 12): forward, the create-graph backward pass and the second backward, as
+// torch.autograd.functional.hvp does them; timed alternately with a W2 step of the same model.
+
+/// W8's model: W2's MLP and data as three `Linear` layers, and a direction for the HVP
+/// (one deterministic vector per parameter, of its shape).
+final class W8Model {
+    let x: Tensor<Float>, labels: Tensor<Float>
+    let layers: [Linear<Float>]
+    let params: [Tensor<Float>]
+    let vectors: [Tensor<Float>]
+
+    init() {
+        let d = MLPData<Float>()
+        let sizes = MLPData<Float>.sizes
+        x = Tensor(shape: [MLPData<Float>.batch, sizes[0]], scalars: d.x)
+        labels = Tensor(shape: [MLPData<Float>.batch], scalars: d.labels)
+        layers = (0..<3).map { l in
+            Linear(
+                W: Tensor(shape: [sizes[l], sizes[l + 1]], scalars: d.weights[l]),
+                b: Tensor(shape: [sizes[l + 1]], scalars: d.biases[l]))
+        }
+        params = layers.flatMap(\.parameters)
+        vectors = params.enumerated().map { i, p in
+            Tensor(shape: p.shape, scalars: uniform(p.shape.reduce(1, *), -1, 1, seed: UInt64(80 + i), as: Float.self))
+        }
+    }
+
+    func loss() -> Tensor<Float> {
+        let h1 = relu(layers[0](x))
+        let h2 = relu(layers[1](h1))
+        return crossEntropy(layers[2](h2), labels)
+    }
+
+    /// H·v, one block per parameter (the forward pass included, as torch's hvp).
+    func hvpOnce() throws -> [Tensor<Float>] { try hvp(of: loss(), wrt: params, vectors: vectors).hvp }
+
+    /// A W2 step of the same model: zero the gradients, forward, backward.
+    func step() {
+        for p in params { p.zeroGrad() }
+        let l = loss()
+        try! l.backward()
+        blackHole(l.value)
+    }
+}
+
+if shouldRun("W8") {
+    let model = W8Model()
+    do {
+        let hv = try model.hvpOnce()
+        precondition(hv.count == 6 && zip(hv, model.params).allSatisfy { $0.shape == $1.shape })
+        let (t, step) = measurePair(reps: reps(30), warmup: 3) {
+            blackHole(try! model.hvpOnce())
+        } _: {
+            model.step()
+        }
+        report(Result(workload: "W8", dtype: "float32", metric: "hvp_time", values: t.map { $0 * 1e3 }, unit: "ms"))
+        report(Result(workload: "W8", dtype: "float32", metric: "w2_step_paired", values: step.map { $0 * 1e3 }, unit: "ms"))
+    } catch {
+        FileHandle.standardError.write("W8: hvp(of:wrt:vectors:) threw \(error); skipped\n".data(using: .utf8)!)
+    }
+}
+
 // MARK: W9 — a whole training step of the W2 MLP: zero the gradients, forward, backward and
 // the optimizer's update, in process and through POST /train (issue 21)
 

@@ -1,6 +1,6 @@
 // A libFuzzer target over the whole request path: JSON parser, decoder, validator, plan
 // and executor, with small limits so each input runs in microseconds. Every input goes to
-// every endpoint the service has (/backward, /forward, /train, and any added later); the
+// every endpoint the service has (/backward, /forward, /train, /jvp, /hvp, and any added later); the
 // answer must be 200 or a 4xx/503 problem, and a JSON answer must parse. Anything else,
 // and any trap or sanitizer report, is a finding.
 //
@@ -44,7 +44,7 @@ func verify(_ endpoint: Endpoint, _ body: [UInt8]) -> (status: Int, json: JSONVa
     switch r.status {
     case 200:
         // The graph endpoints answer JSON; others (POST /graph: Graphviz DOT) their own type.
-        let json = [Endpoint.backward, .forward, .train].contains(endpoint)
+        let json = endpoint != .graph
         guard !json || r.contentType == "application/json" else { fail(endpoint, r, "200 without application/json") }
         guard !r.body.isEmpty else { fail(endpoint, r, "an empty 200") }
     case 400, 413, 422, 503:

@@ -143,6 +143,18 @@ enum HostileCases {
             HostileCase("an unknown op name of 10^6 characters", graph(ops: #"{"id": "y", "op": "\#(longName)", "inputs": ["x"]}"#, extra: ""), 422, ["/ops/0/op"]),
             HostileCase("an unknown field of 10^6 characters", graph(extra: #", "loss": "loss", "\#(longName)": 1"#), 422, ["/" + longName]),
             HostileCase("a dtype of 10^6 characters", #"{"dtype": "\#(longName)", "tensors": {}, "ops": []}"#, 422, ["/dtype"]),
+            // Derivatives beyond the first (issue 12): nesting multiplies what a grad records,
+            // which the plan estimates and refuses before computing (at the first grad over it).
+            HostileCase("grad nested 40 deep", .forward, nestedGrads(40), 422, ["/ops/26"]),
+            HostileCase("grad nested 8 deep computes", .forward, nestedGrads(8), 200, nil),
+            HostileCase("grad at the end of a 10^5-op chain", .forward, gradChain(99_998), 200, nil),
+            HostileCase("/hvp of a 10^5-op chain", .hvp, graph(tensors: #""x": {"data": 1.5}"#, ops: negations(99_999).joined(separator: ","), extra: #", "loss": "o99998", "vectors": {"x": {"data": 1}}"#), 422, ["/vectors"]),
+            HostileCase("grad of a scalar with respect to itself", .forward, graph(tensors: #""x": {"data": 2}"#, ops: #"{"id": "g", "op": "grad", "inputs": ["x", "x"]}"#, extra: ""), 200, nil),
+            HostileCase("grad of a grad's own input cycle", .forward, graph(tensors: #""x": {"data": 2}"#, ops: #"{"id": "g", "op": "grad", "inputs": ["g", "x"]}"#, extra: ""), 422, ["/ops/0"]),
+            HostileCase("a tangent of 2^62 elements", .jvp, graph(extra: #", "tangents": {"x": {"shape": [4611686018427387904], "data": []}}"#), 422, ["/tangents/x"]),
+            HostileCase("10^4 vectors of unknown tensors", .hvp, graph(extra: #", "loss": "loss", "vectors": {\#((0..<10_000).map { #""v\#($0)": {"data": 1}"# }.joined(separator: ","))}"#), 422, nil),
+            HostileCase("a vector with 1e400", .hvp, graph(extra: #", "loss": "loss", "vectors": {"x": {"data": [[1, 1e400], [3, 4]]}}"#), 422, ["/vectors/x/data/0/1"]),
+            HostileCase("a NaN tangent computes", .jvp, graph(extra: #", "tangents": {"x": {"data": [["NaN", 1], [1, 1]]}}"#), 200, nil),
             // Optimizer fields of the wrong type.
             HostileCase("optimizer a string", .train, graph(extra: #", "loss": "loss", "optimizer": "adam", "steps": 1"#), 400, ["/optimizer"]),
             HostileCase("optimizer name a number", .train, graph(extra: #", "loss": "loss", "optimizer": {"name": 1}, "steps": 1"#), 400, ["/optimizer/name"]),
@@ -152,6 +164,32 @@ enum HostileCases {
             HostileCase("lr negative", .train, graph(extra: #", "loss": "loss", "optimizer": {"name": "sgd", "lr": -1}, "steps": 1"#), 422, ["/optimizer/lr"]),
             HostileCase("a valid training", .train, graph(extra: trainExtra), 200, nil),
         ]
+    }
+
+    /// `depth` grads nested over tanh of a [2] tensor: g_i = grad(Σ tanh(g_{i-1}), x).
+    static func nestedGrads(_ depth: Int) -> String {
+        var ops = [#"{"id": "a0", "op": "tanh", "inputs": ["x"]}"#, #"{"id": "s0", "op": "sum", "inputs": ["a0"]}"#]
+        for i in 1...depth {
+            ops.append(#"{"id": "g\#(i)", "op": "grad", "inputs": ["s\#(i - 1)", "x"]}"#)
+            ops.append(#"{"id": "t\#(i)", "op": "tanh", "inputs": ["g\#(i)"]}"#)
+            ops.append(#"{"id": "s\#(i)", "op": "sum", "inputs": ["t\#(i)"]}"#)
+        }
+        return graph(tensors: #""x": {"data": [0.3, 0.5]}"#, ops: ops.joined(separator: ","), extra: #", "outputs": ["s\#(depth)"]"#)
+    }
+
+    /// Ops o0 = −x, o1 = −o0, … o(n−1).
+    static func negations(_ n: Int) -> [String] {
+        (0..<n).map { i in
+            let input = i == 0 ? "x" : "o\(i - 1)"
+            return #"{"id": "o\#(i)", "op": "neg", "inputs": ["\#(input)"]}"#
+        }
+    }
+
+    /// A chain of `n` negations of a scalar, then the gradient of its end with respect to its start.
+    static func gradChain(_ n: Int) -> String {
+        var ops = negations(n)
+        ops.append(#"{"id": "g", "op": "grad", "inputs": ["o\#(n - 1)", "x"]}"#)
+        return graph(tensors: #""x": {"data": 1.5}"#, ops: ops.joined(separator: ","), extra: #", "outputs": ["g"]"#)
     }
 
     /// A valid body cut at many lengths: each prefix is invalid JSON.

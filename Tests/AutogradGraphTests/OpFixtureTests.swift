@@ -56,6 +56,6 @@ import Testing
             guard line.hasPrefix("## `") else { return nil }
             return line.dropFirst(4).split(separator: "`").first.map(String.init)
         }
-        #expect(listed == Operators.all.map { $0.signature.name })
+        #expect(listed == GraphOps.all.map { $0.signature.name })
     }
 }

@@ -22,7 +22,9 @@ struct WebPageTests {
     @Test func everyFileIsAReadRoute() throws {
         #expect(WebPage.paths == ["/", "/web/app.js", "/web/app.css", "/web/icon.svg", "/web/examples",
                                   "/web/examples/seed-linear-mse.json", "/web/examples/mlp-train.json",
-                                  "/web/examples/cnn-train.json", "/web/examples/transformer-block.json"])
+                                  "/web/examples/cnn-train.json", "/web/examples/transformer-block.json",
+                                  "/web/examples/gradient-penalty.json", "/web/examples/pinn-poisson-train.json",
+                                  "/web/examples/newton-cg-hvp.json"])
         for path in WebPage.paths {
             #expect(try Router.resolve(method: "GET", path: path).get() == .page(path))
             #expect(try Router.resolve(method: "HEAD", path: path).get() == .page(path))

@@ -26,6 +26,27 @@ import Testing
         #expect(throws: OpError.self) { try withError { maximum(a, b) } }
     }
 
+    @Test func itemIndicesAndCreationAreCaughtToo() throws {
+        let x = Tensor<Float>([[1, 2, 3], [4, 5, 6]])
+        #expect(throws: OpError.shape("a Tensor with 6 elements cannot be converted to Scalar")) {
+            try withError { x.item() }
+        }
+        #expect(throws: OpError.shape("too many indices for tensor of dimension 2 (got 3)")) {
+            try withError { x[0, 1, 2] }
+        }
+        #expect(throws: OpError.shape("an index can only have a single ellipsis ('...')")) {
+            try withError { x[.ellipsis, .ellipsis] }
+        }
+        #expect(throws: OpError.self) { try withError { x[5] } }   // take: index 5 out of range
+        #expect(throws: OpError.shape("Trying to create tensor with negative dimension -2: [3, -2]")) {
+            try withError { Tensor<Double>.zeros([3, -2]) }
+        }
+        #expect(throws: OpError.self) { try withError { Tensor<Float>.randn([-1], seed: 1) } }
+        // Valid uses inside a scope return their values.
+        #expect(try withError { x[1, 2].item() } == 6)
+        #expect(try withError { Tensor<Double>.ones([2]).scalars } == [1, 1])
+    }
+
     @Test func aBodyWithoutErrorsReturnsItsValue() throws {
         let x = Tensor<Double>(NDArray([1, 2, 3]), requiresGrad: true)
         let y = try withError { (x * x).sum() }
@@ -58,14 +79,15 @@ import Testing
     }
 
     @Test func outsideAScopeTheTrapNamesTheCallersFileAndLine() async throws {
+        let expectLine = #line + 1
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let a = Tensor<Float>([[1, 2, 3], [4, 5, 6]])
             // The macro moves this body into a function of its own, so the caller's
-            // `#line` there is the `#expect` line above (61).
+            // `#line` there is the `#expect` line above (`expectLine`).
             _ = a.reshaped([7])
         }
         let stderr = String(decoding: try #require(result).standardErrorContent, as: UTF8.self)
-        #expect(stderr.contains("AutogradTests/CatchableErrorTests.swift:61: Fatal error: reshape: invalid argument 'shape': [7] does not fit 6 elements"), "\(stderr)")
+        #expect(stderr.contains("AutogradTests/CatchableErrorTests.swift:\(expectLine): Fatal error: reshape: invalid argument 'shape': [7] does not fit 6 elements"), "\(stderr)")
         #expect(!stderr.contains("shape(\""), "the enum's spelling leaked: \(stderr)")
     }
 }

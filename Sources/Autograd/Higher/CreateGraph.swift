@@ -49,6 +49,25 @@ extension Tensor {
             }
         }
 
+        // Only what leads to a target is differentiated, as torch's engine does for the
+        // inputs of autograd.grad: a node whose inputs reach no target gets no gradient
+        // (jvp's second pass, u_x = grad(sum(u), x) in a network whose weights also require
+        // gradients). With `accumulateIntoLeaves` every leaf that requires a gradient is a
+        // destination, so nothing is left out.
+        var leads = [Bool](repeating: accumulateIntoLeaves, count: order.count)
+        func leadsToTarget(_ t: Tensor<T>) -> Bool {
+            if accumulateIntoLeaves { return true }
+            if let s = slot[ObjectIdentifier(t)] { return leads[s] }
+            return targetIndex[ObjectIdentifier(t)] != nil
+        }
+        if !accumulateIntoLeaves {
+            // Post-order: every recorded input of a node comes before it.
+            for (s, node) in order.enumerated() {
+                leads[s] = targetIndex[ObjectIdentifier(node)] != nil
+                    || node.inputs.contains { $0.requiresGrad && leadsToTarget($0) }
+            }
+        }
+
         var grads = [Tensor<T>?](repeating: nil, count: order.count)
         // A gradient reaching a leaf (or, for a root, the root itself when it is a leaf).
         func reachLeaf(_ leaf: Tensor<T>, _ g: Tensor<T>) throws {
@@ -68,6 +87,7 @@ extension Tensor {
         for (root, seed) in roots {
             guard root.requiresGrad else { continue }
             if let s = slot[ObjectIdentifier(root)] {
+                guard leads[s] else { continue }
                 grads[s] = try add(grads[s], seed)
             } else {
                 try reachLeaf(root, seed)
@@ -85,11 +105,12 @@ extension Tensor {
                 for i in indices { result[i] = try add(result[i], g) }
             }
             guard let op = node.op else { continue }
+            let inputs = node.inputs
+            let needs = inputs.map { $0.requiresGrad && leadsToTarget($0) }
+            guard needs.contains(true) else { continue }
             guard let dop = op as? any DifferentiableOperator else {
                 throw AutogradError.notTwiceDifferentiable(function: opName(op, suffix: "Backward"))
             }
-            let inputs = node.inputs
-            let needs = inputs.map { $0.requiresGrad }
             let inputGrads = try dop.differentiableVJP(g, inputs: inputs, output: node, needs: needs)
             guard inputGrads.count == inputs.count else {
                 throw AutogradError.wrongGradientCount(
@@ -211,17 +232,16 @@ public func jvp<T: Scalar>(
     // u: a free seed per output; g = uᵀJ, recorded as a function of u.
     let us = outputs.map { Tensor(NDArray<T>(repeating: 0, shape: $0.shape), requiresGrad: true) }
     let g = try Tensor.recordedGradients(roots: Array(zip(outputs, us)).map { ($0, $1) }, targets: wrt)
-    // ⟨g, t⟩, whose gradient with respect to each u is J t.
-    var inner: Tensor<T>?
-    for (gi, ti) in zip(g, tangents) {
-        guard let gi, gi.requiresGrad else { continue }
-        let term = try Tensor.apply(Sum(axes: nil, keepdims: false), [try Tensor.apply(Mul(), [gi, ti])])
-        inner = try inner.map { (a) throws(OpError) in try Tensor.apply(Add(), [a, term]) } ?? term
+    // The gradient of ⟨g, t⟩ with respect to each u is J t: g's backward pass seeded with
+    // t (the same values as differentiating Σ sum(g * t), without its sum, product and
+    // broadcast nodes).
+    let roots: [(tensor: Tensor<T>, seed: Tensor<T>)] = zip(g, tangents).compactMap { gi, ti in
+        gi.flatMap { $0.requiresGrad ? ($0, ti) : nil }
     }
-    guard let inner else {
+    guard !roots.isEmpty else {
         return outputs.map { Tensor(NDArray(repeating: 0, shape: $0.shape)) }
     }
-    let jt = try Tensor.recordedGradients(roots: [(inner, Tensor(NDArray(scalar: 1)))], targets: us)
+    let jt = try Tensor.recordedGradients(roots: roots, targets: us)
     return zip(outputs, jt).map { y, d in
         guard let d else { return Tensor(NDArray(repeating: 0, shape: y.shape)) }
         return createGraph ? d : d.detach()
@@ -259,13 +279,16 @@ public func hvp<T: Scalar>(
         throw AutogradError.seedShapeMismatch(expected: x.shape, got: v.shape)
     }
     let g = try grad(of: loss, wrt: wrt, createGraph: true)
-    var inner: Tensor<T>?
-    for (gi, vi) in zip(g, vectors) where gi.requiresGrad {
-        let term = try Tensor.apply(Sum(axes: nil, keepdims: false), [try Tensor.apply(Mul(), [gi, vi])])
-        inner = try inner.map { (a) throws(OpError) in try Tensor.apply(Add(), [a, term]) } ?? term
+    // H·v is the gradient of ⟨g, v⟩: g's backward pass seeded with v (the same values as
+    // differentiating Σ sum(g * v), without its sum, product and broadcast nodes).
+    let roots: [(tensor: Tensor<T>, seed: Tensor<T>)] = zip(g, vectors).compactMap { gi, vi in
+        gi.requiresGrad ? (gi, vi) : nil
     }
     let zeros = wrt.map { Tensor(NDArray<T>(repeating: 0, shape: $0.shape)) }
-    guard let inner else { return (g.map { $0.detach() }, zeros) }
-    let hv = try grad(of: inner, wrt: wrt, createGraph: createGraph)
+    guard !roots.isEmpty else { return (g.map { $0.detach() }, zeros) }
+    let hv = try zip(zeros, Tensor.recordedGradients(roots: roots, targets: wrt)).map { zero, d in
+        guard let d else { return zero }
+        return createGraph ? d : d.detach()
+    }
     return (createGraph ? g : g.map { $0.detach() }, hv)
 }

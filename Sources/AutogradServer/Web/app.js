@@ -632,12 +632,16 @@ async function run() {
 // drawing, and /train as well when the request has an optimizer.
 async function compute(text, doc) {
   const training = "optimizer" in doc || "steps" in doc;
+  // /jvp's tangents and /hvp's vectors are not members of /backward's graph.
+  const directions = "tangents" in doc || "vectors" in doc;
   const graphDoc = Object.assign({}, doc);
   delete graphDoc.optimizer;
   delete graphDoc.steps;
+  delete graphDoc.tangents;
+  delete graphDoc.vectors;
   if (model) { doc.onnx = { b64: model.b64 }; graphDoc.onnx = doc.onnx; }
   // The text as typed when nothing was changed, so that numbers travel as written.
-  const graphBody = training || model ? JSON.stringify(graphDoc) : text;
+  const graphBody = training || model || directions ? JSON.stringify(graphDoc) : text;
   const endpoint = "loss" in doc ? "backward" : "forward";
   const started = performance.now();
   setStatus(`POST /${endpoint} …`);
