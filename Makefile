@@ -87,6 +87,7 @@ test-http:
 test-onnx:
 	$(SWIFT) build --product autograd-server
 	python3 tools/onnx_conformance.py
+	python3 tools/with_server.py $(SERVER_DBG) -- python3 tools/onnx_train_check.py --url {url}
 
 # The page of GET / in headless Chromium (docs/web-page.md): the README and CNN examples,
 # drawing and numbers against the server's JSON, a 422's pointers, an .onnx drop, no CSP
@@ -216,9 +217,11 @@ ST_EXAMPLES ?= 30
 # $(FUZZ_DIR)/artifacts/gzip-*, replayed with `AUTOGRAD_FUZZ_INPUT=gzip swift run autograd-fuzz FILE`.
 # New inputs go to $(FUZZ_DIR)/corpus, crashes to $(FUZZ_DIR)/artifacts; replay one with
 # `swift run autograd-fuzz FILE`. Fuzz/corpus is the committed seed (Fuzz/make_corpus.py);
-# Fuzz/regressions holds inputs that once crashed. Third, ONNX ModelProto bytes
-# (AUTOGRAD_FUZZ_INPUT=onnx, sent as "onnx": {"b64"}) for FUZZ_ONNX_TIME seconds from
-# Fuzz/onnx-corpus (Fuzz/make_onnx_corpus.py); crashes go to $(FUZZ_DIR)/artifacts/onnx-*.
+# Fuzz/regressions holds inputs that once crashed. Third, ONNX models (AUTOGRAD_FUZZ_INPUT=onnx:
+# every input the bytes of a ModelProto sent as "onnx": {"b64"}, with its declared inputs)
+# for FUZZ_ONNX_TIME seconds from Fuzz/onnx-corpus (Fuzz/make_onnx_corpus.py, which also
+# writes Fuzz/onnx.dict); crashes go to $(FUZZ_DIR)/artifacts/onnx-*, replayed with
+# `AUTOGRAD_FUZZ_INPUT=onnx swift run autograd-fuzz FILE`.
 fuzz: deps
 	$(FUZZ_BUILD)
 	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
@@ -230,14 +233,14 @@ fuzz: deps
 	  -max_len=16384 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
 	  -max_total_time=$(FUZZ_GZIP_TIME) -artifact_prefix=$(FUZZ_DIR)/artifacts/gzip-
 	@mkdir -p $(FUZZ_DIR)/onnx-corpus
-	AUTOGRAD_FUZZ_INPUT=onnx SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/release/autograd-fuzz $(FUZZ_DIR)/onnx-corpus Fuzz/onnx-corpus \
-	  -max_len=65536 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
+	AUTOGRAD_FUZZ_INPUT=onnx SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/release/autograd-fuzz $(FUZZ_DIR)/onnx-corpus Fuzz/onnx-corpus Fuzz/onnx-regressions \
+	  -dict=Fuzz/onnx.dict -max_len=65536 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
 	  -max_total_time=$(FUZZ_ONNX_TIME) -artifact_prefix=$(FUZZ_DIR)/artifacts/onnx-
 
-# The CI run: one minute of JSON, half a minute of gzip and of ONNX, fails on any crash, leak-free
-# exit or sanitizer report.
+# The CI run: one minute of JSON, half a minute of gzip and one of ONNX, fails on any
+# crash, leak-free exit or sanitizer report.
 fuzz-ci:
-	$(MAKE) fuzz FUZZ_TIME=60 FUZZ_GZIP_TIME=30 FUZZ_ONNX_TIME=30
+	$(MAKE) fuzz FUZZ_TIME=60 FUZZ_GZIP_TIME=30 FUZZ_ONNX_TIME=60
 
 # schemathesis against api/openapi.yaml: no 5xx, every response as the spec says. All checks
 # but positive_data_acceptance, which expects every schema-valid body to be accepted: a graph

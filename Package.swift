@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(name: "autograd-docs", dependencies: ["AutogradGraph"]),
         // autograd-bench's allocation counter (malloc defined in the executable; issue 21).
         .target(name: "CBenchAlloc"),
-        // libFuzzer target over the request path, JSON and gzip bodies (`make fuzz`); a
+        // libFuzzer target over the request path, JSON, gzip and ONNX bodies (`make fuzz`); a
         // corpus replayer otherwise.
         // Its unsafeFlags are allowed: no product exports it, so a package depending on this
         // one never builds it (`make test-consumer` checks that dependents build).

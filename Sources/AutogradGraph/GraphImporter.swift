@@ -10,18 +10,11 @@ package protocol GraphImporter: Sendable {
     /// Adds the model in `value` to `request`, whose own tensors and ops are already
     /// decoded: tensors under the model's names and ops whose ids are the model's value
     /// names. Records every problem in `problems` with a pointer into the request (never
-    /// traps); adds nothing the plan could reject except over `limits`.
+    /// traps); adds nothing the plan could reject except over `limits`. For `/train`
+    /// (`request.training` set) it may attach a `ModelExporter` (`request.exporter`): the
+    /// answer then carries the model back with its trained values.
     func expand(_ value: JSONValue, into request: inout GraphRequest, problems: inout ProblemList, limits: GraphLimits)
 
     /// `GET /ops`'s member `field` (after `"ops"`): what the importer supports, as JSON.
     var catalog: JSONValue { get }
-
-    /// `/train`'s answer member `field` (after `"parameters"`): the model in `value` (the
-    /// request's, already expanded without a problem) with the trained values of
-    /// `parameters` in place of its own, or nil to add nothing (the default).
-    func trained(_ value: JSONValue, parameters: [(name: String, values: [Double])]) -> JSONValue?
-}
-
-extension GraphImporter {
-    package func trained(_ value: JSONValue, parameters: [(name: String, values: [Double])]) -> JSONValue? { nil }
 }

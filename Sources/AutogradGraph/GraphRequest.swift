@@ -21,8 +21,9 @@ package struct GraphRequest {
     /// Tensors named in the request whose definitions were invalid (already reported):
     /// names that resolve, so that their uses are not reported again.
     package var invalidTensorNames: Set<String> = []
-    /// The `GraphImporter`'s field as the request gave it (`/train` answers the trained model).
-    package var importedModel: JSONValue?
+    /// Writes the model the request carried back with its trained values (`/train`); set
+    /// by the `GraphImporter` that expanded it.
+    package var exporter: (any ModelExporter)?
 }
 
 /// A tensor given in the request.

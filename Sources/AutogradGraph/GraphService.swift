@@ -88,7 +88,7 @@ public struct GraphService: Sendable {
             guard let training = plan.request.training else {
                 throw Problem(status: 422, title: "Unprocessable Content", detail: "missing optimizer or steps")
             }
-            return try Trainer<T>(plan: plan, training: training, deadline: deadline, importer: importer).run()
+            return try Trainer<T>(plan: plan, training: training, deadline: deadline).run()
         case .jvp:
             var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline)
             try executor.forward()

@@ -50,7 +50,6 @@ struct RequestDecoder {
         if endpoint == .hvp { request.vectors = decodeDirections(root["vectors"], field: "vectors") }
         if let importer, let model = root[importer.field] {
             importer.expand(model, into: &request, problems: &problems, limits: limits)
-            request.importedModel = model
         }
         return request
     }

@@ -7,8 +7,6 @@ struct Trainer<T: Scalar> {
     let plan: GraphPlan
     let training: TrainingRequest
     var deadline: Deadline = .none
-    /// Adds the trained model (`"onnx"`) when the request carried one.
-    var importer: (any GraphImporter)? = nil
 
     func run() throws(Problem) -> [UInt8] {
         var executor = Executor<T>(plan: plan, differentiate: true, deadline: deadline)
@@ -34,16 +32,24 @@ struct Trainer<T: Scalar> {
         }
         w.raw("],\"parameters\":")
         w.tensors(plan.gradients.map { ($0.name, executor.leaves[$0.slot].value) }, encoding: plan.request.encoding)
-        if let importer, let model = plan.request.importedModel {
-            let trained = plan.gradients.map { (name: $0.name, values: executor.leaves[$0.slot].value.data.map { Double($0) }) }
-            if let member = importer.trained(model, parameters: trained) {
-                w.raw(",")
-                w.key(importer.field)
-                w.value(member)
-            }
-        }
+        if let exporter = plan.request.exporter { try export(exporter, executor.leaves, into: &w) }
         w.raw("}")
         return w.bytes
+    }
+
+    /// `,"onnx":{"b64":"..."}`: the model the request carried, with its tensors' final values.
+    private func export(_ exporter: any ModelExporter, _ leaves: [Tensor<T>], into w: inout JSONWriter) throws(Problem) {
+        var slotOf: [String: Int] = [:]
+        for (i, t) in plan.request.tensors.enumerated() where slotOf[t.name] == nil { slotOf[t.name] = i }
+        let values = exporter.tensorNames.compactMap { name in
+            slotOf[name].map { ExportedValues(name: name, shape: leaves[$0].shape, data: TensorValues(leaves[$0].value.data)) }
+        }
+        let bytes = try exporter.export(values)
+        w.raw(",")
+        w.key(exporter.field)
+        w.raw("{\"b64\":\"")
+        bytes.withUnsafeBytes { w.base64($0) }
+        w.raw("\"}")
     }
 
     /// The optimizer; its hyper-parameters were validated by the decoder, so the

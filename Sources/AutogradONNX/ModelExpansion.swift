@@ -51,10 +51,14 @@ struct ModelExpansion {
             elements: request.tensors.reduce(0) { $0 + $1.data.count })
         var replaced = Set<String>()
         var kept: [TensorInput] = []
+        var initialized = Set<String>()
         for (k, proto) in graph.initializer.enumerated() {
             let name = proto.name
             let pointer = "/onnx"
             guard !name.isEmpty else { throw PlacedFailure(pointer: pointer, detail: "initializer \(k) has no name") }
+            guard initialized.insert(name).inserted else {
+                throw PlacedFailure(pointer: pointer, detail: "initializer \(k): \"\(name.prefix(64))\" names an earlier initializer too")
+            }
             let data: ONNXTensorData
             do {
                 data = try ONNXTensorData(proto, maxElements: limits.maxElements)

@@ -47,8 +47,13 @@ package struct ONNXImporter: GraphImporter {
             problems.invalid("/onnx/b64", error.detail)
             return
         }
+        let given = Set(request.tensors.map(\.name))
         do {
             try ModelExpansion(model: model, trainable: trainable, limits: limits).apply(to: &request)
+            // /train answers the model back with its trained values (ONNXExport).
+            if request.training != nil {
+                request.exporter = try ONNXExport(model: model, base64: text, request: request, given: given)
+            }
         } catch {
             problems.invalid(error.pointer, error.detail)
             // One cause, one report: the model's names resolve for the request's own ops,
@@ -91,37 +96,6 @@ package struct ONNXImporter: GraphImporter {
         } catch {
             throw ImportFailure("not an ONNX ModelProto: the protobuf bytes do not decode (\(error))")
         }
-    }
-
-    /// `/train`'s `"onnx"` member, `{"b64": ...}`: the request's model with each initializer
-    /// that was trained holding its trained values (as little-endian raw_data of the
-    /// initializer's own FLOAT or DOUBLE type); everything else as the request sent it.
-    package func trained(_ value: JSONValue, parameters: [(name: String, values: [Double])]) -> JSONValue? {
-        guard case .string(let text)? = value["b64"], var model = try? Self.parse(text) else { return nil }
-        var byName: [String: [Double]] = [:]
-        for p in parameters { byName[p.name] = p.values }
-        for k in model.graph.initializer.indices {
-            let name = model.graph.initializer[k].name
-            guard let values = byName[name] else { continue }
-            var t = model.graph.initializer[k]
-            var raw = [UInt8]()
-            switch ONNXElementType(rawValue: t.dataType) {
-            case .float?:
-                raw.reserveCapacity(values.count * 4)
-                for v in values { withUnsafeBytes(of: Float(v).bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
-            case .double?:
-                raw.reserveCapacity(values.count * 8)
-                for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
-            default:
-                continue
-            }
-            t.floatData = []
-            t.doubleData = []
-            t.rawData = Data(raw)
-            model.graph.initializer[k] = t
-        }
-        guard let bytes: [UInt8] = try? model.serializedBytes() else { return nil }
-        return .object(JSONObject([(key: "b64", value: .string(Base64.encode(bytes)))]))
     }
 
     /// `GET /ops`'s `"onnx"` member: `{"opsets": [lo, hi], "ops": [sorted op types]}`.

@@ -9,9 +9,9 @@
 // each file through the same checks (a crash found by the fuzzer replays under a debugger).
 //
 // With AUTOGRAD_FUZZ_INPUT=gzip every input is a body sent with `Content-Encoding: gzip`
-// (`make fuzz` runs this mode second, on Fuzz/gzip-corpus): see `checkGzip`.
-// With AUTOGRAD_FUZZ_INPUT=onnx every input is the bytes of an ONNX ModelProto, sent as
-// `"onnx": {"b64": ...}` (third, on Fuzz/onnx-corpus): see `checkONNX`.
+// (`make fuzz` runs this mode second, on Fuzz/gzip-corpus): see `checkGzip`. With
+// AUTOGRAD_FUZZ_INPUT=onnx every input is the bytes of an ONNX ModelProto (third, on
+// Fuzz/onnx-corpus): see `checkONNX` in ONNXFuzz.swift.
 import AutogradGraph
 import AutogradONNX
 import GzipCoding
@@ -27,33 +27,36 @@ let service: GraphService = {
     limits.maxOps = 256
     limits.maxTrainSteps = 16
     limits.requestTimeoutSeconds = 2
-    return GraphService(limits: limits)
+    // As the server runs it: requests may carry an ONNX model.
+    return GraphService(limits: limits, importer: ONNXImporter())
 }()
 
-/// The same service with the ONNX importer (the binary's), for `checkONNX`.
-let onnxService = GraphService(limits: service.limits, importer: ONNXImporter())
+/// Runs one input through every endpoint and checks the answers' invariants.
+func check(_ body: [UInt8]) {
+    for endpoint in Endpoint.allCases { _ = verify(endpoint, body) }
+}
 
-/// Runs one input through every endpoint (or `endpoints`) and checks the answers' invariants.
-func check(_ body: [UInt8], on service: GraphService = service, endpoints: [Endpoint] = Endpoint.allCases) {
-    for endpoint in endpoints {
-        let r = service.respond(to: endpoint, body: body)
-        switch r.status {
-        case 200:
-            // The graph endpoints answer JSON; others (POST /graph: Graphviz DOT) their own type.
-            let json = endpoint != .graph
-            guard !json || r.contentType == "application/json" else { fail(endpoint, r, "200 without application/json") }
-            guard !r.body.isEmpty else { fail(endpoint, r, "an empty 200") }
-        case 400, 413, 422, 503:
-            guard r.contentType == "application/problem+json" else { fail(endpoint, r, "a problem without application/problem+json") }
-        default:
-            fail(endpoint, r, "unexpected status")
-        }
-        guard r.contentType.hasSuffix("json") else { continue }
-        do {
-            _ = try JSONParser.parse(r.body, maxDepth: 64)
-        } catch {
-            fail(endpoint, r, "the answer is not valid JSON: \(error.message)")
-        }
+/// `body`'s answer from `endpoint`, after checking its invariants: 200 or a 4xx/503
+/// problem, with the content type it says, and JSON that parses (returned, else nil).
+@discardableResult
+func verify(_ endpoint: Endpoint, _ body: [UInt8]) -> (status: Int, json: JSONValue?) {
+    let r = service.respond(to: endpoint, body: body)
+    switch r.status {
+    case 200:
+        // The graph endpoints answer JSON; others (POST /graph: Graphviz DOT) their own type.
+        let json = endpoint != .graph
+        guard !json || r.contentType == "application/json" else { fail(endpoint, r, "200 without application/json") }
+        guard !r.body.isEmpty else { fail(endpoint, r, "an empty 200") }
+    case 400, 413, 422, 503:
+        guard r.contentType == "application/problem+json" else { fail(endpoint, r, "a problem without application/problem+json") }
+    default:
+        fail(endpoint, r, "unexpected status")
+    }
+    guard r.contentType.hasSuffix("json") else { return (r.status, nil) }
+    do {
+        return (r.status, try JSONParser.parse(r.body, maxDepth: 64))
+    } catch {
+        fail(endpoint, r, "the answer is not valid JSON: \(error.message)")
     }
 }
 
@@ -103,49 +106,16 @@ func inflate(_ body: [UInt8], limit: Int, piece: Int) -> (kind: String, bytes: [
     }
 }
 
-/// One input as the bytes of a ModelProto: the request carries them as the model, gives
-/// each graph input the model declares (up to 8, from what the bytes decode to) a tensor of
-/// ones of its declared shape (symbolic or odd dimensions: 2), and sums the first graph
-/// output as the loss, so that import, plan, forward, backward and /train all run. Bytes
-/// that do not decode are sent all the same (the importer's 422 at /onnx/b64).
-func checkONNX(_ bytes: [UInt8]) {
-    var tensors: [String] = []
-    var dtype = "float32"
-    var loss = ""
-    var options = BinaryDecodingOptions()
-    options.messageDepthLimit = 64
-    if let model = try? Onnx_ModelProto(serializedBytes: bytes, options: options) {
-        let initializers = Set(model.graph.initializer.map(\.name))
-        var budget = 1 << 10
-        for input in model.graph.input.prefix(8) where !initializers.contains(input.name) {
-            let type = input.type.tensorType
-            if type.elemType == 11 { dtype = "float64" }
-            let dims = type.shape.dim.prefix(6).map { d -> Int in
-                if case .dimValue(let v)? = d.value, v >= 0, v <= 64 { return Int(v) }
-                return 2
-            }
-            let count = dims.reduce(1, *)
-            guard count <= budget else { continue }
-            budget -= count
-            let ones = Array(repeating: "1", count: count).joined(separator: ",")
-            tensors.append("\(quoted(input.name)):{\"shape\":\(dims),\"data\":[\(ones)]}")
-        }
-        if let output = model.graph.output.first?.name {
-            loss = #","ops":[{"id":"fuzz:loss","op":"sum","inputs":[\#(quoted(output))]}],"loss":"fuzz:loss""#
-        }
+let fuzzInput = getenv("AUTOGRAD_FUZZ_INPUT").map { String(cString: $0) } ?? "json"
+
+/// One input in the mode AUTOGRAD_FUZZ_INPUT names: a JSON body, a gzip body, an ONNX model.
+func checkInput(_ bytes: [UInt8]) {
+    switch fuzzInput {
+    case "gzip": checkGzip(bytes)
+    case "onnx": checkONNX(bytes)
+    default: check(bytes)
     }
-    if loss.isEmpty { loss = #","ops":[]"# }
-    let head = #"{"dtype":"\#(dtype)","onnx":{"b64":"\#(Base64.encode(bytes))"},"tensors":{\#(tensors.joined(separator: ","))}\#(loss)"#
-    check(Array((head + "}").utf8), on: onnxService, endpoints: Endpoint.allCases.filter { $0 != .train })
-    let train = head + #","optimizer":{"name":"sgd","lr":0.1},"steps":2}"#
-    check(Array(train.utf8), on: onnxService, endpoints: [.train])
 }
-
-func quoted(_ s: String) -> String { String(decoding: JSONWriter.encode(.string(s)), as: UTF8.self) }
-
-let fuzzInput = getenv("AUTOGRAD_FUZZ_INPUT").map { String(cString: $0) }
-let gzipInput = fuzzInput == "gzip"
-let onnxInput = fuzzInput == "onnx"
 
 func fail(_ endpoint: Endpoint, _ r: Response, _ why: String) -> Never {
     fatalError("/\(endpoint.rawValue): \(why): status \(r.status): \(String(decoding: r.body.prefix(500), as: UTF8.self))")
@@ -154,7 +124,7 @@ func fail(_ endpoint: Endpoint, _ r: Response, _ why: String) -> Never {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
-    if gzipInput { checkGzip(bytes) } else if onnxInput { checkONNX(bytes) } else { check(bytes) }
+    checkInput(bytes)
     return 0
 }
 
@@ -180,7 +150,7 @@ struct Replay {
                 bytes += chunk[0..<n]
             }
             fclose(f)
-            if gzipInput { checkGzip(bytes) } else if onnxInput { checkONNX(bytes) } else { check(bytes) }
+            checkInput(bytes)
         }
         print("replayed \(paths.count) inputs: no finding")
     }
