@@ -126,6 +126,8 @@ extension Where: DifferentiableOperator {
 
 // Comparisons have a zero gradient everywhere (nil: nothing flows back).
 extension Comparison {
+    /// No gradient for either input: a comparison's output is piecewise constant, so its
+    /// derivative is zero wherever it is defined, at every order.
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {

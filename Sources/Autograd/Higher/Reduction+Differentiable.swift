@@ -124,7 +124,8 @@ extension Cumsum: DifferentiableOperator {
 }
 
 extension IndexReduction {
-    // An index has no gradient (torch: argmax is not differentiable; here its gradient is 0).
+    /// No gradient for the input: an index is piecewise constant (torch: argmax is not
+    /// differentiable; here its gradient is 0), at every order.
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
