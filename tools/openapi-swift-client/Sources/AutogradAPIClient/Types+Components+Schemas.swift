@@ -2335,9 +2335,10 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/TrainResponse/parameters`.
             public var parameters: Components.Schemas.TensorMap
-            /// Present when the request carried a model (`"onnx"`): the same ModelProto with
-            /// each trained initializer holding its values after the last step (raw_data of
-            /// its own FLOAT or DOUBLE type), loadable by onnxruntime (docs/onnx.md).
+            /// Present when the request carried a model (`"onnx"`): the request's ModelProto
+            /// bytes with the values after the last step spliced into each initializer the
+            /// request trained or overrode (same name, element type, dims and value field;
+            /// every other byte as sent), loadable by onnxruntime (docs/onnx.md).
             ///
             ///
             /// - Remark: Generated from `#/components/schemas/TrainResponse/onnx`.
@@ -2367,9 +2368,10 @@ extension Components {
                     ])
                 }
             }
-            /// Present when the request carried a model (`"onnx"`): the same ModelProto with
-            /// each trained initializer holding its values after the last step (raw_data of
-            /// its own FLOAT or DOUBLE type), loadable by onnxruntime (docs/onnx.md).
+            /// Present when the request carried a model (`"onnx"`): the request's ModelProto
+            /// bytes with the values after the last step spliced into each initializer the
+            /// request trained or overrode (same name, element type, dims and value field;
+            /// every other byte as sent), loadable by onnxruntime (docs/onnx.md).
             ///
             ///
             /// - Remark: Generated from `#/components/schemas/TrainResponse/onnx`.
@@ -2381,7 +2383,7 @@ extension Components {
             ///   - dtype:
             ///   - losses: One loss per step, computed before that step's update.
             ///   - parameters: Every tensor with `requires_grad`, after the last step.
-            ///   - onnx: Present when the request carried a model (`"onnx"`): the same ModelProto with
+            ///   - onnx: Present when the request carried a model (`"onnx"`): the request's ModelProto
             public init(
                 id: Components.Schemas.RequestID? = nil,
                 dtype: Components.Schemas.DType,

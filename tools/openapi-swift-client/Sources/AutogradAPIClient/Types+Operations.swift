@@ -4833,17 +4833,22 @@ public enum Operations {
                         public var value1: Components.Schemas.BackwardRequest?
                         /// - Remark: Generated from `#/paths/web/examples/{example}/GET/responses/200/content/json/value2`.
                         public var value2: Components.Schemas.TrainRequest?
+                        /// - Remark: Generated from `#/paths/web/examples/{example}/GET/responses/200/content/json/value3`.
+                        public var value3: Components.Schemas.HVPRequest?
                         /// Creates a new `jsonPayload`.
                         ///
                         /// - Parameters:
                         ///   - value1:
                         ///   - value2:
+                        ///   - value3:
                         public init(
                             value1: Components.Schemas.BackwardRequest? = nil,
-                            value2: Components.Schemas.TrainRequest? = nil
+                            value2: Components.Schemas.TrainRequest? = nil,
+                            value3: Components.Schemas.HVPRequest? = nil
                         ) {
                             self.value1 = value1
                             self.value2 = value2
+                            self.value3 = value3
                         }
                         public init(from decoder: any Swift.Decoder) throws {
                             var errors: [any Swift.Error] = []
@@ -4857,10 +4862,16 @@ public enum Operations {
                             } catch {
                                 errors.append(error)
                             }
+                            do {
+                                self.value3 = try .init(from: decoder)
+                            } catch {
+                                errors.append(error)
+                            }
                             try Swift.DecodingError.verifyAtLeastOneSchemaIsNotNil(
                                 [
                                     self.value1,
-                                    self.value2
+                                    self.value2,
+                                    self.value3
                                 ],
                                 type: Self.self,
                                 codingPath: decoder.codingPath,
@@ -4870,6 +4881,7 @@ public enum Operations {
                         public func encode(to encoder: any Swift.Encoder) throws {
                             try self.value1?.encode(to: encoder)
                             try self.value2?.encode(to: encoder)
+                            try self.value3?.encode(to: encoder)
                         }
                     }
                     /// - Remark: Generated from `#/paths/web/examples/{example}/GET/responses/200/content/application\/json`.
@@ -4902,7 +4914,7 @@ public enum Operations {
                     self.body = body
                 }
             }
-            /// A request for `POST /backward` or, with an `optimizer`, `POST /train`.
+            /// A request for `POST /backward`, with an `optimizer` for `POST /train`, with `vectors` for `POST /hvp`.
             ///
             /// - Remark: Generated from `#/paths//web/examples/{example}/get(pageExample)/responses/200`.
             ///
