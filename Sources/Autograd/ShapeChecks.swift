@@ -36,3 +36,27 @@ extension Tensor {
         }
     }
 }
+
+extension Shape {
+    /// For each batch index of `batch` (row-major), the offset of the operand's matrix
+    /// when its batch axes `own` broadcast to `batch` and each matrix has `matrix` elements.
+    static func batchOffsets(_ own: [Int], in batch: [Int], count: Int, matrix: Int) -> [Int] {
+        let strides = Shape.broadcastStrides(own, to: batch)
+        var offsets = [Int](repeating: 0, count: count)
+        var index = [Int](repeating: 0, count: batch.count)
+        var offset = 0
+        for i in 0..<count {
+            offsets[i] = offset * matrix
+            var axis = batch.count - 1
+            while axis >= 0 {
+                index[axis] += 1
+                offset += strides[axis]
+                if index[axis] < batch[axis] { break }
+                offset -= strides[axis] * batch[axis]
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        return offsets
+    }
+}

@@ -89,8 +89,8 @@ public struct MatMulTransposed: DifferentiableOperator, Equatable {
         }
         var c = [T](repeating: 0, count: p.batchCount * m * n)
         guard m > 0, n > 0, k > 0, p.batchCount > 0 else { return NDArray(shape: p.outputShape, data: c) }
-        let aOffsets = Self.offsets(p.aBatch, in: p.batch, count: p.batchCount, matrix: m * k)
-        let bOffsets = Self.offsets(p.bBatch, in: p.batch, count: p.batchCount, matrix: k * n)
+        let aOffsets = Shape.batchOffsets(p.aBatch, in: p.batch, count: p.batchCount, matrix: m * k)
+        let bOffsets = Shape.batchOffsets(p.bBatch, in: p.batch, count: p.batchCount, matrix: k * n)
         let (ta, tb, lda, ldb) = (transposeA, transposeB, p.aColumns, p.bColumns)
         x[0].data.withUnsafeBufferPointer { pa in
             x[1].data.withUnsafeBufferPointer { pb in
@@ -105,28 +105,6 @@ public struct MatMulTransposed: DifferentiableOperator, Equatable {
             }
         }
         return NDArray(shape: p.outputShape, data: c)
-    }
-
-    /// For each batch index of `batch` (row-major), the offset of the operand's matrix
-    /// when its batch axes `own` broadcast to `batch` and each matrix has `matrix` elements.
-    static func offsets(_ own: [Int], in batch: [Int], count: Int, matrix: Int) -> [Int] {
-        let strides = Shape.broadcastStrides(own, to: batch)
-        var offsets = [Int](repeating: 0, count: count)
-        var index = [Int](repeating: 0, count: batch.count)
-        var offset = 0
-        for i in 0..<count {
-            offsets[i] = offset * matrix
-            var axis = batch.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                offset += strides[axis]
-                if index[axis] < batch[axis] { break }
-                offset -= strides[axis] * batch[axis]
-                index[axis] = 0
-                axis -= 1
-            }
-        }
-        return offsets
     }
 
     public func vjp<T: Scalar>(

@@ -7,98 +7,65 @@
 // torch's max_pool2d_with_indices_backward), so x enters the helper as a constant and the
 // pair scatter / gather closes under differentiation.
 
-extension AvgPool2dOp: DifferentiableOperator {
+/// A pooling that is linear in its input (avg_pool2d, adaptive_avg_pool2d): its gradient
+/// is `inputGradient`, a linear map of the upstream gradient, whose own gradient is the
+/// pooling again.
+protocol LinearPooling: DifferentiableOperator {
+    /// The input's gradient for the upstream gradient `grad` (nil: zeros).
+    func inputGradient<T: Scalar>(_ grad: NDArray<T>, inputShape: [Int]) -> NDArray<T>?
+}
+
+extension LinearPooling {
+    /// The upstream gradient spread over each output's window, as a recorded op whose own
+    /// gradient is the pooling again (linear: the same at every order).
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
-        [needs[0] ? try Tensor.apply(AvgPool2dBackward(pool: self, inputShape: x[0].shape), [grad]) : nil]
+        [needs[0] ? try Tensor.apply(LinearPoolingBackward(pool: self, inputShape: x[0].shape), [grad]) : nil]
     }
 }
 
-/// avg_pool2d's vector-Jacobian product as an op of the upstream gradient: each output's
-/// gradient spread over its window. Linear; its gradient is avg_pool2d. Not a wire op.
-public struct AvgPool2dBackward: DifferentiableOperator {
-    public static let signature = OpSignature(
-        name: "avg_pool2d_backward", arity: .exactly(1), inputs: ["gy"],
-        summary: "avg_pool2d's gradient for an upstream gradient gy (a backward-pass helper)")
+extension AvgPool2dOp: LinearPooling {}
+extension AdaptiveAvgPool2dOp: LinearPooling {}
 
-    let pool: AvgPool2dOp
+/// A linear pooling's vector-Jacobian product as an op of the upstream gradient
+/// (`avg_pool2d_backward`, `adaptive_avg_pool2d_backward`): each output's gradient spread
+/// over its window. Linear; its gradient is the pooling. Not a wire op.
+struct LinearPoolingBackward<Pool: LinearPooling>: DifferentiableOperator {
+    static var signature: OpSignature {
+        OpSignature(
+            name: Pool.signature.name + "_backward", arity: .exactly(1), inputs: ["gy"],
+            summary: "\(Pool.signature.name)'s gradient for an upstream gradient gy (a backward-pass helper)")
+    }
+
+    let pool: Pool
     let inputShape: [Int]
 
-    init(pool: AvgPool2dOp, inputShape: [Int]) {
+    init(pool: Pool, inputShape: [Int]) {
         self.pool = pool
         self.inputShape = inputShape
     }
 
-    public init(attributes: Attributes) throws(OpError) {
+    init(attributes: Attributes) throws(OpError) {
         throw .attribute(name: "pool", detail: "\(Self.signature.name) is built by the backward pass, not from attributes")
     }
 
-    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
+    func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
         try checkPooled(Self.signature.name, inputs[0], expected: pool.outputShape([inputShape]))
         return inputShape
     }
 
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+    func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         pool.inputGradient(x[0], inputShape: inputShape) ?? NDArray(repeating: 0, shape: inputShape)
     }
 
-    public func vjp<T: Scalar>(
+    func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
         [needs[0] ? pool.forward([grad]) : nil]
     }
 
-    public func differentiableVJP<T: Scalar>(
-        _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
-    ) throws(OpError) -> [Tensor<T>?] {
-        [needs[0] ? try Tensor.apply(pool, [grad]) : nil]
-    }
-}
-
-extension AdaptiveAvgPool2dOp: DifferentiableOperator {
-    public func differentiableVJP<T: Scalar>(
-        _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
-    ) throws(OpError) -> [Tensor<T>?] {
-        [needs[0] ? try Tensor.apply(AdaptiveAvgPool2dBackward(pool: self, inputShape: x[0].shape), [grad]) : nil]
-    }
-}
-
-/// adaptive_avg_pool2d's vector-Jacobian product as an op of the upstream gradient.
-/// Linear; its gradient is adaptive_avg_pool2d. Not a wire op.
-public struct AdaptiveAvgPool2dBackward: DifferentiableOperator {
-    public static let signature = OpSignature(
-        name: "adaptive_avg_pool2d_backward", arity: .exactly(1), inputs: ["gy"],
-        summary: "adaptive_avg_pool2d's gradient for an upstream gradient gy (a backward-pass helper)")
-
-    let pool: AdaptiveAvgPool2dOp
-    let inputShape: [Int]
-
-    init(pool: AdaptiveAvgPool2dOp, inputShape: [Int]) {
-        self.pool = pool
-        self.inputShape = inputShape
-    }
-
-    public init(attributes: Attributes) throws(OpError) {
-        throw .attribute(name: "pool", detail: "\(Self.signature.name) is built by the backward pass, not from attributes")
-    }
-
-    public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
-        try checkPooled(Self.signature.name, inputs[0], expected: pool.outputShape([inputShape]))
-        return inputShape
-    }
-
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
-        pool.inputGradient(x[0], inputShape: inputShape) ?? NDArray(repeating: 0, shape: inputShape)
-    }
-
-    public func vjp<T: Scalar>(
-        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
-    ) -> [NDArray<T>?] {
-        [needs[0] ? pool.forward([grad]) : nil]
-    }
-
-    public func differentiableVJP<T: Scalar>(
+    func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
         [needs[0] ? try Tensor.apply(pool, [grad]) : nil]

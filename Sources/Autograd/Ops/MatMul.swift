@@ -147,26 +147,9 @@ struct MatMulPlan {
         }
     }
 
-    /// For each output batch index, the offset of an operand's matrix when its batch
-    /// axes `own` are broadcast to `batch` and each matrix has `matrix` elements.
+    /// For each output batch index, the offset of an operand's matrix (`Shape.batchOffsets`).
     private func batchOffsets(_ own: [Int], matrix: Int) -> [Int] {
-        let strides = Shape.broadcastStrides(own, to: batch)
-        var offsets = [Int](repeating: 0, count: batchCount)
-        var index = [Int](repeating: 0, count: batch.count)
-        var offset = 0
-        for i in 0..<batchCount {
-            offsets[i] = offset * matrix
-            var axis = batch.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                offset += strides[axis]
-                if index[axis] < batch[axis] { break }
-                offset -= strides[axis] * batch[axis]
-                index[axis] = 0
-                axis -= 1
-            }
-        }
-        return offsets
+        Shape.batchOffsets(own, in: batch, count: batchCount, matrix: matrix)
     }
 }
 
