@@ -32,6 +32,18 @@ struct HTTP11UnitTests {
         #expect(Router.methods(path: "/nowhere") == nil)
     }
 
+    /// The 408 `make load` once saw (issue 14): a connection stamped after the sweep read
+    /// its clock must not look 2^64 ns old.
+    @Test func sweeperIsNotFooledByAStampLaterThanItsClock() {
+        let second: UInt64 = 1_000_000_000
+        let limit = 4 * second
+        #expect(!SlowClientSweeper.overdue(since: 100 * second + 2_418, now: 100 * second, limit: limit))
+        #expect(!SlowClientSweeper.overdue(since: 100 * second, now: 100 * second, limit: limit))
+        #expect(!SlowClientSweeper.overdue(since: 100 * second, now: 104 * second, limit: limit))
+        #expect(SlowClientSweeper.overdue(since: 100 * second, now: 104 * second + 1, limit: limit))
+        #expect(SlowClientSweeper.overdue(since: 0, now: UInt64.max, limit: limit))
+    }
+
     @Test func corsPolicy() {
         let off = CORSPolicy(origins: [])
         #expect(off.responseHeaders(origin: "https://a.example").isEmpty)
