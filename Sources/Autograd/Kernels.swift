@@ -86,10 +86,35 @@ extension NDArray {
     }
 
     /// This array broadcast to `target` (which it must broadcast to).
+    /// Rows of `target`'s innermost axis are copied whole where this array has them,
+    /// filled with one value where it is broadcast along that axis: the bias gradients of
+    /// a Hessian-vector product broadcast [512] to [128, 512] this way (W8).
     public func broadcast(to target: [Int]) -> NDArray<T> {
         if shape == target { return self }
-        let zero = NDArray(scalar: 0)
-        return NDArray.broadcast(self, zero, to: target) { x, _ in x }
+        let n = Shape.count(target) ?? 0
+        if n == 0 { return NDArray(shape: target, data: []) }
+        var walk = StridedWalk(shape: target, strides: [Shape.broadcastStrides(shape, to: target)])
+        let inner = walk.innerCount
+        let stride = walk.innerStride(0)
+        let result = data.withUnsafeBufferPointer { src in
+            [T](unsafeUninitializedCapacity: n) { dst, initialized in
+                var i = 0
+                while i < n {
+                    let o = walk.offset(0)
+                    if stride == 1 {
+                        (dst.baseAddress! + i).initialize(from: src.baseAddress! + o, count: inner)
+                    } else if stride == 0 {
+                        (dst.baseAddress! + i).initialize(repeating: src[o], count: inner)
+                    } else {
+                        for j in 0..<inner { (dst.baseAddress! + i + j).initialize(to: src[o + j * stride]) }
+                    }
+                    i += inner
+                    walk.advanceOuter()
+                }
+                initialized = n
+            }
+        }
+        return NDArray(shape: target, data: result)
     }
 
     /// Sums this array down to `target`, a shape it broadcasts to: the un-broadcasting
@@ -119,6 +144,9 @@ extension NDArray {
                         var acc: T = 0
                         for j in 0..<inner { acc += src[i + j] }
                         dst[io] += acc
+                    } else if so == 1 {
+                        // Row by row in the same order as the loop below: the same bits.
+                        CPUKernels.accumulate(src.baseAddress! + i, into: dst.baseAddress! + io, inner)
                     } else {
                         for j in 0..<inner {
                             dst[io] += src[i + j]
