@@ -15,12 +15,40 @@ public struct Where: Operator {
 
     public func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] { try Shape.broadcastRule(inputs) }
 
+    // One select per element over contiguous buffers (a one-element `b`, as in a ReLU's
+    // recorded gradient `where(mask, g, 0)`, is read once rather than broadcast).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         let shape = (try? outputShape(x.map(\.shape))) ?? []
-        let c = x[0].broadcast(to: shape), a = x[1].broadcast(to: shape), b = x[2].broadcast(to: shape)
-        return c.zip(a, b) { c, a, b in c != 0 ? a : b }
+        let n = Shape.count(shape) ?? 0
+        let c = x[0].broadcast(to: shape), a = x[1].broadcast(to: shape)
+        let oneB = x[2].count == 1
+        let b = oneB ? x[2] : x[2].broadcast(to: shape)
+        let out = c.data.withUnsafeBufferPointer { cp in
+            a.data.withUnsafeBufferPointer { ap in
+                b.data.withUnsafeBufferPointer { bp in
+                    [T](unsafeUninitializedCapacity: n) { o, initialized in
+                        // Both values are loaded before the choice: a load inside `?:`
+                        // is conditional, which keeps the loop from becoming a blend.
+                        if oneB {
+                            let b0 = n > 0 ? bp[0] : 0
+                            for i in 0..<n {
+                                let (ci, ai) = (cp[i], ap[i])
+                                o[i] = ci != 0 ? ai : b0
+                            }
+                        } else {
+                            for i in 0..<n {
+                                let (ci, ai, bi) = (cp[i], ap[i], bp[i])
+                                o[i] = ci != 0 ? ai : bi
+                            }
+                        }
+                        initialized = n
+                    }
+                }
+            }
+        }
+        return NDArray(shape: shape, data: out)
     }
 
     // torch: grad_a = where(condition, grad, 0), grad_b = where(condition, 0, grad).
