@@ -46,6 +46,9 @@ REFUSED = [
     (r"^test_maxpool_with_argmax_", "Indices", "MaxPool's Indices output (the engine's max_pool2d gives none)"),
 ]
 
+# The default-domain opsets the importer follows (ONNXOps.opsets; checked against GET /ops).
+OPSETS = (13, 28)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
@@ -100,7 +103,7 @@ def skip_reason(case, ops):
     if missing:
         return "op not imported: " + ", ".join(missing)
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
-    if opset is None or not 13 <= opset <= 22:
+    if opset is None or not OPSETS[0] <= opset <= OPSETS[1]:
         return f"opset {opset}"
     if not case.data_sets:
         return "no data set"
@@ -125,10 +128,12 @@ def run(case, port):
     floats = [a for a in list(inputs) + list(outputs) if a.dtype.kind == "f"]
     dtype = "float64" if floats[0].dtype == np.float64 else "float32"
     names = [i.name for i in case.model.graph.input if i.name not in {t.name for t in case.model.graph.initializer}]
-    tensors = {n: {"shape": list(a.shape), "data": np.asarray(a, dtype=np.float64).reshape(-1).tolist()}
+    # Base64 tensors in the request's dtype both ways, so that inf and NaN travel too.
+    np_dtype = np.float64 if dtype == "float64" else np.float32
+    tensors = {n: {"shape": list(a.shape), "b64": base64.b64encode(np.ascontiguousarray(a, dtype="<f8" if dtype == "float64" else "<f4")).decode()}
                for n, a in zip(names, inputs)}
     out_names = [o.name for o in case.model.graph.output]
-    body = {"dtype": dtype, "onnx": {"b64": base64.b64encode(case.model.SerializeToString()).decode()},
+    body = {"dtype": dtype, "encoding": "b64", "onnx": {"b64": base64.b64encode(case.model.SerializeToString()).decode()},
             "tensors": tensors, "ops": [], "outputs": out_names}
     status, doc = post(port, body)
     if status != 200:
@@ -138,7 +143,7 @@ def run(case, port):
         got = doc["outputs"][name]
         if list(got["shape"]) != list(expected.shape):
             return f"{name}: shape {got['shape']} != {list(expected.shape)}"
-        a = np.asarray(got["data"], dtype=np.float64).reshape(expected.shape)
+        a = np.frombuffer(base64.b64decode(got["b64"]), dtype=np_dtype).astype(np.float64).reshape(expected.shape)
         e = np.asarray(expected, dtype=np.float64)
         if not np.allclose(a, e, rtol=case.rtol, atol=case.atol, equal_nan=True):
             i = np.unravel_index(np.argmax(np.abs(a - e)), e.shape) if e.size else ()
@@ -199,6 +204,10 @@ def main():
     proc, port = start_server(args.server)
     passed, failed, skipped = [], [], collections.defaultdict(list)
     try:
+        catalog = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/ops", timeout=10).read()).get("onnx", {})
+        if tuple(catalog.get("opsets", ())) != OPSETS or set(catalog.get("ops", ())) != ops:
+            failed.append(("GET /ops", f"onnx opsets {catalog.get('opsets')} and ops differ from this script's {OPSETS} and "
+                           f"the sources' {len(ops)} op types"))
         for case in cases:
             reason = skip_reason(case, ops)
             if reason:

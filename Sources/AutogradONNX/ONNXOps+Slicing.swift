@@ -18,12 +18,12 @@ extension ONNXOps {
     }
 
     /// Mod of values known at import (the exporters' shape arithmetic): the sign of the
-    /// divisor (Python's %), or of the dividend with fmod = 1 (C's fmod). Broadcasting.
+    /// divisor (Python's %, `A - floor(A / B) * B`, for floats too as opset 28 defines it),
+    /// or of the dividend with fmod = 1 (C's fmod). Broadcasting.
     private static let mod = ONNXOp(["fmod"]) { ctx, node throws(ImportFailure) in
         let a = try ctx.constantInput(node, 0), b = try ctx.constantInput(node, 1)
         let fmod = try node.int("fmod", 0) != 0
         let integer = a.isInteger && b.isInteger
-        guard fmod || integer else { throw ImportFailure("fmod must be 1 for float values") }
         // The shape by broadcasting, through the engine's rule (an add of the two).
         let shape = try ctx.emit("add", [.const(a), .const(b)], base: node.outputs[0]).shape
         let x = try ctx.emit("broadcast_to", attrs: ["shape": .ints(shape)], [.const(a)], base: node.outputs[0])
@@ -182,8 +182,8 @@ extension ONNXOps {
     }
 
     /// start, start + delta, ... up to limit (excluded): max(ceil((limit - start) / delta), 0)
-    /// values, computed at import.
-    private static let range = ONNXOp { ctx, node throws(ImportFailure) in
+    /// values, computed at import. stash_type (opset 27) concerns float16/bfloat16 only.
+    private static let range = ONNXOp(["stash_type"]) { ctx, node throws(ImportFailure) in
         var scalars: [Double] = []
         var integer = true
         for (i, what) in ["start", "limit", "delta"].enumerated() {
