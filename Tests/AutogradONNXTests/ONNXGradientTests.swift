@@ -56,12 +56,33 @@ struct ONNXGradientTests {
         Case(label: "Einsum i,i (implicit: inner product)", x: [5], op: "Einsum", inputs: ["x", "w"], weights: [("w", [5])], strings: ["equation": "i,i"]),
         Case(label: "Einsum ij->ji", x: [3, 4], op: "Einsum", strings: ["equation": "ij->ji"]),
         Case(label: "Einsum ab,bc,cd->ad", x: [2, 3], op: "Einsum", inputs: ["x", "w", "v"], weights: [("w", [3, 4]), ("v", [4, 2])], strings: ["equation": "ab,bc,cd->ad"]),
+        Case(label: "Einsum ii->i (diagonal)", x: [3, 3], op: "Einsum", strings: ["equation": "ii->i"]),
+        Case(label: "Einsum ii (implicit: trace)", x: [4, 4], op: "Einsum", strings: ["equation": "ii"]),
+        Case(label: "Einsum iji,jk->ik (diagonal, then a product)", x: [3, 2, 3], op: "Einsum", inputs: ["x", "w"], weights: [("w", [2, 4])], strings: ["equation": "iji,jk->ik"]),
+        Case(label: "Einsum ...ii->...i (batched diagonal)", x: [2, 3, 3], op: "Einsum", strings: ["equation": "...ii->...i"]),
+        Case(label: "Einsum ...ij,...jk->...ik", x: [2, 3, 4], op: "Einsum", inputs: ["x", "w"], weights: [("w", [2, 4, 5])], strings: ["equation": "...ij,...jk->...ik"]),
+        Case(label: "Einsum b...,...c (implicit, ellipsis of rank 0 and 1)", x: [3, 2], op: "Einsum", inputs: ["x", "w"], weights: [("w", [2, 4])], strings: ["equation": "b...,...c"]),
     ]
 
     /// Einsum by its definition: every assignment of the letters, the product of the
     /// operands' elements added into the output's.
     static func naiveEinsum(_ equation: String, _ operands: [(shape: [Int], data: [Double])]) -> [Double] {
-        let text = equation.filter { !$0.isWhitespace }
+        var text = equation.filter { !$0.isWhitespace }
+        // An ellipsis: upper-case letters, aligned from the right (the cases use lower-case ones).
+        if text.contains("...") {
+            let written = text.components(separatedBy: "->")[0].split(separator: ",", omittingEmptySubsequences: false)
+            let ranks = zip(written, operands).map { t, o in t.contains("...") ? o.shape.count - (t.count - 3) : 0 }
+            let fresh = Array("ABCDEFGH".prefix(ranks.max() ?? 0))
+            var parts = zip(written, ranks).map { t, e in t.replacingOccurrences(of: "...", with: String(fresh.suffix(e))) }.joined(separator: ",")
+            let sides = text.components(separatedBy: "->")
+            if sides.count == 2 {
+                parts += "->" + sides[1].replacingOccurrences(of: "...", with: String(fresh))
+            } else {
+                let all = parts.filter(\.isLetter)
+                parts += "->" + String(fresh) + String(all.filter { c in c.isLowercase && all.filter { $0 == c }.count == 1 }.sorted())
+            }
+            text = parts
+        }
         let sides = text.components(separatedBy: "->")
         let terms = sides[0].split(separator: ",", omittingEmptySubsequences: false).map { Array($0) }
         var size: [Character: Int] = [:]
