@@ -107,7 +107,7 @@ def skip_reason(case, ops):
         return f"opset {opset}"
     if not case.data_sets:
         return "no data set"
-    inputs, outputs = case.data_sets[0]
+    inputs, outputs = scalars_as_arrays(case.data_sets[0])
     if not all(isinstance(a, np.ndarray) for a in list(inputs) + list(outputs)):
         return "sequence or optional values"
     floats = {a.dtype for a in list(inputs) + list(outputs) if a.dtype.kind == "f"}
@@ -123,8 +123,15 @@ def skip_reason(case, ops):
     return None
 
 
+def scalars_as_arrays(data_set):
+    """A data set with its NumPy scalars (a Clip bound, a rank-0 output) as rank-0 arrays."""
+    inputs, outputs = data_set
+    return ([np.asarray(a) if isinstance(a, np.generic) else a for a in inputs],
+            [np.asarray(a) if isinstance(a, np.generic) else a for a in outputs])
+
+
 def run(case, port):
-    inputs, outputs = case.data_sets[0]
+    inputs, outputs = scalars_as_arrays(case.data_sets[0])
     floats = [a for a in list(inputs) + list(outputs) if a.dtype.kind == "f"]
     dtype = "float64" if floats[0].dtype == np.float64 else "float32"
     names = [i.name for i in case.model.graph.input if i.name not in {t.name for t in case.model.graph.initializer}]
