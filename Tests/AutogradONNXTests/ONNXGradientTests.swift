@@ -47,6 +47,9 @@ struct ONNXGradientTests {
              weights: [("s", [4]), ("b", [1, 4])], ints: ["axis": [1]]),
         Case(label: "BatchNormalization, training_mode", x: [3, 2, 2], op: "BatchNormalization", inputs: ["x", "s", "b", "m", "v"],
              weights: [("s", [2]), ("b", [2])], ints: ["training_mode": [1]]),
+        Case(label: "Pad reflect", x: [3, 4], op: "Pad", inputs: ["x", "pads"], strings: ["mode": "reflect"], constants: [("pads", [2, 1, 1, 3])]),
+        Case(label: "Pad edge", x: [2, 3], op: "Pad", inputs: ["x", "pads"], strings: ["mode": "edge"], constants: [("pads", [0, 2, 1, 1])]),
+        Case(label: "Pad wrap, wider than the axis", x: [3, 2], op: "Pad", inputs: ["x", "pads"], strings: ["mode": "wrap"], constants: [("pads", [4, 1, 0, 3])]),
     ] + einsumCases
 
     static let einsumCases: [Case] = [
@@ -281,7 +284,7 @@ struct ONNXGradientTests {
         ("MaxPool", [1, 1, 2, 2, 2], "only 1 or 2 spatial axes"),
         ("AveragePool-dilated", [1, 1, 4, 4], "\"dilations\" [2, 2] is not supported for AveragePool"),
         ("MaxPool-indices", [1, 1, 4, 4], "output 1 (Indices) is not supported"),
-        ("Pad-reflect", [2, 2], "\"reflect\" is not supported"),
+        ("Pad-reflect", [2, 2], "mode reflect: pads must not be negative"),
     ])
     func whatTheEngineCannotDoIsA422(_ op: String, _ shape: [Int], _ detail: String) throws {
         var g = Onnx_GraphProto()
@@ -300,7 +303,7 @@ struct ONNXGradientTests {
         }
         if type == "Pad" {
             node.input = ["x", "pads"]
-            g.initializer = [ONNXImportTests.intTensor("pads", [4], [1, 1, 1, 1])]
+            g.initializer = [ONNXImportTests.intTensor("pads", [4], [-1, 1, 1, 1])]
             var mode = Onnx_AttributeProto()
             mode.name = "mode"
             mode.type = .string
