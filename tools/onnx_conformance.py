@@ -42,7 +42,6 @@ KNOWN_422 = {
 REFUSED = [
     (r"^test_(averagepool|maxpool|convtranspose|conv)_3d", "only 1 or 2 spatial axes",
      "3 spatial axes (the engine convolves and pools over 1 or 2)"),
-    (r"^test_averagepool_2d_dilations$", "dilations", "dilated AveragePool (the engine's avg_pool2d has no dilation)"),
     (r"^test_maxpool_with_argmax_", "Indices", "MaxPool's Indices output (the engine's max_pool2d gives none)"),
 ]
 

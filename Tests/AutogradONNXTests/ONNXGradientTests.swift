@@ -47,6 +47,12 @@ struct ONNXGradientTests {
              weights: [("s", [4]), ("b", [1, 4])], ints: ["axis": [1]]),
         Case(label: "BatchNormalization, training_mode", x: [3, 2, 2], op: "BatchNormalization", inputs: ["x", "s", "b", "m", "v"],
              weights: [("s", [2]), ("b", [2])], ints: ["training_mode": [1]]),
+        Case(label: "AveragePool dilated, count_include_pad 0, pads", x: [1, 2, 6, 5], op: "AveragePool",
+             ints: ["kernel_shape": [2, 3], "dilations": [2, 1], "pads": [1, 1, 0, 2]]),
+        Case(label: "AveragePool 1-D dilated, count_include_pad 1, stride 2", x: [2, 2, 9], op: "AveragePool",
+             ints: ["kernel_shape": [3], "dilations": [3], "strides": [2], "pads": [2, 1], "count_include_pad": [1]]),
+        Case(label: "AveragePool dilated, ceil_mode, count_include_pad 1", x: [1, 1, 7, 6], op: "AveragePool",
+             ints: ["kernel_shape": [2, 2], "dilations": [2, 2], "strides": [2, 3], "pads": [1, 0, 0, 0], "ceil_mode": [1], "count_include_pad": [1]]),
         Case(label: "Pad reflect", x: [3, 4], op: "Pad", inputs: ["x", "pads"], strings: ["mode": "reflect"], constants: [("pads", [2, 1, 1, 3])]),
         Case(label: "Pad edge", x: [2, 3], op: "Pad", inputs: ["x", "pads"], strings: ["mode": "edge"], constants: [("pads", [0, 2, 1, 1])]),
         Case(label: "Pad wrap, wider than the axis", x: [3, 2], op: "Pad", inputs: ["x", "pads"], strings: ["mode": "wrap"], constants: [("pads", [4, 1, 0, 3])]),
@@ -282,7 +288,6 @@ struct ONNXGradientTests {
     /// What the engine cannot compute is a 422 at /onnx naming the node and the reason.
     @Test(arguments: [
         ("MaxPool", [1, 1, 2, 2, 2], "only 1 or 2 spatial axes"),
-        ("AveragePool-dilated", [1, 1, 4, 4], "\"dilations\" [2, 2] is not supported for AveragePool"),
         ("MaxPool-indices", [1, 1, 4, 4], "output 1 (Indices) is not supported"),
         ("Pad-reflect", [2, 2], "mode reflect: pads must not be negative"),
     ])
