@@ -4,7 +4,7 @@ import Autograd
 /// `conv1d`, `conv2d`, `conv_transpose2d`, `max_pool2d`, `avg_pool2d`, `mean` and `amax`.
 /// The engine pads symmetrically; ONNX's begin/end pads and auto_pad become an explicit
 /// `pad` op before the kernel (or a crop after a transposed convolution) when they differ.
-/// What the engine cannot compute (3-D kernels, MaxPool's indices, dilated AveragePool)
+/// What the engine cannot compute (3-D kernels, MaxPool's indices)
 /// is a 422 naming the attribute or output.
 extension ONNXOps {
     static func addSpatial(_ t: inout [String: ONNXOp]) {
