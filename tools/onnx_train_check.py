@@ -191,22 +191,22 @@ def double_mlp():
 
 
 def example_case(url):
-    """api/examples/onnx-mlp-train.json, the README's flow: train it, load the answer in
+    """api/examples/onnx/mlp-train.json, the README's flow: train it, load the answer in
     onnxruntime, and it classifies the training points as the server's /forward does."""
-    body = json.load(open(os.path.join(ROOT, "api", "examples", "onnx-mlp-train.json")))
+    body = json.load(open(os.path.join(ROOT, "api", "examples", "onnx", "mlp-train.json")))
     status, doc = post(url, "/train", body)
-    check(status == 200 and "b64" in doc.get("onnx", {}), f"onnx-mlp-train example: /train answers 200 with a model ({status})")
+    check(status == 200 and "b64" in doc.get("onnx", {}), f"onnx/mlp-train example: /train answers 200 with a model ({status})")
     if status != 200:
         return
     trained = base64.b64decode(doc["onnx"]["b64"])
     x = np.array(body["tensors"]["x"]["data"], dtype=np.float32)
     labels = np.array(body["tensors"]["target"]["data"])
     logits = ort.InferenceSession(trained, providers=["CPUExecutionProvider"]).run(["logits"], {"x": x})[0]
-    check(bool((logits.argmax(axis=1) == labels).all()), "onnx-mlp-train example: onnxruntime's trained model classifies every point")
+    check(bool((logits.argmax(axis=1) == labels).all()), "onnx/mlp-train example: onnxruntime's trained model classifies every point")
     status, fwd = post(url, "/forward", {"onnx": doc["onnx"], "tensors": {"x": body["tensors"]["x"]}, "ops": [], "outputs": ["logits"]})
     server = np.array(fwd.get("outputs", {}).get("logits", {}).get("data", []), dtype=np.float64).reshape(-1)
     check(status == 200 and server.size == logits.size and np.allclose(logits.reshape(-1), server, rtol=1e-5, atol=1e-5),
-          "onnx-mlp-train example: onnxruntime's logits equal the server's /forward of the answered model")
+          "onnx/mlp-train example: onnxruntime's logits equal the server's /forward of the answered model")
 
 
 def main():

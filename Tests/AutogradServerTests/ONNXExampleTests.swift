@@ -2,8 +2,8 @@ import AutogradGraph
 import Foundation
 import Testing
 
-/// The ONNX examples of api/examples (issue 11) over real HTTP against the binary: the
-/// README's MLP exported by torch.onnx.export (api/examples/make_onnx_example.py) with a
+/// The ONNX examples of api/examples/onnx (issue 11) over real HTTP against the binary: the
+/// README's MLP exported by torch.onnx.export (api/examples/onnx/make_example.py) with a
 /// cross_entropy loss added as one op. /backward answers PyTorch's loss and gradients of
 /// every weight; /train fits three blobs and answers the trained model, which /forward
 /// then classifies every training point with. (tools/onnx_train_check.py runs the same
@@ -15,10 +15,10 @@ struct ONNXExampleTests {
     @Test func backwardAnswersPyTorchsLossAndGradients() throws {
         let server = try ServerProcess()
         let response = try HTTP.postJSON(
-            port: server.port, path: "/backward", body: try LiveGraphTests.file("api/examples/onnx-mlp-backward.json"))
+            port: server.port, path: "/backward", body: try LiveGraphTests.file("api/examples/onnx/mlp-backward.json"))
         #expect(response.status == 200, "\(response.bodyText.prefix(300))")
         let actual = try JSONParser.parse(response.body)
-        let expected = try JSONParser.parse(try LiveGraphTests.file("api/examples/onnx-mlp-backward.response.json"))
+        let expected = try JSONParser.parse(try LiveGraphTests.file("api/examples/onnx/mlp-backward.response.json"))
         let loss = Self.numbers(actual["outputs"]?["loss"]?["data"]), torchLoss = Self.numbers(expected["outputs"]?["loss"]?["data"])
         #expect(loss.count == 1 && torchLoss.count == 1)
         #expect(abs((loss.first ?? 0) - (torchLoss.first ?? 1)) <= 1e-6 + 1e-5 * abs(torchLoss.first ?? 1))
@@ -44,7 +44,7 @@ struct ONNXExampleTests {
 
     @Test func trainingAnswersAModelThatClassifiesTheBlobs() throws {
         let server = try ServerProcess()
-        let body = try LiveGraphTests.file("api/examples/onnx-mlp-train.json")
+        let body = try LiveGraphTests.file("api/examples/onnx/mlp-train.json")
         let response = try HTTP.postJSON(port: server.port, path: "/train", body: body, timeoutSeconds: 60)
         #expect(response.status == 200, "\(response.bodyText.prefix(300))")
         let answer = try JSONParser.parse(response.body)

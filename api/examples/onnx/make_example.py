@@ -2,12 +2,13 @@
 """Writes the ONNX examples (issue 11): the README's MLP exported by torch.onnx.export,
 sent as "onnx": {"b64": ...} with a cross_entropy loss added as one more op.
 
-  onnx-mlp-backward.json           POST /backward: 5 points, the gradient of every weight
-  onnx-mlp-backward.response.json  its 200 answer, PyTorch's loss and gradients
-  onnx-mlp-train.json              POST /train: the same model, 3 Gaussian blobs in 4-D,
+  mlp-backward.json           POST /backward: 5 points, the gradient of every weight
+  mlp-backward.response.json  its 200 answer, PyTorch's loss and gradients
+  mlp-train.json              POST /train: the same model, 3 Gaussian blobs in 4-D,
                                    100 Adam steps; the answer's "onnx" loads in onnxruntime
 
-Needs torch and onnx (deterministic: fixed seeds). Run: python3 api/examples/make_onnx_example.py
+Needs torch and onnx (deterministic: fixed seeds). Run: python3 api/examples/onnx/make_example.py
+(In a directory of their own: the web page offers every request of api/examples itself.)
 ONNXExampleTests replays them over HTTP; tools/onnx_train_check.py runs the trained
 model /train answers in onnxruntime.
 """
@@ -72,7 +73,6 @@ train = {
     "steps": 100,
 }
 
-for name, value in (("onnx-mlp-backward.json", backward), ("onnx-mlp-backward.response.json", response),
-                    ("onnx-mlp-train.json", train)):
+for name, value in (("mlp-backward.json", backward), ("mlp-backward.response.json", response), ("mlp-train.json", train)):
     (HERE / name).write_text(json.dumps(value, indent=1) + "\n")
-    print(f"wrote api/examples/{name}")
+    print(f"wrote api/examples/onnx/{name}")
