@@ -81,7 +81,7 @@ let package = Package(
         // Benchmarks (issue 4): `swift run -c release autograd-bench [--json]`; not a test.
         .executableTarget(
             name: "autograd-bench",
-            dependencies: ["Autograd", "AutogradGraph", "COpenBLAS", "CBenchAlloc"]
+            dependencies: ["Autograd", "AutogradGraph", "AutogradONNX", "COpenBLAS", "CBenchAlloc"]
         ),
         // `make docs`: docs/ops.md from the op definitions (OpReference).
         .executableTarget(name: "autograd-docs", dependencies: ["AutogradGraph"]),

@@ -209,7 +209,9 @@ def check_example_files(schemas):
     `optimizer`, JVPRequest with `tangents`, HVPRequest with `vectors`, else
     BackwardRequest); every *.response.json its request's response."""
     directory = os.path.dirname(EXAMPLE_REQUEST)
-    for file in sorted(os.listdir(directory)):
+    # api/examples/onnx/ holds the ONNX examples (issue 11), checked alike.
+    files = sorted(os.listdir(directory)) + sorted(os.path.join("onnx", f) for f in os.listdir(os.path.join(directory, "onnx")))
+    for file in files:
         if not file.endswith(".json"):
             continue
         with open(os.path.join(directory, file), encoding="utf-8") as f:

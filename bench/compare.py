@@ -93,6 +93,12 @@ def build(rows):
         out.append(("W2", "  its 8 sgemms called directly (floor)", fmt(s_w2, "ms"), f"{fmt(floor, 'ms')} (BLAS)",
                     f"{floor / s_w2:.0%} of floor" if s_w2 else "—", ">= 80% of floor",
                     status(None if not s_w2 else floor / s_w2 >= 0.8)))
+    # W2 exported to ONNX (issue 11): bench/w2_mlp.onnx with W2's weights as initializers, import +
+    # one POST /backward through GraphService.respond, timed alternately with W2's own b64 body.
+    lower_is_better("W2", "  exported to ONNX: import + /backward in process (b64)", find(rows, "W2", "swift", "onnx_respond_b64"),
+                    find(rows, "W2", "swift", "graph_respond_b64_paired"), "W2 body", 1.1, "ms")
+    lower_is_better("W2", "  the ONNX import alone (decode less W2's decode), per W2 step", find(rows, "W2", "swift", "onnx_import"),
+                    find(rows, "W2", "swift", "time_per_step"), "W2 step", 0.1, "ms")
     # W3 (jax is not installed: PyTorch eager stands in for jax.jit)
     for dtype in ("float32", "float64"):
         lower_is_better("W3", f"sum(sigmoid(a*b+a)), 1M, {dtype}, fused", find(rows, "W3", "swift", "time", dtype),

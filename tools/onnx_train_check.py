@@ -190,11 +190,31 @@ def double_mlp():
     return m.SerializeToString()
 
 
+def example_case(url):
+    """api/examples/onnx/mlp-train.json, the README's flow: train it, load the answer in
+    onnxruntime, and it classifies the training points as the server's /forward does."""
+    body = json.load(open(os.path.join(ROOT, "api", "examples", "onnx", "mlp-train.json")))
+    status, doc = post(url, "/train", body)
+    check(status == 200 and "b64" in doc.get("onnx", {}), f"onnx/mlp-train example: /train answers 200 with a model ({status})")
+    if status != 200:
+        return
+    trained = base64.b64decode(doc["onnx"]["b64"])
+    x = np.array(body["tensors"]["x"]["data"], dtype=np.float32)
+    labels = np.array(body["tensors"]["target"]["data"])
+    logits = ort.InferenceSession(trained, providers=["CPUExecutionProvider"]).run(["logits"], {"x": x})[0]
+    check(bool((logits.argmax(axis=1) == labels).all()), "onnx/mlp-train example: onnxruntime's trained model classifies every point")
+    status, fwd = post(url, "/forward", {"onnx": doc["onnx"], "tensors": {"x": body["tensors"]["x"]}, "ops": [], "outputs": ["logits"]})
+    server = np.array(fwd.get("outputs", {}).get("logits", {}).get("data", []), dtype=np.float64).reshape(-1)
+    check(status == 200 and server.size == logits.size and np.allclose(logits.reshape(-1), server, rtol=1e-5, atol=1e-5),
+          "onnx/mlp-train example: onnxruntime's logits equal the server's /forward of the answered model")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
     url = ap.parse_args().url.rstrip("/")
     fixture_cases(url)
+    example_case(url)
     x = (np.arange(12, dtype=np.float32) / 6 - 0.9).reshape(4, 3)
     squares = [{"id": "sq", "op": "mul", "inputs": ["y", "y"]}, {"id": "loss", "op": "sum", "inputs": ["sq"]}]
     run_case(url, "mixed", mixed_model(), {"x": x}, "float32", squares, "loss", {"name": "sgd", "lr": 0.2})

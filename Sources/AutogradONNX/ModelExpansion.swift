@@ -82,11 +82,11 @@ struct ModelExpansion {
                 continue
             }
             if request.invalidTensorNames.contains(name) { continue }
-            guard ctx.elements + data.values.count <= limits.maxElements else {
+            guard ctx.elements + data.count <= limits.maxElements else {
                 throw PlacedFailure(pointer: pointer, detail: "initializer \"\(name.prefix(64))\" would bring the request to more than \(limits.maxElements) elements")
             }
-            ctx.elements += data.values.count
-            ctx.addTensor(TensorInput(imported: name, shape: data.shape, data: ModelImport.values(data.values, request.dtype), requiresGrad: isTrainable, pointer: pointer))
+            ctx.elements += data.count
+            ctx.addTensor(TensorInput(imported: name, shape: data.shape, data: data.tensorValues(request.dtype), requiresGrad: isTrainable, pointer: pointer))
             let value: Operand.Value = isTrainable
                 ? .runtime(shape: data.shape)
                 : .constant(Constant(shape: data.shape, values: data.values, isInteger: !data.type.isFloat))

@@ -1,7 +1,9 @@
 import Autograd
 
-/// Einsum over letters (no ellipsis, no letter twice in one operand): the forms exporters
-/// emit for attention and projections (`bhid,bhjd->bhij`, `bij,bjk->bik`, `ij->ji`, `i,i`).
+/// Einsum: the forms exporters emit for attention and projections (`bhid,bhjd->bhij`,
+/// `bij,bjk->bik`, `ij->ji`, `i,i`), an ellipsis (as fresh letters, aligned from the right;
+/// sizes must agree, no broadcasting of 1) and a letter twice in one operand (a diagonal,
+/// by `take`).
 /// Letters no other operand and not the output use are summed first (`sum`); then the
 /// operands fold left to right, each pair as one batched `matmul` between `transpose`s and
 /// `reshape`s ([batch, free of A, contracted] times [batch, contracted, free of B]); a
@@ -21,37 +23,84 @@ extension ONNXOps {
         let equation = try node.string("equation", "").filter { !$0.isWhitespace }
         let out = node.outputs[0]
         let sides = equation.components(separatedBy: "->")
-        guard sides.count <= 2, !equation.contains("...") else {
-            throw ImportFailure("attribute \"equation\" \"\(equation.prefix(64))\": only letters, commas and one -> are supported (no ellipsis)")
+        guard sides.count <= 2 else {
+            throw ImportFailure("attribute \"equation\" \"\(equation.prefix(64))\": more than one ->")
         }
-        let lhs = sides[0].split(separator: ",", omittingEmptySubsequences: false).map { Array($0) }
+        let written = sides[0].components(separatedBy: ",")
         var operands: [Operand] = []
         for i in node.inputs.indices where node.has(i) { operands.append(try ctx.input(node, i)) }
-        guard lhs.count == operands.count else {
-            throw ImportFailure("the equation has \(lhs.count) operands; the node has \(operands.count) inputs")
+        guard written.count == operands.count else {
+            throw ImportFailure("the equation has \(written.count) operands; the node has \(operands.count) inputs")
+        }
+        // An ellipsis stands for the axes no letter names, aligned from the right across the
+        // operands (as NumPy): each becomes letters the equation does not use.
+        let unused = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz").filter { !equation.contains($0) }
+        var ellipsisRanks: [Int] = []
+        for (k, text) in written.enumerated() {
+            let parts = text.components(separatedBy: "...")
+            guard parts.count <= 2 else { throw ImportFailure("operand \(k) \"\(text.prefix(32))\" has more than one ellipsis") }
+            let letters = parts.joined().count
+            let e = parts.count == 2 ? operands[k].shape.count - letters : 0
+            guard e >= 0, parts.count == 2 || letters == operands[k].shape.count else {
+                throw ImportFailure("operand \(k) \"\(text.prefix(32))\" has \(letters) letters; input \(k) has rank \(operands[k].shape.count)")
+            }
+            ellipsisRanks.append(e)
+        }
+        let fresh = Array(unused.prefix(ellipsisRanks.max() ?? 0))
+        guard fresh.count == (ellipsisRanks.max() ?? 0) else { throw ImportFailure("the ellipsis covers more axes than there are free letters") }
+        let lhs = zip(written, ellipsisRanks).map { text, e in
+            Array(text.replacingOccurrences(of: "...", with: String(fresh.suffix(e))))
         }
         var size: [Character: Int] = [:]
         var count: [Character: Int] = [:]
         for (k, letters) in lhs.enumerated() {
-            guard letters.allSatisfy({ $0.isASCII && $0.isLetter }), Set(letters).count == letters.count else {
-                throw ImportFailure("operand \(k) \"\(String(letters).prefix(32))\": letters only, none twice (a diagonal is not supported)")
-            }
-            guard letters.count == operands[k].shape.count else {
-                throw ImportFailure("operand \(k) \"\(String(letters))\" has \(letters.count) letters; input \(k) has rank \(operands[k].shape.count)")
+            guard letters.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+                throw ImportFailure("operand \(k) \"\(written[k].prefix(32))\": only letters and one ellipsis are supported")
             }
             for (c, d) in zip(letters, operands[k].shape) {
-                if let s = size[c], s != d { throw ImportFailure("letter \(c) is \(s) long in one operand and \(d) in another") }
+                if let s = size[c], s != d { throw ImportFailure("letter \(c) is \(s) long in one place and \(d) in another") }
                 size[c] = d
                 count[c, default: 0] += 1
             }
         }
-        // Implicit output: the letters used once, in alphabetical order.
-        let output = sides.count == 2 ? Array(sides[1]) : count.filter { $0.value == 1 }.map(\.key).sorted()
+        // Implicit output: the ellipsis's axes, then the letters used once, in alphabetical order.
+        let output: [Character]
+        if sides.count == 2 {
+            let rhs = sides[1]
+            guard rhs.components(separatedBy: "...").count <= 2 else { throw ImportFailure("the output has more than one ellipsis") }
+            output = Array(rhs.replacingOccurrences(of: "...", with: String(fresh)))
+        } else {
+            output = fresh + count.filter { $0.value == 1 && !fresh.contains($0.key) }.map(\.key).sorted()
+        }
         guard Set(output).count == output.count, output.allSatisfy({ size[$0] != nil }) else {
             throw ImportFailure("the output \"\(String(output).prefix(32))\" repeats a letter or names one no operand has")
         }
 
-        var terms = zip(operands, lhs).map { Term(value: $0, letters: $1) }
+        // A letter twice in one operand takes the diagonal: the two axes side by side, as
+        // one axis of n * n, from which `take` picks 0, n + 1, 2 (n + 1), ...
+        var lhsDiagonal: [[Character]] = []
+        for k in operands.indices {
+            var letters = lhs[k]
+            while let q = letters.indices.first(where: { letters[..<$0].contains(letters[$0]) }) {
+                let p = letters.firstIndex(of: letters[q])!
+                var order = Array(letters.indices)
+                order.remove(at: q)
+                order.insert(q, at: p + 1)
+                if order != Array(letters.indices) {
+                    operands[k] = try ctx.emit("transpose", attrs: ["perm": .ints(order)], [operands[k]], base: out)
+                    letters = order.map { letters[$0] }
+                }
+                let n = operands[k].shape[p]
+                var shape = operands[k].shape
+                shape.replaceSubrange(p...(p + 1), with: [n * n])
+                operands[k] = try ctx.emit("reshape", attrs: ["shape": .ints(shape)], [operands[k]], base: out)
+                let diagonal = Constant.ints((0..<n).map { $0 * (n + 1) })
+                operands[k] = try ctx.emit("take", attrs: ["axis": .int(p)], [operands[k], .const(diagonal)], base: out)
+                letters.remove(at: p + 1)
+            }
+            lhsDiagonal.append(letters)
+        }
+        var terms = zip(operands, lhsDiagonal).map { Term(value: $0, letters: $1) }
         // Sum out what only one operand has and the output does not.
         for k in terms.indices {
             let elsewhere = Set(output).union(terms.indices.filter { $0 != k }.flatMap { terms[$0].letters })

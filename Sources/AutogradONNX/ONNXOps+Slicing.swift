@@ -18,12 +18,12 @@ extension ONNXOps {
     }
 
     /// Mod of values known at import (the exporters' shape arithmetic): the sign of the
-    /// divisor (Python's %), or of the dividend with fmod = 1 (C's fmod). Broadcasting.
+    /// divisor (Python's %, `A - floor(A / B) * B`, for floats too as opset 28 defines it),
+    /// or of the dividend with fmod = 1 (C's fmod). Broadcasting.
     private static let mod = ONNXOp(["fmod"]) { ctx, node throws(ImportFailure) in
         let a = try ctx.constantInput(node, 0), b = try ctx.constantInput(node, 1)
         let fmod = try node.int("fmod", 0) != 0
         let integer = a.isInteger && b.isInteger
-        guard fmod || integer else { throw ImportFailure("fmod must be 1 for float values") }
         // The shape by broadcasting, through the engine's rule (an add of the two).
         let shape = try ctx.emit("add", [.const(a), .const(b)], base: node.outputs[0]).shape
         let x = try ctx.emit("broadcast_to", attrs: ["shape": .ints(shape)], [.const(a)], base: node.outputs[0])
@@ -38,12 +38,16 @@ extension ONNXOps {
         return [.const(Constant(shape: shape, values: out, isInteger: integer))]
     }
 
-    /// Pad, mode constant (negative pads crop): the engine's `pad`; pads, constant_value and
-    /// axes known at import. The reflect, edge and wrap modes are refused.
+    /// Pad (pads, constant_value and axes known at import). Mode constant (negative pads
+    /// crop): the engine's `pad`. Modes reflect, edge and wrap: per padded axis one `take` of
+    /// the index list numpy.pad reads (the gradient is take's: each source element collects
+    /// the gradients of the places it was copied to); their pads must not be negative.
     private static let pad = ONNXOp(["mode"]) { ctx, node throws(ImportFailure) in
         let x = try ctx.input(node, 0)
         let mode = try node.string("mode", "constant")
-        guard mode == "constant" else { throw ImportFailure("attribute \"mode\": \"\(mode.prefix(32))\" is not supported (only constant)") }
+        guard ["constant", "reflect", "edge", "wrap"].contains(mode) else {
+            throw ImportFailure("attribute \"mode\": \"\(mode.prefix(32))\" is not supported (constant, reflect, edge, wrap are)")
+        }
         let rank = x.shape.count
         let pads = try ctx.constantInput(node, 1).integers("pads")
         var value = 0.0
@@ -60,6 +64,36 @@ extension ONNXOps {
         guard pads.count == 2 * axes.count else { throw ImportFailure("pads has \(pads.count) values for \(axes.count) axes") }
         var widths = Array(repeating: [0, 0], count: rank)
         for (k, a) in axes.enumerated() { widths[a] = [pads[k], pads[k + axes.count]] }
+        if mode != "constant" {
+            var y = x
+            let padded = widths.indices.filter { widths[$0] != [0, 0] }
+            for a in padded {
+                let (before, after) = (widths[a][0], widths[a][1])
+                let n = x.shape[a]
+                guard before >= 0, after >= 0 else { throw ImportFailure("mode \(mode): pads must not be negative; got \(pads)") }
+                guard n > 0 else { throw ImportFailure("mode \(mode) cannot pad axis \(a) of length 0") }
+                guard before <= ctx.maxElements, after <= ctx.maxElements - before else {
+                    throw ImportFailure("pads \(pads) are over the limit of \(ctx.maxElements) elements")
+                }
+                guard (Shape.count(x.shape) ?? Int.max) / n <= ctx.maxElements / max(n + before + after, 1) else {
+                    throw ImportFailure("the padded value would hold more than \(ctx.maxElements) elements")
+                }
+                let indices = (0..<(n + before + after)).map { j -> Int in
+                    let i = j - before
+                    switch mode {
+                    case "edge": return min(max(i, 0), n - 1)
+                    case "wrap": return ((i % n) + n) % n
+                    default:  // reflect: period 2 (n - 1), the edge not repeated
+                        guard n > 1 else { return 0 }
+                        let period = 2 * (n - 1)
+                        let m = ((i % period) + period) % period
+                        return m < n ? m : period - m
+                    }
+                }
+                y = try ctx.emit("take", attrs: ["axis": .int(a)], [y, .const(.ints(indices))], as: a == padded.last ? node.outputs[0] : nil, base: node.outputs[0])
+            }
+            return [y]
+        }
         return [try ctx.emit("pad", attrs: ["pad_width": .intLists(widths), "value": .number(value)], [x], as: node.outputs[0], base: node.outputs[0])]
     }
 
@@ -182,8 +216,8 @@ extension ONNXOps {
     }
 
     /// start, start + delta, ... up to limit (excluded): max(ceil((limit - start) / delta), 0)
-    /// values, computed at import.
-    private static let range = ONNXOp { ctx, node throws(ImportFailure) in
+    /// values, computed at import. stash_type (opset 27) concerns float16/bfloat16 only.
+    private static let range = ONNXOp(["stash_type"]) { ctx, node throws(ImportFailure) in
         var scalars: [Double] = []
         var integer = true
         for (i, what) in ["start", "limit", "delta"].enumerated() {

@@ -4,7 +4,7 @@ import Autograd
 /// `conv1d`, `conv2d`, `conv_transpose2d`, `max_pool2d`, `avg_pool2d`, `mean` and `amax`.
 /// The engine pads symmetrically; ONNX's begin/end pads and auto_pad become an explicit
 /// `pad` op before the kernel (or a crop after a transposed convolution) when they differ.
-/// What the engine cannot compute (3-D kernels, MaxPool's indices, dilated AveragePool)
+/// What the engine cannot compute (3-D kernels, MaxPool's indices)
 /// is a 422 naming the attribute or output.
 extension ONNXOps {
     static func addSpatial(_ t: inout [String: ONNXOp]) {
@@ -244,9 +244,9 @@ extension ONNXOps {
             let window = try Window(node, spatial: spatial, kernel: nil)
             let ceil = try node.int("ceil_mode", 0) != 0
             let includePad = try node.int("count_include_pad", 0) != 0
-            if !isMax, window.dilations.contains(where: { $0 != 1 }) {
-                throw ImportFailure("attribute \"dilations\" \(window.dilations) is not supported for AveragePool (the engine's avg_pool2d has no dilation)")
-            }
+            // A dilated AveragePool: a depthwise conv2d with a constant kernel of 1 / k (or of
+            // ones over the count of a ones mask, for count_include_pad = 0), over x padded.
+            let dilatedAverage = !isMax && window.dilations.contains(where: { $0 != 1 })
             // ONNX's output size.
             var expected: [Int] = []
             for d in spatial.indices {
@@ -256,7 +256,7 @@ extension ONNXOps {
                 if ceil && (o - 1) * window.strides[d] >= spatial[d] + window.begin[d] { o -= 1 }
                 expected.append(o)
             }
-            let direct = window.symmetric && zip(window.begin, window.kernel).allSatisfy { $0 <= $1 / 2 }
+            let direct = !dilatedAverage && window.symmetric && zip(window.begin, window.kernel).allSatisfy { $0 <= $1 / 2 }
             let lift = spatial.count == 1
             func axes(_ v: [Int], _ fill: Int) -> AttributeValue { .ints(lift ? [fill] + v : v) }
             var attrs: [String: AttributeValue] = [
@@ -267,8 +267,42 @@ extension ONNXOps {
             let engine = isMax ? "max_pool2d" : "avg_pool2d"
             let lifted = lift ? Array(x.shape[..<2]) + [1] + spatial : x.shape
             if lift { x = try ctx.emit("reshape", attrs: ["shape": .ints(lifted)], [x], base: out) }
+            /// Windows of `v` ([N, C, H, W]) summed by a depthwise conv2d of `value`s, dilated.
+            func windowSums(_ v: Operand, _ value: Double, id: String?) throws(ImportFailure) -> Operand {
+                let channels = v.shape[1], kernel = lift ? [1] + window.kernel : window.kernel
+                let count = channels * kernel.reduce(1, *)
+                let weight = Constant(shape: [channels, 1] + kernel, values: Array(repeating: value, count: count), isInteger: false)
+                let convAttrs: [String: AttributeValue] = [
+                    "stride": axes(window.strides, 1), "padding": axes(window.begin.map { _ in 0 }, 0),
+                    "dilation": axes(window.dilations, 1), "groups": .int(channels),
+                ]
+                return try ctx.emit("conv2d", attrs: convAttrs, [v, .const(weight)], as: id, base: out)
+            }
             var y: Operand
-            if direct {
+            if dilatedAverage {
+                // ceil_mode: zeros past the end padding for the last windows, which count
+                // only what lies inside the input and its pads.
+                let extra = spatial.indices.map { d in
+                    max(0, (expected[d] - 1) * window.strides[d] + window.spans[d] - (spatial[d] + window.begin[d] + window.end[d]))
+                }
+                func widths(_ begin: [Int], _ end: [Int]) -> AttributeValue {
+                    .intLists([[0, 0], [0, 0]] + (lift ? [[0, 0]] : []) + zip(begin, end).map { [$0, $1] })
+                }
+                let ends = zip(window.end, extra).map { $0 + $1 }
+                let padded = try ctx.emit("pad", attrs: ["pad_width": widths(window.begin, ends)], [x], base: out)
+                if includePad && extra.allSatisfy({ $0 == 0 }) {
+                    y = try windowSums(padded, 1 / Double(window.kernel.reduce(1, *)), id: lift ? nil : out)
+                } else {
+                    let sum = try windowSums(padded, 1, id: nil)
+                    // The places a window counts: the input, and its pads with count_include_pad.
+                    let counted = includePad ? zip(spatial, zip(window.begin, window.end)).map { $0 + $1.0 + $1.1 } : spatial
+                    let inner = (lift ? [1] : []) + counted
+                    let ones = Constant(shape: [1, 1] + inner, values: Array(repeating: 1, count: inner.reduce(1, *)), isInteger: false)
+                    let mask = try ctx.emit("pad", attrs: ["pad_width": includePad ? widths(window.begin.map { _ in 0 }, extra) : widths(window.begin, ends)], [.const(ones)], base: out)
+                    let count = try windowSums(mask, 1, id: nil)
+                    y = try ctx.emit("div", [sum, count], as: lift ? nil : out, base: out)
+                }
+            } else if direct {
                 y = try ctx.emit(engine, attrs: attrs, [x], as: lift ? nil : out, base: out)
             } else {
                 let widths = AttributeValue.intLists([[0, 0], [0, 0]] + (lift ? [[0, 0]] : []) + zip(window.begin, window.end).map { [$0, $1] })

@@ -16,8 +16,12 @@ struct ONNXOp: Sendable {
 /// The operators of the default domain (`ai.onnx`) the importer maps, by op_type.
 /// Every entry is built from engine ops, so gradients come from their VJPs.
 enum ONNXOps {
-    /// The opset versions of the default domain whose semantics these entries follow.
-    static let opsets = 13...22
+    /// The opset versions of the default domain whose semantics these entries follow. From
+    /// 23 to 28 the imported operators changed only in types the importer refuses (float4,
+    /// float8e8m0, int2, float6, bfloat16 Einsum) and in attributes for those types (Cast's
+    /// round_mode, Range's stash_type); Mod 28 defines fmod = 0 for floats as the floor
+    /// remainder, which the importer computes at every opset (onnx's docs/Changelog.md).
+    static let opsets = 13...28
 
     static let table: [String: ONNXOp] = {
         var t: [String: ONNXOp] = [:]

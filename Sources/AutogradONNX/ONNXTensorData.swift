@@ -1,3 +1,5 @@
+import Autograd
+import AutogradGraph
 import Foundation
 import SwiftProtobuf
 
@@ -32,7 +34,24 @@ enum ONNXElementType: Int32 {
 struct ONNXTensorData {
     let shape: [Int]
     let type: ONNXElementType
-    let values: [Double]
+    /// FLOAT tensors keep their float32 values as read (a float32 request's weights are
+    /// then one copy of the bytes, not a round trip through float64); others float64.
+    private let floats: [Float]?
+    private let doubles: [Double]
+
+    /// The values in float64.
+    var values: [Double] { floats.map { $0.map(Double.init) } ?? doubles }
+
+    /// The number of values.
+    var count: Int { floats?.count ?? doubles.count }
+
+    /// The values as a request tensor of `dtype`.
+    func tensorValues(_ dtype: DType) -> TensorValues {
+        if let floats {
+            return dtype == .float32 ? .float32(floats) : .float64(floats.map(Double.init))
+        }
+        return ModelImport.values(doubles, dtype)
+    }
 
     /// Reads `t`, checking that its element count fits `maxElements` before allocating.
     init(_ t: Onnx_TensorProto, maxElements: Int) throws(ImportFailure) {
@@ -57,12 +76,27 @@ struct ONNXTensorData {
             guard t.rawData.count == count * type.width else {
                 throw ImportFailure("raw_data holds \(t.rawData.count) bytes; shape \(shape) of \(ONNXElementType.name(t.dataType)) needs \(count * type.width)")
             }
-            values = Self.decodeRaw(t.rawData, type: type, count: count)
+            if type == .float {
+                floats = Self.decodeRawFloats(t.rawData, count: count)
+                doubles = []
+            } else {
+                floats = nil
+                doubles = Self.decodeRaw(t.rawData, type: type, count: count)
+            }
             return
         }
+        if type == .float {
+            guard t.floatData.count == count else {
+                throw ImportFailure("holds \(t.floatData.count) values; shape \(shape) needs \(count)")
+            }
+            floats = t.floatData
+            doubles = []
+            return
+        }
+        floats = nil
         let typed: [Double]
         switch type {
-        case .float: typed = t.floatData.map(Double.init)
+        case .float: typed = []
         case .double: typed = t.doubleData
         case .int64: typed = t.int64Data.map { Double($0) }
         case .uint32, .uint64: typed = t.uint64Data.map { Double($0) }
@@ -71,7 +105,25 @@ struct ONNXTensorData {
         guard typed.count == count else {
             throw ImportFailure("holds \(typed.count) values; shape \(shape) needs \(count)")
         }
-        values = typed
+        doubles = typed
+    }
+
+    /// Little-endian FLOAT `raw_data` (`count` values, checked), copied as they are.
+    private static func decodeRawFloats(_ data: Data, count: Int) -> [Float] {
+        data.withUnsafeBytes { raw -> [Float] in
+            [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                #if _endian(little)
+                if count > 0, let base = buffer.baseAddress, let src = raw.baseAddress {
+                    memcpy(base, src, count * 4)
+                }
+                #else
+                for i in 0..<count {
+                    buffer[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                }
+                #endif
+                initialized = count
+            }
+        }
     }
 
     /// Little-endian `raw_data`, as the format specifies.

@@ -10,6 +10,7 @@
 
 import Autograd
 import AutogradGraph
+import AutogradONNX
 import CBenchAlloc
 import COpenBLAS
 import Foundation
@@ -424,6 +425,99 @@ if shouldRun("W2") {
         }
         let t = measure(reps: reps(20), warmup: 1) { blackHole(service.respond(to: .backward, body: body)) }
         report(Result(workload: "W2", dtype: "float32", metric: b64 ? "graph_respond_b64" : "graph_respond_json", values: t.map { $0 * 1e3 }, unit: "ms"))
+    }
+}
+
+// MARK: W2 exported to ONNX (issue 11) — the same MLP as bench/w2_mlp.onnx (torch.onnx.export,
+// bench/make_w2_onnx.py) with W2's weights as its initializers, sent as "onnx": {"b64"} with x,
+// labels and a cross_entropy loss: import + one POST /backward through GraphService.respond in
+// process, the server's path (ONNXImporter), timed alternately with W2's own body (b64 tensors).
+
+/// The W2 ONNX request body (POST /backward), or nil when bench/w2_mlp.onnx is missing.
+func w2ONNXRequestBody() -> [UInt8]? {
+    let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    let candidates = [here.appendingPathComponent("../../bench/w2_mlp.onnx").path, "bench/w2_mlp.onnx"]
+    guard let skeleton = candidates.lazy.compactMap({ FileManager.default.contents(atPath: $0) }).first else { return nil }
+    // The committed export holds the weights as graph inputs; a second ModelProto.graph field
+    // (7) holding the initializers (GraphProto field 5: TensorProto dims 1, data_type 2 = FLOAT,
+    // name 8, raw_data 9) is merged into the first by any protobuf parser.
+    func varint(_ v: Int, _ out: inout [UInt8]) {
+        var v = UInt64(v)
+        while v >= 0x80 { out.append(UInt8(v & 0x7f) | 0x80); v >>= 7 }
+        out.append(UInt8(v))
+    }
+    func field(_ number: Int, _ bytes: [UInt8], _ out: inout [UInt8]) {
+        varint(number << 3 | 2, &out)
+        varint(bytes.count, &out)
+        out += bytes
+    }
+    let d = MLPData<Float>()
+    let sizes = MLPData<Float>.sizes
+    var graph: [UInt8] = []
+    for l in 0..<3 {
+        let (fanIn, fanOut) = (sizes[l], sizes[l + 1])
+        // nn.Linear's weight is [out, in]: W2's [in, out] transposed.
+        var w = [Float](repeating: 0, count: fanIn * fanOut)
+        for i in 0..<fanIn { for o in 0..<fanOut { w[o * fanIn + i] = d.weights[l][i * fanOut + o] } }
+        for (name, dims, values) in [("fc\(l + 1).weight", [fanOut, fanIn], w), ("fc\(l + 1).bias", [fanOut], d.biases[l])] {
+            var t: [UInt8] = [], packed: [UInt8] = []
+            for n in dims { varint(n, &packed) }
+            field(1, packed, &t)
+            t += [0x10, 1]
+            field(8, Array(name.utf8), &t)
+            field(9, values.withUnsafeBytes { Array($0) }, &t)  // little-endian on x86-64 and arm64
+            field(5, t, &graph)
+        }
+    }
+    var model = [UInt8](skeleton)
+    field(7, graph, &model)
+    func b64(_ data: [Float]) -> String { data.withUnsafeBytes { Data($0) }.base64EncodedString() }
+    var s = "{\"dtype\": \"float32\", \"encoding\": \"b64\", \"onnx\": {\"b64\": \"\(Data(model).base64EncodedString())\"}, \"tensors\": {"
+    s += "\"x\": {\"shape\": [\(MLPData<Float>.batch), \(sizes[0])], \"b64\": \"\(b64(d.x))\"}, "
+    s += "\"labels\": {\"shape\": [\(MLPData<Float>.batch)], \"b64\": \"\(b64(d.labels))\"}}, "
+    s += "\"ops\": [{\"id\": \"loss\", \"op\": \"cross_entropy\", \"inputs\": [\"logits\", \"labels\"]}], \"loss\": \"loss\"}\n"
+    return Array(s.utf8)
+}
+
+if shouldRun("W2") {
+    let service = GraphService(importer: ONNXImporter())
+    let plain = w2RequestBody(b64: true)
+    func loss(_ r: Response) -> Double? {
+        guard r.status == 200, let doc = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else { return nil }
+        // {"outputs": {"loss": {"shape": [], "b64": 4 little-endian bytes}}} ("encoding": "b64").
+        guard let l = (doc["outputs"] as? [String: Any])?["loss"] as? [String: Any], let text = l["b64"] as? String,
+              let bytes = Data(base64Encoded: text), bytes.count == 4 else { return nil }
+        return Double(Float(bitPattern: bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }))
+    }
+    if let body = w2ONNXRequestBody() {
+        let first = service.respond(to: .backward, body: body)
+        let reference = service.respond(to: .backward, body: plain)
+        // The same model and values: the same loss (up to the transposed weights' summation order).
+        if let a = loss(first), let b = loss(reference), abs(a - b) <= 1e-5 * abs(b) {
+            let (decode, decodePlain) = measurePair(reps: reps(20), warmup: 2) {
+                blackHole(try! service.decodeOnly(body: body))
+            } _: {
+                blackHole(try! service.decodeOnly(body: plain))
+            }
+            let (t, tPlain) = measurePair(reps: reps(20), warmup: 2) {
+                blackHole(service.respond(to: .backward, body: body))
+            } _: {
+                blackHole(service.respond(to: .backward, body: plain))
+            }
+            report(Result(workload: "W2", dtype: "float32", metric: "onnx_respond_b64", values: t.map { $0 * 1e3 }, unit: "ms"))
+            report(Result(workload: "W2", dtype: "float32", metric: "graph_respond_b64_paired", values: tPlain.map { $0 * 1e3 }, unit: "ms"))
+            // The import alone: decoding the ONNX body (base64, ModelProto, expansion, plan,
+            // tensors) less decoding W2's own body, per pair.
+            report(Result(workload: "W2", dtype: "float32", metric: "onnx_import", values: zip(decode, decodePlain).map { ($0 - $1) * 1e3 }, unit: "ms"))
+            report(Result(workload: "W2", dtype: "float32", metric: "onnx_decode", values: decode.map { $0 * 1e3 }, unit: "ms"))
+            report(Result(workload: "W2", dtype: "float32", metric: "graph_decode_b64_paired", values: decodePlain.map { $0 * 1e3 }, unit: "ms"))
+        } else {
+            let detail = String(decoding: first.body.prefix(300), as: UTF8.self)
+            let losses = "\(loss(first).map { "\($0)" } ?? "-") against \(loss(reference).map { "\($0)" } ?? "-")"
+            FileHandle.standardError.write("W2 ONNX: HTTP \(first.status) (\(detail)), loss \(losses); skipped\n".data(using: .utf8)!)
+        }
+    } else {
+        FileHandle.standardError.write("W2 ONNX: bench/w2_mlp.onnx not found (run from the package root); skipped\n".data(using: .utf8)!)
     }
 }
 
