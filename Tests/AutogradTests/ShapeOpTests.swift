@@ -128,6 +128,35 @@ import Testing
         return NDArray(shape: [b0, b1, m, n], data: c)
     }
 
+    /// Swapping the last two axes runs in 32×32 tiles: every element lands where the
+    /// definition puts it, at sizes on and off the tile edge, with leading axes and empty
+    /// planes, and the gradient is the swap back.
+    @Test(arguments: [[1, 1], [3, 5], [32, 32], [33, 70], [2, 3, 37, 45], [0, 4], [4, 0], [2, 0, 3]])
+    func swappingTheLastTwoAxesMovesEveryElement(shape: [Int]) throws {
+        let n = shape.reduce(1, *)
+        let x = Tensor<Double>(shape: shape, scalars: (0..<n).map { Double($0) * 0.5 - 3 }, requiresGrad: true)
+        let r = shape.count
+        var perm = Array(0..<r)
+        perm.swapAt(r - 2, r - 1)
+        let y = x.transposed(perm)
+        var outShape = shape
+        outShape.swapAt(r - 2, r - 1)
+        #expect(y.shape == outShape)
+        let rows = shape[r - 2], cols = shape[r - 1], plane = rows * cols
+        var expected = [Double](repeating: 0, count: n)
+        for b in 0..<(plane == 0 ? 0 : n / plane) {
+            for i in 0..<rows { for j in 0..<cols { expected[b * plane + j * rows + i] = x.value.data[b * plane + i * cols + j] } }
+        }
+        #expect(y.value.data == expected)
+        let seed = NDArray<Double>(shape: outShape, data: (0..<n).map { Double($0) })
+        try y.backward(seed: seed)
+        #expect(x.gradOrZeros.data == (0..<n).map { i -> Double in
+            guard plane > 0 else { return 0 }
+            let b = i / plane, i2 = (i % plane) / cols, j = i % cols
+            return Double(b * plane + j * rows + i2)
+        })
+    }
+
     @Test func matmulBroadcastsBatchAxes() throws {
         let a = randomArray([2, 1, 3, 4], seed: 11), b = randomArray([5, 4, 2], seed: 12)
         let ta = Tensor(a, requiresGrad: true), tb = Tensor(b, requiresGrad: true)

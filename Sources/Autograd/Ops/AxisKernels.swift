@@ -78,11 +78,50 @@ extension NDArray {
         reduce(to: target, initial: .infinity) { acc, v in v < acc || v.isNaN ? v : acc }
     }
 
+    /// The last two axes swapped (a matrix transpose per leading index), in 32×32 tiles:
+    /// walking a whole column of the source touches a new cache line per element, a tile
+    /// keeps its 32 lines in L1 (an ONNX Gemm's transB weight is transposed every step).
+    func swappedLastAxes() -> NDArray<T> {
+        let r = shape.count
+        let rows = shape[r - 2], cols = shape[r - 1]
+        var outShape = shape
+        outShape.swapAt(r - 2, r - 1)
+        let plane = rows * cols
+        guard plane > 0 else { return NDArray(shape: outShape, data: []) }
+        let planes = count / plane
+        let tile = 32
+        return data.withUnsafeBufferPointer { src in
+            NDArray(shape: outShape) { dst in
+                for b in 0..<planes {
+                    let s = src.baseAddress! + b * plane
+                    let d = dst.baseAddress! + b * plane
+                    var i0 = 0
+                    while i0 < rows {
+                        let i1 = Swift.min(i0 + tile, rows)
+                        var j0 = 0
+                        while j0 < cols {
+                            let j1 = Swift.min(j0 + tile, cols)
+                            for j in j0..<j1 {
+                                for i in i0..<i1 { d[j * rows + i] = s[i * cols + j] }
+                            }
+                            j0 = j1
+                        }
+                        i0 = i1
+                    }
+                }
+            }
+        }
+    }
+
     /// The array with its axes reordered: output axis `i` is input axis `perm[i]`
     /// (`perm` a permutation of `0..<rank`). A strided copy.
     func permuted(_ perm: [Int]) -> NDArray<T> {
         let outShape = perm.map { shape[$0] }
         if perm == Array(0..<perm.count) { return self }
+        let r = perm.count
+        if r >= 2 && perm[r - 2] == r - 1 && perm[r - 1] == r - 2 && perm[..<(r - 2)].elementsEqual(0..<(r - 2)) {
+            return swappedLastAxes()
+        }
         let own = Shape.strides(shape)
         let srcStrides = perm.map { own[$0] }
         let n = count
