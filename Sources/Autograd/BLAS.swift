@@ -24,7 +24,8 @@ public enum BLAS {
 /// inner dimension of some shapes among threads, W6's 64×288×8192 weight gradient for
 /// one, and adds the parts), so the count is a function of the shape and
 /// `ThreadBudget.threads` only, never of the load: one thread below ``parallelFrom``
-/// multiply-adds, else `ThreadBudget.threads`, whatever share the computation has.
+/// multiply-adds (today every product), else `ThreadBudget.threads`, whatever share the
+/// computation has.
 public enum GEMM {
     /// A library behind the seam.
     public enum Library: String, Sendable {
@@ -42,9 +43,14 @@ public enum GEMM {
     /// float32 products of fewer multiply-adds (m·n·k) than this stay on OpenBLAS.
     static let oneDNNFrom = 16 * 16 * 16 + 1
 
-    /// oneDNN products of fewer multiply-adds than this run on one thread: waking a
-    /// second thread costs more than it saves below it.
-    static let parallelFrom = 128 * 128 * 128
+    /// oneDNN products of fewer multiply-adds than this run on one thread, larger ones on
+    /// `ThreadBudget.threads`. None on this 2-core machine: oneDNN's AVX-512 kernel runs at
+    /// 257 GFLOP/s on one thread at 1024³ and 239 on two (the two cores do not double its
+    /// FMA throughput), and a second thread only adds its wake-up (10–40 µs, OpenMP's
+    /// passive wait) to W2's products (docs/performance.md). One thread also makes a
+    /// oneDNN product's bytes independent of `--threads`. On a machine whose cores do
+    /// scale, measure and lower this.
+    static let parallelFrom = Int.max
 
     static let usesOneDNN = cag_sgemm_library() == Int32(CAG_ONEDNN)
 
