@@ -147,7 +147,11 @@ import Glibc
         }
         return c.map(\.bitPattern)
     }
+}
 
+/// The seam's determinism under the thread budget: in `ThreadBudgetTests`, whose tests run
+/// one at a time, because they change the process's budget.
+extension ThreadBudgetTests {
     /// The same product gives the same bytes alone, repeated, with other computations
     /// registered (the computation's share of threads 1 instead of 2), and on two threads
     /// at once: the library's thread count follows the budget, never the load. (With
@@ -157,21 +161,21 @@ import Glibc
         let saved = ThreadBudget.threads
         defer { ThreadBudget.threads = saved }
         ThreadBudget.threads = 2
-        for (i, s) in Self.shapes.enumerated() {
+        for (i, s) in GEMMTests.shapes.enumerated() {
             let what = "\(s.m)×\(s.n)×\(s.k) transA \(s.transA) transB \(s.transB) (\(GEMM.float32Library(m: s.m, n: s.n, k: s.k)))"
-            let alone = Self.product(s, seed: UInt64(10 * i))
+            let alone = GEMMTests.product(s, seed: UInt64(10 * i))
             #expect(!alone.contains { Float(bitPattern: $0).isNaN }, "\(what): NaN")
-            #expect(Self.product(s, seed: UInt64(10 * i)) == alone, "\(what): repeated")
+            #expect(GEMMTests.product(s, seed: UInt64(10 * i)) == alone, "\(what): repeated")
             ThreadBudget.computationStarted()
             ThreadBudget.computationStarted()
             #expect(ThreadBudget.threadsPerComputation == 1)
-            let shared = Self.product(s, seed: UInt64(10 * i))
+            let shared = GEMMTests.product(s, seed: UInt64(10 * i))
             ThreadBudget.computationFinished()
             ThreadBudget.computationFinished()
             #expect(shared == alone, "\(what): with other computations running")
             let results = Mutex<[[UInt32]]>([])
             DispatchQueue.concurrentPerform(iterations: 2) { _ in
-                let r = Self.product(s, seed: UInt64(10 * i))
+                let r = GEMMTests.product(s, seed: UInt64(10 * i))
                 results.withLock { $0.append(r) }
             }
             #expect(results.withLock { $0 } == [alone, alone], "\(what): two at once")
@@ -181,18 +185,18 @@ import Glibc
     /// Below `GEMM.parallelFrom` (today: always) a oneDNN product runs on one thread
     /// whatever the budget, so its bytes do not even depend on `ThreadBudget.threads`
     /// (OpenBLAS's do), the inner-dimension-split shapes included.
-    @Test func smallOneDNNProductsDoNotDependOnTheBudget() {
+    @Test func oneDNNProductsDoNotDependOnTheBudget() {
         let saved = ThreadBudget.threads
         defer { ThreadBudget.threads = saved }
-        let small = Self.shapes.filter {
+        let small = GEMMTests.shapes.filter {
             GEMM.float32Library(m: $0.m, n: $0.n, k: $0.k) == .onednn && GEMM.multiplyAdds($0.m, $0.n, $0.k) < GEMM.parallelFrom
         }
         #expect(GEMM.float32 == .onednn ? !small.isEmpty : small.isEmpty)
         for (i, s) in small.enumerated() {
             ThreadBudget.threads = 1
-            let one = Self.product(s, seed: UInt64(7 * i))
+            let one = GEMMTests.product(s, seed: UInt64(7 * i))
             ThreadBudget.threads = 2
-            #expect(Self.product(s, seed: UInt64(7 * i)) == one, "\(s)")
+            #expect(GEMMTests.product(s, seed: UInt64(7 * i)) == one, "\(s)")
         }
     }
 }
