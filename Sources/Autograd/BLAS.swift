@@ -54,7 +54,11 @@ public enum GEMM {
 
     static let usesOneDNN = cag_sgemm_library() == Int32(CAG_ONEDNN)
 
-    /// The library a float32 product of these sizes goes to.
+    /// The library a float32 product of these sizes goes to: oneDNN (one thread) except
+    /// tiny products. Not OpenBLAS for the shapes where its two threads beat oneDNN's one
+    /// (W6's long-K weight gradients, 669 µs against 1073 at 32×27×32768): mixed in,
+    /// OpenBLAS's idle thread spins (`sched_yield`, 27% of W6's cycles under perf) against
+    /// everything else, and W6 got slower, not faster (docs/performance.md).
     static func float32Library(m: Int, n: Int, k: Int) -> Library {
         usesOneDNN && multiplyAdds(m, n, k) >= oneDNNFrom ? .onednn : .openblas
     }

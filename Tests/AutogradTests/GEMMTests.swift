@@ -114,9 +114,6 @@ import Glibc
         let expected: GEMM.Library = loads && forced != "openblas" ? .onednn : .openblas
         #expect(GEMM.float32 == expected, "\(GEMM.float32Description)")
         #expect(GEMM.float32Description.hasPrefix(expected.rawValue))
-        #expect(GEMM.float32Library(m: 16, n: 16, k: 16) == .openblas)
-        #expect(GEMM.float32Library(m: 128, n: 512, k: 784) == expected)
-        #expect(GEMM.float32Library(m: 128, n: 10, k: 512) == expected)
     }
 
     /// The workloads' float32 products (W2's MLP, W6's im2col convolutions, W7's
@@ -188,15 +185,36 @@ extension ThreadBudgetTests {
     @Test func oneDNNProductsDoNotDependOnTheBudget() {
         let saved = ThreadBudget.threads
         defer { ThreadBudget.threads = saved }
-        let small = GEMMTests.shapes.filter {
-            GEMM.float32Library(m: $0.m, n: $0.n, k: $0.k) == .onednn && GEMM.multiplyAdds($0.m, $0.n, $0.k) < GEMM.parallelFrom
-        }
-        #expect(GEMM.float32 == .onednn ? !small.isEmpty : small.isEmpty)
-        for (i, s) in small.enumerated() {
+        var compared = 0
+        for (i, s) in GEMMTests.shapes.enumerated() where GEMM.multiplyAdds(s.m, s.n, s.k) < GEMM.parallelFrom {
             ThreadBudget.threads = 1
+            let library1 = GEMM.float32Library(m: s.m, n: s.n, k: s.k)
             let one = GEMMTests.product(s, seed: UInt64(7 * i))
             ThreadBudget.threads = 2
+            let library2 = GEMM.float32Library(m: s.m, n: s.n, k: s.k)
+            guard library1 == .onednn && library2 == .onednn else { continue }
+            compared += 1
             #expect(GEMMTests.product(s, seed: UInt64(7 * i)) == one, "\(s)")
+        }
+        #expect(GEMM.float32 == .onednn ? compared >= 10 : compared == 0)
+    }
+
+    /// The seam's choice per shape, on any budget: oneDNN for the workloads' products
+    /// (W6's long-K weight gradients included), tiny ones on OpenBLAS.
+    @Test func theSeamChoosesPerShape() {
+        let saved = ThreadBudget.threads
+        defer { ThreadBudget.threads = saved }
+        let oneDNN: GEMM.Library = GEMM.float32 == .onednn ? .onednn : .openblas
+        for threads in [1, 2, 4] {
+            ThreadBudget.threads = threads
+            #expect(GEMM.float32Library(m: 16, n: 16, k: 16) == .openblas)
+            #expect(GEMM.float32Library(m: 128, n: 512, k: 784) == oneDNN)
+            #expect(GEMM.float32Library(m: 128, n: 10, k: 512) == oneDNN)
+            #expect(GEMM.float32Library(m: 1024, n: 256, k: 1024) == oneDNN)
+            #expect(GEMM.float32Library(m: 64, n: 8192, k: 288) == oneDNN)
+            for (m, n, k) in [(32, 27, 32768), (64, 288, 8192), (32, 32768, 27), (17, 1, 241)] {
+                #expect(GEMM.float32Library(m: m, n: n, k: k) == oneDNN, "\(m)×\(n)×\(k) on \(threads)")
+            }
         }
     }
 }
