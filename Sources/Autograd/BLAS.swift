@@ -37,7 +37,7 @@ public enum GEMM {
     public static var float32: Library { usesOneDNN ? .onednn : .openblas }
 
     /// One line: the float32 library and why, e.g. "onednn 2.6.3 (libdnnl.so.2, OpenMP)"
-    /// or "openblas (libdnnl.so.2 is not installed)".
+    /// or "openblas (libdnnl.so.2 could not be loaded)".
     public static var float32Description: String { String(cString: cag_sgemm_description()) }
 
     /// float32 products of fewer multiply-adds (m·n·k) than this stay on OpenBLAS.

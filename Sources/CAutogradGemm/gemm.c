@@ -51,7 +51,7 @@ static void load(void) {
   // libgomp reads its wait policy once, when it is loaded with oneDNN below.
   if (getenv("OMP_WAIT_POLICY") == NULL && getenv("GOMP_SPINCOUNT") == NULL) setenv("OMP_WAIT_POLICY", "passive", 0);
   void *dnnl = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
-  if (dnnl == NULL) return fallback(forced, "libdnnl.so.2 is not installed");
+  if (dnnl == NULL) return fallback(forced, "libdnnl.so.2 could not be loaded");
   dnnl_sgemm_fn fn = (dnnl_sgemm_fn)dlsym(dnnl, "dnnl_sgemm");
   const dnnl_version_like *(*version)(void) = (const dnnl_version_like *(*)(void))dlsym(dnnl, "dnnl_version");
   if (fn == NULL || version == NULL) return fallback(forced, "libdnnl.so.2 has no dnnl_sgemm");
