@@ -29,7 +29,10 @@ public enum BLAS {
 public enum GEMM {
     /// A library behind the seam.
     public enum Library: String, Sendable {
-        case openblas, onednn
+        /// OpenBLAS's `cblas_sgemm` / `cblas_dgemm`.
+        case openblas
+        /// oneDNN's `dnnl_sgemm` (float32 only), opened at run time.
+        case onednn
     }
 
     /// The library this process's float32 products use (above ``oneDNNFrom``), decided
