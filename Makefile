@@ -4,7 +4,7 @@
 SWIFT      ?= swift
 HOST       ?= 127.0.0.1
 PORT       ?= 8080
-APT_PKGS   := libmicrohttpd-dev libopenblas-dev zlib1g-dev pkg-config
+APT_PKGS   := libmicrohttpd-dev libopenblas-dev zlib1g-dev pkg-config libdnnl2
 PY_REQUIREMENTS := tools/requirements-test.txt
 # Only for `make test`: nginx in front of two servers (docker/tests), dot for POST /graph SVG,
 # headless Chromium for the page of GET / (driven by Playwright from PyPI; no `playwright install`),
@@ -17,7 +17,8 @@ PREFIX     ?= /usr/local
 all: build
 
 # System libraries: libmicrohttpd (HTTP), OpenBLAS (matrix products), zlib (gzip bodies, server
-# only), pkg-config (to find them).
+# only), pkg-config (to find them), oneDNN (float32 products, opened at run time when present:
+# nothing links it; without it they run on OpenBLAS).
 deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -39,13 +39,16 @@ let package = Package(
         .target(name: "GzipCoding", dependencies: ["CZlib"]),
         // The engine's hottest loops, compiled for each CPU level and chosen at run time.
         .target(name: "CAutogradKernels"),
+        // oneDNN's dnnl_sgemm for float32 products, opened with dlopen when present (never
+        // linked: no new system requirement); OpenBLAS otherwise (docs/performance.md).
+        .target(name: "CAutogradGemm", linkerSettings: [.linkedLibrary("dl")]),
         // The square root as a plain instruction, so that loops over it vectorise.
         .target(name: "CAutogradMath"),
         // The engine: tensors, ops with their vector-Jacobian products, backward, modules.
         .target(
             name: "Autograd",
             dependencies: [
-                "COpenBLAS", "CAutogradKernels", "CAutogradMath",
+                "COpenBLAS", "CAutogradKernels", "CAutogradGemm", "CAutogradMath",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),

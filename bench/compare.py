@@ -236,7 +236,10 @@ def main():
     cpu = next((m["cpu"] for m in meta if m.get("cpu")), "?")
     cores = next((m["cores"] for m in meta if m.get("cores")), "?")
     torch_v = next((m["torch"] for m in meta if m.get("torch")), None)
+    gemm = next((m["gemm_float32"] for m in meta if m.get("gemm_float32")), None)
     header = f"{cpu}, {cores} cores; {'torch ' + torch_v + ' (2 threads)' if torch_v else 'PyTorch not run'}; load average at start: {loads}"
+    if gemm:
+        header += f"; float32 GEMM: {gemm}"
     if args.markdown:
         print(f"_{header}_\n")
         print("| " + " | ".join(HEAD) + " |")

@@ -7,6 +7,7 @@
 //
 //   cc -O2 bench/gemm_compare.c -ldl -o /tmp/gemm_compare
 //   GEMM_THREADS=1 OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive /tmp/gemm_compare [reps] [mkl_rt path]
+//   GEMM_LIBS=openblas,onednn GEMM_THREADS=2 OMP_NUM_THREADS=2 ... runs only those two libraries.
 //
 // Libraries: Debian's libopenblas0-pthread (0.3.21), libblis4-openmp (0.9.0, its CBLAS
 // layer), libdnnl2 (2.6.3, dnnl_sgemm; no double), and libmkl_rt.so.2 from the PyPI wheel
@@ -72,7 +73,11 @@ static int cmp(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-static void *open_lib(const char *path) {
+// GEMM_LIBS=openblas,onednn (a comma-separated subset of openblas, blis, onednn, mkl)
+// runs only those; unset: all.
+static void *open_lib(const char *name, const char *path) {
+  const char *only = getenv("GEMM_LIBS");
+  if (only != NULL && strstr(only, name) == NULL) return NULL;
   void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!h) fprintf(stderr, "skipping %s: %s\n", path, dlerror());
   return h;
@@ -101,19 +106,19 @@ int main(int argc, char **argv) {
   lib libs[MAXLIBS];
   int nlibs = 0;
   void *h;
-  if ((h = open_lib("libopenblas.so.0"))) {
+  if ((h = open_lib("openblas", "libopenblas.so.0"))) {
     void (*set)(int) = (void (*)(int))dlsym(h, "openblas_set_num_threads");
     if (set) set(threads);
     libs[nlibs++] = (lib){"OpenBLAS 0.3.21", (sgemm_fn)dlsym(h, "cblas_sgemm"), (dgemm_fn)dlsym(h, "cblas_dgemm"), 0};
   }
-  if ((h = open_lib("libblis.so.4"))) {
+  if ((h = open_lib("blis", "libblis.so.4"))) {
     void (*set)(long) = (void (*)(long))dlsym(h, "bli_thread_set_num_threads");
     if (set) set(threads);
     libs[nlibs++] = (lib){"BLIS 0.9.0", (sgemm_fn)dlsym(h, "cblas_sgemm"), (dgemm_fn)dlsym(h, "cblas_dgemm"), 0};
   }
-  if ((h = open_lib("libdnnl.so.2")))
+  if ((h = open_lib("onednn", "libdnnl.so.2")))
     libs[nlibs++] = (lib){"oneDNN 2.6.3", 0, 0, (dnnl_sgemm_fn)dlsym(h, "dnnl_sgemm")};
-  if (argc > 2 && (h = open_lib(argv[2]))) {
+  if (argc > 2 && (h = open_lib("mkl", argv[2]))) {
     void (*set)(int) = (void (*)(int))dlsym(h, "MKL_Set_Num_Threads");
     if (set) set(threads);
     libs[nlibs++] = (lib){"MKL (PyPI)", (sgemm_fn)dlsym(h, "cblas_sgemm"), (dgemm_fn)dlsym(h, "cblas_dgemm"), 0};

@@ -18,7 +18,8 @@ import Glibc
 /// product on 1 and on 2 threads differs in the last bits: it blocks the inner dimension
 /// differently), so a share that followed the load would make the same request answer
 /// different bytes under different load. OpenBLAS's count is process-wide; concurrent
-/// threaded products take turns. Elementwise loops and reductions do not depend on the
+/// threaded products take turns. (oneDNN's float32 products run on one thread, `GEMM`.)
+/// Elementwise loops and reductions do not depend on the
 /// share: every element of a split loop is computed by the same code whichever chunk it
 /// falls in, and reductions combine fixed blocks in block order (`ThreadBudgetTests`).
 public enum ThreadBudget {

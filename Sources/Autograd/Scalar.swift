@@ -25,7 +25,8 @@ where RawSignificand: FixedWidthInteger {
     /// over it vectorise (FastMath.swift).
     static func vectorisableSquareRoot(_ x: Self) -> Self
 
-    /// `C = alpha * op(A) * op(B) + beta * C`, row-major (`cblas_?gemm`).
+    /// `C = alpha * op(A) * op(B) + beta * C`, row-major (`cblas_?gemm`; `GEMM` says which
+    /// library computes it).
     static func gemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         alpha: Self, a: UnsafePointer<Self>, lda: Int,
@@ -37,7 +38,8 @@ where RawSignificand: FixedWidthInteger {
 @inline(__always)
 private func cblasTrans(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
 
-/// `Float` as an engine scalar: float32 tensors, products through `cblas_sgemm`.
+/// `Float` as an engine scalar: float32 tensors, products through oneDNN's `dnnl_sgemm`
+/// when it loads, else `cblas_sgemm` (`GEMM`).
 extension Float: Scalar {
     public static var dtype: DType { .float32 }
 
@@ -47,10 +49,9 @@ extension Float: Scalar {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        cblas_sgemm(
-            CblasRowMajor, cblasTrans(transA), cblasTrans(transB),
-            blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
-            beta, c, blasint(ldc))
+        GEMM.sgemm(
+            GEMM.float32Library(m: m, n: n, k: k), transA: transA, transB: transB, m: m, n: n, k: k,
+            alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 }
 

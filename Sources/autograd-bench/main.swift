@@ -327,10 +327,13 @@ let loadavg = ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?
 let cpu = firstLine("/proc/cpuinfo", prefix: "model name") ?? "unknown"
 let cores = ProcessInfo.processInfo.activeProcessorCount
 let blasThreads = Int(openblas_get_num_threads())
+// The float32 products' library (the GEMM seam: oneDNN when libdnnl.so.2 loads, else
+// OpenBLAS); float64 products are OpenBLAS's.
+let gemmFloat32 = GEMM.float32Description
 if options.json {
-    print("{\"meta\": true, \"impl\": \"swift\", \"cpu\": \"\(cpu)\", \"cores\": \(cores), \"blas_threads\": \(blasThreads), \"loadavg\": \"\(loadavg)\"}")
+    print("{\"meta\": true, \"impl\": \"swift\", \"cpu\": \"\(cpu)\", \"cores\": \(cores), \"blas_threads\": \(blasThreads), \"gemm_float32\": \"\(gemmFloat32)\", \"loadavg\": \"\(loadavg)\"}")
 } else {
-    print("autograd-bench: \(cpu), \(cores) cores, OpenBLAS threads \(blasThreads), load average \(loadavg)")
+    print("autograd-bench: \(cpu), \(cores) cores, OpenBLAS threads \(blasThreads), float32 GEMM \(gemmFloat32), load average \(loadavg)")
     print("workload  dtype    metric                      median       min       max     n  unit")
 }
 fflush(nil)
@@ -374,7 +377,8 @@ if shouldRun("W2") {
     }
     let params = layers.flatMap(\.parameters)
 
-    // The sgemm floor: the step's matrix products alone, called directly on BLAS
+    // The sgemm floor: the step's matrix products alone, called directly on the library
+    // the GEMM seam chose for them (`Float.gemm`: oneDNN or OpenBLAS, the meta line says)
     // (forward x W for 3 layers, dW = a^T g for 3, dA = g W^T for the 2 hidden inputs),
     // timed alternately with the step.
     var gemms: [(tA: Bool, tB: Bool, m: Int, n: Int, k: Int)] = []
@@ -397,11 +401,10 @@ if shouldRun("W2") {
             Bm.withUnsafeBufferPointer { b in
                 C.withUnsafeMutableBufferPointer { c in
                     for g in gemms {
-                        cblas_sgemm(
-                            CblasRowMajor, g.tA ? CblasTrans : CblasNoTrans, g.tB ? CblasTrans : CblasNoTrans,
-                            blasint(g.m), blasint(g.n), blasint(g.k), 1,
-                            a.baseAddress, blasint(g.tA ? g.m : g.k), b.baseAddress, blasint(g.tB ? g.k : g.n),
-                            0, c.baseAddress, blasint(g.n))
+                        Float.gemm(
+                            transA: g.tA, transB: g.tB, m: g.m, n: g.n, k: g.k, alpha: 1,
+                            a: a.baseAddress!, lda: g.tA ? g.m : g.k, b: b.baseAddress!, ldb: g.tB ? g.k : g.n,
+                            beta: 0, c: c.baseAddress!, ldc: g.n)
                     }
                 }
             }
@@ -570,7 +573,9 @@ if shouldRun("W4") {
     report(Result(workload: "W4", dtype: "float32", metric: "time_per_node", values: t.map { $0 * 1e6 / Double(2 * steps) }, unit: "us"))
 }
 
-// MARK: W5 — matmul alone, engine vs cblas_?gemm directly
+// MARK: W5 — matmul alone, engine vs its GEMM library called directly: float32 through
+// `Float.gemm` (the seam's library, oneDNN or OpenBLAS as the meta line says, without the
+// engine's tensors and graph), float64 through cblas_dgemm.
 
 func w5<T: Scalar>(_: T.Type, n: Int, direct: (UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void) {
     let flops = 2 * Double(n) * Double(n) * Double(n)
@@ -599,7 +604,7 @@ if shouldRun("W5") {
     for n in [1024, 2048] {
         let m = blasint(n)
         w5(Float.self, n: n) { a, b, c in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, m, m, 1, a, m, b, m, 0, c, m)
+            Float.gemm(transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: a, lda: n, b: b, ldb: n, beta: 0, c: c, ldc: n)
         }
         w5(Double.self, n: n) { a, b, c in
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, m, m, 1, a, m, b, m, 0, c, m)

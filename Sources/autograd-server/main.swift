@@ -207,6 +207,9 @@ struct AutogradServerCommand: ParsableCommand {
         var configuration = try serverConfiguration()
         ThreadBudget.threads = resolvedThreads(cpu)
         logger.info("cpu budget: threads=\(ThreadBudget.threads) max_inflight=\(configuration.maxInflight) \(cpu.summary)")
+        // The float32 GEMM library is chosen (and oneDNN opened, its OpenMP environment set)
+        // here, before any request thread runs, rather than at the first product.
+        logger.info("float32 gemm: \(GEMM.float32Description)")
         // --keep-freed-buffers: freed buffers are kept for the next step or request and
         // given back once the server is idle. Settings given to glibc in the environment win.
         configuration.releaseMemoryWhenIdle = keepFreedBuffers && MemoryPolicy.keepFreedBuffers()

@@ -1,3 +1,4 @@
+import Autograd
 import AutogradGraph
 import Foundation
 import Testing
@@ -99,6 +100,8 @@ import Glibc
         let server = try ServerProcess(environment: ["AUTOGRAD_CGROUP_ROOT": root.path])
         #expect(server.waitForLog("cpu budget: threads=1 max_inflight=1 cpus=1 online="))
         #expect(server.log.contains("quota=1.00 source=cgroup v2"))
+        // The float32 GEMM library, chosen at start-up (oneDNN here when libdnnl.so.2 loads).
+        #expect(server.waitForLog("float32 gemm: \(GEMM.float32Description)"))
         #expect(server.log.contains("memory: keep freed buffers off (glibc defaults)"))
         #expect(server.stop() == 0)
         // --threads and AUTOGRAD_THREADS win over the cgroup; --max-inflight follows --threads.

@@ -109,7 +109,7 @@ def dockerfile():
           "packages resolve in a layer of their own, before the sources are copied")
     runtime = instructions[instructions.index(froms[1]):] if len(froms) > 1 else []
     runtime_text = " ".join(runtime)
-    for lib in ["libmicrohttpd12", "libopenblas0"]:
+    for lib in ["libmicrohttpd12", "libopenblas0", "libdnnl2"]:
         check(lib in runtime_text, f"runtime installs {lib}")
     check(not re.search(r"-dev\b", runtime_text), "runtime installs no -dev package")
     user = [i for i in runtime if i.startswith("USER ")]
