@@ -15,9 +15,10 @@ public enum BLAS {
 /// precision and shape so that the rest of the engine never names one.
 ///
 /// float64 products go to OpenBLAS. float32 products go to oneDNN's `dnnl_sgemm` when
-/// `libdnnl.so.2` loads at run time (dlopen, never linked: CAutogradGemm), about 1.7×
-/// faster than OpenBLAS at the workloads' shapes (docs/performance.md), except the tiny
-/// ones (``oneDNNFrom``), where OpenBLAS's shorter call path wins; without oneDNN, or
+/// `libdnnl.so.2` loads at run time (dlopen, never linked: CAutogradGemm), which on one
+/// thread reaches what OpenBLAS reaches on two at the workloads' shapes, leaving the
+/// other core free (docs/performance.md), except the tiny ones (``oneDNNFrom``), where
+/// OpenBLAS's shorter call path wins; without oneDNN, or
 /// with `AUTOGRAD_GEMM=openblas`, every product goes to OpenBLAS as before.
 ///
 /// Determinism: both libraries' results depend on their thread count (oneDNN splits the
