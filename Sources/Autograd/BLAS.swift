@@ -17,14 +17,14 @@ public enum BLAS {
 /// float64 products go to OpenBLAS. float32 products go to oneDNN's `dnnl_sgemm` when
 /// `libdnnl.so.2` loads at run time (dlopen, never linked: CAutogradGemm), which on one
 /// thread reaches what OpenBLAS reaches on two at the workloads' shapes, leaving the
-/// other core free (docs/performance.md), except the tiny ones (``oneDNNFrom``), where
+/// other core free (docs/performance.md), except the tiny ones (`oneDNNFrom`), where
 /// OpenBLAS's shorter call path wins; without oneDNN, or
 /// with `AUTOGRAD_GEMM=openblas`, every product goes to OpenBLAS as before.
 ///
 /// Determinism: both libraries' results depend on their thread count (oneDNN splits the
 /// inner dimension of some shapes among threads, W6's 64×288×8192 weight gradient for
 /// one, and adds the parts), so the count is a function of the shape and
-/// `ThreadBudget.threads` only, never of the load: one thread below ``parallelFrom``
+/// `ThreadBudget.threads` only, never of the load: one thread below `parallelFrom`
 /// multiply-adds (today every product), else `ThreadBudget.threads`, whatever share the
 /// computation has.
 public enum GEMM {
@@ -36,7 +36,7 @@ public enum GEMM {
         case onednn
     }
 
-    /// The library this process's float32 products use (above ``oneDNNFrom``), decided
+    /// The library this process's float32 products use (above `oneDNNFrom`), decided
     /// on first use.
     public static var float32: Library { usesOneDNN ? .onednn : .openblas }
 
@@ -80,7 +80,7 @@ public enum GEMM {
     }
 
     /// `C = alpha * op(A) * op(B) + beta * C` in float32 through `library` (oneDNN falls
-    /// back to OpenBLAS when not loaded); the seam's choice is ``float32Library(m:n:k:)``.
+    /// back to OpenBLAS when not loaded); the seam's choice is `float32Library(m:n:k:)`.
     static func sgemm(
         _ library: Library, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
