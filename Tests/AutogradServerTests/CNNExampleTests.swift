@@ -56,9 +56,7 @@ struct CNNExampleTests {
     @Test func aCNNTrainedThroughTrainClassifiesStripes() throws {
         let server = try ServerProcess()
         let body = try LiveGraphTests.file("api/examples/cnn-train.json")
-        let trained = try HTTP.postJSON(port: server.port, path: "/train", body: body, timeoutSeconds: 90)
-        #expect(trained.status == 200, "\(trained.bodyText.prefix(300))")
-        let result = try JSONParser.parse(trained.body)
+        let result = try ExampleReplay.post("api/examples/cnn-train.json", to: "/train", on: server, timeoutSeconds: 90)
         let losses = LiveGraphTests.numbers(result["losses"])
         #expect(losses.count == 60)
         #expect((losses.first ?? 0) > 0.5)  // chance level for two classes is ln 2
