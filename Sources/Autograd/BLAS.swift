@@ -1,5 +1,12 @@
 import CAutogradGemm
+import CAutogradKernels
 import COpenBLAS
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // ProcessInfo
+#else
+import Foundation
+#endif
 
 /// OpenBLAS's thread pool. Set through `ThreadBudget` rather than directly, so that
 /// elementwise loops follow the same budget.
@@ -9,24 +16,57 @@ public enum BLAS {
 
     /// Sets the threads each BLAS call may use (at least 1).
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+
+    /// The kernel family OpenBLAS chose for this CPU when it loaded, e.g. "SkylakeX",
+    /// "Haswell" or "Prescott".
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
+
+    /// The kernel families that use neither AVX2 nor AVX-512.
+    static let preAVX2Cores: Set<String> = [
+        "prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "katmai", "coppermine", "northwood",
+        "banias", "opteron", "barcelona", "bobcat", "sandybridge", "bulldozer", "piledriver", "unknown",
+    ]
+
+    /// An `OPENBLAS_CORETYPE` for a process to be started with when OpenBLAS took a CPU it
+    /// does not know for an old one: Debian 12's OpenBLAS 0.3.21 runs its SSE3
+    /// ("Prescott") kernels on Emerald Rapids Xeons (model 207), 4.6x slower in float64
+    /// products than its SkylakeX ones on the same CPU (docs/performance.md). nil when
+    /// OpenBLAS's choice uses the CPU's vectors already or `OPENBLAS_CORETYPE` is set.
+    /// OpenBLAS reads the variable only when it loads, so an executable sets it and
+    /// execs itself (autograd-server does).
+    public static func suggestedCoreType(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        guard environment["OPENBLAS_CORETYPE"] == nil else { return nil }
+        return suggestedCoreType(core: coreName, hardwareLevel: Int(cak_hardware_level()))
+    }
+
+    static func suggestedCoreType(core: String, hardwareLevel: Int) -> String? {
+        guard preAVX2Cores.contains(core.lowercased()) else { return nil }
+        switch hardwareLevel {
+        case Int(CAK_AVX512): return "SkylakeX"
+        case Int(CAK_AVX2): return "Haswell"
+        default: return nil
+        }
+    }
 }
 
 /// The matrix-product seam (`Scalar.gemm`): which library computes a product, chosen per
 /// precision and shape so that the rest of the engine never names one.
 ///
 /// float64 products go to OpenBLAS. float32 products go to oneDNN's `dnnl_sgemm` when
-/// `libdnnl.so.2` loads at run time (dlopen, never linked: CAutogradGemm), which on one
-/// thread reaches what OpenBLAS reaches on two at the workloads' shapes, leaving the
-/// other core free (docs/performance.md), except the tiny ones (`oneDNNFrom`), where
-/// OpenBLAS's shorter call path wins; without oneDNN, or
-/// with `AUTOGRAD_GEMM=openblas`, every product goes to OpenBLAS as before.
+/// `libdnnl.so.2` loads at run time (dlopen, never linked: CAutogradGemm), whose AVX-512
+/// kernel on one thread reaches what OpenBLAS reaches on two at the workloads' shapes
+/// (docs/performance.md), except the tiny ones (`oneDNNFrom`), where OpenBLAS's shorter
+/// call path wins; without oneDNN, or with `AUTOGRAD_GEMM=openblas`, every product goes
+/// to OpenBLAS as before.
 ///
 /// Determinism: both libraries' results depend on their thread count (oneDNN splits the
 /// inner dimension of some shapes among threads, W6's 64×288×8192 weight gradient for
-/// one, and adds the parts), so the count is a function of the shape and
-/// `ThreadBudget.threads` only, never of the load: one thread below `parallelFrom`
-/// multiply-adds (today every product), else `ThreadBudget.threads`, whatever share the
-/// computation has.
+/// one, and adds the parts), so every oneDNN call runs on one thread.
+/// Large float32 products use the other cores by another route: `blocks(m:n:k:)` cuts
+/// them into row or column blocks, independent one-thread products that run at once when
+/// the computation's share of threads allows and one after another when not. The cut is a
+/// function of the shape (and the machine's core count) only, never of the load or of
+/// `ThreadBudget.threads`, and a block's elements are the same bytes wherever it runs.
 public enum GEMM {
     /// A library behind the seam.
     public enum Library: String, Sendable {
@@ -47,16 +87,39 @@ public enum GEMM {
     /// float32 products of fewer multiply-adds (m·n·k) than this stay on OpenBLAS.
     static let oneDNNFrom = 16 * 16 * 16 + 1
 
-    /// oneDNN products of fewer multiply-adds than this run on one thread, larger ones on
-    /// `ThreadBudget.threads`. None on this 2-core machine: oneDNN's AVX-512 kernel runs at
-    /// 257 GFLOP/s on one thread at 1024³ and 239 on two (the two cores do not double its
-    /// FMA throughput), and a second thread only adds its wake-up (10–40 µs, OpenMP's
-    /// passive wait) to W2's products (docs/performance.md). One thread also makes a
-    /// oneDNN product's bytes independent of `--threads`. On a machine whose cores do
-    /// scale, measure and lower this.
-    static let parallelFrom = Int.max
-
     static let usesOneDNN = cag_sgemm_library() == Int32(CAG_ONEDNN)
+
+    /// oneDNN products of at least this many multiply-adds (about 15 µs on one core) are
+    /// cut into blocks (`blocks(m:n:k:)`); below it waking a second thread costs more than
+    /// it saves.
+    static let blockFrom = 1 << 21
+
+    /// Rows or columns of a block: at least this many, and a multiple of `blockAlignment`
+    /// (one AVX-512 register of floats), so that no block is a sliver oneDNN computes with
+    /// a different kernel.
+    static let minimumBlock = 64
+    static let blockAlignment = 16
+
+    /// How a oneDNN product of these sizes is cut: `count` blocks (1: not cut) along the
+    /// rows of C (`m`) or, when `n` is the larger, along its columns. A function of the
+    /// shape and `Parallel.cores` only, so the product's bytes never depend on the load.
+    /// On this 2-core VM two one-thread halves take 0.52–0.75 of the whole product's time
+    /// at the workloads' shapes, as oneDNN's own two threads do (docs/performance.md),
+    /// without oneDNN's thread-dependent bytes.
+    static func blocks(m: Int, n: Int, k: Int) -> (count: Int, alongRows: Bool) {
+        let alongRows = m >= n
+        let extent = alongRows ? m : n
+        let fmas = multiplyAdds(m, n, k)
+        guard Parallel.cores > 1, fmas >= blockFrom else { return (1, alongRows) }
+        let count = Swift.min(Parallel.cores, extent / minimumBlock, fmas / (blockFrom / 2))
+        return (Swift.max(1, count), alongRows)
+    }
+
+    /// The first row (or column) of block `i` of `count` over `extent`.
+    @inline(__always)
+    static func blockStart(_ i: Int, of count: Int, extent: Int) -> Int {
+        i == 0 ? 0 : i == count ? extent : (extent * i / count) / blockAlignment * blockAlignment
+    }
 
     /// The library a float32 product of these sizes goes to: oneDNN (one thread) except
     /// tiny products. Not OpenBLAS for the shapes where its two threads beat oneDNN's one
@@ -65,11 +128,6 @@ public enum GEMM {
     /// everything else, and W6 got slower, not faster (docs/performance.md).
     static func float32Library(m: Int, n: Int, k: Int) -> Library {
         usesOneDNN && multiplyAdds(m, n, k) >= oneDNNFrom ? .onednn : .openblas
-    }
-
-    /// oneDNN's threads for a product of these sizes.
-    static func oneDNNThreads(m: Int, n: Int, k: Int) -> Int {
-        multiplyAdds(m, n, k) < parallelFrom ? 1 : ThreadBudget.threads
     }
 
     @inline(__always)
@@ -86,13 +144,53 @@ public enum GEMM {
         alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        if library == .onednn,
-            cag_onednn_sgemm(
-                Int32(oneDNNThreads(m: m, n: n, k: k)), transA ? 1 : 0, transB ? 1 : 0, Int64(m), Int64(n), Int64(k),
-                alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc)) == 0
-        {
+        guard library == .onednn else {
+            openBLAS(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
         }
+        let cut = blocks(m: m, n: n, k: k)
+        guard cut.count > 1 else {
+            oneDNN(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        // A block of C's rows takes A's rows (A's columns when transposed); a block of C's
+        // columns takes B's columns (B's rows when transposed).
+        let extent = cut.alongRows ? m : n
+        let (pa, pb, pc) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
+        Parallel.forEachItem(cut.count, parallelFrom: 2) { i in
+            let start = blockStart(i, of: cut.count, extent: extent)
+            let size = blockStart(i + 1, of: cut.count, extent: extent) - start
+            if cut.alongRows {
+                oneDNN(
+                    transA, transB, size, n, k, alpha, pa.value + (transA ? start : start * lda), lda,
+                    pb.value, ldb, beta, pc.value + start * ldc, ldc)
+            } else {
+                oneDNN(
+                    transA, transB, m, size, k, alpha, pa.value, lda,
+                    pb.value + (transB ? start * ldb : start), ldb, beta, pc.value + start, ldc)
+            }
+        }
+    }
+
+    /// One oneDNN call on the calling thread alone (OpenBLAS if oneDNN refuses it).
+    @inline(__always)
+    private static func oneDNN(
+        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        let status = cag_onednn_sgemm(
+            1, transA ? 1 : 0, transB ? 1 : 0, Int64(m), Int64(n), Int64(k),
+            alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
+        if status != 0 { openBLAS(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) }
+    }
+
+    @inline(__always)
+    private static func openBLAS(
+        _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
         cblas_sgemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))

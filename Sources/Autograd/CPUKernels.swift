@@ -3,13 +3,13 @@ import CAutogradKernels
 /// The elementwise loops that run faster with wider vectors than the baseline target has,
 /// compiled in C for each CPU level and chosen at run time (`Sources/CAutogradKernels`):
 /// the library builds with no `-target-cpu` flag and one binary runs on any x86-64.
-/// `AUTOGRAD_CPU=baseline` in the environment forces the baseline loops.
+/// `AUTOGRAD_CPU=baseline` (or `avx2`) in the environment caps the level.
 ///
 /// Each entry computes exactly what the Swift formula beside it computes, operation by
 /// operation (contraction off), so every level gives the same bits; element types other
 /// than `Float` and `Double` run that formula.
 public enum CPUKernels {
-    /// The vector level used: 0 for the target's baseline (SSE2 on x86-64), 1 for AVX2.
+    /// The vector level used: 0 for the target's baseline (SSE2 on x86-64), 1 for AVX2, 2 for AVX-512.
     public static let level: Int = Int(cak_cpu_level())
 
     /// The highest level this build has kernels for.

@@ -1,6 +1,7 @@
 // The kernels of CAutogradKernels.h. Each is written once as an always-inline body and
-// instantiated twice: plainly (the baseline) and inside a function compiled with
-// __attribute__((target("avx2,fma"))), whose loop the vectoriser then widens to 256 bits.
+// instantiated three times: plainly (the baseline) and inside functions compiled with
+// __attribute__((target("avx2,fma"))) and target("avx512f,avx512dq,avx512bw,avx512vl,..."),
+// whose loops the vectoriser then widens to 256 and 512 bits.
 // No compiler flags: a package depended on by version may not set any.
 //
 // The formulas are FastMath.swift's, operation for operation, with its constants written
@@ -20,31 +21,53 @@
 #if defined(__x86_64__)
 #define CAK_HAVE_AVX2 1
 #define CAK_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define CAK_TARGET_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
 #else
 #define CAK_HAVE_AVX2 0
 #endif
 
 // MARK: run-time choice
 
-static int detect_level(void) {
-  const char *forced = getenv("AUTOGRAD_CPU");
-  if (forced != NULL && strcmp(forced, "baseline") == 0) return CAK_BASELINE;
+// What the CPU runs, whatever the environment says.
+static int detect_hardware_level(void) {
 #if CAK_HAVE_AVX2
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return CAK_AVX2;
-#endif
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return CAK_BASELINE;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+    return CAK_AVX512;
+  return CAK_AVX2;
+#else
   return CAK_BASELINE;
+#endif
+}
+
+static int hardware_level(void) {
+  // Racing first calls compute the same value; an int store is atomic on every target.
+  static volatile int level = -1;
+  int l = level;
+  if (l < 0) level = l = detect_hardware_level();
+  return l;
+}
+
+static int detect_level(void) {
+  const char *forced = getenv("AUTOGRAD_CPU");
+  int l = hardware_level();
+  if (forced != NULL && strcmp(forced, "baseline") == 0) return CAK_BASELINE;
+  if (forced != NULL && strcmp(forced, "avx2") == 0 && l > CAK_AVX2) return CAK_AVX2;
+  return l;
 }
 
 int cak_cpu_level(void) {
-  // Racing first calls compute the same value; an int store is atomic on every target.
   static volatile int level = -1;
   int l = level;
   if (l < 0) level = l = detect_level();
   return l;
 }
 
-int cak_max_level(void) { return CAK_HAVE_AVX2 ? CAK_AVX2 : CAK_BASELINE; }
+int cak_max_level(void) { return CAK_HAVE_AVX2 ? CAK_AVX512 : CAK_BASELINE; }
+
+int cak_hardware_level(void) { return hardware_level(); }
 
 // MARK: FastMath.swift (the exps are in cak_special.h)
 
@@ -89,13 +112,17 @@ CAK_FAMILIES(float, f32)
 CAK_FAMILIES(double, f64)
 
 // The entry point `name` with parameters `params` (the level first): `body(args...)`
-// compiled plainly and for AVX2, the level choosing which runs.
+// compiled plainly, for AVX2 and for AVX-512, the level (capped at the CPU's) choosing
+// which runs.
 #if CAK_HAVE_AVX2
 #define CAK_ENTRY(name, body, params, ...)                                   \
   static void name##_baseline params { (void)level; body(__VA_ARGS__); }    \
   CAK_TARGET_AVX2 static void name##_avx2 params { (void)level; body(__VA_ARGS__); } \
+  CAK_TARGET_AVX512 static void name##_avx512 params { (void)level; body(__VA_ARGS__); } \
   void name params {                                                         \
-    if (level >= CAK_AVX2) name##_avx2(level, __VA_ARGS__);                  \
+    const int hw = hardware_level();                                         \
+    if (level >= CAK_AVX512 && hw >= CAK_AVX512) name##_avx512(level, __VA_ARGS__); \
+    else if (level >= CAK_AVX2 && hw >= CAK_AVX2) name##_avx2(level, __VA_ARGS__); \
     else name##_baseline(level, __VA_ARGS__);                                \
   }
 #else

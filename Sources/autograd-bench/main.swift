@@ -34,6 +34,12 @@ struct Options {
     var countHVP: Int? = nil
 }
 
+// As autograd-server: OpenBLAS's kernels for this CPU, not for an old one it took it for.
+if let core = BLAS.suggestedCoreType() {
+    setenv("OPENBLAS_CORETYPE", core, 1)
+    execv("/proc/self/exe", CommandLine.unsafeArgv)
+}
+
 let usage = """
     usage: autograd-bench [--json] [--only W1,W2,...] [--quick] [--reps N]
            autograd-bench --write-request PATH [--b64] [--train sgd|adam|adamw --steps N]
@@ -331,9 +337,9 @@ let blasThreads = Int(openblas_get_num_threads())
 // OpenBLAS); float64 products are OpenBLAS's.
 let gemmFloat32 = GEMM.float32Description
 if options.json {
-    print("{\"meta\": true, \"impl\": \"swift\", \"cpu\": \"\(cpu)\", \"cores\": \(cores), \"blas_threads\": \(blasThreads), \"gemm_float32\": \"\(gemmFloat32)\", \"loadavg\": \"\(loadavg)\"}")
+    print("{\"meta\": true, \"impl\": \"swift\", \"cpu\": \"\(cpu)\", \"cores\": \(cores), \"blas_threads\": \(blasThreads), \"gemm_float32\": \"\(gemmFloat32)\", \"openblas_core\": \"\(BLAS.coreName)\", \"loadavg\": \"\(loadavg)\"}")
 } else {
-    print("autograd-bench: \(cpu), \(cores) cores, OpenBLAS threads \(blasThreads), float32 GEMM \(gemmFloat32), load average \(loadavg)")
+    print("autograd-bench: \(cpu), \(cores) cores, OpenBLAS \(BLAS.coreName) threads \(blasThreads), float32 GEMM \(gemmFloat32), load average \(loadavg)")
     print("workload  dtype    metric                      median       min       max     n  unit")
 }
 fflush(nil)

@@ -210,6 +210,9 @@ struct AutogradServerCommand: ParsableCommand {
         // The float32 GEMM library is chosen (and oneDNN opened, its OpenMP environment set)
         // here, before any request thread runs, rather than at the first product.
         logger.info("float32 gemm: \(GEMM.float32Description)")
+        let environment = ProcessInfo.processInfo.environment
+        let chose = environment["AUTOGRAD_OPENBLAS_CHOSE"].map { ", OPENBLAS_CORETYPE set by the server: OpenBLAS took this CPU for \($0)" } ?? ""
+        logger.info("float64 gemm: openblas \(BLAS.coreName) kernels\(chose)")
         // --keep-freed-buffers: freed buffers are kept for the next step or request and
         // given back once the server is idle. Settings given to glibc in the environment win.
         configuration.releaseMemoryWhenIdle = keepFreedBuffers && MemoryPolicy.keepFreedBuffers()
@@ -229,6 +232,15 @@ struct AutogradServerCommand: ParsableCommand {
 }
 
 extension LogFormat: ExpressibleByArgument {}
+
+// OpenBLAS chooses its kernels once, when it loads, from CPUID or OPENBLAS_CORETYPE; when
+// it took this CPU for an old one (BLAS.suggestedCoreType: Emerald Rapids for Prescott),
+// the server starts again with the variable set. If exec fails it carries on as it is.
+if let core = BLAS.suggestedCoreType() {
+    setenv("OPENBLAS_CORETYPE", core, 1)
+    setenv("AUTOGRAD_OPENBLAS_CHOSE", BLAS.coreName, 1)
+    execv("/proc/self/exe", CommandLine.unsafeArgv)
+}
 
 AutogradServerCommand.main(
     EnvironmentOptions.arguments(options: AutogradServerCommand.environmentOptions, environment: ProcessInfo.processInfo.environment)

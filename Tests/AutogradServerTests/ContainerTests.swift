@@ -93,6 +93,23 @@ import Glibc
         #expect(CPUBudget.parseCPUList("0,2,4-5") == 4)
     }
 
+    /// OpenBLAS's float64 kernels are the CPU's: a server whose OpenBLAS took the CPU for
+    /// an old one (Debian 12's 0.3.21 on Emerald Rapids: Prescott) starts again with
+    /// OPENBLAS_CORETYPE set, says so, and answers as usual.
+    @Test func theServerRunsOpenBLASKernelsForItsCPU() throws {
+        let server = try ServerProcess()
+        if let core = BLAS.suggestedCoreType() {
+            #expect(server.waitForLog(
+                "float64 gemm: openblas \(core) kernels, OPENBLAS_CORETYPE set by the server: OpenBLAS took this CPU for \(BLAS.coreName)"))
+        } else {
+            #expect(server.waitForLog("float64 gemm: openblas \(BLAS.coreName) kernels"))
+            #expect(!server.log.contains("OPENBLAS_CORETYPE set by the server"))
+        }
+        let response = try HTTP.postJSON(port: server.port, path: "/backward", body: try LiveGraphTests.file("api/examples/seed-linear-mse.json"))
+        #expect(response.status == 200)
+        #expect(server.stop() == 0)
+    }
+
     /// The binary reads `AUTOGRAD_CGROUP_ROOT`, logs the figures, and sizes its defaults by them.
     @Test func theServerSizesItsDefaultsByTheCgroup() throws {
         let root = try Self.fakeRoot(["cgroup.controllers": "cpu\n", "cpu.max": "100000 100000\n"])

@@ -32,8 +32,8 @@ import Testing
         let x = Self.inputs(T.self)
         let swift = x.map { T.logistic($0) }
         for level in 0...CPUKernels.maximumLevel {
-            // Every length up to two AVX2 vectors and a long one, so each tail is exercised.
-            for n in Array(0...17) + [x.count] {
+            // Every length up to two AVX2 vectors, around AVX-512 loop bodies and a long one, so each tail is exercised.
+            for n in Array(0...17) + [31, 33, 63, 65, 127, 129, x.count] {
                 var y = [T](repeating: 7, count: n + 1)
                 x.withUnsafeBufferPointer { src in
                     y.withUnsafeMutableBufferPointer { dst in
@@ -56,7 +56,7 @@ import Testing
         _ kernel: (Int, Int, UnsafeMutablePointer<T>) -> Void
     ) {
         for level in 0...CPUKernels.maximumLevel {
-            for n in Array(0...17) + [expected.count] {
+            for n in Array(0...17) + [31, 33, 63, 65, 127, 129, expected.count] {
                 var y = Array(initial[..<n]) + [7]
                 y.withUnsafeMutableBufferPointer { kernel(level, n, $0.baseAddress!) }
                 let same = (0..<n).allSatisfy { Self.sameBits(y[$0], expected[$0]) }

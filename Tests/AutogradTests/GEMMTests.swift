@@ -103,6 +103,70 @@ import Glibc
         }
     }
 
+    /// Products large enough to be cut into blocks (`GEMM.blocks`): along C's rows
+    /// (257 rows: blocks of 128 and 129) and along its columns (300 columns: 144 and 156),
+    /// every transpose, padded leading dimensions, beta 0 and 1, against the naive product.
+    @Test func blockedProductsMatchTheNaiveProduct() {
+        let sizes = [(257, 129, 100), (100, 300, 80)]
+        #expect(GEMM.blocks(m: 257, n: 129, k: 100) == (Parallel.cores > 1 ? (2, true) : (1, true)))
+        #expect(GEMM.blocks(m: 100, n: 300, k: 80) == (Parallel.cores > 1 ? (2, false) : (1, false)))
+        var seed: UInt64 = 9
+        for library in Self.libraries {
+            for (m, n, k) in sizes {
+                for transA in [false, true] {
+                    for transB in [false, true] {
+                        for (alpha, beta) in [(Float(1), Float(0)), (0.125, 1)] {
+                            let t = Case(transA: transA, transB: transB, m: m, n: n, k: k, pad: 3, alpha: alpha, beta: beta)
+                            let r = Self.run(library, t, seed: seed)
+                            seed += 3
+                            let bad = r.got.indices.first { !(abs(Double(r.got[$0]) - r.want[$0]) <= r.bound[$0]) }
+                            #expect(r.got.count == m * n && bad == nil,
+                                    "\(library) \(m)×\(n)×\(k) transA \(transA) transB \(transB) alpha \(alpha) beta \(beta): element \(bad ?? -1)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The cut: by shape only, blocks that cover C exactly, aligned to 16, none thinner
+    /// than 64, and none for products too small to pay for a second thread.
+    @Test func blocksAreAFunctionOfTheShape() {
+        let cores = Parallel.cores
+        #expect(GEMM.blocks(m: 128, n: 128, k: 64).count == 1)  // 1 M multiply-adds: not worth a thread
+        #expect(GEMM.blocks(m: 100, n: 100, k: 100_000).count == 1)  // 100 rows: too narrow for two blocks of 64
+        #expect(GEMM.blocks(m: 128, n: 512, k: 784) == (min(cores, 8), false))  // W2's first layer: C's columns
+        #expect(GEMM.blocks(m: 1024, n: 256, k: 1024) == (min(cores, 16), true))  // W7's projection: C's rows
+        for (m, n, k) in [(128, 512, 784), (784, 512, 128), (1024, 256, 1024), (64, 288, 8192), (8192, 288, 64), (4096, 10, 32), (1, 100_000, 64)] {
+            let cut = GEMM.blocks(m: m, n: n, k: k)
+            let extent = cut.alongRows ? m : n
+            #expect(cut.alongRows == (m >= n))
+            #expect(cut.count >= 1 && cut.count <= max(1, cores))
+            var covered = 0
+            for i in 0..<cut.count {
+                let start = GEMM.blockStart(i, of: cut.count, extent: extent)
+                let end = GEMM.blockStart(i + 1, of: cut.count, extent: extent)
+                #expect(start == covered && end > start, "\(m)×\(n)×\(k) block \(i)")
+                #expect(i == 0 || start % GEMM.blockAlignment == 0)
+                #expect(cut.count == 1 || end - start >= GEMM.minimumBlock - GEMM.blockAlignment)
+                covered = end
+            }
+            #expect(covered == extent)
+        }
+    }
+
+    /// OPENBLAS_CORETYPE is suggested only when OpenBLAS chose kernels older than the
+    /// CPU's vectors: SkylakeX for AVX-512, Haswell for AVX2, nothing otherwise.
+    @Test func anOldOpenBLASCoreOnANewCPUGetsACoreType() {
+        #expect(BLAS.suggestedCoreType(core: "Prescott", hardwareLevel: 2) == "SkylakeX")
+        #expect(BLAS.suggestedCoreType(core: "Nehalem", hardwareLevel: 1) == "Haswell")
+        #expect(BLAS.suggestedCoreType(core: "Prescott", hardwareLevel: 0) == nil)
+        #expect(BLAS.suggestedCoreType(core: "SkylakeX", hardwareLevel: 2) == nil)
+        #expect(BLAS.suggestedCoreType(core: "Haswell", hardwareLevel: 2) == nil)
+        #expect(BLAS.suggestedCoreType(core: "Zen", hardwareLevel: 1) == nil)
+        #expect(BLAS.suggestedCoreType(environment: ["OPENBLAS_CORETYPE": "Prescott"]) == nil)
+    }
+
     /// oneDNN is used exactly when libdnnl.so.2 loads here and AUTOGRAD_GEMM does not say
     /// openblas; tiny products stay on OpenBLAS; float64 never goes through oneDNN.
     @Test func theSeamChoosesOneDNNWhenItLoads() {
@@ -179,14 +243,14 @@ extension ThreadBudgetTests {
         }
     }
 
-    /// Below `GEMM.parallelFrom` (today: always) a oneDNN product runs on one thread
-    /// whatever the budget, so its bytes do not even depend on `ThreadBudget.threads`
-    /// (OpenBLAS's do), the inner-dimension-split shapes included.
+    /// Every oneDNN call runs on one thread and a product's blocks are cut by its shape
+    /// alone, so its bytes do not even depend on `ThreadBudget.threads` (OpenBLAS's do),
+    /// the inner-dimension-split shapes and the blocked ones included.
     @Test func oneDNNProductsDoNotDependOnTheBudget() {
         let saved = ThreadBudget.threads
         defer { ThreadBudget.threads = saved }
         var compared = 0
-        for (i, s) in GEMMTests.shapes.enumerated() where GEMM.multiplyAdds(s.m, s.n, s.k) < GEMM.parallelFrom {
+        for (i, s) in GEMMTests.shapes.enumerated() {
             ThreadBudget.threads = 1
             let library1 = GEMM.float32Library(m: s.m, n: s.n, k: s.k)
             let one = GEMMTests.product(s, seed: UInt64(7 * i))

@@ -106,7 +106,7 @@ public struct ScaledDotProductAttention: SavingOperator {
             x[1].data.withUnsafeBufferPointer { kb in
                 p.withUnsafeMutableBufferPointer { pb in
                     guard let qp = qb.baseAddress, let kp = kb.baseAddress, let pp = pb.baseAddress, l > 0, s > 0 else { return }
-                    for b in 0..<batch {
+                    Parallel.forEachItem(batch, parallelFrom: itemsInParallel(t)) { b in
                         if e > 0 {
                             T.gemm(
                                 transA: false, transB: true, m: l, n: s, k: e, alpha: alpha,
@@ -123,7 +123,7 @@ public struct ScaledDotProductAttention: SavingOperator {
                 out.withUnsafeMutableBufferPointer { ob in
                     guard let pp = pb.baseAddress, let vp = vb.baseAddress, let op = ob.baseAddress, l > 0, s > 0, ev > 0
                     else { return }
-                    for b in 0..<batch {
+                    Parallel.forEachItem(batch, parallelFrom: itemsInParallel(t)) { b in
                         T.gemm(
                             transA: false, transB: false, m: l, n: ev, k: s, alpha: 1,
                             a: pp + b * l * s, lda: s, b: vp + b * s * ev, ldb: ev, beta: 0, c: op + b * l * ev, ldc: ev)
@@ -132,6 +132,15 @@ public struct ScaledDotProductAttention: SavingOperator {
             }
         }
         return (NDArray(shape: Array(x[0].shape.dropLast()) + [ev], data: out), [NDArray(shape: t.scoreShape, data: p)])
+    }
+
+    /// The batch size from which the (batch, head) pairs run on the computation's threads:
+    /// each pair's products and softmax are independent of the others' and write only its
+    /// own blocks, so the bytes do not depend on the split; a pair must be worth about a
+    /// million multiply-adds together for a second thread to pay.
+    private func itemsInParallel(_ t: Layout) -> Int {
+        let perItem = t.l * t.s * Swift.max(1, t.e, t.ev)
+        return t.batch * perItem >= 1 << 20 ? 2 : t.batch + 1
     }
 
     /// Row-wise softmax in place, with the causal mask applied first; a row whose every
@@ -187,14 +196,15 @@ public struct ScaledDotProductAttention: SavingOperator {
                                             guard let g = gb.baseAddress, let p = pb.baseAddress, let q = qb.baseAddress,
                                                 let k = kb.baseAddress, let v = vb.baseAddress, l > 0, s > 0
                                             else { return }
-                                            for b in 0..<batch {
+                                            // Each (batch, head) writes its own blocks of dV, dS, dQ and dK.
+                                            Parallel.forEachItem(batch, parallelFrom: itemsInParallel(t)) { b in
                                                 let gB = g + b * l * ev, pB = p + b * l * s
                                                 if needs[2], ev > 0, let dvp = dvb.baseAddress {
                                                     T.gemm(
                                                         transA: true, transB: false, m: s, n: ev, k: l, alpha: 1,
                                                         a: pB, lda: s, b: gB, ldb: ev, beta: 0, c: dvp + b * s * ev, ldc: ev)
                                                 }
-                                                guard needScores, let dsp = dsb.baseAddress else { continue }
+                                                guard needScores, let dsp = dsb.baseAddress else { return }
                                                 let dsB = dsp + b * l * s
                                                 if ev > 0 {
                                                     T.gemm(
@@ -207,7 +217,7 @@ public struct ScaledDotProductAttention: SavingOperator {
                                                     for j in 0..<s { dot += pr[j] * dr[j] }
                                                     for j in 0..<s { dr[j] = pr[j] * (dr[j] - dot) }
                                                 }
-                                                guard e > 0 else { continue }
+                                                guard e > 0 else { return }
                                                 if needs[0], let dqp = dqb.baseAddress {
                                                     T.gemm(
                                                         transA: false, transB: false, m: l, n: e, k: s, alpha: alpha,

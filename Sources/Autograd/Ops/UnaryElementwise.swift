@@ -126,18 +126,20 @@ extension UnaryElementwise {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        if let g = FusedElementwise.largeGradient(.unary(kernel ?? .formula(.init(self)), 0), grad, x, needs: needs) {
-            return g
-        }
+        // From the saved output, split over the computation's threads when large: the
+        // fused kernel's backward would evaluate the op again for a y it already has
+        // (GELU's erf twice: 0.7 of its backward). Elementwise, so the same bytes on any split.
         let n = grad.count
         return [
             grad.data.withUnsafeBufferPointer { g in
                 x[0].data.withUnsafeBufferPointer { xs in
                     output.data.withUnsafeBufferPointer { ys in
                         NDArray(shape: grad.shape) { dst in
-                            if n > 0, let g = g.baseAddress, let xs = xs.baseAddress, let ys = ys.baseAddress,
-                               let d = dst.baseAddress {
-                                derivatives(g, xs, ys, d, n)
+                            guard n > 0, let g = g.baseAddress, let xs = xs.baseAddress, let ys = ys.baseAddress,
+                                let d = dst.baseAddress
+                            else { return }
+                            Parallel.forEachRange(n) { start, end in
+                                derivatives(g + start, xs + start, ys + start, d + start, end - start)
                             }
                         }
                     }

@@ -1,12 +1,12 @@
-// CAutogradKernels: the engine's hottest elementwise loops, compiled twice (baseline and
-// AVX2) and chosen at run time, so that the Autograd library needs no -target-cpu flag
+// CAutogradKernels: the engine's hottest elementwise loops, compiled three times (baseline,
+// AVX2 and AVX-512) and chosen at run time, so that the Autograd library needs no -target-cpu flag
 // (SwiftPM refuses unsafeFlags in a package depended on by version) and one binary runs
-// on any x86-64 while still using 256-bit vectors where the CPU has them.
+// on any x86-64 while still using 256- or 512-bit vectors where the CPU has them.
 //
 // Each kernel takes the level to run at as its first argument: the engine passes
 // cak_cpu_level(), the tests pass each level in turn and compare the bits. Every kernel
 // computes exactly what the Swift loop it replaces computed, operation by operation, with
-// floating-point contraction off (Swift never fuses a * b + c into an FMA), so both levels
+// floating-point contraction off (Swift never fuses a * b + c into an FMA), so every level
 // and the Swift code give identical results.
 #ifndef CAUTOGRADKERNELS_H
 #define CAUTOGRADKERNELS_H
@@ -15,15 +15,21 @@
 
 #include "cak_special.h"
 
-/// 0: the compiler's baseline for the target (SSE2 on x86-64); 1: AVX2 (x86-64-v3).
-enum { CAK_BASELINE = 0, CAK_AVX2 = 1 };
+/// 0: the compiler's baseline for the target (SSE2 on x86-64); 1: AVX2 (x86-64-v3);
+/// 2: AVX-512 (F, DQ, BW, VL: x86-64-v4).
+enum { CAK_BASELINE = 0, CAK_AVX2 = 1, CAK_AVX512 = 2 };
 
-/// The best level this CPU runs, decided once (CPUID); AUTOGRAD_CPU=baseline in the
-/// environment forces CAK_BASELINE.
+/// The best level this CPU runs, decided once (CPUID); AUTOGRAD_CPU=baseline or
+/// AUTOGRAD_CPU=avx2 in the environment caps it.
 int cak_cpu_level(void);
 
-/// The highest level this build has kernels for (CAK_AVX2 on x86-64, else CAK_BASELINE).
+/// The highest level this build has kernels for (CAK_AVX512 on x86-64, else
+/// CAK_BASELINE). A kernel asked for a level the CPU lacks runs the best one it has, so
+/// tests may pass every level up to this one on any machine.
 int cak_max_level(void);
+
+/// The level the CPU itself runs (CPUID), whatever AUTOGRAD_CPU says.
+int cak_hardware_level(void);
 
 /// Unary kernels: y[i] = f(x[i]).
 enum {
