@@ -97,8 +97,10 @@ import Glibc
     /// an old one (Debian 12's 0.3.21 on Emerald Rapids: Prescott) starts again with
     /// OPENBLAS_CORETYPE set, says so, and answers as usual.
     @Test func theServerRunsOpenBLASKernelsForItsCPU() throws {
-        let server = try ServerProcess()
-        if let core = BLAS.suggestedCoreType() {
+        let server = try ServerProcess(ownOpenBLASCore: true)
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_CORETYPE"] = nil
+        if let core = BLAS.suggestedCoreType(environment: environment) {
             #expect(server.waitForLog(
                 "float64 gemm: openblas \(core) kernels, OPENBLAS_CORETYPE set by the server: OpenBLAS took this CPU for \(BLAS.coreName)"))
         } else {

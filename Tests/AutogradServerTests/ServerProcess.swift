@@ -1,3 +1,4 @@
+import Autograd
 import Foundation
 
 #if canImport(Glibc)
@@ -30,16 +31,23 @@ final class ServerProcess {
             + candidates.map(\.path).joined(separator: ", "))
     }
 
-    /// `environment` is added to this process's own.
-    init(arguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// `environment` is added to this process's own. The server runs OpenBLAS's kernels
+    /// for this test process's core (`OPENBLAS_CORETYPE`), so that its bytes can be compared
+    /// with the in-process engine's; with `ownOpenBLASCore` it chooses for itself, as in
+    /// production (`BLAS.suggestedCoreType`).
+    init(arguments: [String] = [], environment: [String: String] = [:], ownOpenBLASCore: Bool = false) throws {
         logURL = FileManager.default.temporaryDirectory
             .appendingPathComponent("autograd-server-test-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process.executableURL = try Self.binaryURL()
         process.arguments = ["--port", "0"] + arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        var inherited = ProcessInfo.processInfo.environment
+        if ownOpenBLASCore {
+            inherited["OPENBLAS_CORETYPE"] = nil
+        } else {
+            inherited["OPENBLAS_CORETYPE"] = BLAS.coreName
         }
+        process.environment = inherited.merging(environment) { $1 }
         let log = try FileHandle(forWritingTo: logURL)
         process.standardError = log
         process.standardOutput = log

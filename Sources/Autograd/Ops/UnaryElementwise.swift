@@ -126,9 +126,14 @@ extension UnaryElementwise {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        // From the saved output, split over the computation's threads when large: the
-        // fused kernel's backward would evaluate the op again for a y it already has
-        // (GELU's erf twice: 0.7 of its backward). Elementwise, so the same bytes on any split.
+        // An op with a fused kernel of its own (ReLU, exp, tanh, ...) differentiates through
+        // it when large. A formula op does it from the saved output, split over the
+        // computation's threads: the fused kernel's backward would evaluate the formula
+        // again for a y it already has (GELU's erf twice: 0.7 of its backward).
+        // Elementwise, so the same bytes on any split.
+        if let kernel, let g = FusedElementwise.largeGradient(.unary(kernel, 0), grad, x, needs: needs) {
+            return g
+        }
         let n = grad.count
         return [
             grad.data.withUnsafeBufferPointer { g in
