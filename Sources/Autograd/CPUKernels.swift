@@ -44,6 +44,13 @@ public enum CPUKernels {
     }
 
     static var erf: Int32 { Int32(CAK_ERF) }
+    static var expNonPositive: Int32 { Int32(CAK_EXP_NONPOSITIVE) }
+
+    /// `y[i] = T.expNonPositive(x[i])` for `i < n`; `y` may be `x` (in place).
+    @inline(__always)
+    static func expNonPositive<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int, level: Int = level) {
+        unary(expNonPositive, x, y, n, level: level) { T.expNonPositive($0) }
+    }
     static var gelu: Int32 { Int32(CAK_GELU) }
     /// erf's gradient from the upstream `a` and the input `b`.
     static var erfGradient: Int32 { Int32(CAK_ERF_GRADIENT) }

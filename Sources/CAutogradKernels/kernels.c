@@ -94,6 +94,7 @@ CAK_LOGISTIC(double, cak_exp_nonpositive_f64, __builtin_fabs)
       case CAK_LOGISTIC: CAK_LOOP(y[i] = logistic_##T(x[i])); break;                    \
       case CAK_ERF: CAK_LOOP(y[i] = cak_erf_##sfx(x[i])); break;                        \
       case CAK_GELU: CAK_LOOP(y[i] = cak_gelu_##sfx(x[i])); break;                      \
+      case CAK_EXP_NONPOSITIVE: CAK_LOOP(y[i] = cak_exp_nonpositive_##sfx(x[i])); break; \
     }                                                                                   \
   }                                                                                     \
   CAK_INLINE void binary_##T(int op, const T *a, const T *b, T *y, ptrdiff_t n) {       \

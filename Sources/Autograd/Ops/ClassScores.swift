@@ -108,14 +108,18 @@ struct ClassScores {
                     count = x.value.count
                     return
                 }
+                // One sample's exponentials, gathered: summed as the contiguous rows sum theirs.
+                let exps = UnsafeMutablePointer<T>.allocate(capacity: c)
+                defer { exps.deallocate() }
                 for s in 0..<samples {
                     let base = offset(s, 0)
                     var m = x[base]
                     for j in 1..<c where x[base + j * inner] > m { m = x[base + j * inner] }
-                    var sum: T = 0
                     // Every argument is <= 0: the branch-free exp (FastMath), not libm's call.
-                    for j in 0..<c { sum += T.expNonPositive(x[base + j * inner] - m) }
-                    let logS = T.log(sum)
+                    for j in 0..<c { exps[j] = T.expNonPositive(x[base + j * inner] - m) }
+                    var sum = BlockSum<T>()
+                    sum.add(UnsafeBufferPointer(start: exps, count: c))
+                    let logS = T.log(sum.total)
                     // (x − max) − log Σ, in torch's order, not x − (max + log Σ)
                     for j in 0..<c { out[base + j * inner] = (x[base + j * inner] - m) - logS }
                 }
@@ -127,7 +131,7 @@ struct ClassScores {
     /// One contiguous row of `logSoftmax`, with the strided loop's values bit for bit: the
     /// maximum in four independent lanes (the maximum is exact; a NaN anywhere makes the
     /// row NaN either way), the exponentials in a vectorised pass written to `out`, then
-    /// summed in the strided loop's order.
+    /// summed in the strided loop's order (BlockSum's).
     @inline(__always)
     static func logSoftmaxRow<T: Scalar>(_ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ c: Int) {
         var m0 = x[0], m1 = x[0], m2 = x[0], m3 = x[0]
@@ -147,10 +151,14 @@ struct ClassScores {
         if m1 > m { m = m1 }
         if m2 > m { m = m2 }
         if m3 > m { m = m3 }
-        for j in 0..<c { out[j] = T.expNonPositive(x[j] - m) }
-        var sum: T = 0
-        for j in 0..<c { sum += out[j] }
-        let logS = T.log(sum)
+        // exp through the vectorised kernel, the sum with BlockSum's eight accumulators
+        // (one chain over 1000 classes waited on every add); below 8 classes BlockSum adds
+        // left to right as before.
+        for j in 0..<c { out[j] = x[j] - m }
+        CPUKernels.expNonPositive(out, out, c)
+        var sum = BlockSum<T>()
+        sum.add(UnsafeBufferPointer(start: out, count: c))
+        let logS = T.log(sum.total)
         for j in 0..<c { out[j] = (x[j] - m) - logS }
     }
 }

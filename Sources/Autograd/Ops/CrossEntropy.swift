@@ -234,8 +234,11 @@ public struct CrossEntropy: SavingOperator {
                             o.update(repeating: 0, count: c)
                             continue
                         }
-                        for j in 0..<c { o[j] = (T.expNonPositive(row[j]) - uniform) * gs }
-                        o[k] = (T.expNonPositive(row[k]) - hit) * gs
+                        // The exponentials through the vectorised kernel first (the same bits).
+                        CPUKernels.expNonPositive(row, o, c)
+                        let pk = o[k]
+                        for j in 0..<c { o[j] = (o[j] - uniform) * gs }
+                        o[k] = (pk - hit) * gs
                     }
                 }
             }

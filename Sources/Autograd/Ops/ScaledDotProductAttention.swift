@@ -156,13 +156,13 @@ public struct ScaledDotProductAttention: SavingOperator {
                 for j in 0..<s { row[j] = 0 }
                 continue
             }
-            var sum: T = 0
-            for j in 0..<visible {
-                let v = T.expNonPositive(row[j] - m)
-                row[j] = v
-                sum += v
-            }
-            let inv = 1 / sum
+            // exp through the vectorised kernel, the sum with eight accumulators (BlockSum):
+            // a single chain of adds kept the loop from vectorising at all.
+            for j in 0..<visible { row[j] = row[j] - m }
+            CPUKernels.expNonPositive(row, row, visible)
+            var sum = BlockSum<T>()
+            sum.add(UnsafeBufferPointer(start: row, count: visible))
+            let inv = 1 / sum.total
             for j in 0..<visible { row[j] *= inv }
             for j in visible..<s { row[j] = 0 }
         }

@@ -39,6 +39,8 @@ enum {
   CAK_ERF = 1,
   /// GELU, exact form: x (1 + erf(x / sqrt 2)) / 2 (cak_gelu_f32 / _f64).
   CAK_GELU = 2,
+  /// FastMath.swift's Scalar.expNonPositive (e^x for x <= 0; cak_exp_nonpositive_*).
+  CAK_EXP_NONPOSITIVE = 3,
 };
 void cak_unary_f32(int level, int op, const float *x, float *y, ptrdiff_t n);
 void cak_unary_f64(int level, int op, const double *x, double *y, ptrdiff_t n);
