@@ -97,9 +97,18 @@ struct ModelImport {
     ) throws(ImportFailure) -> Operand {
         guard let type = Operators.named(name) else { throw ImportFailure("engine op \(name) is missing") }
         let op: any Operator
-        let shape: [Int]
         do {
             op = try type.init(attributes: Attributes.withDefaults(attrs, for: type.signature))
+        } catch {
+            throw ImportFailure(Self.describe(error))
+        }
+        return try emit(op: op, inputs, as: id, base: base)
+    }
+
+    /// Applies `op`, which need not be a wire op (`LinearTransposedOp`), as `emit` does.
+    mutating func emit(op: any Operator, _ inputs: [Operand], as id: String? = nil, base: String) throws(ImportFailure) -> Operand {
+        let shape: [Int]
+        do {
             shape = try op.outputShape(inputs.map(\.shape))
         } catch {
             throw ImportFailure(Self.describe(error))

@@ -74,22 +74,29 @@ enum ONNXOps {
 
     // MARK: linear algebra
 
-    /// Y = alpha A' B' + beta C, A' = transpose(A) if transA, B' likewise.
+    /// Y = alpha A' B' + beta C, A' = transpose(A) if transA, B' likewise. No transpose is
+    /// ever materialised: a transposed operand is read transposed by gemm itself.
+    /// nn.Linear's export (transB = 1, alpha = beta = 1 with C) is one `linear_transposed`
+    /// (x Wᵀ + b, W [out, in]), whose gradient of W comes out [out, in] (docs/onnx.md).
     private static let gemm = ONNXOp(["alpha", "beta", "transA", "transB"]) { ctx, node throws(ImportFailure) in
         let out = node.outputs[0]
         let alpha = try node.float("alpha", 1), beta = try node.float("beta", 1)
-        var a = try ctx.input(node, 0), b = try ctx.input(node, 1)
+        let a = try ctx.input(node, 0), b = try ctx.input(node, 1)
         guard a.shape.count == 2, b.shape.count == 2 else {
             throw ImportFailure("A and B must be matrices; got shapes \(Shape.describe(a.shape)) and \(Shape.describe(b.shape))")
         }
-        if try node.int("transA", 0) != 0 { a = try ctx.emit("transpose", [a], base: out) }
-        if try node.int("transB", 0) != 0 { b = try ctx.emit("transpose", [b], base: out) }
+        let transA = try node.int("transA", 0) != 0, transB = try node.int("transB", 0) != 0
         let c = node.has(2) ? try ctx.input(node, 2) : nil
-        if alpha == 1, beta == 1, let c {
-            // nn.Linear's export: one linear op (x @ W + b, W [in, out]).
-            return [try ctx.emit("linear", [a, b, c], as: out, base: out)]
+        if !transA, alpha == 1, beta == 1, let c {
+            // One linear op: x @ W + b (W [in, out]), or x @ Wᵀ + b (W [out, in]).
+            return transB
+                ? [try ctx.emit(op: LinearTransposedOp(), [a, b, c], as: out, base: out)]
+                : [try ctx.emit("linear", [a, b, c], as: out, base: out)]
         }
-        var y = try ctx.emit("matmul", [a, b], as: c == nil && alpha == 1 ? out : nil, base: out)
+        let productID = c == nil && alpha == 1 ? out : nil
+        var y = transA || transB
+            ? try ctx.emit(op: MatMulTransposed(transposeA: transA, transposeB: transB), [a, b], as: productID, base: out)
+            : try ctx.emit("matmul", [a, b], as: productID, base: out)
         if alpha != 1 { y = try ctx.emit("mul", [y, .const(.scalar(alpha))], as: c == nil ? out : nil, base: out) }
         if var c {
             if beta != 1 { c = try ctx.emit("mul", [c, .const(.scalar(beta))], base: out) }

@@ -94,6 +94,52 @@ struct ONNXImportTests {
         #expect(ONNXFixture.numbers(doc["outputs"]?["y"]?["data"]) == [23, 44, 24, 45])
     }
 
+    /// nn.Linear's export, Gemm with transB = 1 (W [out, in]) and a C: one
+    /// `linear_transposed` op, no `transpose`; W's gradient comes out [out, in].
+    @Test func gemmWithTransposedWeightIsOneOpWithoutTransposes() throws {
+        var g = Onnx_GraphProto()
+        g.input = [Self.valueInfo("x", [2, 3]), Self.valueInfo("W", [2, 3]), Self.valueInfo("b", [2])]
+        g.node = [Self.node("Gemm", ["x", "W", "b"], ["y"], ints: ["transB": 1])]
+        let body = """
+            {"onnx": {"b64": "\(try Self.b64(g))"}, "tensors": {"x": {"data": [[1, 2, 3], [4, 5, 6]], "requires_grad": true},
+             "W": {"data": [[1, 0, -1], [2, 1, 0]], "requires_grad": true}, "b": {"data": [10, 20], "requires_grad": true}},
+             "ops": [{"id": "loss", "op": "sum", "inputs": ["y"]}], "loss": "loss", "outputs": ["y"]}
+            """
+        let (status, doc) = try Self.respond(Array(body.utf8))
+        try #require(status == 200, "\(doc)")
+        // y = x Wᵀ + b; with dL/dy = 1: dx = 1 W, dW = 1ᵀ x (the column sums of x per row), db = 2.
+        #expect(ONNXFixture.numbers(doc["outputs"]?["y"]?["data"]) == [8, 24, 8, 33])
+        #expect(ONNXFixture.numbers(doc["gradients"]?["x"]?["data"]) == [3, 1, -1, 3, 1, -1])
+        #expect(ONNXFixture.numbers(doc["gradients"]?["W"]?["shape"]) == [2, 3])
+        #expect(ONNXFixture.numbers(doc["gradients"]?["W"]?["data"]) == [5, 7, 9, 5, 7, 9])
+        #expect(ONNXFixture.numbers(doc["gradients"]?["b"]?["data"]) == [2, 2])
+        let dot = String(decoding: Self.service.respond(to: .graph, body: Array(body.utf8)).body, as: UTF8.self)
+        #expect(dot.contains("linear_transposed"))
+        #expect(!dot.replacingOccurrences(of: "linear_transposed", with: "").contains("transpose"), "\(dot)")
+    }
+
+    /// Gemm with transA = transB = 1 and no C: one product reading both operands
+    /// transposed (`matmul_transposed`), no `transpose`, and the gradients in A's and B's layouts.
+    @Test func gemmWithBothTransposesReadsThemInPlace() throws {
+        var g = Onnx_GraphProto()
+        g.input = [Self.valueInfo("a", [3, 2]), Self.valueInfo("b", [2, 3])]
+        g.node = [Self.node("Gemm", ["a", "b"], ["y"], ints: ["transA": 1, "transB": 1])]
+        let body = """
+            {"onnx": {"b64": "\(try Self.b64(g))"}, "tensors": {"a": {"data": [[1, 2], [3, 4], [5, 6]], "requires_grad": true},
+             "b": {"data": [[1, 0, 1], [0, 1, 1]], "requires_grad": true}},
+             "ops": [{"id": "loss", "op": "sum", "inputs": ["y"]}], "loss": "loss", "outputs": ["y"]}
+            """
+        let (status, doc) = try Self.respond(Array(body.utf8))
+        try #require(status == 200, "\(doc)")
+        // Aᵀ Bᵀ = [[6, 8], [8, 10]]; d(Aᵀ) = 1 B, d(Bᵀ) = A 1, each transposed back.
+        #expect(ONNXFixture.numbers(doc["outputs"]?["y"]?["data"]) == [6, 8, 8, 10])
+        #expect(ONNXFixture.numbers(doc["gradients"]?["a"]?["data"]) == [1, 1, 1, 1, 2, 2])
+        #expect(ONNXFixture.numbers(doc["gradients"]?["b"]?["data"]) == [3, 7, 11, 3, 7, 11])
+        let dot = String(decoding: Self.service.respond(to: .graph, body: Array(body.utf8)).body, as: UTF8.self)
+        #expect(dot.contains("matmul_transposed"))
+        #expect(!dot.replacingOccurrences(of: "matmul_transposed", with: "").contains("transpose"), "\(dot)")
+    }
+
     static let errorCases: [(label: String, pointer: String, detail: String)] = [
         ("not base64", "/onnx/b64", "not base64"),
         ("not a ModelProto", "/onnx/b64", "not an ONNX ModelProto"),

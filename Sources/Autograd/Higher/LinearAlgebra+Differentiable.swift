@@ -1,4 +1,5 @@
-// The differentiable vector-Jacobian products of matmul and linear, and the op they are
+// The differentiable vector-Jacobian products of matmul, linear and linear_transposed (the
+// ONNX importer's nn.Linear), and the op they are
 // written in: `MatMulTransposed`, a batched product with either operand read transposed
 // by BLAS itself, so that G Bᵀ and Aᵀ G cost one gemm each and no transposed copy.
 // Its own vector-Jacobian product is again two such products, so a Hessian-vector
@@ -197,6 +198,27 @@ extension LinearOp: DifferentiableOperator {
                 ? try Adjoint.reshape(try Tensor.apply(MatMulTransposed(transposeB: true), [g, x[1]]), x[0].shape) : nil,
             needs[1]
                 ? try Tensor.apply(MatMulTransposed(transposeA: true), [try Adjoint.reshape(x[0], [rows, inFeatures]), g])
+                : nil,
+        ]
+        if x.count == 3 { result.append(needs[2] ? grad : nil) }
+        return result
+    }
+}
+
+extension LinearTransposedOp: DifferentiableOperator {
+    // W is [out, in]; over the flattened batch ([N, in] and [N, out]): dx = G W, a plain
+    // product, and dW = Gᵀ x, one gemm with transA, already [out, in]; db = G, summed down
+    // to b's shape by the engine. Their own gradients are again such products.
+    public func differentiableVJP<T: Scalar>(
+        _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
+    ) throws(OpError) -> [Tensor<T>?] {
+        let outFeatures = x[1].shape[0], inFeatures = x[1].shape[1]
+        let rows = x[0].shape.dropLast().reduce(1, *)
+        let g = try Adjoint.reshape(grad, [rows, outFeatures])
+        var result: [Tensor<T>?] = [
+            needs[0] ? try Adjoint.reshape(try Tensor.apply(MatMulTransposed(), [g, x[1]]), x[0].shape) : nil,
+            needs[1]
+                ? try Tensor.apply(MatMulTransposed(transposeA: true), [g, try Adjoint.reshape(x[0], [rows, inFeatures])])
                 : nil,
         ]
         if x.count == 3 { result.append(needs[2] ? grad : nil) }

@@ -58,7 +58,7 @@ public struct LinearOp: Operator {
             // One column is left to the engine, whose sum of a single column is blocked
             // differently for long batches; the bytes must not depend on this path.
             if needs[2] && cols > 1 && b.count == cols && b.shape.last == cols {
-                result.append(columnSums(g).reshaped(b.shape))
+                result.append(Self.columnSums(g).reshaped(b.shape))
             } else {
                 result.append(needs[2] ? grad : nil)
             }
@@ -68,8 +68,9 @@ public struct LinearOp: Operator {
 
     /// The sum over the rows of `[rows, cols]`, adding the rows in order: the order in which
     /// `NDArray.sum(to:)` adds them, so the result is the same bytes, but row by row over
-    /// contiguous memory, which vectorises (the bias gradient of a training step).
-    private func columnSums<T: Scalar>(_ g: NDArray<T>) -> NDArray<T> {
+    /// contiguous memory, which vectorises (the bias gradient of a training step; also
+    /// `linear_transposed`'s).
+    static func columnSums<T: Scalar>(_ g: NDArray<T>) -> NDArray<T> {
         let rows = g.shape[0], cols = g.shape[1]
         var sums = [T](repeating: 0, count: cols)
         g.data.withUnsafeBufferPointer { src in
