@@ -172,6 +172,21 @@ public enum GEMM {
         }
     }
 
+    /// One float32 product on the calling thread alone, whatever its size: oneDNN when it
+    /// loaded, else OpenBLAS (whose pool then computes it; `Float.gemmRunsOnCallingThread`
+    /// is false without oneDNN).
+    static func sgemmOnCallingThread(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        if usesOneDNN {
+            oneDNN(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        } else {
+            openBLAS(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        }
+    }
+
     /// One oneDNN call on the calling thread alone (OpenBLAS if oneDNN refuses it).
     @inline(__always)
     private static func oneDNN(

@@ -110,19 +110,33 @@ enum Parallel {
     /// whole loop would wait for the slow core's half. What an item computes must not
     /// depend on which thread runs it.
     static func forEachItem(_ n: Int, parallelFrom threshold: Int, _ body: (Int) -> Void) {
+        forEachItem(n, parallelFrom: threshold, workerState: {}) { _, i in body(i) }
+    }
+
+    /// `forEachItem` with a value each thread makes once (`workerState`, e.g. a scratch
+    /// buffer) and hands to every item it runs, then drops.
+    static func forEachItem<State>(
+        _ n: Int, parallelFrom threshold: Int, workerState: () -> State, _ body: (inout State, Int) -> Void
+    ) {
         let workers = Swift.min(ThreadBudget.threadsPerComputation, n)
         guard n >= threshold && workers > 1 else {
-            for i in 0..<n { body(i) }
+            guard n > 0 else { return }
+            var state = workerState()
+            for i in 0..<n { body(&state, i) }
             return
         }
         let next = ItemCounter()
         withoutActuallyEscaping(body) { body in
-            let shared = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                while true {
-                    let i = next.value.add(1, ordering: .relaxed).oldValue
-                    if i >= n { return }
-                    shared.value(i)
+            withoutActuallyEscaping(workerState) { workerState in
+                let shared = UncheckedSendable((body, workerState))
+                DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                    var i = next.value.add(1, ordering: .relaxed).oldValue
+                    guard i < n else { return }
+                    var state = shared.value.1()
+                    while i < n {
+                        shared.value.0(&state, i)
+                        i = next.value.add(1, ordering: .relaxed).oldValue
+                    }
                 }
             }
         }

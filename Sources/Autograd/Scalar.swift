@@ -33,6 +33,21 @@ where RawSignificand: FixedWidthInteger {
         b: UnsafePointer<Self>, ldb: Int,
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int
     )
+
+    /// Whether ``gemmOnCallingThread(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+    /// computes on the calling thread alone, so that independent products (a
+    /// convolution's samples) can run at once on a computation's threads: true for
+    /// float32 on oneDNN (`GEMM`), false where the library keeps a thread pool of its own.
+    static var gemmRunsOnCallingThread: Bool { get }
+
+    /// `gemm` on the calling thread alone, never cut into blocks, when
+    /// ``gemmRunsOnCallingThread``; else `gemm` itself.
+    static func gemmOnCallingThread(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Self, a: UnsafePointer<Self>, lda: Int,
+        b: UnsafePointer<Self>, ldb: Int,
+        beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int
+    )
 }
 
 @inline(__always)
@@ -53,6 +68,19 @@ extension Float: Scalar {
             GEMM.float32Library(m: m, n: n, k: k), transA: transA, transB: transB, m: m, n: n, k: k,
             alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
+
+    public static var gemmRunsOnCallingThread: Bool { GEMM.usesOneDNN }
+
+    public static func gemmOnCallingThread(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        GEMM.sgemmOnCallingThread(
+            transA: transA, transB: transB, m: m, n: n, k: k,
+            alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
 }
 
 /// `Double` as an engine scalar: float64 tensors, products through `cblas_dgemm`.
@@ -69,5 +97,18 @@ extension Double: Scalar {
             CblasRowMajor, cblasTrans(transA), cblasTrans(transB),
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
             beta, c, blasint(ldc))
+    }
+
+    public static var gemmRunsOnCallingThread: Bool { false }
+
+    public static func gemmOnCallingThread(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Double, a: UnsafePointer<Double>, lda: Int,
+        b: UnsafePointer<Double>, ldb: Int,
+        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        gemm(
+            transA: transA, transB: transB, m: m, n: n, k: k,
+            alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 }

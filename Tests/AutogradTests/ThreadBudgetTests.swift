@@ -64,6 +64,26 @@ import Testing
         try products(Double.self)
     }
 
+    /// Convolutions run their samples at once on the share's threads (float32 on oneDNN)
+    /// and add the weight gradient's samples in fixed chunks: the same bits on any share.
+    @Test func convolutionsDoNotDependOnTheShare() throws {
+        try convolution(Float.self)
+        try convolution(Double.self)
+    }
+
+    func convolution<T: Scalar>(_: T.Type) throws {
+        try expectSameBitsOnAnyShare("conv2d \(T.dtype)") {
+            let x: Tensor<T> = Self.tensor([9, 8, 12, 12], seed: 5)
+            let w: Tensor<T> = Self.tensor([16, 8, 3, 3], seed: 6)
+            let b: Tensor<T> = Self.tensor([16], seed: 7)
+            let y = try Tensor.apply(try Conv2dOp(padding: .explicit([1])), [x, w, b])
+            let w2: Tensor<T> = Self.tensor([4, 16, 3, 3], seed: 8)
+            let z = try Tensor.apply(try Conv2dOp(stride: [2]), [tanh(y), w2])
+            try z.sum().backward()
+            return Self.bits([y.value, z.value, x.grad, w.grad, b.grad, w2.grad])
+        }
+    }
+
     /// Sums and means over more elements than one reduction block, and elementwise ops
     /// large enough to be split.
     @Test func reductionsAndElementwiseDoNotDependOnTheShare() throws {

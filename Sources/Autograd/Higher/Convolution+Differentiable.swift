@@ -218,7 +218,6 @@ extension ConvKernels {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func weightGradient<T: Scalar>(_ x: NDArray<T>, _ gy: NDArray<T>, _ g: ConvGeometry, shape: [Int]) -> NDArray<T> {
-        let gT = swapLeadingAxes(gy.data, g.batch, g.outChannels, g.outArea)
-        return NDArray(shape: shape, data: weightGradient(x.data, transposed: gT, g))
+        NDArray(shape: shape, data: weightGradient(x.data, gy.data, g))
     }
 }

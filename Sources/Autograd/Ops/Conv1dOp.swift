@@ -1,6 +1,6 @@
 /// 1-D convolution (cross-correlation), as `torch.nn.functional.conv1d`: x [N, C, L] (or
-/// unbatched), weight [O, C / groups, k], optional bias [O]. Computed as im2col + one gemm per
-/// group over the whole batch (ConvKernels).
+/// unbatched), weight [O, C / groups, k], optional bias [O]. Computed per sample as im2col + one gemm
+/// per group (ConvKernels).
 public struct Conv1dOp: Operator {
     public static let signature = OpSignature(
         name: "conv1d", arity: .range(2, 3), inputs: ["x", "weight", "bias"],
@@ -27,25 +27,12 @@ public struct Conv1dOp: Operator {
     }
 
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
-        conv.forward(x, saving: [], name: Self.signature.name).0
-    }
-
-    /// The forward pass keeps x's column matrix for the weight gradient.
-    public static var savesForBackward: Bool { true }
-
-    public func forward<T: Scalar>(_ x: [NDArray<T>], saving needs: [Bool]) -> (NDArray<T>, [NDArray<T>?]) {
-        conv.forward(x, saving: needs, name: Self.signature.name)
+        conv.forward(x, name: Self.signature.name)
     }
 
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        conv.vjp(grad, inputs: x, saved: [], needs: needs, name: Self.signature.name)
-    }
-
-    public func vjp<T: Scalar>(
-        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, saved: [NDArray<T>?], needs: [Bool]
-    ) -> [NDArray<T>?] {
-        conv.vjp(grad, inputs: x, saved: saved, needs: needs, name: Self.signature.name)
+        conv.vjp(grad, inputs: x, needs: needs, name: Self.signature.name)
     }
 }

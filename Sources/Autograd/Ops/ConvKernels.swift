@@ -17,81 +17,222 @@ struct ConvGeometry: Sendable, Equatable {
     /// Columns of the column matrix: one per output position of every sample.
     var columns: Int { batch * outArea }
     var isEmpty: Bool { batch == 0 || inChannels == 0 || outChannels == 0 || outArea == 0 }
+    /// Stride 1 and rows as long in x as in y (padding that keeps the width, e.g. "same"):
+    /// a kernel tap's rows are one contiguous run in x, as in its column-matrix row.
+    var isRowContiguous: Bool { strideH == 1 && strideW == 1 && inW == outW }
+    /// A 1×1 kernel at stride 1 without padding: a sample's column matrix is its input.
+    var readsInputDirectly: Bool {
+        kH == 1 && kW == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0 && outArea == inArea
+    }
 }
 
-/// Convolution as matrix products (im2col + gemm): the input is unfolded into a column
-/// matrix `[inChannels * kH * kW, batch * outH * outW]` and each group's output is one BLAS
-/// gemm over the whole batch, `W_g @ cols_g`. The products run in the output's
-/// `[outChannels, batch * outArea]` order and are transposed to NCHW after. Every loop
-/// outside BLAS writes disjoint planes, split over the thread budget by `Parallel`, and
-/// adds in a fixed order, so results do not depend on the number of threads.
-enum ConvKernels {
-    /// `conv(x, w)` without bias: `[batch, outChannels, outH, outW]`.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    static func forward<T: Scalar>(_ x: [T], _ w: [T], _ g: ConvGeometry) -> [T] {
-        forward(x, w, g, keepingColumns: false).0
-    }
+/// A thread's scratch buffer, freed when the thread's share of a loop ends.
+final class Scratch<T> {
+    let pointer: UnsafeMutablePointer<T>
+    init(_ count: Int) { pointer = .allocate(capacity: Swift.max(1, count)) }
+    deinit { pointer.deallocate() }
+}
 
-    /// `conv(x, w)` plus `bias` (one per output channel) if given, and x's column matrix
-    /// when `keepingColumns` (for the weight gradient, which then need not unfold x again).
-    /// The bias is added as the product is transposed to NCHW, in the same pass.
+/// Convolution as matrix products, one sample at a time: each sample's input is unfolded
+/// into a column matrix `[inChannels * kH * kW, outH * outW]` (im2col) in a scratch buffer
+/// that stays in cache, and each group's output is one gemm `W_g @ cols_g` written
+/// straight into the sample's NCHW planes. A 1×1 kernel at stride 1 without padding reads
+/// the input itself. Samples run at once on the computation's threads when the products
+/// keep to the calling thread (float32 on oneDNN: `Scalar.gemmRunsOnCallingThread`), one
+/// after another otherwise, each product then on the library's own threads.
+///
+/// Whole-batch im2col (a `[rows, batch * area]` matrix, 9.4 MB at W6's second layer) wrote
+/// and read every column matrix through memory, transposed every output and upstream
+/// gradient between `[outChannels, batch, area]` and NCHW, and folded the input gradient's
+/// columns back from memory; per sample, all of that happens in cache (docs/performance.md).
+///
+/// Determinism: every element of the output and of the input gradient comes from its own
+/// sample's products, computed the same way on any thread. The weight gradient adds the
+/// samples' products in fixed chunks of consecutive samples (`weightGradientChunks`, a
+/// function of the batch and the machine's core count), each chunk in sample order, then
+/// the chunks in order.
+enum ConvKernels {
+    /// `conv(x, w)`, plus `bias` (one per output channel) if given: `[batch, outChannels,
+    /// outH, outW]`.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func forward<T: Scalar>(_ x: [T], _ w: [T], _ g: ConvGeometry, bias: [T]? = nil, keepingColumns: Bool) -> ([T], [T]?) {
-        let n = g.batch * g.outChannels * g.outArea
+    static func forward<T: Scalar>(_ x: [T], _ w: [T], _ g: ConvGeometry, bias: [T]? = nil) -> [T] {
+        let count = g.batch * g.outChannels * g.outArea
         guard !g.isEmpty else {
-            var y = [T](repeating: 0, count: n)
+            var y = [T](repeating: 0, count: count)
             if let bias { addBias(&y, bias, batch: g.batch, area: g.outArea) }
-            return (y, nil)
+            return y
         }
-        let cols = im2col(x, g)
-        var yT = uninitialized(T.self, g.outChannels * g.columns)
-        let og = g.outChannels / g.groups, k = g.groupRows
-        groupedGemm(
-            g.groups, transA: false, transB: false, m: og, n: g.columns, k: k,
-            a: w, aGroup: og * k, lda: k, b: cols, bGroup: k * g.columns, ldb: g.columns,
-            c: &yT, cGroup: og * g.columns, ldc: g.columns)
-        return (swapLeadingAxes(yT, g.outChannels, g.batch, g.outArea, adding: bias), keepingColumns ? cols : nil)
+        let og = g.outChannels / g.groups, k = g.groupRows, area = g.outArea
+        let direct = g.readsInputDirectly
+        var y = uninitialized(T.self, count)
+        x.withUnsafeBufferPointer { xp in
+            w.withUnsafeBufferPointer { wp in
+                (bias ?? []).withUnsafeBufferPointer { bp in
+                    y.withUnsafeMutableBufferPointer { yp in
+                        guard let xb = xp.baseAddress, let wb = wp.baseAddress, let yb = yp.baseAddress else { return }
+                        let (src, weights, out) = (UncheckedSendable(xb), UncheckedSendable(wb), UncheckedSendable(yb))
+                        let shift = UncheckedSendable(bias == nil ? nil : bp.baseAddress)
+                        forEachSample(g, scratch: direct ? 0 : g.groups * k * area) { scratch, n in
+                            let sample = src.value + n * g.inChannels * g.inArea
+                            let cols: UnsafePointer<T>
+                            if direct {
+                                cols = sample
+                            } else {
+                                im2col(sample, g, into: scratch)
+                                cols = UnsafePointer(scratch)
+                            }
+                            let planes = out.value + n * g.outChannels * area
+                            for grp in 0..<g.groups {
+                                T.gemmOnCallingThread(
+                                    transA: false, transB: false, m: og, n: area, k: k, alpha: 1,
+                                    a: weights.value + grp * og * k, lda: k, b: cols + grp * k * area, ldb: area,
+                                    beta: 0, c: planes + grp * og * area, ldc: area)
+                            }
+                            if let b = shift.value {
+                                for c in 0..<g.outChannels {
+                                    let row = planes + c * area, v = b[c]
+                                    for i in 0..<area { row[i] += v }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return y
     }
 
     /// The gradient of `conv(x, w)` with respect to x, given `gy` of the output's shape:
-    /// `cols = W_gᵀ @ gy_g` per group, folded back onto the input (col2im).
+    /// per sample, `cols = W_gᵀ @ gy_g` per group, folded back onto the input (col2im).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func inputGradient<T: Scalar>(_ gy: [T], _ w: [T], _ g: ConvGeometry) -> [T] {
-        guard !g.isEmpty else { return [T](repeating: 0, count: g.batch * g.inChannels * g.inArea) }
-        let gT = swapLeadingAxes(gy, g.batch, g.outChannels, g.outArea)
-        return inputGradient(transposed: gT, w, g)
+        let count = g.batch * g.inChannels * g.inArea
+        guard !g.isEmpty else { return [T](repeating: 0, count: count) }
+        let og = g.outChannels / g.groups, k = g.groupRows, area = g.outArea
+        let direct = g.readsInputDirectly
+        var dx = uninitialized(T.self, count)
+        gy.withUnsafeBufferPointer { gp in
+            w.withUnsafeBufferPointer { wp in
+                dx.withUnsafeMutableBufferPointer { dp in
+                    guard let gb = gp.baseAddress, let wb = wp.baseAddress, let db = dp.baseAddress else { return }
+                    let (upstream, weights, out) = (UncheckedSendable(gb), UncheckedSendable(wb), UncheckedSendable(db))
+                    forEachSample(g, scratch: direct ? 0 : g.groups * k * area) { scratch, n in
+                        let planes = out.value + n * g.inChannels * g.inArea
+                        // A direct convolution's column matrix is the input: its gradient is too.
+                        let cols = direct ? planes : scratch
+                        let gyn = upstream.value + n * g.outChannels * area
+                        for grp in 0..<g.groups {
+                            T.gemmOnCallingThread(
+                                transA: true, transB: false, m: k, n: area, k: og, alpha: 1,
+                                a: weights.value + grp * og * k, lda: k, b: gyn + grp * og * area, ldb: area,
+                                beta: 0, c: cols + grp * k * area, ldc: area)
+                        }
+                        if !direct { col2im(scratch, g, into: planes) }
+                    }
+                }
+            }
+        }
+        return dx
     }
 
-    /// `inputGradient` from `gy` already in `[outChannels, batch * outArea]` order.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    static func inputGradient<T: Scalar>(transposed gT: [T], _ w: [T], _ g: ConvGeometry) -> [T] {
-        let og = g.outChannels / g.groups, k = g.groupRows
-        var cols = uninitialized(T.self, g.groups * k * g.columns)
-        groupedGemm(
-            g.groups, transA: true, transB: false, m: k, n: g.columns, k: og,
-            a: w, aGroup: og * k, lda: k, b: gT, bGroup: og * g.columns, ldb: g.columns,
-            c: &cols, cGroup: k * g.columns, ldc: g.columns)
-        return col2im(cols, g)
+    /// Consecutive-sample chunks the weight gradient adds separately (then in order): one
+    /// per core when the products run on the calling thread, else one.
+    static func weightGradientChunks<T: Scalar>(_: T.Type, batch: Int) -> Int {
+        T.gemmRunsOnCallingThread ? Swift.max(1, Swift.min(batch, Parallel.cores)) : 1
     }
 
-    /// The gradient with respect to w: `gy_g @ cols_gᵀ` per group, one gemm over the batch;
-    /// `columns` is x's column matrix if the forward pass kept it.
+    /// The gradient with respect to w, `Σ_n gy_n,g @ cols_n,gᵀ` per group, given x and `gy`
+    /// of the output's shape; samples added in `weightGradientChunks` chunks.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func weightGradient<T: Scalar>(_ x: [T], transposed gT: [T], _ g: ConvGeometry, columns: [T]? = nil) -> [T] {
-        let og = g.outChannels / g.groups, k = g.groupRows
-        guard !g.isEmpty else { return [T](repeating: 0, count: g.outChannels * k) }
-        var dw = uninitialized(T.self, g.outChannels * k)
-        let cols = columns ?? im2col(x, g)
-        groupedGemm(
-            g.groups, transA: false, transB: true, m: og, n: k, k: g.columns,
-            a: gT, aGroup: og * g.columns, lda: g.columns, b: cols, bGroup: k * g.columns, ldb: g.columns,
-            c: &dw, cGroup: og * k, ldc: k)
+    static func weightGradient<T: Scalar>(_ x: [T], _ gy: [T], _ g: ConvGeometry) -> [T] {
+        let og = g.outChannels / g.groups, k = g.groupRows, area = g.outArea
+        let size = g.outChannels * k
+        guard !g.isEmpty else { return [T](repeating: 0, count: size) }
+        let direct = g.readsInputDirectly
+        let chunks = weightGradientChunks(T.self, batch: g.batch)
+        // Chunk 0 sums into the answer, the others into `partials`, added after.
+        var dw = uninitialized(T.self, size)
+        var partials = uninitialized(T.self, (chunks - 1) * size)
+        x.withUnsafeBufferPointer { xp in
+            gy.withUnsafeBufferPointer { gp in
+                dw.withUnsafeMutableBufferPointer { dp in
+                    partials.withUnsafeMutableBufferPointer { pp in
+                        guard let xb = xp.baseAddress, let gb = gp.baseAddress, let db = dp.baseAddress else { return }
+                        let (src, upstream) = (UncheckedSendable(xb), UncheckedSendable(gb))
+                        let (first, rest) = (UncheckedSendable(db), UncheckedSendable(pp.baseAddress))
+                        let scratch = direct ? 0 : g.groups * k * area
+                        Parallel.forEachItem(chunks, parallelFrom: 2, workerState: { Scratch<T>(scratch) }) { buffer, chunk in
+                            guard let target = chunk == 0 ? first.value : rest.value.map({ $0 + (chunk - 1) * size }) else { return }
+                            for n in (g.batch * chunk / chunks)..<(g.batch * (chunk + 1) / chunks) {
+                                let sample = src.value + n * g.inChannels * g.inArea
+                                let cols: UnsafePointer<T>
+                                if direct {
+                                    cols = sample
+                                } else {
+                                    im2col(sample, g, into: buffer.pointer)
+                                    cols = UnsafePointer(buffer.pointer)
+                                }
+                                let gyn = upstream.value + n * g.outChannels * area
+                                let beta: T = n == g.batch * chunk / chunks ? 0 : 1
+                                for grp in 0..<g.groups {
+                                    T.gemmOnCallingThread(
+                                        transA: false, transB: true, m: og, n: k, k: area, alpha: 1,
+                                        a: gyn + grp * og * area, lda: area, b: cols + grp * k * area, ldb: area,
+                                        beta: beta, c: target + grp * og * k, ldc: k)
+                                }
+                            }
+                        }
+                        guard let more = rest.value else { return }
+                        for chunk in 1..<chunks {
+                            let part = more + (chunk - 1) * size
+                            for i in 0..<size { first.value[i] += part[i] }
+                        }
+                    }
+                }
+            }
+        }
         return dw
+    }
+
+    /// The bias gradient: `gy` `[batch, channels, area]` summed over all but the channel
+    /// axis. Each plane is summed with eight interleaved accumulators (`BlockSum`: one
+    /// chain added left to right waits on every add), the planes' sums in sample order;
+    /// channels in parallel.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func channelSums<T: Scalar>(_ gy: [T], batch: Int, channels: Int, area: Int) -> [T] {
+        var sums = [T](repeating: 0, count: channels)
+        gy.withUnsafeBufferPointer { src in
+            sums.withUnsafeMutableBufferPointer { dst in
+                guard let base = src.baseAddress, let out = dst.baseAddress else { return }
+                let from = UncheckedSendable(base), to = UncheckedSendable(out)
+                Parallel.forEachItem(channels, parallelFrom: batch * channels * area >= Parallel.minimumElements ? 2 : channels + 1) { c in
+                    var total: T = 0
+                    for n in 0..<batch {
+                        var sum = BlockSum<T>()
+                        sum.add(UnsafeBufferPointer(start: from.value + (n * channels + c) * area, count: area))
+                        total += sum.total
+                    }
+                    to.value[c] = total
+                }
+            }
+        }
+        return sums
+    }
+
+    /// Runs `body(scratch, n)` for every sample `n` with a scratch buffer of `scratch`
+    /// elements per thread: samples at once when the products keep to the calling thread.
+    @inline(__always)
+    static func forEachSample<T: Scalar>(
+        _ g: ConvGeometry, scratch: Int, _ body: (UnsafeMutablePointer<T>, Int) -> Void
+    ) {
+        Parallel.forEachItem(
+            g.batch, parallelFrom: T.gemmRunsOnCallingThread ? 2 : g.batch + 1,
+            workerState: { Scratch<T>(scratch) }
+        ) { buffer, n in body(buffer.pointer, n) }
     }
 
     /// An array for a product to overwrite: the zeros of `[T](repeating:count:)` would be
@@ -99,55 +240,6 @@ enum ConvKernels {
     @inline(__always)
     static func uninitialized<T: Scalar>(_: T.Type, _ count: Int) -> [T] {
         [T](unsafeUninitializedCapacity: count) { _, n in n = count }
-    }
-
-    /// `C_g = op(A_g) @ op(B_g)` for each group `g`, the groups' blocks `aGroup`, `bGroup`
-    /// and `cGroup` elements apart; every element of `c` is written.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    static func groupedGemm<T: Scalar>(
-        _ groups: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-        a: [T], aGroup: Int, lda: Int, b: [T], bGroup: Int, ldb: Int,
-        c: inout [T], cGroup: Int, ldc: Int
-    ) {
-        a.withUnsafeBufferPointer { ap in
-            b.withUnsafeBufferPointer { bp in
-                c.withUnsafeMutableBufferPointer { cp in
-                    // An empty product is zeros (gemm is not called for it).
-                    guard m > 0 && n > 0 && k > 0 else { return cp.update(repeating: 0) }
-                    guard let a = ap.baseAddress, let b = bp.baseAddress, let c = cp.baseAddress else { return }
-                    for grp in 0..<groups {
-                        T.gemm(
-                            transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
-                            a: a + grp * aGroup, lda: lda, b: b + grp * bGroup, ldb: ldb, beta: 0,
-                            c: c + grp * cGroup, ldc: ldc)
-                    }
-                }
-            }
-        }
-    }
-
-    /// The sum of each row of `[rows, cols]` (the bias gradient from `gy` in
-    /// `[outChannels, batch * outArea]` order) with eight interleaved accumulators, as
-    /// `BlockSum` adds a block: one chain added left to right waits on every add (W6's
-    /// 32×32768 took 1.4 ms on one core). Rows in parallel; each row's order is the same
-    /// on any thread.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    static func rowSums<T: Scalar>(_ a: [T], rows: Int, cols: Int) -> [T] {
-        var sums = [T](repeating: 0, count: rows)
-        a.withUnsafeBufferPointer { src in
-            sums.withUnsafeMutableBufferPointer { dst in
-                guard let base = src.baseAddress, let out = dst.baseAddress else { return }
-                let from = UncheckedSendable(base), to = UncheckedSendable(out)
-                Parallel.forEachItem(rows, parallelFrom: rows * cols >= Parallel.minimumElements ? 2 : rows + 1) { r in
-                    var sum = BlockSum<T>()
-                    sum.add(UnsafeBufferPointer(start: from.value + r * cols, count: cols))
-                    to.value[r] = sum.total
-                }
-            }
-        }
-        return sums
     }
 
     /// Adds `bias[c]` to every element of channel `c` of `[batch, channels, area]`.
@@ -167,109 +259,85 @@ enum ConvKernels {
         }
     }
 
-    /// `[a, b, inner]` as `[b, a, inner]`, plus `bias[i]` on every element of `[i, ...]` if
-    /// given (`bias.count == a`).
+    /// Sample `x`'s column matrix `[inChannels * kH * kW, outArea]` into `cols`: row
+    /// `(c * kH + i) * kW + j`, column `oh * outW + ow` holds the input element that
+    /// kernel tap `(i, j)` of channel `c` meets at output `(oh, ow)`, or 0.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func swapLeadingAxes<T: Scalar>(_ src: [T], _ a: Int, _ b: Int, _ inner: Int, adding bias: [T]? = nil) -> [T] {
-        [T](unsafeUninitializedCapacity: src.count) { dst, count in
-            src.withUnsafeBufferPointer { s in
-                (bias ?? []).withUnsafeBufferPointer { bp in
-                    guard let sp = s.baseAddress, let dp = dst.baseAddress else { return }
-                    let from = UncheckedSendable(sp), to = UncheckedSendable(dp), shift = UncheckedSendable(bias == nil ? nil : bp.baseAddress)
-                    Parallel.forEachItem(a * b, parallelFrom: 64) { item in
-                        let i = item / b, j = item % b
-                        let out = to.value + (j * a + i) * inner, row = from.value + item * inner
-                        guard let v = shift.value?[i] else { return out.update(from: row, count: inner) }
-                        for k in 0..<inner { out[k] = row[k] + v }
+    static func im2col<T: Scalar>(_ x: UnsafePointer<T>, _ g: ConvGeometry, into cols: UnsafeMutablePointer<T>) {
+        for c in 0..<g.inChannels {
+            let plane = x + c * g.inArea
+            for i in 0..<g.kH {
+                for j in 0..<g.kW {
+                    let out = cols + ((c * g.kH + i) * g.kW + j) * g.outArea
+                    let (lo, hi) = validRange(g.outW, stride: g.strideW, offset: j * g.dilationW - g.padLeft, size: g.inW)
+                    let (top, bottom) = validRange(g.outH, stride: g.strideH, offset: i * g.dilationH - g.padTop, size: g.inH)
+                    let line = plane + (i * g.dilationH - g.padTop) * g.inW + j * g.dilationW - g.padLeft
+                    guard lo < hi && top < bottom else {
+                        out.update(repeating: 0, count: g.outArea)
+                        continue
                     }
-                }
-            }
-            count = src.count
-        }
-    }
-
-    /// The column matrix `[inChannels * kH * kW, batch * outArea]` of x: row
-    /// `(c * kH + i) * kW + j`, column `n * outArea + oh * outW + ow` holds the input
-    /// element that kernel tap `(i, j)` of channel `c` meets at output `(n, oh, ow)`, or 0.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    static func im2col<T: Scalar>(_ x: [T], _ g: ConvGeometry) -> [T] {
-        let count = g.inChannels * g.kH * g.kW * g.columns
-        return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-            x.withUnsafeBufferPointer { xp in
-                guard let src = xp.baseAddress, let dst = buffer.baseAddress else { return }
-                let from = UncheckedSendable(src), to = UncheckedSendable(dst)
-                // One item per (channel, sample): its kH * kW rows' block of columns.
-                Parallel.forEachItem(g.inChannels * g.batch, parallelFrom: 4) { item in
-                    let c = item / g.batch, n = item % g.batch
-                    let plane = from.value + (n * g.inChannels + c) * g.inArea
-                    for i in 0..<g.kH {
-                        for j in 0..<g.kW {
-                            let row = (c * g.kH + i) * g.kW + j
-                            let out = to.value + row * g.columns + n * g.outArea
-                            let (lo, hi) = validRange(g.outW, stride: g.strideW, offset: j * g.dilationW - g.padLeft, size: g.inW)
-                            for oh in 0..<g.outH {
-                                let o = out + oh * g.outW
-                                let ih = oh * g.strideH - g.padTop + i * g.dilationH
-                                guard ih >= 0 && ih < g.inH && lo < hi else {
-                                    o.update(repeating: 0, count: g.outW)
-                                    continue
-                                }
-                                let line = plane + ih * g.inW + j * g.dilationW - g.padLeft
-                                if lo > 0 { o.update(repeating: 0, count: lo) }
-                                if g.strideW == 1 {
-                                    (o + lo).update(from: line + lo, count: hi - lo)
-                                } else {
-                                    for ow in lo..<hi { o[ow] = line[ow * g.strideW] }
-                                }
-                                if hi < g.outW { (o + hi).update(repeating: 0, count: g.outW - hi) }
-                            }
+                    out.update(repeating: 0, count: top * g.outW)
+                    if g.isRowContiguous {
+                        // The tap's rows follow each other in x as in the column matrix:
+                        // one copy from the first row's first valid element to the last
+                        // row's last, then zeros where a row wrapped into its neighbour.
+                        (out + top * g.outW + lo).update(from: line + top * g.inW + lo, count: (bottom - top - 1) * g.outW + hi - lo)
+                        for oh in top..<bottom {
+                            let o = out + oh * g.outW
+                            for ow in 0..<lo { o[ow] = 0 }
+                            for ow in hi..<g.outW { o[ow] = 0 }
+                        }
+                    } else {
+                        for oh in top..<bottom {
+                            let o = out + oh * g.outW, row = line + oh * g.strideH * g.inW
+                            for ow in 0..<lo { o[ow] = 0 }
+                            for ow in lo..<hi { o[ow] = row[ow * g.strideW] }
+                            for ow in hi..<g.outW { o[ow] = 0 }
                         }
                     }
+                    (out + bottom * g.outW).update(repeating: 0, count: (g.outH - bottom) * g.outW)
                 }
             }
-            initialized = count
         }
     }
 
-    /// Folds a column matrix back onto `[batch, inChannels, inH, inW]`, adding every
-    /// column's entry into the input element it was read from (im2col's adjoint).
+    /// Folds sample column matrix `cols` back onto the sample's `[inChannels, inH, inW]`
+    /// gradient `dx` (overwritten), adding every column's entry into the input element it
+    /// was read from (im2col's adjoint). Entries that read padding are zeroed in `cols`
+    /// on the way (they have nowhere to go).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func col2im<T: Scalar>(_ cols: [T], _ g: ConvGeometry) -> [T] {
-        var dx = [T](repeating: 0, count: g.batch * g.inChannels * g.inArea)
-        cols.withUnsafeBufferPointer { cp in
-            dx.withUnsafeMutableBufferPointer { dp in
-                guard let src = cp.baseAddress, let dst = dp.baseAddress else { return }
-                let from = UncheckedSendable(src), to = UncheckedSendable(dst)
-                // One item per (sample, channel): it writes that input plane only.
-                Parallel.forEachItem(g.batch * g.inChannels, parallelFrom: 4) { item in
-                    let n = item / g.inChannels, c = item % g.inChannels
-                    let plane = to.value + item * g.inArea
-                    for i in 0..<g.kH {
-                        for j in 0..<g.kW {
-                            let row = (c * g.kH + i) * g.kW + j
-                            let col = from.value + row * g.columns + n * g.outArea
-                            let (lo, hi) = validRange(g.outW, stride: g.strideW, offset: j * g.dilationW - g.padLeft, size: g.inW)
-                            guard lo < hi else { continue }
-                            for oh in 0..<g.outH {
-                                let ih = oh * g.strideH - g.padTop + i * g.dilationH
-                                guard ih >= 0 && ih < g.inH else { continue }
-                                let line = plane + ih * g.inW + j * g.dilationW - g.padLeft
-                                let o = col + oh * g.outW
-                                if g.strideW == 1 {
-                                    for ow in lo..<hi { line[ow] += o[ow] }
-                                } else {
-                                    for ow in lo..<hi { line[ow * g.strideW] += o[ow] }
-                                }
-                            }
+    static func col2im<T: Scalar>(_ cols: UnsafeMutablePointer<T>, _ g: ConvGeometry, into dx: UnsafeMutablePointer<T>) {
+        dx.update(repeating: 0, count: g.inChannels * g.inArea)
+        for c in 0..<g.inChannels {
+            let plane = dx + c * g.inArea
+            for i in 0..<g.kH {
+                for j in 0..<g.kW {
+                    let col = cols + ((c * g.kH + i) * g.kW + j) * g.outArea
+                    let (lo, hi) = validRange(g.outW, stride: g.strideW, offset: j * g.dilationW - g.padLeft, size: g.inW)
+                    let (top, bottom) = validRange(g.outH, stride: g.strideH, offset: i * g.dilationH - g.padTop, size: g.inH)
+                    guard lo < hi && top < bottom else { continue }
+                    let line = plane + (i * g.dilationH - g.padTop) * g.inW + j * g.dilationW - g.padLeft
+                    if g.isRowContiguous {
+                        // As im2col: one run of adds over the tap's rows, the entries that
+                        // would wrap into a neighbouring row zeroed first.
+                        for oh in top..<bottom {
+                            let o = col + oh * g.outW
+                            for ow in 0..<lo { o[ow] = 0 }
+                            for ow in hi..<g.outW { o[ow] = 0 }
+                        }
+                        let from = col + top * g.outW + lo, to = line + top * g.inW + lo
+                        for t in 0..<((bottom - top - 1) * g.outW + hi - lo) { to[t] += from[t] }
+                    } else {
+                        for oh in top..<bottom {
+                            let o = col + oh * g.outW, row = line + oh * g.strideH * g.inW
+                            for ow in lo..<hi { row[ow * g.strideW] += o[ow] }
                         }
                     }
                 }
             }
         }
-        return dx
     }
 
     /// The outputs `lo..<hi` of `0..<outputs` whose input index `o * stride + offset` lies

@@ -103,15 +103,13 @@ public struct ConvTranspose2dOp: Operator {
         guard let g = try? geometry(x.map(\.shape)) else { return x.map { _ in nil } }
         var result: [NDArray<T>?] = [
             needs[0] ? NDArray(shape: x[0].shape, data: ConvKernels.forward(grad.data, x[1].data, g)) : nil,
-            needs[1]
-                ? NDArray(
-                    shape: x[1].shape,
-                    data: ConvKernels.weightGradient(grad.data, transposed: ConvKernels.swapLeadingAxes(x[0].data, g.batch, g.outChannels, g.outArea), g))
-                : nil,
+            needs[1] ? NDArray(shape: x[1].shape, data: ConvKernels.weightGradient(grad.data, x[0].data, g)) : nil,
         ]
         if x.count == 3 {
-            let gT = ConvKernels.swapLeadingAxes(grad.data, g.batch, g.inChannels, g.inArea)
-            result.append(needs[2] ? NDArray(shape: x[2].shape, data: ConvKernels.rowSums(gT, rows: g.inChannels, cols: g.batch * g.inArea)) : nil)
+            result.append(
+                needs[2]
+                    ? NDArray(shape: x[2].shape, data: ConvKernels.channelSums(grad.data, batch: g.batch, channels: g.inChannels, area: g.inArea))
+                    : nil)
         }
         return result
     }

@@ -65,7 +65,7 @@ struct Convolution: Sendable, Equatable {
     let groups: Int
 
     static let notes =
-        "padding \"same\" puts an odd total's extra element after and needs stride 1, as torch; im2col + one BLAS gemm per group over the batch"
+        "padding \"same\" puts an odd total's extra element after and needs stride 1, as torch; per sample, im2col in cache + one BLAS gemm per group"
 
     static func attributes(dims: Int) -> [AttributeSpec] {
         [
@@ -161,34 +161,31 @@ struct Convolution: Sendable, Equatable {
         return SpatialAttributes.join(inputs[0], dims: dims, batch: g.batch, channels: g.outChannels, spatial: spatial)
     }
 
-    /// The output, and x's column matrix when the weight needs a gradient (`needs[1]`).
+    /// The output.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func forward<T: Scalar>(_ x: [NDArray<T>], saving needs: [Bool], name: String) -> (NDArray<T>, [NDArray<T>?]) {
+    func forward<T: Scalar>(_ x: [NDArray<T>], name: String) -> NDArray<T> {
         guard let shape = try? outputShape(x.map(\.shape), name: name),
             let g = try? geometry(x.map(\.shape), name: name)
-        else { return (x[0], []) }
-        let (y, cols) = ConvKernels.forward(
-            x[0].data, x[1].data, g, bias: x.count == 3 ? x[2].data : nil, keepingColumns: needs.count > 1 && needs[1])
-        return (NDArray(shape: shape, data: y), cols.map { [NDArray(shape: [$0.count], data: $0)] } ?? [])
+        else { return x[0] }
+        return NDArray(shape: shape, data: ConvKernels.forward(x[0].data, x[1].data, g, bias: x.count == 3 ? x[2].data : nil))
     }
 
-    // dx = col2im(Wᵀ gy), dW = gy colsᵀ over the whole batch (cols kept by the forward
-    // pass, or unfolded again), db = gy summed over all but the channel axis.
+    // Per sample: dx = col2im(Wᵀ gy), dW += gy colsᵀ (x unfolded again, in cache); db = gy
+    // summed over all but the channel axis.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func vjp<T: Scalar>(
-        _ grad: NDArray<T>, inputs x: [NDArray<T>], saved: [NDArray<T>?], needs: [Bool], name: String
-    ) -> [NDArray<T>?] {
+    func vjp<T: Scalar>(_ grad: NDArray<T>, inputs x: [NDArray<T>], needs: [Bool], name: String) -> [NDArray<T>?] {
         guard let g = try? geometry(x.map(\.shape), name: name) else { return x.map { _ in nil } }
-        let gT = ConvKernels.swapLeadingAxes(grad.data, g.batch, g.outChannels, g.outArea)
-        let cols = saved.first.flatMap { $0?.data }
         var result: [NDArray<T>?] = [
-            needs[0] ? NDArray(shape: x[0].shape, data: ConvKernels.inputGradient(transposed: gT, x[1].data, g)) : nil,
-            needs[1] ? NDArray(shape: x[1].shape, data: ConvKernels.weightGradient(x[0].data, transposed: gT, g, columns: cols)) : nil,
+            needs[0] ? NDArray(shape: x[0].shape, data: ConvKernels.inputGradient(grad.data, x[1].data, g)) : nil,
+            needs[1] ? NDArray(shape: x[1].shape, data: ConvKernels.weightGradient(x[0].data, grad.data, g)) : nil,
         ]
         if x.count == 3 {
-            result.append(needs[2] ? NDArray(shape: x[2].shape, data: ConvKernels.rowSums(gT, rows: g.outChannels, cols: g.columns)) : nil)
+            result.append(
+                needs[2]
+                    ? NDArray(shape: x[2].shape, data: ConvKernels.channelSums(grad.data, batch: g.batch, channels: g.outChannels, area: g.outArea))
+                    : nil)
         }
         return result
     }
