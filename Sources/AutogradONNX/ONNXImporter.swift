@@ -65,24 +65,57 @@ package struct ONNXImporter: GraphImporter {
 
     /// The ModelProto in `text` (base64), or why it is not one.
     static func parse(_ text: String) throws(ImportFailure) -> Onnx_ModelProto {
-        // Into an uninitialised buffer (Base64.decode writes every byte or throws): zeroing
-        // it first was a pass over the model's bytes (2.7 MB for W2's MLP) for nothing.
-        let bytes: [UInt8]
-        do throws(Base64.DecodingError) {
-            bytes = try Base64.decode(text)
-        } catch {
-            throw ImportFailure("not base64: \(error.message)" + (error.offset >= 0 ? " at character \(error.offset)" : ""))
-        }
+        let bytes = try decodeBase64(text)
         do {
             var options = BinaryDecodingOptions()
             options.messageDepthLimit = 64
-            let model = try Onnx_ModelProto(serializedBytes: bytes, options: options)
+            var model: Onnx_ModelProto
+            if let split = ProtoWire.withoutRawData(bytes) {
+                // The weights stay where base64 put them: each initializer's raw_data is a
+                // slice of `bytes` (sharing its storage), not swift-protobuf's copy.
+                model = try Onnx_ModelProto(serializedBytes: split.stripped, options: options)
+                if model.graph.initializer.count == split.raw.count {
+                    for (i, range) in split.raw.enumerated() {
+                        if let range { model.graph.initializer[i].rawData = bytes[range] }
+                    }
+                } else {
+                    model = try Onnx_ModelProto(serializedBytes: bytes, options: options)
+                }
+            } else {
+                model = try Onnx_ModelProto(serializedBytes: bytes, options: options)
+            }
             guard model.hasGraph else { throw ImportFailure("not an ONNX model: the ModelProto has no graph") }
             return model
         } catch let failure as ImportFailure {
             throw failure
         } catch {
             throw ImportFailure("not an ONNX ModelProto: the protobuf bytes do not decode (\(error))")
+        }
+    }
+
+    /// The bytes of `text` (base64) in a `Data` that owns a buffer written once by the
+    /// decoder (zeroing it first would be a pass over the model's bytes for nothing).
+    static func decodeBase64(_ text: String) throws(ImportFailure) -> Data {
+        var text = text
+        let result: Result<Data, Base64.DecodingError> = text.withUTF8 { utf8 in
+            do throws(Base64.DecodingError) {
+                let count = try Base64.decodedCount(utf8)
+                guard let buffer = malloc(Swift.max(count, 1)) else { return .success(Data()) }
+                do throws(Base64.DecodingError) {
+                    try Base64.decode(utf8, into: UnsafeMutableRawBufferPointer(start: buffer, count: count))
+                } catch {
+                    free(buffer)
+                    throw error
+                }
+                return .success(Data(bytesNoCopy: buffer, count: count, deallocator: .free))
+            } catch {
+                return .failure(error)
+            }
+        }
+        do throws(Base64.DecodingError) {
+            return try result.get()
+        } catch {
+            throw ImportFailure("not base64: \(error.message)" + (error.offset >= 0 ? " at character \(error.offset)" : ""))
         }
     }
 

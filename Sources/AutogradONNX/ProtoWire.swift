@@ -1,6 +1,7 @@
-/// The protobuf wire format, as far as `ONNXExport` edits it in place: a message's fields
-/// with their byte ranges, and a length-delimited field re-emitted with a new payload.
-/// Reading never traps: any malformed input is `nil`.
+/// The protobuf wire format, as far as `ONNXExport` edits it in place and the importer
+/// takes weights out of it (`withoutRawData`): a message's fields with their byte ranges,
+/// and a length-delimited field re-emitted with a new payload. Reading never traps: any
+/// malformed input is `nil`. Bytes are `[UInt8]` or `Data` (indices from 0).
 enum ProtoWire {
     struct Field {
         let number: UInt64
@@ -13,7 +14,7 @@ enum ProtoWire {
 
     /// The fields of the message in `bytes[range]`, in order, or nil where the bytes are not
     /// a sequence of well-formed fields of wire types 0, 1, 2 and 5 (groups are not read).
-    static func fields(_ bytes: [UInt8], _ range: Range<Int>) -> [Field]? {
+    static func fields<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, _ range: Range<Int>) -> [Field]? where Bytes.Index == Int {
         var out: [Field] = []
         var i = range.lowerBound
         while i < range.upperBound {
@@ -46,7 +47,7 @@ enum ProtoWire {
     }
 
     /// The varint at `i` (advanced past it), or nil if it runs past `end` or 10 bytes.
-    static func varint(_ bytes: [UInt8], _ i: inout Int, _ end: Int) -> UInt64? {
+    static func varint<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, _ i: inout Int, _ end: Int) -> UInt64? where Bytes.Index == Int {
         var value: UInt64 = 0
         var shift: UInt64 = 0
         while i < end, shift < 64 {
@@ -69,16 +70,59 @@ enum ProtoWire {
     }
 
     /// `field` (of wire type 2) again with `payload`: its own tag bytes, the new length.
-    static func lengthDelimited(_ bytes: [UInt8], _ field: Field, payload: [UInt8]) -> [UInt8] {
+    static func lengthDelimited<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, _ field: Field, payload: [UInt8]) -> [UInt8] where Bytes.Index == Int {
         var out = Array(bytes[field.range.lowerBound..<tagEnd(bytes, field)])
         appendVarint(UInt64(payload.count), to: &out)
         return out + payload
     }
 
     /// Where `field`'s tag ends.
-    private static func tagEnd(_ bytes: [UInt8], _ field: Field) -> Int {
+    private static func tagEnd<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, _ field: Field) -> Int where Bytes.Index == Int {
         var i = field.range.lowerBound
         _ = varint(bytes, &i, field.range.upperBound)
         return i
+    }
+
+    /// The ModelProto in `bytes` without its initializers' `raw_data` fields (`stripped`:
+    /// everything else, byte for byte, with the graph's and the tensors' lengths
+    /// rewritten), and for each initializer in order the payload of its last `raw_data`
+    /// field (protobuf's rule for a repeated singular field), or nil where it has none.
+    /// nil when there is nothing to take out, or the fields on the way are not
+    /// well-formed: the caller then decodes `bytes` as they are, and swift-protobuf
+    /// reports what is wrong with them.
+    ///
+    /// swift-protobuf copies every `bytes` field it decodes; decoding the stripped model
+    /// and pointing each initializer's `raw_data` at its slice of `bytes` saves one copy of
+    /// the weights (2.7 MB for W2's MLP) per request.
+    static func withoutRawData<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> (stripped: [UInt8], raw: [Range<Int>?])?
+    where Bytes.Index == Int {
+        guard let top = fields(bytes, bytes.startIndex..<bytes.endIndex) else { return nil }
+        var out: [UInt8] = [], raw: [Range<Int>?] = []
+        // Several graph fields are merged into one by protobuf's rule (their initializers
+        // concatenated in order), so each is stripped alike and the order holds.
+        for f in top {
+            guard f.number == 7 else {
+                out += bytes[f.range]
+                continue
+            }
+            guard f.wireType == 2, let members = fields(bytes, f.payload) else { return nil }
+            var graph: [UInt8] = []
+            for m in members {
+                guard m.number == 5 && m.wireType == 2 else {
+                    graph += bytes[m.range]
+                    continue
+                }
+                guard let tensorFields = fields(bytes, m.payload) else { return nil }
+                var tensor: [UInt8] = [], last: Range<Int>?
+                for t in tensorFields {
+                    if t.number == 9 && t.wireType == 2 { last = t.payload } else { tensor += bytes[t.range] }
+                }
+                raw.append(last)
+                graph += lengthDelimited(bytes, m, payload: tensor)
+            }
+            out += lengthDelimited(bytes, f, payload: graph)
+        }
+        guard raw.contains(where: { $0 != nil }) else { return nil }
+        return (out, raw)
     }
 }
