@@ -83,8 +83,14 @@ CAK_LOGISTIC(double, cak_exp_nonpositive_f64, __builtin_fabs)
 
 // MARK: kernels
 
-// One loop per op, so that each vectorises on its own.
-#define CAK_LOOP(stmt) for (ptrdiff_t i = 0; i < n; i++) stmt
+// One loop per op, so that each vectorises on its own. Element i reads only element i of
+// each input, so an output that is one of its inputs (in place, as the log-softmax's
+// exponentials are computed) is as safe to vectorise as a disjoint one: without
+// assume_safety, clang's run-time overlap check sent every in-place call to the scalar
+// loop (cross_entropy's forward pass 3.3 ms at [1024, 1000], its backward 0.5). Callers
+// never pass partly overlapping arrays.
+#define CAK_LOOP(stmt) \
+  _Pragma("clang loop vectorize(assume_safety)") for (ptrdiff_t i = 0; i < n; i++) stmt
 
 // The kernel families for element type T, as always-inline bodies; CAK_ENTRY below
 // instantiates each at every level.

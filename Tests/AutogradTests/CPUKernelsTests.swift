@@ -8,7 +8,7 @@ import Testing
 /// replace (they do the same arithmetic, contraction off), over the edge cases of the
 /// fast `exp` (clamps, NaN, infinities, subnormal results) and random inputs longer than
 /// a vector, with odd tails. `make test` also runs the whole engine suite a second time
-/// with AUTOGRAD_CPU=baseline.
+/// with AUTOGRAD_CPU=baseline. Each also in place: the output one of the inputs.
 @Suite struct CPUKernelsTests {
     static func inputs<T: Scalar>(_: T.Type) -> [T] {
         var values: [T] = [0, -0.0, 1, -1, 0.5, -0.5, 20, -20, 86.9, -86.9, 87, -87, 87.5, -87.5, 88, -88,
@@ -85,6 +85,13 @@ import Testing
                     }
                 }
             }
+            // In place, the output either operand.
+            checkEveryLevel("\(name) \(T.self) into a", initial: a, expected: expected) { level, n, y in
+                b.withUnsafeBufferPointer { CPUKernels.binary(op, UnsafePointer(y), $0.baseAddress!, y, n, level: level) { _, _ in .nan } }
+            }
+            checkEveryLevel("\(name) \(T.self) into b", initial: b, expected: expected) { level, n, y in
+                a.withUnsafeBufferPointer { CPUKernels.binary(op, $0.baseAddress!, UnsafePointer(y), y, n, level: level) { _, _ in .nan } }
+            }
         }
         checkEveryLevel("accumulate \(T.self)", initial: a, expected: zip(a, b).map { $0 + $1 }) { level, n, y in
             b.withUnsafeBufferPointer { CPUKernels.accumulate($0.baseAddress!, into: y, n, level: level) }
@@ -104,6 +111,10 @@ import Testing
         for (name, op, f) in ops {
             checkEveryLevel("\(name) \(T.self)", initial: x, expected: x.map(f)) { level, n, y in
                 x.withUnsafeBufferPointer { CPUKernels.unary(op, $0.baseAddress!, y, n, level: level) { _ in .nan } }
+            }
+            // In place (the output is the input), as the log-softmax's exponentials run.
+            checkEveryLevel("\(name) \(T.self) in place", initial: x, expected: x.map(f)) { level, n, y in
+                CPUKernels.unary(op, UnsafePointer(y), y, n, level: level) { _ in .nan }
             }
         }
     }
