@@ -1,4 +1,4 @@
-import Autograd
+@testable import Autograd
 import Testing
 
 /// Exact values, tie-breaking, extreme logits and attribute errors of softmax, the max/min
@@ -220,6 +220,31 @@ import Testing
         #expect(x.transposed().shape == [4, 3, 2])
         #expect(x.transposed([-1, 0, 1]).value == y.value)
         #expect(Tensor<Double>([[1, 2, 3], [4, 5, 6]]).transposed().value == NDArray([[1, 4], [2, 5], [3, 6]]))
+    }
+
+    /// Permutations that keep the last axis (rows copied whole, over the threads: attention's
+    /// heads) and ones that do not, against the element-by-element definition, with more
+    /// rows than one thread's share so both threads copy.
+    @Test(arguments: [
+        ([8, 128, 4, 64], [0, 2, 1, 3]), ([3, 5, 7, 9], [2, 0, 1, 3]), ([2, 3, 4, 5, 8], [3, 1, 4, 0, 2]),
+        ([2, 3, 4, 5, 8], [4, 3, 2, 1, 0]), ([300, 2, 16], [1, 0, 2]), ([2, 3, 4, 5, 8], [1, 0, 3, 2, 4]),
+    ])
+    func permutationsMoveEveryElement(_ shape: [Int], _ perm: [Int]) {
+        let n = shape.reduce(1, *)
+        let x = NDArray<Float>(shape: shape, data: (0..<n).map(Float.init))
+        let y = x.permuted(perm)
+        #expect(y.shape == perm.map { shape[$0] })
+        let inStrides = Shape.strides(shape), outStrides = Shape.strides(y.shape)
+        var wrong = 0
+        for o in 0..<n {
+            var rest = o, source = 0
+            for a in 0..<perm.count {
+                source += (rest / outStrides[a]) * inStrides[perm[a]]
+                rest %= outStrides[a]
+            }
+            if y.data[o] != Float(source) { wrong += 1 }
+        }
+        #expect(wrong == 0, "\(wrong) of \(n) elements misplaced")
     }
 
     @Test func transposeGradientIsTheInversePermutation() throws {

@@ -125,6 +125,9 @@ extension NDArray {
         let own = Shape.strides(shape)
         let srcStrides = perm.map { own[$0] }
         let n = count
+        if perm[r - 1] == r - 1 && shape[r - 1] >= 8 && n > 0 {
+            return permutedRows(outShape, Array(srcStrides.dropLast()))
+        }
         return data.withUnsafeBufferPointer { src in
             NDArray(shape: outShape) { dst in
                 guard n > 0 else { return }
@@ -140,6 +143,43 @@ extension NDArray {
                     }
                     o &+= inner
                     walk.advanceOuter()
+                }
+            }
+        }
+    }
+
+    /// `permuted` when the last axis stays last (attention's heads, `[B, T, H, E]` to
+    /// `[B, H, T, E]` and back): whole rows of the last axis copied, rows split over the
+    /// threads. `outer` is the source stride of each output axis but the last.
+    private func permutedRows(_ outShape: [Int], _ outer: [Int]) -> NDArray<T> {
+        let inner = outShape[outShape.count - 1], rows = count / inner
+        let dims = Array(outShape.dropLast())
+        return data.withUnsafeBufferPointer { src in
+            NDArray(shape: outShape) { (dst: inout UnsafeMutableBufferPointer<T>) in
+                guard let from = src.baseAddress, let to = dst.baseAddress else { return }
+                let (s, d) = (UncheckedSendable(from), UncheckedSendable(to))
+                Parallel.forEachRange(rows, parallelFrom: Swift.max(2, Parallel.minimumElements / inner), alignment: 1) { lo, hi in
+                    // The source offset of row `lo`, then an odometer over the outer axes.
+                    var index = [Int](repeating: 0, count: dims.count)
+                    var offset = 0, rest = lo
+                    for a in stride(from: dims.count - 1, through: 0, by: -1) {
+                        index[a] = rest % dims[a]
+                        rest /= dims[a]
+                        offset += index[a] * outer[a]
+                    }
+                    for row in lo..<hi {
+                        let o = d.value + row * inner, i = s.value + offset
+                        for j in 0..<inner { o[j] = i[j] }
+                        var a = dims.count - 1
+                        while a >= 0 {
+                            index[a] += 1
+                            offset += outer[a]
+                            if index[a] < dims[a] { break }
+                            offset -= outer[a] * dims[a]
+                            index[a] = 0
+                            a -= 1
+                        }
+                    }
                 }
             }
         }
