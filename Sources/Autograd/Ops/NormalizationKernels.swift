@@ -22,14 +22,27 @@ func rowMoments<T: Scalar>(_ x: [T], rows: Int, n: Int, center: Bool, eps: T) ->
             let row = xp + r * n
             var m: T = 0
             if center {
-                for j in 0..<n { m += row[j] }
-                m /= count
+                var sum = BlockSum<T>()
+                sum.add(UnsafeBufferPointer(start: row, count: n))
+                m = sum.total / count
             }
-            var v: T = 0
-            for j in 0..<n {
+            // Eight accumulators, combined as BlockSum's: one chain waited on every add.
+            var a0: T = 0, a1: T = 0, a2: T = 0, a3: T = 0, a4: T = 0, a5: T = 0, a6: T = 0, a7: T = 0
+            var j = 0
+            while j + 8 <= n {
+                let d0 = row[j] - m, d1 = row[j + 1] - m, d2 = row[j + 2] - m, d3 = row[j + 3] - m
+                let d4 = row[j + 4] - m, d5 = row[j + 5] - m, d6 = row[j + 6] - m, d7 = row[j + 7] - m
+                a0 += d0 * d0; a1 += d1 * d1; a2 += d2 * d2; a3 += d3 * d3
+                a4 += d4 * d4; a5 += d5 * d5; a6 += d6 * d6; a7 += d7 * d7
+                j += 8
+            }
+            var tail: T = 0
+            while j < n {
                 let d = row[j] - m
-                v += d * d
+                tail += d * d
+                j += 1
             }
+            let v = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + tail
             mean[r] = m
             rstd[r] = 1 / (v / count + eps).squareRoot()
         }
@@ -82,7 +95,8 @@ func normalizeRowsBackward<T: Scalar>(
     var dx = [T](repeating: 0, count: needX ? rows * n : 0)
     var gxhat = [T](repeating: 0, count: needAffine ? period * n : 0)
     var gsum = [T](repeating: 0, count: needAffine ? period * n : 0)
-    var scratch = [T](repeating: 0, count: n)
+    // x̂ of the current row, then ĝ · x̂.
+    var scratch = [T](repeating: 0, count: 2 * n)
     let ones = weight == nil ? [T](repeating: 1, count: period * n) : []
     let count = T(n)
     g.withUnsafeBufferPointer { gb in
@@ -95,6 +109,7 @@ func normalizeRowsBackward<T: Scalar>(
                                 guard n > 0, let gp = gb.baseAddress, let xp = xb.baseAddress,
                                     let xhat = hb.baseAddress, let w = wb.baseAddress
                                 else { return }
+                                let gxrow = xhat + n
                                 for r in 0..<rows {
                                     let gr = gp + r * n, xr = xp + r * n, m = mean[r], s = rstd[r]
                                     let wr = w + (r % period) * n
@@ -109,13 +124,15 @@ func normalizeRowsBackward<T: Scalar>(
                                     guard needX, let d0 = db.baseAddress else { continue }
                                     // d holds ĝ = g·w, then dx.
                                     let d = d0 + r * n
-                                    var sumG: T = 0, sumGX: T = 0
-                                    for j in 0..<n {
-                                        let gw = gr[j] * wr[j]
-                                        d[j] = gw
-                                        sumG += gw
-                                        sumGX += gw * xhat[j]
-                                    }
+                                    for j in 0..<n { d[j] = gr[j] * wr[j] }
+                                    // Both sums in eight accumulators each (BlockSum's order).
+                                    var sum = BlockSum<T>()
+                                    sum.add(UnsafeBufferPointer(start: d, count: n))
+                                    let sumG = sum.total
+                                    for j in 0..<n { gxrow[j] = d[j] * xhat[j] }
+                                    var sumX = BlockSum<T>()
+                                    sumX.add(UnsafeBufferPointer(start: gxrow, count: n))
+                                    let sumGX = sumX.total
                                     let meanG = center ? sumG / count : 0, meanGX = sumGX / count
                                     for j in 0..<n { d[j] = s * (d[j] - meanG - xhat[j] * meanGX) }
                                 }
