@@ -99,13 +99,18 @@ extension Double: Scalar {
             beta, c, blasint(ldc))
     }
 
+}
+
+/// Products whose library keeps a thread pool of its own (float64 on OpenBLAS): none runs on
+/// the calling thread alone, and `gemmOnCallingThread` is `gemm`.
+extension Scalar {
     public static var gemmRunsOnCallingThread: Bool { false }
 
     public static func gemmOnCallingThread(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-        alpha: Double, a: UnsafePointer<Double>, lda: Int,
-        b: UnsafePointer<Double>, ldb: Int,
-        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+        alpha: Self, a: UnsafePointer<Self>, lda: Int,
+        b: UnsafePointer<Self>, ldb: Int,
+        beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int
     ) {
         gemm(
             transA: transA, transB: transB, m: m, n: n, k: k,

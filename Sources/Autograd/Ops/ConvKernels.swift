@@ -259,46 +259,67 @@ enum ConvKernels {
         }
     }
 
+    /// Calls `body` for every kernel tap `(i, j)` of every input channel `c`: its row
+    /// `(c * kH + i) * kW + j` of the column matrix, the outputs whose input lies inside x
+    /// (columns `cols`, rows `rows`; either may be empty), and the offset in the sample of
+    /// the input that output (0, 0) meets (outside the sample when it is padding), from
+    /// which output `(oh, ow)` reads `origin + oh * strideH * inW + ow * strideW`.
+    @inline(__always)
+    static func forEachTap(
+        _ g: ConvGeometry, _ body: (_ row: Int, _ cols: Range<Int>, _ rows: Range<Int>, _ origin: Int) -> Void
+    ) {
+        for c in 0..<g.inChannels {
+            for i in 0..<g.kH {
+                let (top, bottom) = validRange(g.outH, stride: g.strideH, offset: i * g.dilationH - g.padTop, size: g.inH)
+                for j in 0..<g.kW {
+                    let (lo, hi) = validRange(g.outW, stride: g.strideW, offset: j * g.dilationW - g.padLeft, size: g.inW)
+                    let origin = c * g.inArea + (i * g.dilationH - g.padTop) * g.inW + j * g.dilationW - g.padLeft
+                    body((c * g.kH + i) * g.kW + j, lo..<hi, top..<bottom, origin)
+                }
+            }
+        }
+    }
+
+    /// Zeros the entries of output rows `rows` (each `g.outW` long, from `out`) outside
+    /// columns `cols`: the padding a row-contiguous run copies or folds across.
+    @inline(__always)
+    static func zeroOutside<T: Scalar>(_ out: UnsafeMutablePointer<T>, _ g: ConvGeometry, cols: Range<Int>, rows: Range<Int>) {
+        for oh in rows {
+            let o = out + oh * g.outW
+            for ow in 0..<cols.lowerBound { o[ow] = 0 }
+            for ow in cols.upperBound..<g.outW { o[ow] = 0 }
+        }
+    }
+
     /// Sample `x`'s column matrix `[inChannels * kH * kW, outArea]` into `cols`: row
     /// `(c * kH + i) * kW + j`, column `oh * outW + ow` holds the input element that
     /// kernel tap `(i, j)` of channel `c` meets at output `(oh, ow)`, or 0.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func im2col<T: Scalar>(_ x: UnsafePointer<T>, _ g: ConvGeometry, into cols: UnsafeMutablePointer<T>) {
-        for c in 0..<g.inChannels {
-            let plane = x + c * g.inArea
-            for i in 0..<g.kH {
-                for j in 0..<g.kW {
-                    let out = cols + ((c * g.kH + i) * g.kW + j) * g.outArea
-                    let (lo, hi) = validRange(g.outW, stride: g.strideW, offset: j * g.dilationW - g.padLeft, size: g.inW)
-                    let (top, bottom) = validRange(g.outH, stride: g.strideH, offset: i * g.dilationH - g.padTop, size: g.inH)
-                    let line = plane + (i * g.dilationH - g.padTop) * g.inW + j * g.dilationW - g.padLeft
-                    guard lo < hi && top < bottom else {
-                        out.update(repeating: 0, count: g.outArea)
-                        continue
-                    }
-                    out.update(repeating: 0, count: top * g.outW)
-                    if g.isRowContiguous {
-                        // The tap's rows follow each other in x as in the column matrix:
-                        // one copy from the first row's first valid element to the last
-                        // row's last, then zeros where a row wrapped into its neighbour.
-                        (out + top * g.outW + lo).update(from: line + top * g.inW + lo, count: (bottom - top - 1) * g.outW + hi - lo)
-                        for oh in top..<bottom {
-                            let o = out + oh * g.outW
-                            for ow in 0..<lo { o[ow] = 0 }
-                            for ow in hi..<g.outW { o[ow] = 0 }
-                        }
-                    } else {
-                        for oh in top..<bottom {
-                            let o = out + oh * g.outW, row = line + oh * g.strideH * g.inW
-                            for ow in 0..<lo { o[ow] = 0 }
-                            for ow in lo..<hi { o[ow] = row[ow * g.strideW] }
-                            for ow in hi..<g.outW { o[ow] = 0 }
-                        }
-                    }
-                    (out + bottom * g.outW).update(repeating: 0, count: (g.outH - bottom) * g.outW)
+        forEachTap(g) { row, valid, rows, origin in
+            let out = cols + row * g.outArea, line = x + origin
+            guard !valid.isEmpty && !rows.isEmpty else {
+                out.update(repeating: 0, count: g.outArea)
+                return
+            }
+            let (lo, hi, top, bottom) = (valid.lowerBound, valid.upperBound, rows.lowerBound, rows.upperBound)
+            out.update(repeating: 0, count: top * g.outW)
+            if g.isRowContiguous {
+                // The tap's rows follow each other in x as in the column matrix: one copy
+                // from the first row's first valid element to the last row's last, then
+                // zeros where a row wrapped into its neighbour.
+                (out + top * g.outW + lo).update(from: line + top * g.inW + lo, count: (bottom - top - 1) * g.outW + hi - lo)
+                zeroOutside(out, g, cols: valid, rows: rows)
+            } else {
+                for oh in rows {
+                    let o = out + oh * g.outW, source = line + oh * g.strideH * g.inW
+                    for ow in 0..<lo { o[ow] = 0 }
+                    for ow in valid { o[ow] = source[ow * g.strideW] }
+                    for ow in hi..<g.outW { o[ow] = 0 }
                 }
             }
+            (out + bottom * g.outW).update(repeating: 0, count: (g.outH - bottom) * g.outW)
         }
     }
 
@@ -310,31 +331,20 @@ enum ConvKernels {
     @_specialize(where T == Double)
     static func col2im<T: Scalar>(_ cols: UnsafeMutablePointer<T>, _ g: ConvGeometry, into dx: UnsafeMutablePointer<T>) {
         dx.update(repeating: 0, count: g.inChannels * g.inArea)
-        for c in 0..<g.inChannels {
-            let plane = dx + c * g.inArea
-            for i in 0..<g.kH {
-                for j in 0..<g.kW {
-                    let col = cols + ((c * g.kH + i) * g.kW + j) * g.outArea
-                    let (lo, hi) = validRange(g.outW, stride: g.strideW, offset: j * g.dilationW - g.padLeft, size: g.inW)
-                    let (top, bottom) = validRange(g.outH, stride: g.strideH, offset: i * g.dilationH - g.padTop, size: g.inH)
-                    guard lo < hi && top < bottom else { continue }
-                    let line = plane + (i * g.dilationH - g.padTop) * g.inW + j * g.dilationW - g.padLeft
-                    if g.isRowContiguous {
-                        // As im2col: one run of adds over the tap's rows, the entries that
-                        // would wrap into a neighbouring row zeroed first.
-                        for oh in top..<bottom {
-                            let o = col + oh * g.outW
-                            for ow in 0..<lo { o[ow] = 0 }
-                            for ow in hi..<g.outW { o[ow] = 0 }
-                        }
-                        let from = col + top * g.outW + lo, to = line + top * g.inW + lo
-                        for t in 0..<((bottom - top - 1) * g.outW + hi - lo) { to[t] += from[t] }
-                    } else {
-                        for oh in top..<bottom {
-                            let o = col + oh * g.outW, row = line + oh * g.strideH * g.inW
-                            for ow in lo..<hi { row[ow * g.strideW] += o[ow] }
-                        }
-                    }
+        forEachTap(g) { row, valid, rows, origin in
+            guard !valid.isEmpty && !rows.isEmpty else { return }
+            let col = cols + row * g.outArea, line = dx + origin
+            let (lo, top, bottom) = (valid.lowerBound, rows.lowerBound, rows.upperBound)
+            if g.isRowContiguous {
+                // As im2col: one run of adds over the tap's rows, the entries that would
+                // wrap into a neighbouring row zeroed first.
+                zeroOutside(col, g, cols: valid, rows: rows)
+                let from = col + top * g.outW + lo, to = line + top * g.inW + lo
+                for t in 0..<((bottom - top - 1) * g.outW + valid.upperBound - lo) { to[t] += from[t] }
+            } else {
+                for oh in rows {
+                    let o = col + oh * g.outW, target = line + oh * g.strideH * g.inW
+                    for ow in valid { target[ow * g.strideW] += o[ow] }
                 }
             }
         }
