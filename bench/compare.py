@@ -99,6 +99,10 @@ def build(rows):
                     find(rows, "W2", "swift", "graph_respond_b64_paired"), "W2 body", 1.1, "ms")
     lower_is_better("W2", "  the ONNX import alone (decode less W2's decode), per W2 step", find(rows, "W2", "swift", "onnx_import"),
                     find(rows, "W2", "swift", "time_per_step"), "W2 step", 0.1, "ms")
+    first, s_w2 = med(find(rows, "W2", "swift", "onnx_import_first")), med(find(rows, "W2", "swift", "time_per_step"))
+    if first is not None:
+        out.append(("W2", "  the same, a model the importer has not seen (no ModelCache)", fmt(first, "ms"),
+                    f"{fmt(s_w2, 'ms')} (W2 step)", f"{first / s_w2:.2f}x" if s_w2 else "—", "", ""))
     # W3 (jax is not installed: PyTorch eager stands in for jax.jit)
     for dtype in ("float32", "float64"):
         lower_is_better("W3", f"sum(sigmoid(a*b+a)), 1M, {dtype}, fused", find(rows, "W3", "swift", "time", dtype),

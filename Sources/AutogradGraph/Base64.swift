@@ -51,42 +51,112 @@ public enum Base64 {
         guard output.count == total else {
             throw DecodingError(offset: -1, message: "decodes to \(total) bytes where \(output.count) are expected")
         }
-        guard total > 0, let src = text.baseAddress, let dst = output.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+        try decode(text, bytes: 0..<total, into: output)
+    }
+
+    /// Decodes the bytes `bytes` of what `text` decodes to (a range within
+    /// `0..<decodedCount(text)`) into `output`, which must hold `bytes.count` bytes, checking
+    /// every character of each 4-character group it reads as `decode` checks them: a part
+    /// of a long text (a model's weights) goes straight where it is used, the rest unread.
+    public static func decode(_ text: UnsafeBufferPointer<UInt8>, bytes: Range<Int>, into output: UnsafeMutableRawBufferPointer) throws(DecodingError) {
+        let total = try decodedCount(text)
+        guard bytes.lowerBound >= 0, bytes.upperBound <= total, output.count == bytes.count else {
+            throw DecodingError(offset: -1, message: "bytes \(bytes.lowerBound)..<\(bytes.upperBound) of \(total) do not fit \(output.count)")
+        }
+        guard !bytes.isEmpty, let src = text.baseAddress, let dst = output.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
             return
         }
-        let quads = total / 3  // complete 4-character groups that decode to 3 bytes
-        var bad: UInt32 = 0
-        decodeTable.withUnsafeBufferPointer { t in
-            let t0 = t.baseAddress!, t1 = t0 + 256, t2 = t0 + 512, t3 = t0 + 768
-            var s = src, d = dst
-            for _ in 0..<quads {
-                let v = t0[Int(s[0])] | t1[Int(s[1])] | t2[Int(s[2])] | t3[Int(s[3])]
-                bad |= v
-                d[0] = UInt8(truncatingIfNeeded: v >> 16)
-                d[1] = UInt8(truncatingIfNeeded: v >> 8)
-                d[2] = UInt8(truncatingIfNeeded: v)
-                s += 4
-                d += 3
+        var pos = bytes.lowerBound
+        var d = dst
+        // A group the range starts inside, or ends inside, or the last one (1 or 2 bytes):
+        // one at a time, only its bytes in the range written.
+        if pos % 3 != 0 { try partial(text, total, &pos, bytes.upperBound, &d) }
+        let quads = (bytes.upperBound - pos) / 3  // complete groups, each 4 characters for 3 bytes
+        if quads > 0 {
+            let first = pos / 3 * 4
+            var bad: UInt32 = 0
+            decodeTable.withUnsafeBufferPointer { t in
+                let t0 = t.baseAddress!, t1 = t0 + 256, t2 = t0 + 512, t3 = t0 + 768
+                var s = src + first, o = d
+                for _ in 0..<quads {
+                    let v = t0[Int(s[0])] | t1[Int(s[1])] | t2[Int(s[2])] | t3[Int(s[3])]
+                    bad |= v
+                    o[0] = UInt8(truncatingIfNeeded: v >> 16)
+                    o[1] = UInt8(truncatingIfNeeded: v >> 8)
+                    o[2] = UInt8(truncatingIfNeeded: v)
+                    s += 4
+                    o += 3
+                }
             }
+            if bad & invalid != 0 { throw firstInvalid(text, from: first, end: first + quads * 4) }
+            pos += quads * 3
+            d += quads * 3
         }
-        if bad & invalid != 0 { throw firstInvalid(text, end: quads * 4) }
-        // The last 2 or 3 characters, for 1 or 2 bytes.
-        let rest = total - quads * 3
-        guard rest > 0 else { return }
-        let tail = quads * 4
+        if pos < bytes.upperBound { try partial(text, total, &pos, bytes.upperBound, &d) }
+    }
+
+    /// The bytes from `pos` of its group up to `end` or the group's end, to `d` (both advanced).
+    private static func partial(
+        _ text: UnsafeBufferPointer<UInt8>, _ total: Int, _ pos: inout Int, _ end: Int, _ d: inout UnsafeMutablePointer<UInt8>
+    ) throws(DecodingError) {
+        let q = pos / 3
+        let v = try group(text, q, total)
+        let stop = Swift.min(3 * q + 3, end)
+        for k in pos..<stop {
+            d.pointee = UInt8(truncatingIfNeeded: v >> (16 - 8 * UInt32(k - 3 * q)))
+            d += 1
+        }
+        pos = stop
+    }
+
+    /// The 24 bits of group `q` (characters 4q...), checked: a complete group's 4
+    /// characters, or the last group's 2 or 3 (for 1 or 2 bytes of `total`) with the
+    /// unused bits of its last character zero.
+    private static func group(_ text: UnsafeBufferPointer<UInt8>, _ q: Int, _ total: Int) throws(DecodingError) -> UInt32 {
+        let rest = Swift.min(total - 3 * q, 3)  // bytes of this group
+        let first = 4 * q
         var v: UInt32 = 0
         for k in 0...rest {
-            let c = text[tail + k]
+            let c = text[first + k]
             let x = sextet(c)
-            guard x < 64 else { throw invalidCharacter(c, at: tail + k) }
+            guard x < 64 else { throw invalidCharacter(c, at: first + k) }
             v |= UInt32(x) << (18 - 6 * UInt32(k))
         }
-        let unused: UInt32 = rest == 1 ? 0xFFFF : 0xFF
-        guard v & unused == 0 else {
-            throw DecodingError(offset: tail + rest, message: "the unused bits of the last character are not zero (not the canonical encoding)")
+        if rest < 3 {
+            let unused: UInt32 = rest == 1 ? 0xFFFF : 0xFF
+            guard v & unused == 0 else {
+                throw DecodingError(offset: first + rest, message: "the unused bits of the last character are not zero (not the canonical encoding)")
+            }
         }
-        dst[quads * 3] = UInt8(truncatingIfNeeded: v >> 16)
-        if rest == 2 { dst[quads * 3 + 1] = UInt8(truncatingIfNeeded: v >> 8) }
+        return v
+    }
+
+    /// The bytes a text decodes to, each read where it is asked for from the two
+    /// characters that hold it, unchecked (a character outside the alphabet reads as some
+    /// value): for scanning the few header bytes of a long text, whose ranges are then
+    /// decoded with `decode(_:bytes:into:)`, which checks them. `count` is
+    /// `decodedCount(text)`; the text must outlive the view.
+    package struct Bytes: RandomAccessCollection {
+        package let text: UnsafeBufferPointer<UInt8>
+        package let count: Int
+
+        package init(text: UnsafeBufferPointer<UInt8>, count: Int) {
+            self.text = text
+            self.count = count
+        }
+
+        package var startIndex: Int { 0 }
+        package var endIndex: Int { count }
+
+        package subscript(i: Int) -> UInt8 {
+            let q = i / 3, r = i - 3 * q
+            let a = sextet(text[4 * q + r]) & 63, b = sextet(text[4 * q + r + 1]) & 63
+            switch r {
+            case 0: return a << 2 | b >> 4
+            case 1: return a << 4 | b >> 2
+            default: return a << 6 | b
+            }
+        }
     }
 
     /// Writes the padded encoding of `input` to `output`, which must hold
@@ -203,9 +273,9 @@ public enum Base64 {
         return DecodingError(offset: offset, message: message)
     }
 
-    /// The first character outside the alphabet in `text[..<end]` (one is known to exist).
-    static func firstInvalid(_ text: UnsafeBufferPointer<UInt8>, end: Int) -> DecodingError {
-        for k in 0..<end where sextet(text[k]) >= 64 { return invalidCharacter(text[k], at: k) }
+    /// The first character outside the alphabet in `text[from..<end]` (one is known to exist).
+    static func firstInvalid(_ text: UnsafeBufferPointer<UInt8>, from: Int = 0, end: Int) -> DecodingError {
+        for k in from..<end where sextet(text[k]) >= 64 { return invalidCharacter(text[k], at: k) }
         return DecodingError(offset: 0, message: "invalid base64")
     }
 }

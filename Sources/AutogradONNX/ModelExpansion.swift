@@ -6,6 +6,8 @@ import AutogradGraph
 /// of the same name), graph inputs (given in the request), then each node in order.
 struct ModelExpansion {
     let model: Onnx_ModelProto
+    /// Initializers' `raw_data` already read into values, by index (`ParsedModel`).
+    var weights: [Int: ONNXWeights] = [:]
     let trainable: [String]?
     let limits: GraphLimits
 
@@ -61,7 +63,7 @@ struct ModelExpansion {
             }
             let data: ONNXTensorData
             do {
-                data = try ONNXTensorData(proto, maxElements: limits.maxElements)
+                data = try ONNXTensorData(proto, raw: weights[k], maxElements: limits.maxElements)
             } catch {
                 throw PlacedFailure(pointer: pointer, detail: "initializer \"\(name.prefix(64))\": \(error.detail)")
             }

@@ -53,8 +53,10 @@ struct ONNXTensorData {
         return ModelImport.values(doubles, dtype)
     }
 
-    /// Reads `t`, checking that its element count fits `maxElements` before allocating.
-    init(_ t: Onnx_TensorProto, maxElements: Int) throws(ImportFailure) {
+    /// Reads `t`, checking that its element count fits `maxElements` before allocating;
+    /// `raw` is its `raw_data` already read into values (`ONNXWeights`), `t.rawData` then
+    /// empty.
+    init(_ t: Onnx_TensorProto, raw: ONNXWeights? = nil, maxElements: Int) throws(ImportFailure) {
         guard let type = ONNXElementType(rawValue: t.dataType) else {
             throw ImportFailure("element type \(ONNXElementType.name(t.dataType)) is not supported (float, double, integer and bool tensors are)")
         }
@@ -72,6 +74,22 @@ struct ONNXTensorData {
         }
         self.shape = shape
         self.type = type
+        if let raw {
+            guard raw.byteCount == count * type.width else {
+                throw ImportFailure("raw_data holds \(raw.byteCount) bytes; shape \(shape) of \(ONNXElementType.name(t.dataType)) needs \(count * type.width)")
+            }
+            switch raw {
+            case .float(let v) where type == .float:
+                floats = v
+                doubles = []
+            case .double(let v) where type == .double:
+                floats = nil
+                doubles = v
+            default:
+                throw ImportFailure("raw_data read as \(raw.typeName) for a \(ONNXElementType.name(t.dataType)) tensor")
+            }
+            return
+        }
         if !t.rawData.isEmpty {
             guard t.rawData.count == count * type.width else {
                 throw ImportFailure("raw_data holds \(t.rawData.count) bytes; shape \(shape) of \(ONNXElementType.name(t.dataType)) needs \(count * type.width)")
@@ -148,6 +166,35 @@ struct ONNXTensorData {
                 }
             }
             return out
+        }
+    }
+}
+
+/// An initializer's `raw_data` read straight from the request's base64 into the values
+/// of its FLOAT or DOUBLE tensor (`ONNXImporter.parse`), with no copy of the bytes.
+enum ONNXWeights: Equatable {
+    case float([Float])
+    case double([Double])
+
+    var byteCount: Int {
+        switch self {
+        case .float(let v): v.count * 4
+        case .double(let v): v.count * 8
+        }
+    }
+
+    var typeName: String {
+        switch self {
+        case .float: "FLOAT"
+        case .double: "DOUBLE"
+        }
+    }
+
+    /// The little-endian bytes, as `raw_data` holds them.
+    var rawData: Data {
+        switch self {
+        case .float(let v): v.withUnsafeBytes { Data($0) }
+        case .double(let v): v.withUnsafeBytes { Data($0) }
         }
     }
 }

@@ -83,46 +83,110 @@ enum ProtoWire {
         return i
     }
 
-    /// The ModelProto in `bytes` without its initializers' `raw_data` fields (`stripped`:
+    /// A message rebuilt from pieces of another: byte ranges of the original and new bytes
+    /// (the rewritten tags and lengths).
+    enum Piece: Equatable {
+        case original(Range<Int>)
+        case literal([UInt8])
+
+        var count: Int {
+            switch self {
+            case .original(let r): r.count
+            case .literal(let b): b.count
+            }
+        }
+    }
+
+    /// A ModelProto split by `withoutRawData`.
+    struct Split {
+        /// The model without its initializers' last `raw_data` fields, in order.
+        var pieces: [Piece] = []
+        /// For each initializer in order, the payload of its last `raw_data` field, or nil.
+        var raw: [Range<Int>?] = []
+        /// The tags and lengths read to take the `raw_data` out, which no piece holds.
+        var headers: [Range<Int>] = []
+
+        /// The stripped model's size in bytes.
+        var count: Int { pieces.reduce(0) { $0 + $1.count } }
+
+        /// The stripped model, its pieces copied from `bytes`.
+        func stripped<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> [UInt8] where Bytes.Index == Int {
+            var out: [UInt8] = []
+            out.reserveCapacity(count)
+            for p in pieces {
+                switch p {
+                case .original(let r): out += bytes[r]
+                case .literal(let b): out += b
+                }
+            }
+            return out
+        }
+    }
+
+    /// The ModelProto in `bytes` without its initializers' `raw_data` fields (`pieces`:
     /// everything else, byte for byte, with the graph's and the tensors' lengths
     /// rewritten), and for each initializer in order the payload of its last `raw_data`
-    /// field (protobuf's rule for a repeated singular field), or nil where it has none.
-    /// nil when there is nothing to take out, or the fields on the way are not
-    /// well-formed: the caller then decodes `bytes` as they are, and swift-protobuf
-    /// reports what is wrong with them.
+    /// field (protobuf's rule for a repeated singular field; earlier ones stay in the
+    /// pieces), or nil where it has none. nil when there is nothing to take out, or the
+    /// fields on the way are not well-formed: the caller then decodes `bytes` as they are,
+    /// and swift-protobuf reports what is wrong with them.
     ///
     /// swift-protobuf copies every `bytes` field it decodes; decoding the stripped model
-    /// and pointing each initializer's `raw_data` at its slice of `bytes` saves one copy of
-    /// the weights (2.7 MB for W2's MLP) per request.
-    static func withoutRawData<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> (stripped: [UInt8], raw: [Range<Int>?])?
-    where Bytes.Index == Int {
+    /// and reading each initializer's `raw_data` where it lies saves a copy of the weights
+    /// (2.7 MB for W2's MLP) per request. `bytes` may be a view that decodes base64 as it
+    /// is read (`Base64.Bytes`): only tags and lengths are read here.
+    static func withoutRawData<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> Split? where Bytes.Index == Int {
         guard let top = fields(bytes, bytes.startIndex..<bytes.endIndex) else { return nil }
-        var out: [UInt8] = [], raw: [Range<Int>?] = []
+        var split = Split()
+        var headers: [Range<Int>] = []
+        func append(_ range: Range<Int>, to pieces: inout [Piece]) {
+            if case .original(let last)? = pieces.last, last.upperBound == range.lowerBound {
+                pieces[pieces.count - 1] = .original(last.lowerBound..<range.upperBound)
+            } else {
+                pieces.append(.original(range))
+            }
+        }
+        /// `field`'s tag and a new length for `payload`, then `payload`.
+        func rewrite(_ field: Field, _ payload: [Piece], to pieces: inout [Piece]) {
+            headers.append(field.range.lowerBound..<field.payload.lowerBound)
+            var header = Array(bytes[field.range.lowerBound..<tagEnd(bytes, field)])
+            appendVarint(UInt64(payload.reduce(0) { $0 + $1.count }), to: &header)
+            pieces.append(.literal(header))
+            for p in payload {
+                if case .original(let r) = p { append(r, to: &pieces) } else { pieces.append(p) }
+            }
+        }
         // Several graph fields are merged into one by protobuf's rule (their initializers
         // concatenated in order), so each is stripped alike and the order holds.
         for f in top {
             guard f.number == 7 else {
-                out += bytes[f.range]
+                append(f.range, to: &split.pieces)
                 continue
             }
             guard f.wireType == 2, let members = fields(bytes, f.payload) else { return nil }
-            var graph: [UInt8] = []
+            var graph: [Piece] = []
             for m in members {
                 guard m.number == 5 && m.wireType == 2 else {
-                    graph += bytes[m.range]
+                    append(m.range, to: &graph)
                     continue
                 }
                 guard let tensorFields = fields(bytes, m.payload) else { return nil }
-                var tensor: [UInt8] = [], last: Range<Int>?
-                for t in tensorFields {
-                    if t.number == 9 && t.wireType == 2 { last = t.payload } else { tensor += bytes[t.range] }
+                let last = tensorFields.lastIndex { $0.number == 9 && $0.wireType == 2 }
+                var tensor: [Piece] = []
+                for (k, t) in tensorFields.enumerated() where k != last { append(t.range, to: &tensor) }
+                if let last {
+                    let t = tensorFields[last]
+                    headers.append(t.range.lowerBound..<t.payload.lowerBound)
+                    split.raw.append(t.payload)
+                } else {
+                    split.raw.append(nil)
                 }
-                raw.append(last)
-                graph += lengthDelimited(bytes, m, payload: tensor)
+                rewrite(m, tensor, to: &graph)
             }
-            out += lengthDelimited(bytes, f, payload: graph)
+            rewrite(f, graph, to: &split.pieces)
         }
-        guard raw.contains(where: { $0 != nil }) else { return nil }
-        return (out, raw)
+        guard split.raw.contains(where: { $0 != nil }) else { return nil }
+        split.headers = headers
+        return split
     }
 }

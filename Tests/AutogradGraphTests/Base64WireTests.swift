@@ -58,6 +58,58 @@ import Testing
         }
     }
 
+    /// Any range of the decoded bytes decodes alone to that slice of the whole, with or
+    /// without padding, and `Base64.Bytes` reads every byte the same.
+    @Test func everyRangeDecodesToItsSliceAndTheViewReadsEveryByte() throws {
+        var rng = SplitMix64(seed: 65)
+        for n in [1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 40] {
+            let bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let padded = Base64.encode(bytes)
+            for text in [padded, String(padded.prefix { $0 != "=" })] {
+                var t = text
+                try t.withUTF8 { utf8 in
+                    #expect(Array(Base64.Bytes(text: utf8, count: n)) == bytes, "n = \(n) \(text)")
+                    for a in 0...n {
+                        for b in a...n {
+                            var out = [UInt8](repeating: 0xAA, count: b - a)
+                            try out.withUnsafeMutableBytes { try Base64.decode(utf8, bytes: a..<b, into: $0) }
+                            #expect(out == Array(bytes[a..<b]), "n = \(n), \(a)..<\(b) of \(text)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A range checks the characters of the groups it reads, and only those: a bad
+    /// character is found with its offset where its group is read, ignored elsewhere; the
+    /// last character's unused bits are checked where the last group is read.
+    @Test func aRangeChecksTheCharactersOfItsGroups() throws {
+        // "Zm9v" "Ym*y" "YmF6": the bad character holds parts of bytes 4 and 5.
+        var text = "Zm9vYm*yYmF6"
+        text.withUTF8 { utf8 in
+            for (range, fails) in [(0..<3, false), (0..<4, true), (2..<3, false), (3..<4, true), (5..<6, true), (6..<9, false), (1..<9, true)] {
+                var out = [UInt8](repeating: 0, count: range.count)
+                do {
+                    try out.withUnsafeMutableBytes { try Base64.decode(utf8, bytes: range, into: $0) }
+                    #expect(!fails, "\(range) decoded")
+                } catch {
+                    let e = error as? Base64.DecodingError
+                    #expect(fails && e?.offset == 6 && e?.message.contains("not a base64 character") == true, "\(range): \(error)")
+                }
+            }
+        }
+        var unused = "Zm9vZh=="  // "foo" + one byte whose last character carries stray bits
+        unused.withUTF8 { utf8 in
+            var out = [UInt8](repeating: 0, count: 1)
+            #expect(throws: Base64.DecodingError.self) { try out.withUnsafeMutableBytes { try Base64.decode(utf8, bytes: 3..<4, into: $0) } }
+            var head = [UInt8](repeating: 0, count: 3)
+            #expect(throws: Never.self) { try head.withUnsafeMutableBytes { try Base64.decode(utf8, bytes: 0..<3, into: $0) } }
+            var tail = [UInt8](repeating: 0, count: 2)
+            #expect(throws: Base64.DecodingError.self) { try tail.withUnsafeMutableBytes { try Base64.decode(utf8, bytes: 2..<4, into: $0) } }
+        }
+    }
+
     // MARK: On the wire
 
     private func respond(_ endpoint: Endpoint, _ body: String) -> (status: Int, json: JSONValue?) {
