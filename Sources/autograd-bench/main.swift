@@ -317,10 +317,8 @@ if let n = options.countONNXDecode {
     guard let body = options.b64 ? w2RequestBody(b64: true) : w2ONNXRequestBody() else {
         fatalError("--count-onnx-decode: bench/w2_mlp.onnx not found (run from the package root)")
     }
-    let other = w2RequestBody(b64: true)
     for _ in 0..<n {
         do { blackHole(try service.decodeOnly(body: body)) } catch { fatalError("--count-onnx-decode: \(error)") }
-        if getenv("PAIR") != nil { blackHole(try! service.decodeOnly(body: other)) }
     }
     exit(0)
 }
