@@ -206,6 +206,7 @@ FUZZ_DIR   := .build-fuzz
 FUZZ_TIME  ?= 600
 FUZZ_GZIP_TIME ?= 300
 FUZZ_ONNX_TIME ?= 300
+FUZZ_FRAMING_TIME ?= 120
 FUZZ_BUILD := $(SWIFT) build --scratch-path $(FUZZ_DIR) -c release --product autograd-fuzz \
               --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 SERVER_DBG  = $$($(SWIFT) build --show-bin-path)/autograd-server
@@ -222,7 +223,9 @@ ST_EXAMPLES ?= 30
 # every input the bytes of a ModelProto sent as "onnx": {"b64"}, with its declared inputs)
 # for FUZZ_ONNX_TIME seconds from Fuzz/onnx-corpus (Fuzz/make_onnx_corpus.py, which also
 # writes Fuzz/onnx.dict); crashes go to $(FUZZ_DIR)/artifacts/onnx-*, replayed with
-# `AUTOGRAD_FUZZ_INPUT=onnx swift run autograd-fuzz FILE`.
+# `AUTOGRAD_FUZZ_INPUT=onnx swift run autograd-fuzz FILE`. Fourth, connection byte streams
+# (AUTOGRAD_FUZZ_INPUT=framing: the request framing the C shim follows under libmicrohttpd's
+# reads, CMicroHTTPD framing.c) for FUZZ_FRAMING_TIME seconds from Fuzz/framing-corpus.
 fuzz: deps
 	$(FUZZ_BUILD)
 	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
@@ -237,11 +240,15 @@ fuzz: deps
 	AUTOGRAD_FUZZ_INPUT=onnx SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/release/autograd-fuzz $(FUZZ_DIR)/onnx-corpus Fuzz/onnx-corpus Fuzz/onnx-regressions \
 	  -dict=Fuzz/onnx.dict -max_len=65536 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
 	  -max_total_time=$(FUZZ_ONNX_TIME) -artifact_prefix=$(FUZZ_DIR)/artifacts/onnx-
+	@mkdir -p $(FUZZ_DIR)/framing-corpus
+	AUTOGRAD_FUZZ_INPUT=framing SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/release/autograd-fuzz $(FUZZ_DIR)/framing-corpus Fuzz/framing-corpus \
+	  -dict=Fuzz/framing.dict -max_len=40000 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
+	  -max_total_time=$(FUZZ_FRAMING_TIME) -artifact_prefix=$(FUZZ_DIR)/artifacts/framing-
 
-# The CI run: one minute of JSON, half a minute of gzip and one of ONNX, fails on any
-# crash, leak-free exit or sanitizer report.
+# The CI run: one minute of JSON, half a minute of gzip, one of ONNX and half a minute of
+# framing; fails on any crash, leak-free exit or sanitizer report.
 fuzz-ci:
-	$(MAKE) fuzz FUZZ_TIME=60 FUZZ_GZIP_TIME=30 FUZZ_ONNX_TIME=60
+	$(MAKE) fuzz FUZZ_TIME=60 FUZZ_GZIP_TIME=30 FUZZ_ONNX_TIME=60 FUZZ_FRAMING_TIME=30
 
 # schemathesis against api/openapi.yaml: no 5xx, every response as the spec says. All checks
 # but positive_data_acceptance, which expects every schema-valid body to be accepted: a graph

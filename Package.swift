@@ -31,7 +31,7 @@ let package = Package(
         ),
         .target(
             name: "CMicroHTTPD",
-            linkerSettings: [.linkedLibrary("microhttpd")]
+            linkerSettings: [.linkedLibrary("microhttpd"), .linkedLibrary("gnutls")]
         ),
         // zlib for gzip bodies (Content-Encoding), only under the server: the Autograd
         // product never links it.
@@ -96,7 +96,7 @@ let package = Package(
         // one never builds it (`make test-consumer` checks that dependents build).
         .executableTarget(
             name: "autograd-fuzz",
-            dependencies: ["AutogradGraph", "GzipCoding", "AutogradONNX", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["AutogradGraph", "GzipCoding", "AutogradONNX", "CMicroHTTPD", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
         // `make test-asan`: deliberately wrong custom ops under the address sanitizer (issue 22).

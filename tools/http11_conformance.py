@@ -16,7 +16,9 @@
   200 with the default queue and --max-inflight 2, while bodies past --max-queue-bytes
   get 503 with Retry-After;
 - malformed requests libmicrohttpd would answer itself (Content-Length forms, 414, 431,
-  505) get one problem+json answer each, from HeaderGate, on by default;
+  505) get one problem+json answer each, from HeaderGate, on by default: first on their
+  connection, and later on a keep-alive connection (the shim follows the framing), whole
+  or in two pieces; over TLS the same, first and later;
 - what already worked stays working (with the gate and without it): keep-alive across 4xx, pipelining, HTTP/1.0,
   chunked uploads with extensions and trailers, Expect: 100-continue, 100 concurrent
   requests.
@@ -28,6 +30,8 @@ import json
 import os
 import re
 import socket
+import ssl
+import subprocess
 import sys
 import tempfile
 import threading
@@ -45,8 +49,10 @@ KEY = "conformance-test-key"
 class Raw:
     """A raw connection: send bytes, read whole responses (Content-Length framed)."""
 
-    def __init__(self, port, timeout=10):
+    def __init__(self, port, timeout=10, tls=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname="127.0.0.1")
         self.buffer = b""
         self.closed = False
 
@@ -248,8 +254,10 @@ def read_all(c, within=5):
     return data
 
 
-def malformed_checks(port):
-    """What libmicrohttpd would answer itself, as one problem+json answer each."""
+def malformed_checks(port, tls=None, where=""):
+    """What libmicrohttpd would answer itself, as one problem+json answer each: first on a
+    connection, then after a kept-alive GET, and after a POST with a body, the malformed
+    request sent whole or with its request line first."""
     head = "POST /backward HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
     cases = [(f"Content-Length: {form!r}", head + f"Content-Length: {form}\r\n\r\n{{}}", status)
              for form, status in (("abc", 400), ("-1", 400), ("+389", 400), ("0x185", 400), ("", 400),
@@ -258,17 +266,61 @@ def malformed_checks(port):
               ("a 20 KB header block", "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + "a" * 20000 + "\r\n\r\n", 431),
               ("HTTP/2.0", "GET /healthz HTTP/2.0\r\nHost: t\r\n\r\n", 505),
               ("a request line of two words", "GET /healthz\r\nHost: t\r\n\r\n", 400)]
+    preludes = [("first", None), ("after a kept-alive GET", get()), ("after a POST with a body", post("/forward", SEED))]
     for label, request, status in cases:
-        c = Raw(port)
-        c.send(request)
-        data = read_all(c)
+        for when, prelude in preludes:
+            for split in (False, True):
+                if split and prelude is None:
+                    continue
+                c = Raw(port, tls=tls)
+                if prelude is not None:
+                    c.send(prelude)
+                    first, fields, _ = c.response()
+                    if first != 200 or header(fields, "Connection") == "close":
+                        check(False, f"{where}{label} {when}: the first request answered {first}, kept alive")
+                        c.close()
+                        continue
+                if split:
+                    cut = request.index("\n") + 1
+                    c.send(request[:cut])
+                    time.sleep(0.02)
+                    try:
+                        c.send(request[cut:])
+                    except OSError:
+                        pass  # refused at its request line: the rest may meet a closed connection
+                else:
+                    c.send(request)
+                data = read_all(c)
+                c.close()
+                lines = re.findall(rb"(?m)^HTTP/1\.[01] \d{3}", data)
+                head_part, _, body = data.partition(b"\r\n\r\n")
+                fields = [tuple(p.strip() for p in line.split(":", 1)) for line in head_part.decode(errors="replace").split("\r\n")[1:]]
+                got = int(lines[0].split()[1]) if lines else None
+                pieces = ", in two pieces" if split else ""
+                check(len(lines) == 1 and got == status and is_problem(status, fields, body) and not repeated(fields),
+                      f"{where}{label} {when}{pieces}: exactly one answer, {status} problem+json ({len(lines)} status lines, {got})")
+
+
+def tls_checks(exe, workdir):
+    """The same over TLS (no gate: every request followed through gnutls_record_recv)."""
+    key, cert = os.path.join(workdir, "key.pem"), os.path.join(workdir, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    server = checks.Server(exe, os.path.join(workdir, "tls.log"), ["--tls-cert", cert, "--tls-key", key])
+    try:
+        context = ssl.create_default_context(cafile=cert)
+        malformed_checks(server.port, tls=context, where="TLS: ")
+        c = Raw(server.port, tls=context)
+        statuses = []
+        for _ in range(3):
+            c.send(get())
+            statuses.append(c.response()[0])
+        c.send(post("/forward", SEED) + get().encode())
+        statuses += [c.response()[0], c.response()[0]]
         c.close()
-        lines = re.findall(rb"(?m)^HTTP/1\.[01] \d{3}", data)
-        head_part, _, body = data.partition(b"\r\n\r\n")
-        fields = [tuple(p.strip() for p in line.split(":", 1)) for line in head_part.decode(errors="replace").split("\r\n")[1:]]
-        got = int(lines[0].split()[1]) if lines else None
-        check(len(lines) == 1 and got == status and is_problem(status, fields, body) and not repeated(fields),
-              f"{label}: exactly one answer, {status} problem+json ({len(lines)} status lines, {got})")
+        check(statuses == [200] * 5, f"TLS: well-formed requests on one connection, pipelined too, all 200 ({statuses})")
+    finally:
+        server.stop()
 
 
 def cors_checks(exe, workdir):
@@ -478,7 +530,7 @@ def main():
     with tempfile.TemporaryDirectory() as workdir:
         server = checks.Server(exe, os.path.join(workdir, "server.log"), [])
         try:
-            print("malformed requests (first on their connection; HeaderGate, on by default):")
+            print("malformed requests (first on their connection and later; HeaderGate, on by default):")
             malformed_checks(server.port)
             print("request line, Host, methods:")
             request_line_checks(server.port)
@@ -492,6 +544,8 @@ def main():
             working_checks(server.port)
         finally:
             server.stop()
+        print("malformed requests over TLS:")
+        tls_checks(exe, workdir)
         print("idle connections and the read timeout:")
         idle_checks(exe, workdir)
         print("CORS:")

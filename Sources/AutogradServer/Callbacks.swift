@@ -31,6 +31,8 @@ func requestCompleted(
     cls: UnsafeMutableRawPointer?, connection: OpaquePointer?,
     conCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, toe: MHD_RequestTerminationCode
 ) {
+    // Its answer is on the wire: a next request on the connection may be checked (framing.c).
+    if let connection { cmhd_framing_completed(cmhd_connection_fd(connection)) }
     guard let conCls, let raw = conCls.pointee else { return }
     conCls.pointee = nil
     let state = Unmanaged<ConnectionState>.fromOpaque(raw).takeRetainedValue()
@@ -40,28 +42,31 @@ func requestCompleted(
     if let connection { handler.sweeper?.requestDone(connection) }
 }
 
-/// MHD_NotifyConnectionCallback: connections opening and closing, for `SlowClientSweeper`
+/// MHD_NotifyConnectionCallback: connections opening and closing, for `ConnectionWatch`
 /// (`cls`, unretained; the `HTTPServer` keeps it alive until after MHD_stop_daemon).
 func connectionNotify(
     cls: UnsafeMutableRawPointer?, connection: OpaquePointer?,
     socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, code: MHD_ConnectionNotificationCode
 ) {
     guard let cls, let connection else { return }
-    let sweeper = Unmanaged<SlowClientSweeper>.fromOpaque(cls).takeUnretainedValue()
+    let watch = Unmanaged<ConnectionWatch>.fromOpaque(cls).takeUnretainedValue()
     switch code {
-    case .CONNECTION_NOTIFY_STARTED: sweeper.opened(connection)
-    default: sweeper.closed(connection)
+    case .CONNECTION_NOTIFY_STARTED: watch.opened(connection)
+    default: watch.closed(connection)
     }
 }
 
 /// `cmhd_log_fn`: libmicrohttpd's error messages, already formatted by the shim, into the
 /// server's logger. The close after an early 413 (`EarlyRejection`) is deliberate, so MHD's
-/// complaint about it is only debug.
+/// complaint about it is only debug; so is a connection closed mid-request.
 func libraryLog(cls: UnsafeMutableRawPointer?, message: UnsafePointer<CChar>?) {
     guard let cls, let message else { return }
     let handler = Unmanaged<RequestHandler>.fromOpaque(cls).takeUnretainedValue()
     let text = String(cString: message)
-    if text.hasPrefix("Application reported internal error") {
+    // "closed by remote side with incomplete request" follows every later request the
+    // shim refused (framing.c: libmicrohttpd reads end-of-stream then), besides clients
+    // that give up mid-request: neither is the operator's concern.
+    if text.hasPrefix("Application reported internal error") || text.hasPrefix("Connection was closed by remote side with incomplete request") {
         handler.logger.debug("libmicrohttpd: \(text)")
     } else {
         handler.logger.notice("libmicrohttpd: \(text)")

@@ -25,6 +25,8 @@ public final class HTTPServer: @unchecked Sendable {
     private let sweeper: SlowClientSweeper?
     /// Plain HTTP: accepts connections and checks each first header block (`HeaderGate`).
     private var gate: HeaderGate?
+    /// Connection notifications: the sweeper's, and over TLS the request checks.
+    private let watch: ConnectionWatch
     /// PEM text MHD reads during start (kept for the daemon's lifetime, as MHD asks).
     private var tlsStrings: (key: UnsafeMutablePointer<CChar>, certificate: UnsafeMutablePointer<CChar>)?
 
@@ -71,6 +73,7 @@ public final class HTTPServer: @unchecked Sendable {
             linger: EarlyRejection.Linger(configuration))
         handler.operability.logFormat = configuration.logFormat
         handler.operability.observe(load: { [limiter = handler.limiter] in limiter.load })
+        watch = ConnectionWatch(sweeper: sweeper, tls: tls ? handler : nil)
         logTarget = .allocate(capacity: 1)
         logTarget.initialize(to: cmhd_log_target(fn: libraryLog, cls: Unmanaged.passUnretained(handler).toOpaque()))
     }
@@ -118,9 +121,9 @@ public final class HTTPServer: @unchecked Sendable {
             options.tls_key_pem = UnsafePointer(tlsStrings!.key)
             options.tls_cert_pem = UnsafePointer(tlsStrings!.certificate)
         }
-        if let sweeper {
+        if sweeper != nil || watch.tls != nil {
             options.notify_connection = connectionNotify
-            options.notify_connection_cls = Unmanaged.passUnretained(sweeper).toOpaque()
+            options.notify_connection_cls = Unmanaged.passUnretained(watch).toOpaque()
         }
         var flags = Self.daemonFlags
         var gate: HeaderGate?

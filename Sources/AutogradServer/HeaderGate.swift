@@ -22,12 +22,15 @@ import Glibc
 /// Bounds: a connection waits here at most `graceSeconds` for its first header block
 /// (clients send it right after connecting); one that is slower, or idle, is handed over
 /// as it is, and libmicrohttpd's timeouts and `SlowClientSweeper` take it from there (its
-/// first request is then not inspected). Later requests of a keep-alive connection never
-/// pass here. Connections waiting here count toward `--max-connections`: at the limit the
-/// gate stops accepting, as libmicrohttpd does, and new clients wait in the backlog.
+/// first request is then checked as a later one). Later requests of a keep-alive connection
+/// are checked on libmicrohttpd's thread as they arrive (`checkLater`, called from the
+/// shim's recv, CMicroHTTPD.h "Later requests"): a refused one is answered there and its
+/// connection comes back here to linger (`adopted`). Connections waiting here count toward
+/// `--max-connections`: at the limit the gate stops accepting, as libmicrohttpd does, and
+/// new clients wait in the backlog.
 ///
 /// One thread of its own, polling; `@unchecked Sendable`: `waiting` is touched only on
-/// that thread, `stopping` is guarded by `lock`.
+/// that thread, `stopping` and `adopted` are guarded by `lock`.
 final class HeaderGate: @unchecked Sendable {
     private struct Waiting {
         let fd: Int32
@@ -39,7 +42,7 @@ final class HeaderGate: @unchecked Sendable {
 
     /// Longest header block inspected; a longer one is answered 414 or 431. Below
     /// libmicrohttpd's own limit (its per-connection memory pool, 32 KiB by default).
-    static let maxHeaderBytes = 16 * 1024
+    static let maxHeaderBytes = Int(CMHD_FRAMING_HEAD_MAX)
     static let graceSeconds = 0.25
 
     let port: Int
@@ -51,6 +54,8 @@ final class HeaderGate: @unchecked Sendable {
     private var waiting: [Waiting] = []
     private let lock = NSLock()
     private var stopping = false
+    /// Connections answered on libmicrohttpd's thread, to linger here.
+    private var adopted: [Waiting] = []
     private let stopped = DispatchSemaphore(value: 0)
 
     /// Binds and listens; `start(daemon:)` begins accepting.
@@ -115,7 +120,22 @@ final class HeaderGate: @unchecked Sendable {
             let timeout: Int32 = waiting.isEmpty && accepting ? 1000 : 20
             let ready = poll(&fds, nfds_t(fds.count), timeout)
             if ready < 0 && errno != EINTR { break }
-            if fds[0].revents != 0 { break }
+            if fds[0].revents != 0 {
+                var bytes = [UInt8](repeating: 0, count: 64)
+                _ = read(wakeFDs.read, &bytes, bytes.count)
+                lock.lock()
+                let (stop, more) = (stopping, adopted)
+                adopted = []
+                lock.unlock()
+                if stop {
+                    for entry in more {
+                        if let state = entry.lingering { finish(entry.fd, state: state) } else { close(entry.fd) }
+                    }
+                    break
+                }
+                waiting += more
+                continue
+            }
             if accepting && fds[1].revents != 0 { acceptAll() }
             let offset = accepting ? 2 : 1
             let readable = Set(fds[offset...].filter { $0.revents != 0 }.map(\.fd))
@@ -145,17 +165,47 @@ final class HeaderGate: @unchecked Sendable {
                 close(entry.fd)
                 return nil
             case .handOver:
-                _ = cmhd_add_connection(daemon, entry.fd)
+                handOver(entry.fd)
                 return nil
             case .answer(let response, let state):
                 return answer(entry, response, state: state)
             }
         }
         if Double(Self.now &- entry.since) > Self.graceSeconds * 1e9 {
-            _ = cmhd_add_connection(daemon, entry.fd)
+            handOver(entry.fd)
             return nil
         }
         return entry
+    }
+
+    /// Gives `fd` to libmicrohttpd, its requests followed from the first byte on.
+    private func handOver(_ fd: Int32) {
+        cmhd_framing_watch(fd, laterRequestCheck, Unmanaged.passUnretained(self).toOpaque())
+        _ = cmhd_add_connection(daemon, fd)
+    }
+
+    /// A later request's request line or header block on `fd` (libmicrohttpd's thread, from
+    /// the shim's recv): true when it is refused, answered on a duplicate of the socket,
+    /// which lingers here; libmicrohttpd then reads end-of-stream and closes its own.
+    fileprivate func checkLater(fd: Int32, bytes: [UInt8], kind: Int32) -> Bool {
+        let outcome = HeaderBlock.outcome(of: bytes, kind: kind, maxBodyBytes: handler.maxBodyBytes)
+        guard case .refuse(let response, let method, let target, let version) = outcome else { return false }
+        let copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)
+        guard copy >= 0 else { return false }  // libmicrohttpd answers it, as it would
+        let state = ConnectionState(method: method, path: Router.path(ofTarget: target), version: version)
+        state.corsHeaders = handler.cors.responseHeaders(origin: HeaderBlock.field("Origin", in: bytes))
+        guard let lingering = answer(Waiting(fd: copy, since: Self.now), response, state: state) else { return true }
+        lock.lock()
+        let stop = stopping
+        if !stop { adopted.append(lingering) }
+        lock.unlock()
+        if stop {
+            finish(copy, state: state)
+        } else {
+            var byte: UInt8 = 0
+            _ = write(wakeFDs.write, &byte, 1)
+        }
+        return true
     }
 
     private enum Decision {
@@ -229,6 +279,16 @@ final class HeaderGate: @unchecked Sendable {
     }
 }
 
+/// `cmhd_block_check`: `HeaderGate.checkLater` (`cls`: the gate, unretained; the
+/// `HTTPServer` keeps it until after MHD_stop_daemon).
+private func laterRequestCheck(
+    cls: UnsafeMutableRawPointer?, fd: Int32, block: UnsafePointer<UInt8>?, length: Int, kind: Int32
+) -> Int32 {
+    guard let cls, let block else { return 0 }
+    let gate = Unmanaged<HeaderGate>.fromOpaque(cls).takeUnretainedValue()
+    return gate.checkLater(fd: fd, bytes: Array(UnsafeBufferPointer(start: block, count: length)), kind: kind) ? 1 : 0
+}
+
 /// The checks `HeaderGate` makes on a first header block: the ones libmicrohttpd 0.9.75
 /// would otherwise answer itself.
 enum HeaderBlock {
@@ -256,14 +316,12 @@ enum HeaderBlock {
         let lines = bytes[start..<end].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
             .map { String(decoding: $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0, as: UTF8.self)[...] }
         guard let requestLine = lines.first else { return .fine }
-        let parts = requestLine.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else {
-            return .refuse(HTTPProblems.badRequestLine(), method: "-", target: "-", version: "HTTP/1.1")
+        let parsed = Self.requestLine(requestLine)
+        guard case .success(let (method, target, _)) = parsed else {
+            if case .failure(let refusal) = parsed { return refusal.outcome }
+            return .fine
         }
-        let method = String(parts[0]), target = String(parts[1]), version = String(parts[2])
         let refuse = { (response: Response) in Outcome.refuse(response, method: method, target: target, version: "HTTP/1.1") }
-        guard version.hasPrefix("HTTP/"), version.count == 8 else { return refuse(HTTPProblems.badRequestLine()) }
-        guard version.hasPrefix("HTTP/1.") else { return refuse(HTTPProblems.versionNotSupported(version)) }
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":"),
                   line[..<colon].lowercased() == "content-length" else { continue }
@@ -276,6 +334,42 @@ enum HeaderBlock {
             }
         }
         return .fine
+    }
+
+    /// What the shim asks about a later request (`cmhd_block_check`'s `kind`).
+    static func outcome(of bytes: [UInt8], kind: Int32, maxBodyBytes: Int) -> Outcome {
+        kind == CMHD_BLOCK_REQUEST_LINE
+            ? requestLineProblem(in: bytes)
+            : problem(in: bytes, truncated: kind == CMHD_BLOCK_TOO_LONG, maxBodyBytes: maxBodyBytes)
+    }
+
+    /// The request line's problem, if any, once its line has ended (libmicrohttpd 0.9.75
+    /// answers an unknown version as soon as it has the line, before the block ends).
+    static func requestLineProblem(in bytes: [UInt8]) -> Outcome {
+        var start = 0
+        while start < bytes.count, bytes[start] == UInt8(ascii: "\r") || bytes[start] == UInt8(ascii: "\n") { start += 1 }
+        guard let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else { return .incomplete }
+        let line = bytes[start..<newline]
+        let text = String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
+        if case .failure(let refusal) = requestLine(text[...]) { return refusal.outcome }
+        return .fine
+    }
+
+    private struct Refusal: Error {
+        let outcome: Outcome
+    }
+
+    /// `METHOD SP target SP HTTP/1.x`, or the refusal libmicrohttpd's answer becomes.
+    private static func requestLine(_ line: Substring) -> Result<(String, String, String), Refusal> {
+        let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else {
+            return .failure(Refusal(outcome: .refuse(HTTPProblems.badRequestLine(), method: "-", target: "-", version: "HTTP/1.1")))
+        }
+        let method = String(parts[0]), target = String(parts[1]), version = String(parts[2])
+        let refuse = { (response: Response) in Refusal(outcome: .refuse(response, method: method, target: target, version: "HTTP/1.1")) }
+        guard version.hasPrefix("HTTP/"), version.count == 8 else { return .failure(refuse(HTTPProblems.badRequestLine())) }
+        guard version.hasPrefix("HTTP/1.") else { return .failure(refuse(HTTPProblems.versionNotSupported(version))) }
+        return .success((method, target, version))
     }
 
     /// The first field `name` (case-insensitive) of a header block, trimmed, or nil.

@@ -11,7 +11,9 @@
 // With AUTOGRAD_FUZZ_INPUT=gzip every input is a body sent with `Content-Encoding: gzip`
 // (`make fuzz` runs this mode second, on Fuzz/gzip-corpus): see `checkGzip`. With
 // AUTOGRAD_FUZZ_INPUT=onnx every input is the bytes of an ONNX ModelProto (third, on
-// Fuzz/onnx-corpus): see `checkONNX` in ONNXFuzz.swift.
+// Fuzz/onnx-corpus): see `checkONNX` in ONNXFuzz.swift. With AUTOGRAD_FUZZ_INPUT=framing
+// every input is a connection's byte stream (fourth, on Fuzz/framing-corpus): see
+// `checkFraming` in FramingFuzz.swift.
 import AutogradGraph
 import AutogradONNX
 import GzipCoding
@@ -21,25 +23,27 @@ import SwiftProtobuf
 import Glibc
 #endif
 
-let service: GraphService = {
+/// A service with the fuzzing limits, as the server runs it: requests may carry an ONNX model.
+func makeService() -> GraphService {
     var limits = GraphLimits()
     limits.maxElements = 1 << 12
     limits.maxOps = 256
     limits.maxTrainSteps = 16
     limits.requestTimeoutSeconds = 2
-    // As the server runs it: requests may carry an ONNX model.
     return GraphService(limits: limits, importer: ONNXImporter())
-}()
+}
+
+let service = makeService()
 
 /// Runs one input through every endpoint and checks the answers' invariants.
-func check(_ body: [UInt8]) {
-    for endpoint in Endpoint.allCases { _ = verify(endpoint, body) }
+func check(_ body: [UInt8], on service: GraphService = service) {
+    for endpoint in Endpoint.allCases { _ = verify(endpoint, body, on: service) }
 }
 
 /// `body`'s answer from `endpoint`, after checking its invariants: 200 or a 4xx/503
 /// problem, with the content type it says, and JSON that parses (returned, else nil).
 @discardableResult
-func verify(_ endpoint: Endpoint, _ body: [UInt8]) -> (status: Int, json: JSONValue?) {
+func verify(_ endpoint: Endpoint, _ body: [UInt8], on service: GraphService = service) -> (status: Int, json: JSONValue?) {
     let r = service.respond(to: endpoint, body: body)
     switch r.status {
     case 200:
@@ -108,11 +112,13 @@ func inflate(_ body: [UInt8], limit: Int, piece: Int) -> (kind: String, bytes: [
 
 let fuzzInput = getenv("AUTOGRAD_FUZZ_INPUT").map { String(cString: $0) } ?? "json"
 
-/// One input in the mode AUTOGRAD_FUZZ_INPUT names: a JSON body, a gzip body, an ONNX model.
+/// One input in the mode AUTOGRAD_FUZZ_INPUT names: a JSON body, a gzip body, an ONNX model,
+/// a connection's byte stream (FramingFuzz.swift).
 func checkInput(_ bytes: [UInt8]) {
     switch fuzzInput {
     case "gzip": checkGzip(bytes)
     case "onnx": checkONNX(bytes)
+    case "framing": checkFraming(bytes)
     default: check(bytes)
     }
 }

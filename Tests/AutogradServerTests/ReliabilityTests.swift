@@ -166,6 +166,58 @@ struct ReliabilityTests {
         #expect(try HTTP.request(port: server.port, method: "GET", path: "/healthz").status == 200)
     }
 
+    /// The same refusals on a later request of a keep-alive connection (the shim follows
+    /// the framing: after a plain GET, a body of Content-Length, a chunked body with a
+    /// trailer), whole or in pieces: one problem each, nothing after it, the connection
+    /// closed; libmicrohttpd never answers them itself. Every malformed Content-Length form
+    /// of issue 23.
+    @Test func laterRequestsOnAKeepAliveConnectionAreCheckedAsTheFirst() throws {
+        let server = try ServerProcess()
+        let post = "POST /backward HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+        let refused: [(String, Int)] = ["abc", "-1", "+389", "0x185", "", "12abc"].map { (post + $0 + "\r\n\r\n", 400) } + [
+            (post + String(repeating: "9", count: 24) + "\r\n\r\n", 413),
+            ("GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+            ("GET /" + String(repeating: "a", count: 100_000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+            ("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 100_000) + "\r\n\r\n", 431),
+        ]
+        let before = [
+            "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+            post + "2\r\n\r\n{}",
+            "POST /backward HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1;x=y\r\n{\r\n1\r\n}\r\n0\r\nX-Trailer: 1\r\n\r\n",
+        ]
+        for (request, status) in refused {
+            for (k, first) in before.enumerated() {
+                let connection = try RawHTTPConnection(port: server.port, timeoutSeconds: 3)
+                connection.send(first)
+                let answer = try connection.readResponse()
+                #expect(answer.status == (k == 0 ? 200 : 400), "\(first)")
+                #expect(answer.header("Connection") != "close")
+                // The request line first, the rest a moment later: the refusal may come at either.
+                let cut = request.firstIndex(of: "\n").map { request.index(after: $0) } ?? request.endIndex
+                connection.send(String(request[..<cut]))
+                usleep(20_000)
+                connection.send(String(request[cut...]))
+                let refusal = try connection.readResponse()
+                #expect(refusal.status == status, "\(request.prefix(80)) after \(first.prefix(30))")
+                #expect(refusal.header("Content-Type") == "application/problem+json")
+                #expect(refusal.bodyText.contains(#""status":\#(status)"#))
+                #expect(connection.isClosedByServer(within: 3))
+                #expect(connection.received.isEmpty, "\(connection.received.prefix(200))")  // no second header block
+            }
+        }
+        // Well-formed requests are untouched: sequential and pipelined on one connection.
+        let connection = try RawHTTPConnection(port: server.port, timeoutSeconds: 3)
+        for _ in 0..<3 {
+            connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try connection.readResponse().status == 200)
+        }
+        connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + post + "2\r\n\r\n{}" + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try connection.readResponse().status == 200)
+        #expect(try connection.readResponse().status == 400)
+        #expect(try connection.readResponse().status == 200)
+        #expect(!connection.isClosedByServer(within: 0.2))
+    }
+
     // MARK: slow clients
 
     /// A client that sends a header line a byte at a time, forever.

@@ -1,10 +1,12 @@
 // CMicroHTTPD: the smallest C surface Swift needs to drive libmicrohttpd.
 //
-// Everything here exists because Swift cannot call C variadic functions:
+// Most of it exists because Swift cannot call C variadic functions:
 // MHD_start_daemon and MHD_get_daemon_info take `...` option lists. Each
 // cmhd_ function is a fixed-arity wrapper around one of them. All other MHD
 // functions (MHD_queue_response, MHD_suspend_connection, ...) are called from
-// Swift directly through this header's include of <microhttpd.h>.
+// Swift directly through this header's include of <microhttpd.h>. The rest works
+// around what libmicrohttpd 0.9.75 answers itself: the front door's sockets, and
+// the request framing followed under libmicrohttpd's own reads ("Later requests").
 #ifndef CMICROHTTPD_H
 #define CMICROHTTPD_H
 
@@ -119,5 +121,63 @@ int cmhd_add_connection(struct MHD_Daemon *daemon, int fd);
 
 /// MHD_DAEMON_INFO_CURRENT_CONNECTIONS.
 unsigned int cmhd_current_connections(struct MHD_Daemon *daemon);
+
+// Later requests (`HeaderGate`, framing.c): the gate sees only a connection's first
+// request before libmicrohttpd owns the socket, and libmicrohttpd 0.9.75 would answer a
+// later keep-alive request's malformed framing itself, as above. So the shim defines
+// recv(2) and close(2) (libmicrohttpd calls them through the PLT; the executable's
+// definitions come first in the dynamic lookup): on a socket the gate watches, recv
+// follows the request framing (header block, Content-Length or chunked body, next block)
+// and hands each later request's request line and header block to `check` before
+// libmicrohttpd sees their last byte. A block `check` refuses (it has answered it and
+// taken the connection over, on a dup of the socket) reads as end-of-stream to
+// libmicrohttpd, which closes its descriptor without writing. A block behind an
+// unanswered request (pipelining), or framing the shim cannot follow, is left to
+// libmicrohttpd. close(2) forgets the socket. Unwatched sockets go straight to the
+// system calls. Over TLS (no gate) the same holds from the first request on, read through
+// gnutls_record_recv; a refused block is answered on the session, followed by close_notify,
+// and what the client still sends is dropped (CMHD_FRAMING_TLS_DRAIN) until it closes.
+
+/// The longest header block followed (HeaderGate.maxHeaderBytes).
+#define CMHD_FRAMING_HEAD_MAX 16384
+/// Over TLS, after a refusal, at most this many bytes are read and dropped.
+#define CMHD_FRAMING_TLS_DRAIN (1024 * 1024)
+/// Sockets with a descriptor below this are followed.
+#define CMHD_FRAMING_FDS 65536
+
+/// What `check` is asked about: the request line alone (its line just ended), the whole
+/// block, or a block longer than CMHD_FRAMING_HEAD_MAX without its end.
+#define CMHD_BLOCK_REQUEST_LINE 0
+#define CMHD_BLOCK_COMPLETE 1
+#define CMHD_BLOCK_TOO_LONG 2
+
+/// Checks a later request's block (`kind`: CMHD_BLOCK_*) on socket `fd`; nonzero when it
+/// refused it (and answered it, and took the connection over).
+typedef int (*cmhd_block_check)(void *cls, int fd, const unsigned char *block, size_t length, int kind);
+
+/// Follows `fd`'s requests from its first byte on (before it is handed to libmicrohttpd).
+void cmhd_framing_watch(int fd, cmhd_block_check check, void *cls);
+
+/// The same for a TLS connection, whose plaintext libmicrohttpd reads with
+/// gnutls_record_recv (also defined by the shim); from its accept on.
+void cmhd_framing_watch_tls(int fd, cmhd_block_check check, void *cls);
+
+/// Writes `bytes` on TLS connection `fd` (watched, its session seen), on libmicrohttpd's
+/// thread from `check`, then close_notify: 1 when all were written.
+int cmhd_framing_tls_send(int fd, const unsigned char *bytes, size_t length);
+
+/// Tests and fuzzing: follows `bytes` as one connection's stream, read `piece` bytes at a
+/// time, every request counted as answered before the next, and every request line and
+/// block handed to `check` (not only those that are not plainly fine). The offset of the
+/// piece in which a block was refused, -1 when followed to the end, -2 when the following
+/// stopped (framing not followed further).
+long cmhd_framing_follow_stream(const unsigned char *bytes, size_t length, size_t piece,
+                                cmhd_block_check check, void *cls);
+
+/// Stops following `fd`.
+void cmhd_framing_forget(int fd);
+
+/// libmicrohttpd has answered a request on `fd` (its completed callback).
+void cmhd_framing_completed(int fd);
 
 #endif

@@ -118,10 +118,9 @@ import HTTPTypes
 /// `Content-Length` that is not a decimal number (**400**) or has 20 digits or more
 /// (**413**), a request line longer than 16 KiB (**414**), a header block longer than
 /// that (**431**), an HTTP version other than 1.x (**505**), a request line that is not
-/// three words (**400**) — for the first request of a plain-HTTP connection (the
-/// server's default, `--header-gate true`). On later requests of a keep-alive
-/// connection, over TLS, or with `--header-gate false`, libmicrohttpd answers these
-/// itself, in HTML.
+/// three words (**400**) — on any request of a connection, first or later, over plain
+/// HTTP (the server's default, `--header-gate true`) and over TLS. With
+/// `--header-gate false` on plain HTTP, libmicrohttpd answers these itself, in HTML.
 ///
 /// ## Operations
 ///

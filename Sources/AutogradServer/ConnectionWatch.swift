@@ -1,0 +1,60 @@
+import CMicroHTTPD
+import Foundation
+
+/// libmicrohttpd's connection notifications (MHD_OPTION_NOTIFY_CONNECTION, on its polling
+/// thread): connections opening and closing for `SlowClientSweeper`, and over TLS, where
+/// no `HeaderGate` sees a connection first, each connection's requests followed from the
+/// first on (the shim's gnutls_record_recv, CMicroHTTPD.h "Later requests"), so that a
+/// request libmicrohttpd 0.9.75 would answer itself (malformed Content-Length, 414, 431,
+/// 505) gets the gate's one problem+json answer instead, written on the TLS session. No
+/// lingering there: the session is libmicrohttpd's, which closes it after the answer.
+final class ConnectionWatch: @unchecked Sendable {  // immutable after init
+    let sweeper: SlowClientSweeper?
+    /// Over TLS: the handler whose limits, CORS and accounting the answers use.
+    let tls: RequestHandler?
+
+    init(sweeper: SlowClientSweeper?, tls: RequestHandler?) {
+        self.sweeper = sweeper
+        self.tls = tls
+    }
+
+    func opened(_ connection: OpaquePointer) {
+        sweeper?.opened(connection)
+        if tls != nil {
+            cmhd_framing_watch_tls(cmhd_connection_fd(connection), tlsRequestCheck, Unmanaged.passUnretained(self).toOpaque())
+        }
+    }
+
+    func closed(_ connection: OpaquePointer) {
+        sweeper?.closed(connection)
+    }
+
+    /// A TLS request's request line or header block (`cmhd_block_check`): true when it is
+    /// refused and its answer written.
+    fileprivate func check(fd: Int32, bytes: [UInt8], kind: Int32) -> Bool {
+        guard let handler = tls,
+              case .refuse(let response, let method, let target, let version) = HeaderBlock.outcome(of: bytes, kind: kind, maxBodyBytes: handler.maxBodyBytes)
+        else { return false }
+        let state = ConnectionState(method: method, path: Router.path(ofTarget: target), version: version)
+        state.corsHeaders = handler.cors.responseHeaders(origin: HeaderBlock.field("Origin", in: bytes))
+        handler.operability.begin(state, requestIDHeader: nil)
+        state.answeredEarly = true
+        let wire = EarlyRejection.wireBytes(response, extraHeaders: state.identityHeaders(for: response))
+        // Not written (the session failed): libmicrohttpd answers it, as it would.
+        guard wire.withUnsafeBufferPointer({ cmhd_framing_tls_send(fd, $0.baseAddress, $0.count) }) == 1 else { return false }
+        state.status = response.status
+        state.responseBytes = response.body.count
+        handler.complete(state, ending: nil)
+        return true
+    }
+}
+
+/// `cmhd_block_check` over TLS: `ConnectionWatch.check` (`cls`: the watch, unretained; the
+/// `HTTPServer` keeps it until after MHD_stop_daemon).
+private func tlsRequestCheck(
+    cls: UnsafeMutableRawPointer?, fd: Int32, block: UnsafePointer<UInt8>?, length: Int, kind: Int32
+) -> Int32 {
+    guard let cls, let block else { return 0 }
+    let watch = Unmanaged<ConnectionWatch>.fromOpaque(cls).takeUnretainedValue()
+    return watch.check(fd: fd, bytes: Array(UnsafeBufferPointer(start: block, count: length)), kind: kind) ? 1 : 0
+}
