@@ -35,11 +35,7 @@ final class ConnectionWatch: @unchecked Sendable {  // immutable after init
         guard let handler = tls,
               case .refuse(let response, let method, let target, let version) = HeaderBlock.outcome(of: bytes, kind: kind, maxBodyBytes: handler.maxBodyBytes)
         else { return false }
-        let state = ConnectionState(method: method, path: Router.path(ofTarget: target), version: version)
-        state.corsHeaders = handler.cors.responseHeaders(origin: HeaderBlock.field("Origin", in: bytes))
-        handler.operability.begin(state, requestIDHeader: nil)
-        state.answeredEarly = true
-        let wire = EarlyRejection.wireBytes(response, extraHeaders: state.identityHeaders(for: response))
+        let (state, wire) = handler.refusal(response, method: method, target: target, version: version, block: bytes)
         // Not written (the session failed): libmicrohttpd answers it, as it would.
         guard wire.withUnsafeBufferPointer({ cmhd_framing_tls_send(fd, $0.baseAddress, $0.count) }) == 1 else { return false }
         state.status = response.status

@@ -167,8 +167,8 @@ final class HeaderGate: @unchecked Sendable {
             case .handOver:
                 handOver(entry.fd)
                 return nil
-            case .answer(let response, let state):
-                return answer(entry, response, state: state)
+            case .answer(let response, let state, let wire):
+                return answer(entry, response, state: state, wire: wire)
             }
         }
         if Double(Self.now &- entry.since) > Self.graceSeconds * 1e9 {
@@ -192,9 +192,8 @@ final class HeaderGate: @unchecked Sendable {
         guard case .refuse(let response, let method, let target, let version) = outcome else { return false }
         let copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)
         guard copy >= 0 else { return false }  // libmicrohttpd answers it, as it would
-        let state = ConnectionState(method: method, path: Router.path(ofTarget: target), version: version)
-        state.corsHeaders = handler.cors.responseHeaders(origin: HeaderBlock.field("Origin", in: bytes))
-        guard let lingering = answer(Waiting(fd: copy, since: Self.now), response, state: state) else { return true }
+        let (state, wire) = handler.refusal(response, method: method, target: target, version: version, block: bytes)
+        guard let lingering = answer(Waiting(fd: copy, since: Self.now), response, state: state, wire: wire) else { return true }
         lock.lock()
         let stop = stopping
         if !stop { adopted.append(lingering) }
@@ -210,7 +209,7 @@ final class HeaderGate: @unchecked Sendable {
 
     private enum Decision {
         case wait, close, handOver
-        case answer(Response, ConnectionState)
+        case answer(Response, ConnectionState, [UInt8])
     }
 
     private func inspect(_ fd: Int32) -> Decision {
@@ -223,17 +222,14 @@ final class HeaderGate: @unchecked Sendable {
         case .incomplete: return .wait
         case .fine: return .handOver
         case .refuse(let response, let method, let target, let version):
-            let state = ConnectionState(method: method, path: Router.path(ofTarget: target), version: version)
-            state.corsHeaders = handler.cors.responseHeaders(origin: HeaderBlock.field("Origin", in: bytes))
-            return .answer(response, state)
+            let (state, wire) = handler.refusal(response, method: method, target: target, version: version, block: bytes)
+            return .answer(response, state, wire)
         }
     }
 
-    private func answer(_ entry: Waiting, _ response: Response, state: ConnectionState) -> Waiting? {
-        handler.operability.begin(state, requestIDHeader: nil)
-        state.answeredEarly = true
+    /// Sends `wire` (`response`'s bytes, `RequestHandler.refusal`) and starts lingering.
+    private func answer(_ entry: Waiting, _ response: Response, state: ConnectionState, wire bytes: [UInt8]) -> Waiting? {
         state.lingerSince = .now()
-        let bytes = EarlyRejection.wireBytes(response, extraHeaders: state.identityHeaders(for: response))
         let sent = bytes.withUnsafeBytes { send(entry.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
         guard sent == bytes.count else {
             finish(entry.fd, state: state)
@@ -276,6 +272,18 @@ final class HeaderGate: @unchecked Sendable {
     private func finish(_ fd: Int32, state: ConnectionState) {
         close(fd)
         handler.complete(state, ending: nil)
+    }
+}
+
+extension RequestHandler {
+    /// A request refused below the router (`HeaderBlock`): its state (CORS for the block's
+    /// `Origin`), begun and marked as answered early, and its answer's bytes.
+    func refusal(_ response: Response, method: String, target: String, version: String, block: [UInt8]) -> (state: ConnectionState, wire: [UInt8]) {
+        let state = ConnectionState(method: method, path: Router.path(ofTarget: target), version: version)
+        state.corsHeaders = cors.responseHeaders(origin: HeaderBlock.field("Origin", in: block))
+        operability.begin(state, requestIDHeader: nil)
+        state.answeredEarly = true
+        return (state, EarlyRejection.wireBytes(response, extraHeaders: state.identityHeaders(for: response)))
     }
 }
 
