@@ -27,13 +27,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Setup for fragments, keyed by the start of one of the snippet's lines, or by
 # "FILE|start" where the same line opens snippets of different files.
 CONTEXT = {
-    # Optimizer.swift's doc comment and the README's training loop: a model, data, labels.
+    # Optimizer.swift's doc comment and docs/swift-library.md's training loop: a model, data, labels.
     "let optimizer = Adam(model.parameters, lr: 1e-2)": """
 let model = Sequential<Float>(Linear(inFeatures: 2, outFeatures: 4, seed: 1), ReLU(), Linear(inFeatures: 4, outFeatures: 2, seed: 2))
 let x = Tensor<Float>([[1, 1], [-1, -1]])
 let y = Tensor<Float>([0, 1])
 """,
-    "README.md|let model = Sequential<Float>(Linear(inFeatures: 2, outFeatures: 16, seed: 1), ReLU(),": """
+    "docs/swift-library.md|let model = Sequential<Float>(Linear(inFeatures: 2, outFeatures: 16, seed: 1), ReLU(),": """
 let x = Tensor<Float>([[1, 1], [-1, -1], [1, -1], [-1, 1]])
 let labels = Tensor<Float>([0, 0, 1, 1])
 """,

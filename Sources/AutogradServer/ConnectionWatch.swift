@@ -8,7 +8,7 @@ import Foundation
 /// request libmicrohttpd 0.9.75 would answer itself (malformed Content-Length, 414, 431,
 /// 505) gets the gate's one problem+json answer instead, written on the TLS session. No
 /// lingering there: the session is libmicrohttpd's, which closes it after the answer.
-final class ConnectionWatch: @unchecked Sendable {  // immutable after init
+final class ConnectionWatch: RequestBlockChecker, @unchecked Sendable {  // immutable after init
     let sweeper: SlowClientSweeper?
     /// Over TLS: the handler whose limits, CORS and accounting the answers use.
     let tls: RequestHandler?
@@ -21,7 +21,7 @@ final class ConnectionWatch: @unchecked Sendable {  // immutable after init
     func opened(_ connection: OpaquePointer) {
         sweeper?.opened(connection)
         if tls != nil {
-            cmhd_framing_watch_tls(cmhd_connection_fd(connection), tlsRequestCheck, Unmanaged.passUnretained(self).toOpaque())
+            cmhd_framing_watch_tls(cmhd_connection_fd(connection), requestBlockCheck, checkContext)
         }
     }
 
@@ -31,7 +31,7 @@ final class ConnectionWatch: @unchecked Sendable {  // immutable after init
 
     /// A TLS request's request line or header block (`cmhd_block_check`): true when it is
     /// refused and its answer written.
-    fileprivate func check(fd: Int32, bytes: [UInt8], kind: Int32) -> Bool {
+    func checkLater(fd: Int32, bytes: [UInt8], kind: Int32) -> Bool {
         guard let handler = tls,
               case .refuse(let response, let method, let target, let version) = HeaderBlock.outcome(of: bytes, kind: kind, maxBodyBytes: handler.maxBodyBytes)
         else { return false }
@@ -43,14 +43,4 @@ final class ConnectionWatch: @unchecked Sendable {  // immutable after init
         handler.complete(state, ending: nil)
         return true
     }
-}
-
-/// `cmhd_block_check` over TLS: `ConnectionWatch.check` (`cls`: the watch, unretained; the
-/// `HTTPServer` keeps it until after MHD_stop_daemon).
-private func tlsRequestCheck(
-    cls: UnsafeMutableRawPointer?, fd: Int32, block: UnsafePointer<UInt8>?, length: Int, kind: Int32
-) -> Int32 {
-    guard let cls, let block else { return 0 }
-    let watch = Unmanaged<ConnectionWatch>.fromOpaque(cls).takeUnretainedValue()
-    return watch.check(fd: fd, bytes: Array(UnsafeBufferPointer(start: block, count: length)), kind: kind) ? 1 : 0
 }

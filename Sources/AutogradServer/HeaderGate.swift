@@ -31,7 +31,7 @@ import Glibc
 ///
 /// One thread of its own, polling; `@unchecked Sendable`: `waiting` is touched only on
 /// that thread, `stopping` and `adopted` are guarded by `lock`.
-final class HeaderGate: @unchecked Sendable {
+final class HeaderGate: RequestBlockChecker, @unchecked Sendable {
     private struct Waiting {
         let fd: Int32
         let since: UInt64
@@ -180,14 +180,14 @@ final class HeaderGate: @unchecked Sendable {
 
     /// Gives `fd` to libmicrohttpd, its requests followed from the first byte on.
     private func handOver(_ fd: Int32) {
-        cmhd_framing_watch(fd, laterRequestCheck, Unmanaged.passUnretained(self).toOpaque())
+        cmhd_framing_watch(fd, requestBlockCheck, checkContext)
         _ = cmhd_add_connection(daemon, fd)
     }
 
     /// A later request's request line or header block on `fd` (libmicrohttpd's thread, from
     /// the shim's recv): true when it is refused, answered on a duplicate of the socket,
     /// which lingers here; libmicrohttpd then reads end-of-stream and closes its own.
-    fileprivate func checkLater(fd: Int32, bytes: [UInt8], kind: Int32) -> Bool {
+    func checkLater(fd: Int32, bytes: [UInt8], kind: Int32) -> Bool {
         let outcome = HeaderBlock.outcome(of: bytes, kind: kind, maxBodyBytes: handler.maxBodyBytes)
         guard case .refuse(let response, let method, let target, let version) = outcome else { return false }
         let copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)
@@ -287,14 +287,26 @@ extension RequestHandler {
     }
 }
 
-/// `cmhd_block_check`: `HeaderGate.checkLater` (`cls`: the gate, unretained; the
-/// `HTTPServer` keeps it until after MHD_stop_daemon).
-private func laterRequestCheck(
+/// What checks a request line or header block the shim hands over (`cmhd_block_check`):
+/// `HeaderGate` on plain HTTP, `ConnectionWatch` over TLS. True when refused and answered.
+protocol RequestBlockChecker: AnyObject {
+    func checkLater(fd: Int32, bytes: [UInt8], kind: Int32) -> Bool
+}
+
+extension RequestBlockChecker {
+    /// `cls` for `requestBlockCheck`: this checker, unretained (the `HTTPServer` keeps it
+    /// until after MHD_stop_daemon).
+    var checkContext: UnsafeMutableRawPointer { Unmanaged.passUnretained(self as AnyObject).toOpaque() }
+}
+
+/// `cmhd_block_check`: the `RequestBlockChecker` in `cls`.
+func requestBlockCheck(
     cls: UnsafeMutableRawPointer?, fd: Int32, block: UnsafePointer<UInt8>?, length: Int, kind: Int32
 ) -> Int32 {
-    guard let cls, let block else { return 0 }
-    let gate = Unmanaged<HeaderGate>.fromOpaque(cls).takeUnretainedValue()
-    return gate.checkLater(fd: fd, bytes: Array(UnsafeBufferPointer(start: block, count: length)), kind: kind) ? 1 : 0
+    guard let cls, let block,
+          let checker = Unmanaged<AnyObject>.fromOpaque(cls).takeUnretainedValue() as? RequestBlockChecker
+    else { return 0 }
+    return checker.checkLater(fd: fd, bytes: Array(UnsafeBufferPointer(start: block, count: length)), kind: kind) ? 1 : 0
 }
 
 /// The checks `HeaderGate` makes on a first header block: the ones libmicrohttpd 0.9.75

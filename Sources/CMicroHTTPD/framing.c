@@ -51,6 +51,12 @@ struct track {
 
 static _Atomic(struct track *) table[CMHD_FRAMING_FDS];
 
+/// The track of `fd`, or NULL.
+static struct track *lookup(int fd)
+{
+  return fd >= 0 && fd < CMHD_FRAMING_FDS ? atomic_load_explicit(&table[fd], memory_order_acquire) : NULL;
+}
+
 static struct track *take(int fd)
 {
   if (fd < 0 || fd >= CMHD_FRAMING_FDS) return NULL;
@@ -81,8 +87,7 @@ void cmhd_framing_forget(int fd)
 
 void cmhd_framing_completed(int fd)
 {
-  if (fd < 0 || fd >= CMHD_FRAMING_FDS) return;
-  struct track *t = atomic_load(&table[fd]);
+  struct track *t = lookup(fd);
   if (t == NULL) return;
   t->completed++;
   // Answered before its body ended (an early refusal): libmicrohttpd may read the rest as
@@ -92,9 +97,7 @@ void cmhd_framing_completed(int fd)
 
 int close(int fd)
 {
-  if (fd >= 0 && fd < CMHD_FRAMING_FDS && atomic_load_explicit(&table[fd], memory_order_relaxed) != NULL) {
-    free(take(fd));
-  }
+  if (lookup(fd) != NULL) free(take(fd));
   return (int)syscall(SYS_close, fd);
 }
 
@@ -249,11 +252,12 @@ static int follow(struct track *t, int fd, const unsigned char *buf, size_t n)
         return 0;
       }
       break;
-    case PHASE_BODY: {
+    case PHASE_BODY:
+    case PHASE_CHUNK_DATA: {
       size_t skip = (size_t)(t->remaining < (unsigned long long)(n - i) ? t->remaining : (unsigned long long)(n - i));
       t->remaining -= skip;
       i += skip - 1;
-      if (t->remaining == 0) t->phase = PHASE_HEAD;
+      if (t->remaining == 0) t->phase = t->phase == PHASE_BODY ? PHASE_HEAD : PHASE_CHUNK_CR;
       break;
     }
     case PHASE_CHUNK_SIZE:
@@ -287,13 +291,6 @@ static int follow(struct track *t, int fd, const unsigned char *buf, size_t n)
         }
       }
       break;
-    case PHASE_CHUNK_DATA: {
-      size_t skip = (size_t)(t->remaining < (unsigned long long)(n - i) ? t->remaining : (unsigned long long)(n - i));
-      t->remaining -= skip;
-      i += skip - 1;
-      if (t->remaining == 0) t->phase = PHASE_CHUNK_CR;
-      break;
-    }
     case PHASE_CHUNK_CR:
       if (c == '\r') t->phase = PHASE_CHUNK_LF;
       else if (c == '\n') t->phase = PHASE_CHUNK_SIZE;
@@ -313,7 +310,7 @@ static int follow(struct track *t, int fd, const unsigned char *buf, size_t n)
 
 ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
-  struct track *t = fd >= 0 && fd < CMHD_FRAMING_FDS ? atomic_load_explicit(&table[fd], memory_order_acquire) : NULL;
+  struct track *t = lookup(fd);
   if (t != NULL && !t->tls && t->phase == PHASE_CLOSED) return 0;
   ssize_t n = (ssize_t)syscall(SYS_recvfrom, fd, buf, len, flags, NULL, NULL);
   if (t == NULL || t->tls || n <= 0 || (flags & MSG_PEEK) != 0 || t->phase == PHASE_OFF) return n;
@@ -353,7 +350,7 @@ ssize_t gnutls_record_recv(void *session, void *data, size_t size)
   pthread_once(&gnutls_once, find_gnutls);
   if (real_record_recv == NULL) return -50;  // GNUTLS_E_INVALID_REQUEST; unreachable: gnutls calls us
   int fd = real_transport_int != NULL ? real_transport_int(session) : -1;
-  struct track *t = fd >= 0 && fd < CMHD_FRAMING_FDS ? atomic_load_explicit(&table[fd], memory_order_acquire) : NULL;
+  struct track *t = lookup(fd);
   ssize_t n = real_record_recv(session, data, size);
   if (t == NULL || !t->tls) return n;
   if (t->phase == PHASE_CLOSED) {
@@ -373,7 +370,7 @@ ssize_t gnutls_record_recv(void *session, void *data, size_t size)
 int cmhd_framing_tls_send(int fd, const unsigned char *bytes, size_t length)
 {
   pthread_once(&gnutls_once, find_gnutls);
-  struct track *t = fd >= 0 && fd < CMHD_FRAMING_FDS ? atomic_load_explicit(&table[fd], memory_order_acquire) : NULL;
+  struct track *t = lookup(fd);
   if (t == NULL || t->session == NULL || real_record_send == NULL) return 0;
   size_t sent = 0;
   for (int tries = 0; sent < length && tries < 100; tries++) {

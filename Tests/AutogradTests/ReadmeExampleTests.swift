@@ -1,7 +1,7 @@
 import Autograd
 import Testing
 
-/// The README's Swift examples, verbatim, so the README cannot drift from the library.
+/// The Swift examples of the README and docs/swift-library.md, verbatim, so they cannot drift from the library.
 @Suite struct ReadmeExampleTests {
     @Test func theLinearExample() throws {
         let x = Tensor<Float>([[1, 2], [3, 4]])
