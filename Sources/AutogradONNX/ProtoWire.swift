@@ -108,19 +108,6 @@ enum ProtoWire {
 
         /// The stripped model's size in bytes.
         var count: Int { pieces.reduce(0) { $0 + $1.count } }
-
-        /// The stripped model, its pieces copied from `bytes`.
-        func stripped<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> [UInt8] where Bytes.Index == Int {
-            var out: [UInt8] = []
-            out.reserveCapacity(count)
-            for p in pieces {
-                switch p {
-                case .original(let r): out += bytes[r]
-                case .literal(let b): out += b
-                }
-            }
-            return out
-        }
     }
 
     /// The ModelProto in `bytes` without its initializers' `raw_data` fields (`pieces`:

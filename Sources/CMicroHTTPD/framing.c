@@ -80,11 +80,6 @@ void cmhd_framing_watch(int fd, cmhd_block_check check, void *cls) { watch(fd, c
 
 void cmhd_framing_watch_tls(int fd, cmhd_block_check check, void *cls) { watch(fd, check, cls, 1); }
 
-void cmhd_framing_forget(int fd)
-{
-  free(take(fd));
-}
-
 void cmhd_framing_completed(int fd)
 {
   struct track *t = lookup(fd);

@@ -174,9 +174,6 @@ int cmhd_framing_tls_send(int fd, const unsigned char *bytes, size_t length);
 long cmhd_framing_follow_stream(const unsigned char *bytes, size_t length, size_t piece,
                                 cmhd_block_check check, void *cls);
 
-/// Stops following `fd`.
-void cmhd_framing_forget(int fd);
-
 /// libmicrohttpd has answered a request on `fd` (its completed callback).
 void cmhd_framing_completed(int fd);
 
