@@ -180,16 +180,19 @@ bench: deps
 	$(BIN)/autograd-bench $(BENCH_ARGS)
 
 # Both engines in one invocation, workload by workload (bench/run_compare.py), then the
-# side-by-side table (PyTorch only if importable).
+# side-by-side table (PyTorch only if importable). jax (W2 and W3 under jax.jit, issue 13)
+# is installed from PyPI, pinned, when it does not import.
+JAX_PIN ?= jax==0.10.2
 bench-compare: deps
 	$(SWIFT) build -c release --product autograd-bench
+	@python3 -c "import jax" 2>/dev/null || python3 -m pip install -q "$(JAX_PIN)" || echo "(jax could not be installed: W3 is compared with PyTorch instead)"
 	@mkdir -p $(BENCH_OUT)
 	@echo "load average: $$(cut -d' ' -f1-3 /proc/loadavg)"
 	python3 bench/run_compare.py --bench $(BIN)/autograd-bench --out $(BENCH_OUT) $(BENCH_ARGS)
 	@echo "load average at the end: $$(cut -d' ' -f1-3 /proc/loadavg)"
 	@test -f $(BENCH_OUT)/http.jsonl || echo '(no $(BENCH_OUT)/http.jsonl: run `make bench-http` for H1, H2 and RSS)'
-	@python3 bench/compare.py $(BENCH_OUT)/swift.jsonl $(BENCH_OUT)/pytorch.jsonl $$(ls $(BENCH_OUT)/http.jsonl 2>/dev/null)
-	@python3 bench/compare.py --markdown $(BENCH_OUT)/swift.jsonl $(BENCH_OUT)/pytorch.jsonl $$(ls $(BENCH_OUT)/http.jsonl 2>/dev/null) > $(BENCH_OUT)/table.md
+	@python3 bench/compare.py $(BENCH_OUT)/swift.jsonl $(BENCH_OUT)/pytorch.jsonl $(BENCH_OUT)/jax.jsonl $$(ls $(BENCH_OUT)/http.jsonl 2>/dev/null)
+	@python3 bench/compare.py --markdown $(BENCH_OUT)/swift.jsonl $(BENCH_OUT)/pytorch.jsonl $(BENCH_OUT)/jax.jsonl $$(ls $(BENCH_OUT)/http.jsonl 2>/dev/null) > $(BENCH_OUT)/table.md
 	@echo "Markdown table: $(BENCH_OUT)/table.md"
 
 # H1 (wrk against the server, a bare libmicrohttpd and PyTorch's http.server), H2, RSS: about a minute.

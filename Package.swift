@@ -53,7 +53,9 @@ let package = Package(
             ]
         ),
         // The JSON graph format: decode, validate, run on Autograd, encode.
-        .target(name: "AutogradGraph", dependencies: ["Autograd"]),
+        // Base64's bulk loops (AVX2 where the CPU has it, chosen at run time) for "b64" tensors.
+        .target(name: "CBase64"),
+        .target(name: "AutogradGraph", dependencies: ["Autograd", "CBase64"]),
         // ONNX models as graphs (issue 11): a ModelProto expanded into the graph format's
         // tensors and ops. Not part of the Autograd product.
         .target(

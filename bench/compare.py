@@ -4,8 +4,9 @@ and the other references, with each target's ratio and whether it is met.
 
     python3 bench/compare.py FILE.jsonl... [--markdown]
 
-Reads the lines of autograd-bench --json, bench/pytorch_bench.py --json and
-bench/http_bench.py --json (any subset; missing columns print as "—").
+Reads the lines of autograd-bench --json, bench/pytorch_bench.py --json,
+bench/jax_bench.py --json and bench/http_bench.py --json (any subset; missing columns
+print as "—").
 """
 import argparse
 import json
@@ -103,10 +104,23 @@ def build(rows):
     if first is not None:
         out.append(("W2", "  the same, a model the importer has not seen (no ModelCache)", fmt(first, "ms"),
                     f"{fmt(s_w2, 'ms')} (W2 step)", f"{first / s_w2:.2f}x" if s_w2 else "—", "", ""))
-    # W3 (jax is not installed: PyTorch eager stands in for jax.jit)
+    jax_w2 = med(find(rows, "W2", "jax", "time_per_step"))
+    if jax_w2 is not None:
+        out.append(("W2", "  the same step under jax.jit, for reference", fmt(s_w2, "ms"), f"{fmt(jax_w2, 'ms')} (jax.jit)",
+                    f"{s_w2 / jax_w2:.2f}x" if s_w2 else "—", "", ""))
+    # W3: the fused op against jax.jit (issue 13); without jax's lines PyTorch eager stands in.
     for dtype in ("float32", "float64"):
-        lower_is_better("W3", f"sum(sigmoid(a*b+a)), 1M, {dtype}, fused", find(rows, "W3", "swift", "time", dtype),
-                        find(rows, "W3", "pytorch", "time", dtype), "PyTorch", 1.0, "ms")
+        fused = find(rows, "W3", "swift", "time", dtype)
+        jax_w3 = find(rows, "W3", "jax", "time", dtype)
+        if jax_w3:
+            lower_is_better("W3", f"sum(sigmoid(a*b+a)), 1M, {dtype}, fused", fused, jax_w3, "jax.jit", 1.0, "ms")
+            pt, s = med(find(rows, "W3", "pytorch", "time", dtype)), med(fused)
+            if pt is not None:
+                out.append(("W3", f"  the same against PyTorch eager, {dtype}", fmt(s, "ms"), f"{fmt(pt, 'ms')} (PyTorch)",
+                            f"{s / pt:.2f}x" if s else "—", "", ""))
+        else:
+            lower_is_better("W3", f"sum(sigmoid(a*b+a)), 1M, {dtype}, fused (jax not run)", fused,
+                            find(rows, "W3", "pytorch", "time", dtype), "PyTorch", 1.0, "ms")
         eager, pt = med(find(rows, "W3", "swift", "time_eager", dtype)), med(find(rows, "W3", "pytorch", "time", dtype))
         if eager is not None:
             out.append(("W3", f"  the same op by op (eager), {dtype}", fmt(eager, "ms"),
@@ -241,7 +255,9 @@ def main():
     cores = next((m["cores"] for m in meta if m.get("cores")), "?")
     torch_v = next((m["torch"] for m in meta if m.get("torch")), None)
     gemm = next((m["gemm_float32"] for m in meta if m.get("gemm_float32")), None)
-    header = f"{cpu}, {cores} cores; {'torch ' + torch_v + ' (2 threads)' if torch_v else 'PyTorch not run'}; load average at start: {loads}"
+    jax_v = next((m["jax"] for m in meta if m.get("jax")), None)
+    header = (f"{cpu}, {cores} cores; {'torch ' + torch_v + ' (2 threads)' if torch_v else 'PyTorch not run'}; "
+              f"{'jax ' + jax_v if jax_v else 'jax not run'}; load average at start: {loads}")
     if gemm:
         header += f"; float32 GEMM: {gemm}"
     if args.markdown:

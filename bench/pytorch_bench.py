@@ -15,6 +15,8 @@ import statistics
 import sys
 import time
 
+import timing
+
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -27,7 +29,7 @@ def parse_args():
 
 
 ARGS = parse_args()
-ONLY = {w.strip().upper() for arg in ARGS.only for w in arg.split(",") if w.strip()} or None
+ONLY = timing.selected(ARGS.only)
 
 
 def should_run(w):
@@ -35,20 +37,10 @@ def should_run(w):
 
 
 def reps(normal):
-    if ARGS.reps:
-        return ARGS.reps
-    return max(3, normal // 5) if ARGS.quick else normal
+    return timing.repetitions(normal, ARGS)
 
 
-def measure(n, warmup, body):
-    for _ in range(warmup):
-        body()
-    out = []
-    for _ in range(n):
-        t0 = time.perf_counter_ns()
-        body()
-        out.append((time.perf_counter_ns() - t0) / 1e9)
-    return out
+measure = timing.measure
 
 
 def report(workload, impl, dtype, metric, values, unit, **extra):

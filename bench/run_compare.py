@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""make bench-compare's driver: runs each workload in autograd-bench and then in PyTorch
-(bench/pytorch_bench.py) before moving to the next, so that the two sides of each ratio
-are measured minutes apart at most and under the same machine load; then writes the
-JSON lines to OUT/swift.jsonl and OUT/pytorch.jsonl.
+"""make bench-compare's driver: runs each workload in autograd-bench, then in PyTorch
+(bench/pytorch_bench.py), then, where jax.jit applies (W2, W3), in jax (bench/jax_bench.py)
+before moving to the next, so that the sides of each ratio are measured minutes apart at
+most and under the same machine load; then writes the JSON lines to OUT/swift.jsonl,
+OUT/pytorch.jsonl and OUT/jax.jsonl.
 
     python3 bench/run_compare.py --bench PATH/autograd-bench --out DIR [--only W1,W2] [--quick] [--reps N]
 """
@@ -12,6 +13,8 @@ import subprocess
 import sys
 
 WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "J1"]
+# The workloads bench/jax_bench.py runs.
+JAX_WORKLOADS = {"W2", "W3"}
 
 
 # The allocator settings autograd-bench applies to itself (MemoryPolicy.keepFreedBuffers),
@@ -44,14 +47,22 @@ def main():
         have_torch = False
         print("PyTorch is not importable: the table shows SwiftAutograd alone "
               "(numpy W1 and Python J1 still run)", flush=True)
-    files = {impl: open(os.path.join(args.out, f"{impl}.jsonl"), "w") for impl in ("swift", "pytorch")}
+    try:
+        import jax  # noqa: F401
+        have_jax = True
+    except ImportError:
+        have_jax = False
+        print("jax is not importable: W3 has no jax.jit column", flush=True)
+    files = {impl: open(os.path.join(args.out, f"{impl}.jsonl"), "w") for impl in ("swift", "pytorch", "jax")}
     seen_meta = set()
     for w in selected:
         runs = [("swift", [args.bench, "--json", "--only", w] + extra),
                 ("pytorch", [sys.executable, os.path.join(here, "pytorch_bench.py"), "--json", "--only", w,
                              "--w2-body", body] + extra)]
+        if have_jax and w in JAX_WORKLOADS:
+            runs.append(("jax", [sys.executable, os.path.join(here, "jax_bench.py"), "--json", "--only", w] + extra))
         for impl, argv in runs:
-            out = subprocess.run(argv, capture_output=True, text=True, env=ALLOCATOR_ENV if impl == "pytorch" else None)
+            out = subprocess.run(argv, capture_output=True, text=True, env=ALLOCATOR_ENV if impl != "swift" else None)
             if out.returncode not in (0, 3 if impl == "pytorch" and not have_torch else 0):
                 sys.stderr.write(out.stderr)
                 sys.exit(f"run_compare: {' '.join(argv)} exited {out.returncode}")

@@ -126,6 +126,23 @@ public enum CPUKernels {
     /// `g * (1 - y) * y`: the sigmoid's gradient from the upstream `g` and the output `y`.
     static var sigmoidGradient: Int32 { Int32(CAK_SIGMOID_GRADIENT) }
 
+    /// `acc[j] += x[i]` for every `i < n` (a multiple of 8) with `i % 8 == j`, in
+    /// increasing `i`: `BlockSum`'s eight running sums, one vector add per eight elements.
+    @inline(__always)
+    static func sum8<T: Scalar>(_ x: UnsafePointer<T>, into acc: UnsafeMutablePointer<T>, _ n: Int, level: Int = level) {
+        if T.self == Float.self {
+            cak_sum8_f32(Int32(level), rebound(x), rebound(acc), n)
+        } else if T.self == Double.self {
+            cak_sum8_f64(Int32(level), rebound(x), rebound(acc), n)
+        } else {
+            var i = 0
+            while i + 8 <= n {
+                for j in 0..<8 { acc[j] += x[i + j] }
+                i += 8
+            }
+        }
+    }
+
     /// `y[i] += x[i]` for `i < n`; `x` and `y` do not overlap.
     @inline(__always)
     static func accumulate<T: Scalar>(_ x: UnsafePointer<T>, into y: UnsafeMutablePointer<T>, _ n: Int, level: Int = level) {

@@ -181,20 +181,9 @@ extension NDArray {
             Parallel.forEachRange(blocks, parallelFrom: 2, alignment: 1) { first, last in
                 for k in first..<last {
                     let start = k * block, end = Swift.min(n, start + block)
-                    var a0: T = 0, a1: T = 0, a2: T = 0, a3: T = 0
-                    var a4: T = 0, a5: T = 0, a6: T = 0, a7: T = 0
-                    var i = start
-                    while i + 8 <= end {
-                        a0 += src[i]; a1 += src[i + 1]; a2 += src[i + 2]; a3 += src[i + 3]
-                        a4 += src[i + 4]; a5 += src[i + 5]; a6 += src[i + 6]; a7 += src[i + 7]
-                        i += 8
-                    }
-                    var tail: T = 0
-                    while i < end {
-                        tail += src[i]
-                        i += 1
-                    }
-                    out[k] = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + tail
+                    var sum = BlockSum<T>()
+                    sum.add(UnsafeBufferPointer(rebasing: src[start..<end]))
+                    out[k] = sum.total
                 }
             }
         }

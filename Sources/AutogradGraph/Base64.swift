@@ -1,6 +1,11 @@
+import CBase64
+
 /// RFC 4648 base64 (standard alphabet `A–Z a–z 0–9 + /`) over raw buffers, for tensors on
 /// the wire as `"b64"` strings. No Foundation, no intermediate `Data`: the decoder writes
 /// straight into the tensor's storage and the encoder straight into the response bytes.
+/// Whole groups go through CBase64's loops (AVX2 where the CPU has it: 32 characters a
+/// step; `CBASE64=portable` in the environment forces the table loop); lengths, padding,
+/// the last group and every error are handled here.
 ///
 /// Decoding is strict, so that every tensor has exactly one spelling:
 /// - the standard alphabet only; base64url's `-` and `_` are rejected with a hint;
@@ -74,21 +79,9 @@ public enum Base64 {
         let quads = (bytes.upperBound - pos) / 3  // complete groups, each 4 characters for 3 bytes
         if quads > 0 {
             let first = pos / 3 * 4
-            var bad: UInt32 = 0
-            decodeTable.withUnsafeBufferPointer { t in
-                let t0 = t.baseAddress!, t1 = t0 + 256, t2 = t0 + 512, t3 = t0 + 768
-                var s = src + first, o = d
-                for _ in 0..<quads {
-                    let v = t0[Int(s[0])] | t1[Int(s[1])] | t2[Int(s[2])] | t3[Int(s[3])]
-                    bad |= v
-                    o[0] = UInt8(truncatingIfNeeded: v >> 16)
-                    o[1] = UInt8(truncatingIfNeeded: v >> 8)
-                    o[2] = UInt8(truncatingIfNeeded: v)
-                    s += 4
-                    o += 3
-                }
-            }
-            if bad & invalid != 0 { throw firstInvalid(text, from: first, end: first + quads * 4) }
+            let done = cb64_decode_quads(src + first, quads, d)
+            // Fewer than asked for: a character outside the alphabet lies in the next groups.
+            if done < quads { throw firstInvalid(text, from: first + done * 4, end: first + quads * 4) }
             pos += quads * 3
             d += quads * 3
         }
@@ -165,20 +158,7 @@ public enum Base64 {
         let n = input.count
         guard n > 0, let src = input.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let triples = n / 3
-        pairTable.withUnsafeBufferPointer { pairs in
-            let p = pairs.baseAddress!
-            var s = src, d = output
-            for _ in 0..<triples {
-                let v = UInt32(s[0]) << 16 | UInt32(s[1]) << 8 | UInt32(s[2])
-                let hi = p[Int(v >> 12)], lo = p[Int(v & 0xFFF)]
-                d[0] = UInt8(truncatingIfNeeded: hi >> 8)
-                d[1] = UInt8(truncatingIfNeeded: hi)
-                d[2] = UInt8(truncatingIfNeeded: lo >> 8)
-                d[3] = UInt8(truncatingIfNeeded: lo)
-                s += 3
-                d += 4
-            }
-        }
+        cb64_encode_triples(src, triples, output)
         let rest = n - triples * 3
         guard rest > 0 else { return }
         let s = src + triples * 3, d = output + triples * 4
@@ -227,8 +207,6 @@ public enum Base64 {
 
     static let equals = UInt8(ascii: "=")
     static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-    /// Set in a decode-table entry for a byte outside the alphabet.
-    static let invalid: UInt32 = 1 << 31
 
     /// The value of a base64 character, or 0xFF.
     @inline(__always) static func sextet(_ c: UInt8) -> UInt8 {
@@ -240,20 +218,6 @@ public enum Base64 {
         case UInt8(ascii: "/"): 63
         default: 0xFF
         }
-    }
-
-    /// Four tables of 256 entries: the character's value shifted to its place in a
-    /// 24-bit group (18, 12, 6, 0), or `invalid`.
-    static let decodeTable: [UInt32] = (0..<4).flatMap { k in
-        (0..<256).map { c -> UInt32 in
-            let x = sextet(UInt8(c))
-            return x < 64 ? UInt32(x) << (18 - 6 * UInt32(k)) : invalid
-        }
-    }
-
-    /// Two characters for every 12-bit value.
-    static let pairTable: [UInt16] = (0..<4096).map { v in
-        UInt16(alphabet[v >> 6]) << 8 | UInt16(alphabet[v & 63])
     }
 
     // MARK: Errors

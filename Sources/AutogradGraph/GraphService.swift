@@ -47,21 +47,37 @@ public struct GraphService: Sendable {
     /// As `respond(to:body:)`, with the request timeout counted from `start` (when the
     /// server received the request, so time spent waiting for a computation slot counts).
     public func respond(to endpoint: Endpoint, body: [UInt8], since start: ContinuousClock.Instant) -> Response {
+        var body = body
+        return respond(to: endpoint, taking: &body, since: start)
+    }
+
+    /// As `respond(to:body:since:)`, taking the body: `body` is emptied as soon as it is
+    /// parsed (and its storage freed if nothing else holds it), and the parsed document
+    /// once it is decoded, so a large request's text is not kept while its answer is
+    /// computed and encoded (the server's peak memory per request).
+    public func respond(to endpoint: Endpoint, taking body: inout [UInt8], since start: ContinuousClock.Instant) -> Response {
         let deadline = Deadline(seconds: limits.requestTimeoutSeconds, from: start)
         var context = AnswerContext(endpoint)
         do {
-            let bytes = try answer(endpoint, body, &context, deadline)
+            let bytes = try answer(endpoint, &body, &context, deadline)
             return context.success(bytes)
         } catch {
             return context.failure(error)
         }
     }
 
-    private func answer(_ endpoint: Endpoint, _ body: [UInt8], _ context: inout AnswerContext, _ deadline: Deadline) throws(Problem) -> [UInt8] {
-        let document = try parseDocument(body)
+    private func answer(_ endpoint: Endpoint, _ body: inout [UInt8], _ context: inout AnswerContext, _ deadline: Deadline) throws(Problem) -> [UInt8] {
         var decoder = RequestDecoder(endpoint: endpoint, limits: limits, importer: importer)
-        context.readID(document, problems: &decoder.problems)
-        let request = try decoder.decode(document)
+        let request: GraphRequest
+        do {
+            let document: JSONValue
+            do {
+                defer { body = [] }
+                document = try parseDocument(body)
+            }
+            context.readID(document, problems: &decoder.problems)
+            request = try decoder.decode(document)
+        }
         let plan = try GraphPlan(request, problems: decoder.problems, limits: limits, for: endpoint)
         context.planned(plan)
         switch request.dtype {

@@ -46,7 +46,7 @@ public final class HTTPServer: @unchecked Sendable {
     ) {
         self.init(
             configuration: configuration, logger: logger,
-            respond: { endpoint, body, arrived in service.respond(to: endpoint, body: body, since: arrived) },
+            respond: { endpoint, body, arrived in service.respond(to: endpoint, taking: &body, since: arrived) },
             operations: { service.operations() })
     }
 

@@ -14,7 +14,9 @@ final class RequestHandler: @unchecked Sendable {
     /// `GraphService.respond` in production; tests substitute slow or counting stand-ins.
     /// Answers a body sent to an endpoint; the instant is when the body was complete, from
     /// which the request timeout counts (time waiting for a computation slot included).
-    typealias Responder = @Sendable (Endpoint, [UInt8], ContinuousClock.Instant) -> Response
+    /// Answers a request body; it may empty the body (`GraphService.respond(to:taking:since:)`
+    /// frees it once parsed).
+    typealias Responder = @Sendable (Endpoint, inout [UInt8], ContinuousClock.Instant) -> Response
 
     let respond: Responder
     /// `GraphService.operations()`: a cached document, cheap enough for the polling thread.
@@ -274,7 +276,10 @@ final class RequestHandler: @unchecked Sendable {
         }
         state.tracked = true
         state.phase = .computing
-        let body = state.body
+        // The only reference to the body from here on, so the computation can free it once
+        // parsed instead of holding it until the answer is sent.
+        let body = RequestBody(state.body)
+        let bytes = state.body.count
         let arrived = ContinuousClock.now
         state.body = []
         MHD_suspend_connection(connection)
@@ -283,10 +288,10 @@ final class RequestHandler: @unchecked Sendable {
         let format = state.graphFormat
         let gzip = state.acceptsGzip
         let shutdown = self.shutdown
-        logger.debug("computation queued method=\(state.method) path=\(RequestLog.sanitize(state.path)) bytes=\(body.count)")
-        limiter.submit(bytes: body.count) {
+        logger.debug("computation queued method=\(state.method) path=\(RequestLog.sanitize(state.path)) bytes=\(bytes)")
+        limiter.submit(bytes: bytes) {
             // Compressed here, on the computation's thread, not on the polling thread.
-            let response = ContentCoding.encode(Operability.finish(respond(endpoint, body, arrived), format: format), acceptsGzip: gzip)
+            let response = ContentCoding.encode(Operability.finish(respond(endpoint, &body.bytes, arrived), format: format), acceptsGzip: gzip)
             state.setComputed(response)
             MHD_resume_connection(handle.pointer)
             shutdown.endComputation()
@@ -303,4 +308,11 @@ final class RequestHandler: @unchecked Sendable {
     private func header(_ connection: OpaquePointer, _ name: String) -> String? {
         MHD_lookup_connection_value(connection, .HEADER_KIND, name).map { String(cString: $0) }
     }
+}
+
+/// A request body handed to its computation, which may take the bytes out
+/// (`RequestHandler.Responder`). Only that computation's thread touches it.
+final class RequestBody: @unchecked Sendable {
+    var bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
 }

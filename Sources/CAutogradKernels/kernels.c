@@ -114,7 +114,16 @@ CAK_LOGISTIC(double, cak_exp_nonpositive_f64, __builtin_fabs)
       case CAK_ERF_GRADIENT: CAK_LOOP(y[i] = cak_erf_gradient_##sfx(a[i], b[i])); break; \
     }                                                                                   \
   }                                                                                     \
-  CAK_INLINE void accumulate_##T(const T *x, T *y, ptrdiff_t n) { CAK_LOOP(y[i] += x[i]); }
+  CAK_INLINE void accumulate_##T(const T *x, T *y, ptrdiff_t n) { CAK_LOOP(y[i] += x[i]); } \
+  /* Lane j adds x[j], x[j + 8], ... in order: the eight adds of a step are one vector  */ \
+  /* add (the lanes are independent), so no sum is reassociated.                       */ \
+  CAK_INLINE void sum8_##T(const T *x, T *acc, ptrdiff_t n) {                           \
+    T a[8];                                                                             \
+    for (int j = 0; j < 8; j++) a[j] = acc[j];                                          \
+    for (ptrdiff_t i = 0; i + 8 <= n; i += 8)                                           \
+      for (int j = 0; j < 8; j++) a[j] += x[i + j];                                     \
+    for (int j = 0; j < 8; j++) acc[j] = a[j];                                          \
+  }
 CAK_FAMILIES(float, f32)
 CAK_FAMILIES(double, f64)
 
@@ -145,3 +154,5 @@ CAK_ENTRY(cak_binary_f64, binary_double,
           (int level, int op, const double *a, const double *b, double *y, ptrdiff_t n), op, a, b, y, n)
 CAK_ENTRY(cak_accumulate_f32, accumulate_float, (int level, const float *x, float *y, ptrdiff_t n), x, y, n)
 CAK_ENTRY(cak_accumulate_f64, accumulate_double, (int level, const double *x, double *y, ptrdiff_t n), x, y, n)
+CAK_ENTRY(cak_sum8_f32, sum8_float, (int level, const float *x, float *acc, ptrdiff_t n), x, acc, n)
+CAK_ENTRY(cak_sum8_f64, sum8_double, (int level, const double *x, double *acc, ptrdiff_t n), x, acc, n)

@@ -31,6 +31,43 @@ import Testing
         }
     }
 
+    /// CBase64's 32-character steps and the table loop after them: every byte value at
+    /// every position of a text longer than two steps decodes as the alphabet says, or is
+    /// reported at its own offset.
+    @Test func everyByteAtEveryPositionOfALongTextDecodesOrIsReportedThere() throws {
+        var rng = SplitMix64(seed: 32)
+        let plain = (0..<60).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let text = Array(Base64.encode(plain).utf8)  // 80 characters: two AVX2 steps and a tail
+        for position in 0..<text.count {
+            for byte in 0...255 {
+                var bad = text
+                bad[position] = UInt8(byte)
+                let result = Result { () throws(Base64.DecodingError) -> [UInt8] in
+                    try Base64.decode(String(decoding: bad, as: UTF8.self))
+                }
+                let value = Base64.sextet(UInt8(byte))
+                if value < 64 {
+                    // The group's 24 bits with this character's 6 in place.
+                    let q = position / 4, shift = 18 - 6 * (position % 4)
+                    let old = (0..<4).reduce(UInt32(0)) { $0 | UInt32(Base64.sextet(text[4 * q + $1])) << (18 - 6 * UInt32($1)) }
+                    let v = old & ~(63 << UInt32(shift)) | UInt32(value) << UInt32(shift)
+                    var expected = plain
+                    expected[3 * q] = UInt8(truncatingIfNeeded: v >> 16)
+                    expected[3 * q + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                    expected[3 * q + 2] = UInt8(truncatingIfNeeded: v)
+                    #expect((try? result.get()) == expected, "byte \(byte) at \(position)")
+                } else {
+                    #expect(throws: Base64.DecodingError.self, "byte \(byte) at \(position)") { try result.get() }
+                    // '=' as the last character is padding: then the one before it has unused bits set.
+                    let padding = byte == Int(Base64.equals) && position == text.count - 1
+                    if case .failure(let error) = result {
+                        #expect(error.offset == (padding ? position - 1 : position), "byte \(byte) at \(position): \(error)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func invalidBase64IsRejectedWithItsOffset() {
         let cases: [(String, Int, String)] = [
             ("Zm9v YmFy", 4, "whitespace"),

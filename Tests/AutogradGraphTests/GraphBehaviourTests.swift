@@ -27,6 +27,22 @@ import Testing
         #expect(close(values(actual["gradients"]?["b"]), [0.6, 1.2]))
     }
 
+    /// The server hands its only copy of a body over with `respond(to:taking:since:)`: the
+    /// body is emptied once parsed (so its storage is freed before the answer is built),
+    /// and the answer is the same bytes as `respond(to:body:)` gives, for a good request
+    /// and for one that does not parse.
+    @Test func takingTheBodyEmptiesItAndAnswersTheSameBytes() throws {
+        let good = try FixturePaths.bytes(FixturePaths.examples.appendingPathComponent("seed-linear-mse.json"))
+        for body in [good, Array(#"{"tensors": ["#.utf8)] {
+            var taken = body
+            let response = GraphService().respond(to: .backward, taking: &taken, since: .now)
+            #expect(taken.isEmpty)
+            let reference = GraphService().respond(to: .backward, body: body)
+            #expect(response.status == reference.status)
+            #expect(response.body == reference.body)
+        }
+    }
+
     @Test func opsMayComeInAnyOrder() throws {
         let ordered = #"{"tensors": {"a": {"data": [1, 2, 3], "requires_grad": true}}, "ops": [{"id": "b", "op": "mul", "inputs": ["a", "a"]}, {"id": "c", "op": "add", "inputs": ["b", "a"]}, {"id": "d", "op": "sum", "inputs": ["c"]}], "loss": "d"}"#
         let shuffled = #"{"tensors": {"a": {"data": [1, 2, 3], "requires_grad": true}}, "ops": [{"id": "d", "op": "sum", "inputs": ["c"]}, {"id": "c", "op": "add", "inputs": ["b", "a"]}, {"id": "b", "op": "mul", "inputs": ["a", "a"]}], "loss": "d"}"#

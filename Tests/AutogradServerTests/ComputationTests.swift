@@ -36,7 +36,7 @@ struct ComputationTests {
         let server = HTTPServer(
             configuration: ServerConfiguration(port: 0, maxInflight: maxInflight),
             logger: HTTPServer.discardingLogger,
-            respond: responder.respond)
+            respond: { endpoint, body, arrived in responder.respond(endpoint, body, arrived) })
         return (server, try server.start())
     }
 

@@ -129,6 +129,44 @@ import Testing
         checkBinary(Double.self)
     }
 
+    /// `sum8` (BlockSum's eight running sums) at every level against the eight scalar
+    /// chains written out, and `BlockSum` fed in tiles against one pass with its tail.
+    func checkSum8<T: Scalar>(_: T.Type) {
+        let x = Self.inputs(T.self).filter { $0.isFinite && $0.magnitude < 1e6 }
+        for level in 0...CPUKernels.maximumLevel {
+            for n in [0, 8, 16, 24, 64, 128, 1_024, x.count & ~7] {
+                var lanes: [T] = [0.25, -1, 3, 0, -0.0, 7.5, 1e-3, 2]
+                var expected = lanes
+                for i in 0..<n { expected[i % 8] += x[i] }
+                x.withUnsafeBufferPointer { src in
+                    lanes.withUnsafeMutableBufferPointer { CPUKernels.sum8(src.baseAddress!, into: $0.baseAddress!, n, level: level) }
+                }
+                #expect(zip(lanes, expected).allSatisfy { Self.sameBits($0, $1) }, "sum8 \(T.self) level \(level), n = \(n)")
+            }
+        }
+        // BlockSum over tiles of 40 and a 13-element last tile, against the order it documents.
+        let n = 40 * 9 + 13
+        var lanes = [T](repeating: 0, count: 8), tail: T = 0
+        for i in 0..<(n & ~7) { lanes[i % 8] += x[i] }
+        for i in (n & ~7)..<n { tail += x[i] }
+        let expected = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7])) + tail
+        var sum = BlockSum<T>()
+        x.withUnsafeBufferPointer { src in
+            var start = 0
+            while start < n {
+                let end = Swift.min(n, start + 40)
+                sum.add(UnsafeBufferPointer(rebasing: src[start..<end]))
+                start = end
+            }
+        }
+        #expect(Self.sameBits(sum.total, expected), "BlockSum \(T.self): \(sum.total) against \(expected)")
+    }
+
+    @Test func eightLaneSumsAreBitIdenticalAtEveryLevel() {
+        checkSum8(Float.self)
+        checkSum8(Double.self)
+    }
+
     @Test func logisticIsBitIdenticalAtEveryLevel() {
         checkLogistic(Float.self)
         checkLogistic(Double.self)

@@ -14,6 +14,11 @@ struct FusedScratch<T: Scalar> {
     let tile: Int
     /// Which registers' adjoints hold a contribution in the current tile.
     private var written: [Bool]
+    /// The output register's adjoint tile holds `topValue` in its first `topFilled`
+    /// elements (a fused sum's scalar upstream, the same for every tile; nothing else
+    /// writes that tile, since no instruction contributes to the last register).
+    private var topFilled = 0
+    private var topValue: T = 0
 
     init(
         program: FusedElementwise, bases: [UnsafePointer<T>], scalarInput: [Bool],
@@ -121,7 +126,11 @@ struct FusedScratch<T: Scalar> {
         // The output's adjoint: the upstream tile, or the scalar upstream of a fused sum.
         let top: UnsafePointer<T>
         if upstreamIsScalar {
-            (adjoints + lastRegister * tile).initialize(repeating: upstream[0], count: m)
+            if topFilled < m || topValue != upstream[0] || topValue.sign != upstream[0].sign || topValue.isNaN {
+                (adjoints + lastRegister * tile).initialize(repeating: upstream[0], count: m)
+                topFilled = m
+                topValue = upstream[0]
+            }
             top = UnsafePointer(adjoints + lastRegister * tile)
         } else {
             top = upstream

@@ -1,3 +1,5 @@
+import CBase64
+
 /// Strict RFC 8259 JSON parser over bytes.
 ///
 /// - Exactly one value, surrounded by optional whitespace (space, tab, LF, CR only).
@@ -378,16 +380,10 @@ struct Parser {
         let open = i
         i += 1
         let start = i
-        // Fast scan: plain ASCII up to the closing quote, eight bytes at a time while none
-        // of them is '"', '\\', a control character or non-ASCII (long strings: base64).
-        while i &+ 8 <= count {
-            let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-            let q = w ^ (ones &* UInt64(A.quote)), b = w ^ (ones &* UInt64(A.backslash))
-            let special = ((q &- ones) & ~q) | ((b &- ones) & ~b) | ((w &- ones &* 0x20) & ~w) | w
-            if special & highs != 0 { break }
-            i &+= 8
-        }
+        // Fast scan: plain ASCII up to the closing quote, 32 bytes a step where the CPU has
+        // AVX2 (CBase64: long strings are base64 tensors), none of them '"', '\\', a control
+        // character or non-ASCII.
+        i &+= cb64_plain_run(base + i, count &- i)
         while i < count {
             let c = base[i]
             if c == A.quote {

@@ -65,4 +65,9 @@ void cak_binary_f64(int level, int op, const double *a, const double *b, double 
 void cak_accumulate_f32(int level, const float *x, float *y, ptrdiff_t n);
 void cak_accumulate_f64(int level, const double *x, double *y, ptrdiff_t n);
 
+/// acc[j] += x[i] for every i < n (n a multiple of 8) with i mod 8 == j, in increasing i:
+/// eight interleaved running sums, each added in order (BlockSum in the engine).
+void cak_sum8_f32(int level, const float *x, float *acc, ptrdiff_t n);
+void cak_sum8_f64(int level, const double *x, double *acc, ptrdiff_t n);
+
 #endif
