@@ -49,6 +49,11 @@ import Testing
         // instruction reads.
         all.append(Program(inputShapes: [[0], [], [1]], steps: [("mul", [0, 1]), ("add", [3, 2]), ("exp", [4])], sums: true))
         all.append(Program(inputShapes: [[0], []], steps: [("div", [1, 0]), ("relu", [2])]))
+        // Adds whose operands' adjoints are the add's own, read in place (`FusedScratch`'s
+        // aliases): one feeding both operands of the next instruction, an input reached
+        // through an add first and then again, a sub's first operand.
+        all.append(Program(inputShapes: [[0], [0]], steps: [("add", [0, 1]), ("mul", [2, 2]), ("add", [3, 0])]))
+        all.append(Program(inputShapes: [[0], [0]], steps: [("sub", [0, 1]), ("add", [2, 2]), ("sub", [3, 1])], sums: true))
         return all
     }
 

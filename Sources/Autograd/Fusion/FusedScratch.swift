@@ -14,6 +14,11 @@ struct FusedScratch<T: Scalar> {
     let tile: Int
     /// Which registers' adjoints hold a contribution in the current tile.
     private var written: [Bool]
+    /// A register whose adjoint so far is another register's adjoint unchanged (an add's
+    /// operands): that adjoint, read in place instead of copied. Cleared when a second
+    /// contribution is added (the sum goes to the register's own tile) and, for inputs,
+    /// copied to the gradient at the tile's end.
+    private var alias: [UnsafePointer<T>?]
     /// The output register's adjoint tile holds `topValue` in its first `topFilled`
     /// elements (a fused sum's scalar upstream, the same for every tile; nothing else
     /// writes that tile, since no instruction contributes to the last register).
@@ -32,6 +37,7 @@ struct FusedScratch<T: Scalar> {
         self.adjoints = adjoints
         self.tile = tile
         self.written = [Bool](repeating: false, count: program.inputCount + program.instructions.count)
+        self.alias = [UnsafePointer<T>?](repeating: nil, count: program.inputCount + program.instructions.count)
         for i in 0..<inputCount where scalarInput[i] {
             (values + i * tile).initialize(repeating: bases[i][0], count: tile)
         }
@@ -121,7 +127,10 @@ struct FusedScratch<T: Scalar> {
         let m = end - start
         let count = program.instructions.count
         let lastRegister = inputCount + count - 1
-        for r in written.indices { written[r] = false }
+        for r in written.indices {
+            written[r] = false
+            alias[r] = nil
+        }
         let temp = adjoints + (inputCount + count) * tile
         // The output's adjoint: the upstream tile, or the scalar upstream of a fused sum.
         let top: UnsafePointer<T>
@@ -140,7 +149,7 @@ struct FusedScratch<T: Scalar> {
         for k in stride(from: count - 1, through: 0, by: -1) {
             let r = inputCount + k
             guard live[r] && written[r] else { continue }
-            let g = r == lastRegister ? top : UnsafePointer(adjoints + r * tile)
+            let g = alias[r] ?? (r == lastRegister ? top : UnsafePointer(adjoints + r * tile))
             let y = value(r, start)
             switch program.instructions[k] {
             case .unary(let kind, let a):
@@ -149,22 +158,19 @@ struct FusedScratch<T: Scalar> {
                 Self.unaryGradient(kind, g, value(a, start), y, dst, m)
                 if accumulate { add(temp, into: a, start, destinations, m) }
             case .binary(let kind, let a, let b):
-                if live[a] {
-                    let (dst, accumulate) = target(a, start, destinations, temp)
-                    Self.binaryGradient(kind, first: true, g, value(a, start), value(b, start), y, dst, m)
-                    if accumulate { add(temp, into: a, start, destinations, m) }
-                }
-                if live[b] {
-                    let (dst, accumulate) = target(b, start, destinations, temp)
-                    Self.binaryGradient(kind, first: false, g, value(a, start), value(b, start), y, dst, m)
-                    if accumulate { add(temp, into: b, start, destinations, m) }
-                }
+                if live[a] { contribute(kind, first: true, a, b, g, y, start, m, destinations, temp) }
+                if live[b] { contribute(kind, first: false, a, b, g, y, start, m, destinations, temp) }
             case .constant:
                 break
             }
         }
-        for i in 0..<inputCount where !written[i] {
-            destinations[i]?.advanced(by: start).initialize(repeating: 0, count: m)
+        for i in 0..<inputCount {
+            guard let d = destinations[i]?.advanced(by: start) else { continue }
+            if !written[i] {
+                d.initialize(repeating: 0, count: m)
+            } else if let a = alias[i] {
+                d.initialize(from: a, count: m)
+            }
         }
     }
 
@@ -186,12 +192,42 @@ struct FusedScratch<T: Scalar> {
         return (adjoint(r, start, destinations), false)
     }
 
+    /// The contribution of a binary instruction with adjoint `g` to its first (`first`)
+    /// or second operand. An add passes `g` on unchanged (a sub to its first operand): the
+    /// operand's adjoint is then `g` itself, read in place, not a copy.
     @inline(__always)
-    private func add(
-        _ temp: UnsafeMutablePointer<T>, into r: Int, _ start: Int, _ destinations: [UnsafeMutablePointer<T>?], _ m: Int
+    private mutating func contribute(
+        _ kind: FusedElementwise.Binary, first: Bool, _ a: Int, _ b: Int, _ g: UnsafePointer<T>, _ y: UnsafePointer<T>,
+        _ start: Int, _ m: Int, _ destinations: [UnsafeMutablePointer<T>?], _ temp: UnsafeMutablePointer<T>
+    ) {
+        let operand = first ? a : b
+        if kind == .add || (kind == .sub && first) {
+            if written[operand] {
+                add(g, into: operand, start, destinations, m)
+            } else {
+                written[operand] = true
+                alias[operand] = g
+            }
+            return
+        }
+        let (dst, accumulate) = target(operand, start, destinations, temp)
+        Self.binaryGradient(kind, first: first, g, value(a, start), value(b, start), y, dst, m)
+        if accumulate { add(temp, into: operand, start, destinations, m) }
+    }
+
+    /// Adds the contribution `x` to `r`'s adjoint, which has one already: in place, or, when
+    /// that one is an alias, their sum (in the same order) into `r`'s own tile.
+    @inline(__always)
+    private mutating func add(
+        _ x: UnsafePointer<T>, into r: Int, _ start: Int, _ destinations: [UnsafeMutablePointer<T>?], _ m: Int
     ) {
         let d = adjoint(r, start, destinations)
-        CPUKernels.accumulate(temp, into: d, m)
+        if let prior = alias[r] {
+            CPUKernels.binary(CPUKernels.add, prior, x, d, m) { $0 + $1 }
+            alias[r] = nil
+        } else {
+            CPUKernels.accumulate(x, into: d, m)
+        }
     }
 
     static func unaryGradient(
