@@ -92,15 +92,27 @@ enum Parallel {
             body(0, n)
             return
         }
-        // concurrentPerform returns after every iteration has run, so `body` does not
-        // really escape, and each iteration touches only its own range.
+        // Every worker has run before `run` returns, so `body` does not really escape, and
+        // each worker touches only its own range.
         withoutActuallyEscaping(body) { body in
             let shared = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: workers) { p in
+            run(workers: workers) { p in
                 let start = p == 0 ? 0 : (n * p / workers) / alignment * alignment
                 let end = p == workers - 1 ? n : (n * (p + 1) / workers) / alignment * alignment
                 shared.value(start, end)
             }
+        }
+    }
+
+    /// Calls `work(p)` for every `p` in `0..<workers` concurrently and returns when all
+    /// have returned: `work(0)` on the calling thread and the others on `LoopPool`'s
+    /// threads, or, while the pool serves another loop (a nested or concurrent one),
+    /// through `DispatchQueue.concurrentPerform`.
+    static func run(workers: Int, _ work: (Int) -> Void) {
+        if LoopPool.shared.run(workers: workers, work) { return }
+        withoutActuallyEscaping(work) { work in
+            let shared = UncheckedSendable(work)
+            DispatchQueue.concurrentPerform(iterations: workers) { p in shared.value(p) }
         }
     }
 
@@ -129,7 +141,7 @@ enum Parallel {
         withoutActuallyEscaping(body) { body in
             withoutActuallyEscaping(workerState) { workerState in
                 let shared = UncheckedSendable((body, workerState))
-                DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                run(workers: workers) { _ in
                     var i = next.value.add(1, ordering: .relaxed).oldValue
                     guard i < n else { return }
                     var state = shared.value.1()
@@ -156,4 +168,163 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
 /// The next item of `Parallel.forEachItem`, shared by its threads.
 private final class ItemCounter: Sendable {
     let value = Atomic<Int>(0)
+}
+
+/// Threads kept for the parallel loops of one computation at a time (the machine's cores
+/// less one), so that a short loop finds them awake. `DispatchQueue.concurrentPerform`
+/// hands iterations to libdispatch's pool, whose threads park between loops: on the 2-core
+/// VM of docs/performance.md, W3's fused op (62 blocks of about 25 µs) ran on one thread
+/// alone in most repetitions, the other iteration starting only after the first had taken
+/// every block. A pool thread, after its share of a loop, watches for the next one for
+/// `spinNanoseconds` before it sleeps on a semaphore. One loop uses the pool at a time; a
+/// loop that finds it in use (nested in another loop's body, or another computation's)
+/// runs through `concurrentPerform` as before. Which thread runs which share never
+/// changes a value (`Parallel`).
+final class LoopPool: @unchecked Sendable {
+    static let shared = LoopPool(helpers: Parallel.cores - 1)
+
+    /// How long a pool thread keeps watching for the next loop before it sleeps.
+    static let spinNanoseconds: UInt64 = 200_000
+
+    private final class Helper: @unchecked Sendable {
+        let sleeping = Atomic<Bool>(false)
+        let wake = DispatchSemaphore(value: 0)
+    }
+
+    private let helpers: [Helper]
+    private let busy = Atomic<Bool>(false)
+    /// The current loop's number (high bits), its worker count (bits 8–15) and its next
+    /// unclaimed share (low 8 bits).
+    /// A share is claimed by raising it with compare-and-exchange, so a pool thread that
+    /// wakes late finds every share taken (the loop's thread takes what is left after its
+    /// own) and touches nothing: a loop never waits for a thread that has not started.
+    private let ticket = Atomic<Int>(0)
+    /// Shares finished by the pool's threads in the current loop.
+    private let finished = Atomic<Int>(0)
+    // Written by the loop's thread before `ticket` moves to its loop (release) and read by
+    // a pool thread only after it claimed a share of that loop (acquire); cleared only once
+    // every claimed share has finished.
+    private var job: ((Int) -> Void)?
+
+    private init(helpers count: Int) {
+        helpers = (0..<Swift.max(0, count)).map { _ in Helper() }
+        for (i, helper) in helpers.enumerated() {
+            // A thread of its own (not one of libdispatch's, whose pool would count it as
+            // busy while it watches), started with its pool, helper and index.
+            let start = Unmanaged.passRetained(Start(pool: self, helper: helper, index: i + 1)).toOpaque()
+            var thread = pthread_t()
+            let created = pthread_create(&thread, nil, { argument in
+                guard let argument else { return nil }
+                let start = Unmanaged<Start>.fromOpaque(argument).takeRetainedValue()
+                start.pool.serve(start.helper, index: start.index)
+            }, start)
+            if created == 0 {
+                pthread_detach(thread)
+            } else {
+                Unmanaged<Start>.fromOpaque(start).release()
+                helpersRunning = Swift.min(helpersRunning, i)
+            }
+        }
+    }
+
+    private final class Start {
+        let pool: LoopPool
+        let helper: Helper
+        let index: Int
+        init(pool: LoopPool, helper: Helper, index: Int) {
+            self.pool = pool
+            self.helper = helper
+            self.index = index
+        }
+    }
+
+    /// The pool's threads that started (all of them, unless `pthread_create` failed).
+    private var helpersRunning = Int.max
+
+    /// Runs `work(p)` for `p` in `0..<workers`, `work(0)` on the calling thread, and returns
+    /// true when all have returned; returns false at once, running nothing, when the pool
+    /// is in use or has too few threads.
+    func run(workers: Int, _ work: (Int) -> Void) -> Bool {
+        guard workers >= 2, workers < 256, workers - 1 <= Swift.min(helpers.count, helpersRunning),
+              busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+        else { return false }
+        withoutActuallyEscaping(work) { work in
+            job = work
+            finished.store(0, ordering: .relaxed)
+            let loop = (ticket.load(ordering: .relaxed) >> 16) + 1
+            ticket.store(loop << 16 | workers << 8 | 1, ordering: .sequentiallyConsistent)
+            for helper in helpers[0..<(workers - 1)] where helper.sleeping.exchange(false, ordering: .sequentiallyConsistent) {
+                helper.wake.signal()
+            }
+            work(0)
+            // The shares no pool thread has claimed yet: this thread runs them.
+            var claimedHere = 0
+            while true {
+                let t = ticket.load(ordering: .relaxed)
+                let share = t & 255
+                guard share < workers else { break }
+                if ticket.compareExchange(expected: t, desired: t + 1, ordering: .relaxed).exchanged {
+                    work(share)
+                    claimedHere += 1
+                }
+            }
+            // A pool thread just woken may have been placed on this core: yield to it
+            // rather than spin through this thread's time slice.
+            let claimedByPool = workers - 1 - claimedHere
+            while finished.load(ordering: .acquiring) < claimedByPool { sched_yield() }
+            job = nil
+        }
+        busy.store(false, ordering: .releasing)
+        return true
+    }
+
+    private func serve(_ helper: Helper, index: Int) -> Never {
+        var seen = 0
+        // Only a thread that took part in the last loop watches for the next one: the
+        // others (beyond a smaller thread budget) sleep until a loop asks for them.
+        var watch = false
+        while true {
+            var spinStart: UInt64 = 0
+            var checks = 0
+            while ticket.load(ordering: .acquiring) >> 16 == seen {
+                if watch {
+                    checks += 1
+                    guard checks & 63 == 0 else { continue }
+                    // Other threads ready to run on this core (the server's polling thread, a
+                    // client on the same machine) go first.
+                    sched_yield()
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    if spinStart == 0 { spinStart = now; continue }
+                    guard now - spinStart > Self.spinNanoseconds else { continue }
+                }
+                // Sleep until a loop wakes this thread: announce it, then look once more, so a
+                // loop started in between is either seen here or signals the semaphore.
+                helper.sleeping.store(true, ordering: .sequentiallyConsistent)
+                if ticket.load(ordering: .sequentiallyConsistent) >> 16 != seen {
+                    // Started in between: its signal is owed only if it cleared the flag.
+                    if !helper.sleeping.exchange(false, ordering: .sequentiallyConsistent) { helper.wake.wait() }
+                } else {
+                    helper.wake.wait()
+                }
+                spinStart = 0
+            }
+            // Claim one share of the loop now under way, if one is left.
+            watch = false
+            while true {
+                let t = ticket.load(ordering: .acquiring)
+                seen = t >> 16
+                let share = t & 255
+                guard share < (t >> 8) & 255 else { break }
+                if ticket.compareExchange(expected: t, desired: t + 1, ordering: .acquiringAndReleasing).exchanged {
+                    do {
+                        let work = job
+                        work?(share)
+                    }
+                    finished.add(1, ordering: .releasing)
+                    watch = true
+                    break
+                }
+            }
+        }
+    }
 }
