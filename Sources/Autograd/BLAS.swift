@@ -36,7 +36,13 @@ public enum BLAS {
     /// execs itself (autograd-server does).
     public static func suggestedCoreType(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         guard environment["OPENBLAS_CORETYPE"] == nil else { return nil }
-        return suggestedCoreType(core: coreName, hardwareLevel: Int(cak_hardware_level()))
+        return suggestedCoreType(forCore: coreName)
+    }
+
+    /// The core to ask OpenBLAS for when it chose `core` on this machine, or nil when
+    /// `core` is not one it takes for an older CPU.
+    static func suggestedCoreType(forCore core: String) -> String? {
+        suggestedCoreType(core: core, hardwareLevel: Int(cak_hardware_level()))
     }
 
     static func suggestedCoreType(core: String, hardwareLevel: Int) -> String? {

@@ -54,11 +54,21 @@ extension Tensor {
         var slot = order.count
         while slot > 0 {
             slot -= 1
-            guard let g = grads[slot] else { continue }
+            guard var g = grads[slot] else { continue }
             if let shouldStop, shouldStop() { throw .stopped }
-            grads[slot] = nil
+            grads[slot] = nil  // `g` is now the only reference to its storage
             let node = order[slot]
-            let inputs = node.inputs
+            if let input = node.unaryInput {
+                // An op recorded without arrays: its gradient is computed over `g`.
+                guard input.requiresGrad else { continue }
+                node.op?.vjp(unary: &g, input: input.value, output: node.value)
+                guard g.shape == input.value.shape, g.data.count == input.value.data.count else {
+                    throw invalidGradient(node, 0, g)
+                }
+                deliver(g, to: input, &grads)
+                continue
+            }
+            let inputs = node.inputList
             let needs: [Bool]
             switch inputs.count {
             case 1: needs = needsOfOne[inputs[0].requiresGrad ? 1 : 0]
@@ -93,18 +103,26 @@ extension Tensor {
                 } else if gi.data.count != input.value.data.count {
                     throw invalidGradient(node, i, gi)
                 }
-                if !input.isRecorded {
-                    accumulate(gi, into: input)
-                } else {
-                    let s = input.backwardSlot
-                    if var existing = grads[s] {
-                        grads[s] = nil  // leaves `existing` unique, so the sum is in place
-                        existing.add(gi)
-                        grads[s] = existing
-                    } else {
-                        grads[s] = gi
-                    }
-                }
+                deliver(gi, to: input, &grads)
+            }
+        }
+    }
+
+    /// Adds `g` to `input`'s gradient: its `grad` for a leaf, its slot of `grads`
+    /// otherwise. (A method rather than a closure over `grads`: a captured variable is
+    /// checked for exclusive access on every call.)
+    @inline(__always)
+    private func deliver(_ g: NDArray<T>, to input: Tensor<T>, _ grads: inout [NDArray<T>?]) {
+        if !input.isRecorded {
+            accumulate(g, into: input)
+        } else {
+            let s = input.backwardSlot
+            if var existing = grads[s] {
+                grads[s] = nil  // leaves `existing` unique, so the sum is in place
+                existing.add(g)
+                grads[s] = existing
+            } else {
+                grads[s] = g
             }
         }
     }
@@ -148,9 +166,9 @@ extension Tensor {
         var stack: [(Tensor<T>, Int)] = [(self, 0)]
         backwardSlot = -2  // on the stack
         while let (node, next) = stack.last {
-            if next < node.inputs.count {
+            if next < node.inputCount {
                 stack[stack.count - 1].1 = next + 1
-                let input = node.inputs[next]
+                let input = node.unaryInput ?? node.inputList[next]
                 if input.isRecorded && input.requiresGrad && input.backwardSlot == -1 {
                     input.backwardSlot = -2
                     stack.append((input, 0))

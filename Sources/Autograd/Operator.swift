@@ -51,6 +51,22 @@ public protocol Operator: Sendable {
     func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, saved: [NDArray<T>?], needs: [Bool]
     ) -> [NDArray<T>?]
+
+    /// Whether the op takes one input, gives an output of that input's shape, and
+    /// implements `forward(unary:)` and `vjp(unary:input:output:)`. The Swift API then
+    /// records it without arrays (`Tensor.applyUnary`): no array of inputs, of input
+    /// values or of gradients, and the gradient computed in place of the upstream one. A
+    /// node of a scalar chain (W4) then allocates its tensor and its value and nothing
+    /// else. False by default; the Swift API's `tensor * c` and `tensor + c` say true.
+    static var isUnaryInPlace: Bool { get }
+
+    /// `forward` of a one-input op, without the array. The default calls `forward([x])`.
+    func forward<T: Scalar>(unary x: NDArray<T>) -> NDArray<T>
+
+    /// The input's gradient written over the upstream gradient `grad` (the output's, of
+    /// the input's shape): `vjp` of a one-input op without its arrays. The default calls
+    /// `vjp`; an op whose `isUnaryInPlace` is true writes it in place.
+    func vjp<T: Scalar>(unary grad: inout NDArray<T>, input: NDArray<T>, output: NDArray<T>)
 }
 
 extension Operator {
@@ -68,6 +84,16 @@ extension Operator {
         _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, saved: [NDArray<T>?], needs: [Bool]
     ) -> [NDArray<T>?] {
         vjp(grad, inputs: inputs, output: output, needs: needs)
+    }
+
+    public static var isUnaryInPlace: Bool { false }
+
+    public func forward<T: Scalar>(unary x: NDArray<T>) -> NDArray<T> { forward([x]) }
+
+    /// `vjp` with one input that needs its gradient; no gradient (nil) reads as zeros.
+    public func vjp<T: Scalar>(unary grad: inout NDArray<T>, input: NDArray<T>, output: NDArray<T>) {
+        let g = vjp(grad, inputs: [input], output: output, needs: [true])
+        grad = (g.first ?? nil) ?? NDArray(repeating: 0, shape: input.shape)
     }
 }
 

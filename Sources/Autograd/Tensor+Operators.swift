@@ -26,10 +26,10 @@ extension Tensor {
     // `c + x` and `c * x` record the same ops.
     /// `a + b` for a constant `b`, kept in the op rather than in a tensor of its own.
     @inlinable
-    public static func + (a: Tensor, b: T) -> Tensor { applyOrTrap(AddScalar(b), [a]) }
+    public static func + (a: Tensor, b: T) -> Tensor { applyOrTrap(AddScalar(b), a) }
     /// `a + b` for a constant `a`, kept in the op rather than in a tensor of its own.
     @inlinable
-    public static func + (a: T, b: Tensor) -> Tensor { applyOrTrap(AddScalar(a), [b]) }
+    public static func + (a: T, b: Tensor) -> Tensor { applyOrTrap(AddScalar(a), b) }
     /// `a - b` for a constant `b`.
     @inlinable
     public static func - (a: Tensor, b: T) -> Tensor { a - Tensor(b) }
@@ -38,10 +38,10 @@ extension Tensor {
     public static func - (a: T, b: Tensor) -> Tensor { Tensor(a) - b }
     /// `a * b` for a constant `b`, kept in the op rather than in a tensor of its own.
     @inlinable
-    public static func * (a: Tensor, b: T) -> Tensor { applyOrTrap(MulScalar(b), [a]) }
+    public static func * (a: Tensor, b: T) -> Tensor { applyOrTrap(MulScalar(b), a) }
     /// `a * b` for a constant `a`, kept in the op rather than in a tensor of its own.
     @inlinable
-    public static func * (a: T, b: Tensor) -> Tensor { applyOrTrap(MulScalar(a), [b]) }
+    public static func * (a: T, b: Tensor) -> Tensor { applyOrTrap(MulScalar(a), b) }
     /// `a / b` for a constant `b`.
     @inlinable
     public static func / (a: Tensor, b: T) -> Tensor { a / Tensor(b) }

@@ -34,9 +34,12 @@ public final class Tensor<T: Scalar> {
     /// Whether `op` is set. The engine asks this rather than `op != nil`: testing an
     /// optional existential goes through its value witnesses, on every node.
     let isRecorded: Bool
-    /// The op's inputs; emptied iteratively on deinit so that a long chain does not
-    /// recurse once per node.
-    @exclusivity(unchecked) var inputs: [Tensor<T>]
+    /// The op's inputs, for a node recorded with an array of them (empty otherwise);
+    /// emptied iteratively on deinit so that a long chain does not recurse once per node.
+    @exclusivity(unchecked) var inputList: [Tensor<T>]
+    /// The one input of a node recorded by `applyUnary` (an op whose
+    /// `Operator.isUnaryInPlace` is true), held without an array; nil otherwise.
+    @exclusivity(unchecked) var unaryInput: Tensor<T>?
     /// This node's place in the current backward pass (-1 outside one).
     @exclusivity(unchecked) var backwardSlot = -1
     /// What the op's `forward(_:saving:)` kept for its `vjp` (nil for ops that save
@@ -49,7 +52,7 @@ public final class Tensor<T: Scalar> {
         self.requiresGrad = requiresGrad
         self.op = nil
         self.isRecorded = false
-        self.inputs = []
+        self.inputList = []
     }
 
     init(value: NDArray<T>, op: any Operator, inputs: [Tensor<T>], saved: [NDArray<T>?]? = nil) {
@@ -57,31 +60,60 @@ public final class Tensor<T: Scalar> {
         self.requiresGrad = true
         self.op = op
         self.isRecorded = true
-        self.inputs = inputs
+        self.inputList = inputs
         self.saved = saved
     }
+
+    /// A node of an op whose `isUnaryInPlace` is true, holding its input without an array.
+    init(value: NDArray<T>, op: any Operator, unaryInput: Tensor<T>) {
+        self.value = value
+        self.requiresGrad = true
+        self.op = op
+        self.isRecorded = true
+        self.inputList = []
+        self.unaryInput = unaryInput
+    }
+
+    /// The op's inputs in order (empty for a leaf). The backward pass reads `unaryInput`
+    /// and `inputList` directly; this array is for the passes that are not per-node hot.
+    var inputs: [Tensor<T>] {
+        if let unaryInput { return [unaryInput] }
+        return inputList
+    }
+
+    /// How many inputs the op took.
+    var inputCount: Int { unaryInput == nil ? inputList.count : 1 }
 
     deinit {
         // `isRecorded`, not `inputs.isEmpty`: a deinit runs generically, and asking the
         // array would instantiate its metadata for every leaf.
-        if isRecorded { Tensor.release(&inputs) }
+        if isRecorded { Tensor.release(&unaryInput, &inputList) }
     }
 
     /// Releases the graph behind a dying tensor without recursion: a 100,000-op chain
-    /// would otherwise run 100,000 nested deinits and overflow the stack. Specialised
+    /// would otherwise run 100,000 nested deinits and overflow the stack. Each input this
+    /// tensor held last is emptied of its own inputs before it dies, so its deinit finds
+    /// nothing to do; a chain of unary nodes is walked without any array. Specialised
     /// because a deinit runs generically.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    static func release(_ inputs: inout [Tensor<T>]) {
+    static func release(_ unary: inout Tensor<T>?, _ inputs: inout [Tensor<T>]) {
         // A node whose inputs were already taken (below) ends here, without a new array.
-        guard !inputs.isEmpty else { return }
+        var next = unary.take()
+        guard next != nil || !inputs.isEmpty else { return }
         var pending: [Tensor<T>] = []
         swap(&pending, &inputs)
-        while var t = pending.popLast() {
-            if isKnownUniquelyReferenced(&t) && !t.inputs.isEmpty {
-                pending.append(contentsOf: t.inputs)
-                t.inputs = []
+        while true {
+            while var t = next.take() {
+                guard isKnownUniquelyReferenced(&t) else { break }
+                next = t.unaryInput.take()
+                if !t.inputList.isEmpty {
+                    pending.append(contentsOf: t.inputList)
+                    t.inputList = []
+                }
             }
+            guard let t = pending.popLast() else { return }
+            next = t
         }
     }
 
@@ -170,6 +202,36 @@ public final class Tensor<T: Scalar> {
         try checkOutput(out, of: op, expected: shape)
         guard inputs.contains(where: { $0.requiresGrad }), GradMode.isRecording else { return Tensor(out) }
         return Tensor(value: out, op: op, inputs: inputs)
+    }
+
+    /// `applyOrTrap` for one input. An op whose `isUnaryInPlace` is true is applied and
+    /// recorded without arrays (`applyUnary`); any other goes through `applyOrTrap`.
+    @inlinable
+    static func applyOrTrap<Op: Operator>(
+        _ op: Op, _ x: Tensor<T>, file: StaticString = #fileID, line: UInt = #line
+    ) -> Tensor<T> {
+        if Op.isUnaryInPlace { return applyUnary(op, x, file: file, line: line) }
+        return applyOrTrap(op, [x], file: file, line: line)
+    }
+
+    /// Applies a one-input op whose `isUnaryInPlace` is true: its output has the input's
+    /// shape, so there is no shape rule to ask, and the node holds its input without an
+    /// array. The output is still checked; a wrong one is reported as `applyOrTrap`
+    /// reports an error.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline
+    static func applyUnary(_ op: any Operator, _ x: Tensor<T>, file: StaticString, line: UInt) -> Tensor<T> {
+        let out = op.forward(unary: x.value)
+        do throws(OpError) {
+            if out.shape != x.value.shape || out.data.count != x.value.data.count {
+                try checkOutput(out, of: op, expected: x.value.shape)
+            }
+        } catch {
+            return failed(op, error, file: file, line: line)
+        }
+        guard x.requiresGrad, GradMode.isRecording else { return Tensor(out) }
+        return Tensor(value: out, op: op, unaryInput: x)
     }
 
     /// `apply` for the non-throwing Swift API: an error is recorded by the enclosing

@@ -24,10 +24,7 @@ struct AddScalar: Operator {
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    @usableFromInline func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
-        let c = T(value)
-        return x[0].map { $0 + c }
-    }
+    @usableFromInline func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { forward(unary: x[0]) }
 
     // d(x + c)/dx = 1. Specialised even so: run generically, building the one-element
     // result array looks up its type's metadata (five times the cost of `mul_scalar`'s).
@@ -38,6 +35,18 @@ struct AddScalar: Operator {
     ) -> [NDArray<T>?] {
         [grad]
     }
+
+    @usableFromInline static var isUnaryInPlace: Bool { true }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline func forward<T: Scalar>(unary x: NDArray<T>) -> NDArray<T> {
+        let c = T(value)
+        return x.map { $0 + c }
+    }
+
+    /// The gradient passes through unchanged.
+    @usableFromInline func vjp<T: Scalar>(unary grad: inout NDArray<T>, input: NDArray<T>, output: NDArray<T>) {}
 }
 
 /// `x * c` elementwise, for a constant `c`.
@@ -58,10 +67,7 @@ struct MulScalar: Operator {
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    @usableFromInline func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
-        let c = T(value)
-        return x[0].map { $0 * c }
-    }
+    @usableFromInline func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { forward(unary: x[0]) }
 
     // d(x c)/dx = c, as `mul` computes it: g * c.
     @_specialize(where T == Float)
@@ -71,5 +77,24 @@ struct MulScalar: Operator {
     ) -> [NDArray<T>?] {
         let c = T(value)
         return [grad.map { $0 * c }]
+    }
+
+    @usableFromInline static var isUnaryInPlace: Bool { true }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline func forward<T: Scalar>(unary x: NDArray<T>) -> NDArray<T> {
+        let c = T(value)
+        return x.map { $0 * c }
+    }
+
+    /// g * c, each element in place: the same IEEE products as `vjp`'s.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    @usableFromInline func vjp<T: Scalar>(unary grad: inout NDArray<T>, input: NDArray<T>, output: NDArray<T>) {
+        let c = T(value)
+        grad.data.withUnsafeMutableBufferPointer { g in
+            for i in g.indices { g[i] *= c }
+        }
     }
 }
