@@ -228,6 +228,10 @@ def build(rows):
         if g is not None:
             out.append(("H2", f"  the same body through GraphService.respond in-process ({enc})", fmt(g, "ms"),
                         f"{fmt(s_w2, 'ms')} (W2 in-process)", f"{g / s_w2:.2f}x" if s_w2 else "—", "", ""))
+    floor = med(find(rows, "H2", "socket", "transport_floor", encoding="b64"))
+    if floor is not None:
+        out.append(("H2", "  the b64 bytes both ways through a bare socket server (transport floor)", fmt(floor, "ms"),
+                    f"{fmt(s_w2, 'ms')} (W2 in-process)", f"{floor / s_w2:.2f}x" if s_w2 else "—", "", ""))
     # RSS
     for enc in ("json", "b64"):
         r = find(rows, "RSS", "swift", "vmhwm_after_w2", encoding=enc)

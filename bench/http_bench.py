@@ -14,6 +14,10 @@
   request (head and body) encoded once before timing and sent with one sendall, the
   answer read with recv_into into a preallocated buffer up to its Content-Length; the
   clock runs from the send to the last byte.
+  Beside the b64 figure, the transport floor: the same request bytes sent by the same
+  client to a bare socket server (a separate Python process, recv_into and one sendall)
+  that answers with as many bytes as the service's answer, so what H2 costs beyond
+  GraphService.respond can be set against what moving the bytes over loopback costs.
 - H9: POST /train of W2's MLP (base64 tensors) with W9's optimizers, ms per step from the
   slope between a 1-step and a 21-step request, timed alternately on one connection each.
 - RSS: the server's VmHWM (/proc/PID/status) after one W2 request to a fresh server,
@@ -134,13 +138,60 @@ def post(port, body, path="/backward"):
     return r.status, dt, data
 
 
+# The transport floor's server: reads one request of REQUEST bytes, answers with an HTTP
+# head and RESPONSE bytes, for as long as the connection stays open.
+FLOOR_SERVER = r"""
+import socket, sys
+request, response = int(sys.argv[1]), int(sys.argv[2])
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen(1)
+print(listener.getsockname()[1], flush=True)
+c, _ = listener.accept()
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+answer = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % response + b"x" * response
+view = memoryview(bytearray(request))
+while True:
+    n = 0
+    while n < request:
+        k = c.recv_into(view[n:])
+        if k == 0:
+            sys.exit(0)
+        n += k
+    c.sendall(answer)
+"""
+
+
+def transport_floor(body, response_bytes, reps):
+    """Median ms of `reps` round trips of this request body and an answer of
+    `response_bytes` to the bare socket server above (H2's client, H2's bytes)."""
+    head = len(KeepAliveClient.head(0, len(body)))
+    proc = subprocess.Popen([sys.executable, "-c", FLOOR_SERVER, str(head + len(body)), str(response_bytes)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stdout.readline())
+        client = KeepAliveClient(port, body)
+        try:
+            client.post()
+            times = [client.post()[1] * 1e3 for _ in range(reps)]
+        finally:
+            client.close()
+        return times
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 class KeepAliveClient:
     """POSTs one pre-encoded request again and again on one connection (H2's client)."""
 
+    @staticmethod
+    def head(port, length, path="/backward"):
+        return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {length}\r\n\r\n").encode()
+
     def __init__(self, port, body, path="/backward"):
-        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n").encode()
-        self.request = head + body
+        self.request = self.head(port, len(body), path) + body
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=120)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buffer = bytearray(64 << 20)
@@ -281,6 +332,11 @@ def main():
                   "unit": "ms", "request_bytes": len(bodies[enc]), "response_bytes": len(data)})
         finally:
             stop(proc)
+        if enc == "b64":
+            floor = transport_floor(bodies[enc], len(data), ARGS.h2_reps)
+            emit({"workload": "H2", "impl": "socket", "dtype": "float32", "encoding": enc, "metric": "transport_floor",
+                  "median": statistics.median(floor), "min": min(floor), "max": max(floor), "n": len(floor),
+                  "unit": "ms", "request_bytes": len(bodies[enc]), "response_bytes": len(data)})
 
     # --- H9: /train per step, the slope between 1 and 21 steps
     if "H9" in ONLY:
