@@ -93,6 +93,9 @@ extension NDArray {
         if shape == target { return self }
         let n = Shape.count(target) ?? 0
         if n == 0 { return NDArray(shape: target, data: []) }
+        // One value everywhere (a mean's upstream gradient): no strided walk to set up,
+        // which for W1's 2×2 cost ten times the copy.
+        if data.count == 1 { return NDArray(repeating: data[0], shape: target) }
         var walk = StridedWalk(shape: target, strides: [Shape.broadcastStrides(shape, to: target)])
         let inner = walk.innerCount
         let stride = walk.innerStride(0)

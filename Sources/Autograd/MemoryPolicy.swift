@@ -45,6 +45,27 @@ public enum MemoryPolicy {
     /// ``keepFreedBuffers(mmapThreshold:trimThreshold:)``. It walks the heaps' free chunks
     /// (tens of microseconds to a few milliseconds): call it when the process is idle, not
     /// per request. Returns false where there is no such call.
+    /// Asks the kernel to back the 2 MiB-aligned part of a fresh buffer of `bytes` with
+    /// transparent huge pages (`madvise(MADV_HUGEPAGE)`, which a kernel whose THP mode is
+    /// `madvise`, Debian's default, needs). For a buffer that is about to be written whole
+    /// and came from `mmap` (glibc serves anything above its 32 MiB threshold so, and
+    /// zeroes none of it): 16 page faults for a 2048² float64 product instead of 8,192,
+    /// each a trap that costs more in a VM than the zeroing it does. Smaller buffers are
+    /// left alone. Returns whether advice was given.
+    @discardableResult
+    static func adviseHugePages(_ base: UnsafeMutableRawPointer, bytes: Int) -> Bool {
+        #if canImport(Glibc)
+        let huge = 2 << 20
+        guard bytes >= 8 << 20 else { return false }
+        let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
+        let end = (Int(bitPattern: base) + bytes) & ~(huge - 1)
+        guard end > start, let p = UnsafeMutableRawPointer(bitPattern: start) else { return false }
+        return madvise(p, end - start, MADV_HUGEPAGE) == 0
+        #else
+        return false
+        #endif
+    }
+
     @discardableResult
     public static func releaseFreedMemory() -> Bool {
         #if canImport(Glibc)

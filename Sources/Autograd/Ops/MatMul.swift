@@ -175,7 +175,12 @@ func gemm<T: Scalar>(
             count = m * n
         }
     } else if k > 0 {
-        c = [T](unsafeUninitializedCapacity: m * n) { _, count in count = m * n }
+        c = [T](unsafeUninitializedCapacity: m * n) { buffer, count in
+            if let base = buffer.baseAddress {
+                MemoryPolicy.adviseHugePages(UnsafeMutableRawPointer(base), bytes: m * n * MemoryLayout<T>.stride)
+            }
+            count = m * n
+        }
     } else {
         c = [T](repeating: 0, count: m * n)
     }
