@@ -170,18 +170,21 @@ private final class ItemCounter: Sendable {
     let value = Atomic<Int>(0)
 }
 
-/// Threads kept for the parallel loops of one computation at a time (the machine's cores
-/// less one), so that a short loop finds them awake. `DispatchQueue.concurrentPerform`
-/// hands iterations to libdispatch's pool, whose threads park between loops: on the 2-core
-/// VM of docs/performance.md, W3's fused op (62 blocks of about 25 µs) ran on one thread
-/// alone in most repetitions, the other iteration starting only after the first had taken
-/// every block. A pool thread, after its share of a loop, watches for the next one for
-/// `spinNanoseconds` before it sleeps on a semaphore. One loop uses the pool at a time; a
-/// loop that finds it in use (nested in another loop's body, or another computation's)
-/// runs through `concurrentPerform` as before. Which thread runs which share never
-/// changes a value (`Parallel`).
+/// Threads kept for the parallel loops of one computation at a time, so that a short loop
+/// finds them awake. `DispatchQueue.concurrentPerform` hands iterations to libdispatch's
+/// pool, whose threads park between loops: on the 2-core VM of docs/performance.md, W3's
+/// fused op (62 blocks of about 25 µs) ran on one thread alone in most repetitions, the
+/// other iteration starting only after the first had taken every block. A pool thread,
+/// after its share of a loop, watches for the next one for `spinNanoseconds` before it
+/// sleeps on a semaphore. The threads are started when a loop first asks for them, so the
+/// pool holds as many as the widest loop so far less one (the loop's own thread): no more
+/// than the thread budget (`--threads 2` on a 64-core host starts one), never more than
+/// the machine's cores less one. One loop uses the pool at a time; a loop that finds it in
+/// use (nested in another loop's body, or another computation's) runs through
+/// `concurrentPerform` as before. Which thread runs which share never changes a value
+/// (`Parallel`).
 final class LoopPool: @unchecked Sendable {
-    static let shared = LoopPool(helpers: Parallel.cores - 1)
+    static let shared = LoopPool(capacity: Parallel.cores - 1)
 
     /// How long a pool thread keeps watching for the next loop before it sleeps.
     static let spinNanoseconds: UInt64 = 200_000
@@ -191,13 +194,18 @@ final class LoopPool: @unchecked Sendable {
         let wake = DispatchSemaphore(value: 0)
     }
 
+    /// One per thread the pool may start; `helpers[..<started]` have a thread.
     private let helpers: [Helper]
     private let busy = Atomic<Bool>(false)
+    // Read and written only by the thread holding `busy`.
+    private var started = 0
+    private var cannotStart = false
     /// The current loop's number (high bits), its worker count (bits 8–15) and its next
     /// unclaimed share (low 8 bits).
     /// A share is claimed by raising it with compare-and-exchange, so a pool thread that
-    /// wakes late finds every share taken (the loop's thread takes what is left after its
-    /// own) and touches nothing: a loop never waits for a thread that has not started.
+    /// wakes late (or starts late) finds every share taken (the loop's thread takes what is
+    /// left after its own) and touches nothing: a loop never waits for a thread that has
+    /// not started.
     private let ticket = Atomic<Int>(0)
     /// Shares finished by the pool's threads in the current loop.
     private let finished = Atomic<Int>(0)
@@ -206,48 +214,77 @@ final class LoopPool: @unchecked Sendable {
     // every claimed share has finished.
     private var job: ((Int) -> Void)?
 
-    private init(helpers count: Int) {
-        helpers = (0..<Swift.max(0, count)).map { _ in Helper() }
-        for (i, helper) in helpers.enumerated() {
+    init(capacity: Int) {
+        helpers = (0..<Swift.max(0, capacity)).map { _ in Helper() }
+    }
+
+    /// Starts pool threads until `count` have; false if one cannot be started (the pool
+    /// then keeps the ones it has, and wider loops go through `concurrentPerform`).
+    private func startHelpers(upTo count: Int) -> Bool {
+        while started < count {
+            guard !cannotStart else { return false }
             // A thread of its own (not one of libdispatch's, whose pool would count it as
             // busy while it watches), started with its pool, helper and index.
-            let start = Unmanaged.passRetained(Start(pool: self, helper: helper, index: i + 1)).toOpaque()
+            let start = Unmanaged.passRetained(Start(pool: self, helper: helpers[started])).toOpaque()
             var thread = pthread_t()
             let created = pthread_create(&thread, nil, { argument in
                 guard let argument else { return nil }
                 let start = Unmanaged<Start>.fromOpaque(argument).takeRetainedValue()
-                start.pool.serve(start.helper, index: start.index)
+                start.pool.serve(start.helper)
             }, start)
-            if created == 0 {
-                pthread_detach(thread)
-            } else {
+            guard created == 0 else {
                 Unmanaged<Start>.fromOpaque(start).release()
-                helpersRunning = Swift.min(helpersRunning, i)
+                cannotStart = true
+                return false
             }
+            pthread_detach(thread)
+            started += 1
         }
+        return true
     }
 
     private final class Start {
         let pool: LoopPool
         let helper: Helper
-        let index: Int
-        init(pool: LoopPool, helper: Helper, index: Int) {
+        init(pool: LoopPool, helper: Helper) {
             self.pool = pool
             self.helper = helper
-            self.index = index
         }
     }
 
-    /// The pool's threads that started (all of them, unless `pthread_create` failed).
-    private var helpersRunning = Int.max
+    /// The pool threads started so far.
+    var threadCount: Int {
+        while !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged { sched_yield() }
+        defer { busy.store(false, ordering: .releasing) }
+        return started
+    }
+
+    /// Claims the next unclaimed share of the loop under way: its index, or nil when every
+    /// share is taken. `seen` is set to that loop's number.
+    @inline(__always)
+    private func claim(seen: inout Int) -> Int? {
+        while true {
+            let t = ticket.load(ordering: .acquiring)
+            seen = t >> 16
+            let share = t & 255
+            guard share < (t >> 8) & 255 else { return nil }
+            if ticket.compareExchange(expected: t, desired: t + 1, ordering: .acquiringAndReleasing).exchanged {
+                return share
+            }
+        }
+    }
 
     /// Runs `work(p)` for `p` in `0..<workers`, `work(0)` on the calling thread, and returns
     /// true when all have returned; returns false at once, running nothing, when the pool
-    /// is in use or has too few threads.
+    /// is in use or cannot have `workers - 1` threads.
     func run(workers: Int, _ work: (Int) -> Void) -> Bool {
-        guard workers >= 2, workers < 256, workers - 1 <= Swift.min(helpers.count, helpersRunning),
+        guard workers >= 2, workers < 256, workers - 1 <= helpers.count,
               busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
         else { return false }
+        guard startHelpers(upTo: workers - 1) else {
+            busy.store(false, ordering: .releasing)
+            return false
+        }
         withoutActuallyEscaping(work) { work in
             job = work
             finished.store(0, ordering: .relaxed)
@@ -259,14 +296,10 @@ final class LoopPool: @unchecked Sendable {
             work(0)
             // The shares no pool thread has claimed yet: this thread runs them.
             var claimedHere = 0
-            while true {
-                let t = ticket.load(ordering: .relaxed)
-                let share = t & 255
-                guard share < workers else { break }
-                if ticket.compareExchange(expected: t, desired: t + 1, ordering: .relaxed).exchanged {
-                    work(share)
-                    claimedHere += 1
-                }
+            var seen = 0
+            while let share = claim(seen: &seen) {
+                work(share)
+                claimedHere += 1
             }
             // A pool thread just woken may have been placed on this core: yield to it
             // rather than spin through this thread's time slice.
@@ -278,7 +311,7 @@ final class LoopPool: @unchecked Sendable {
         return true
     }
 
-    private func serve(_ helper: Helper, index: Int) -> Never {
+    private func serve(_ helper: Helper) -> Never {
         var seen = 0
         // Only a thread that took part in the last loop watches for the next one: the
         // others (beyond a smaller thread budget) sleep until a loop asks for them.
@@ -310,20 +343,13 @@ final class LoopPool: @unchecked Sendable {
             }
             // Claim one share of the loop now under way, if one is left.
             watch = false
-            while true {
-                let t = ticket.load(ordering: .acquiring)
-                seen = t >> 16
-                let share = t & 255
-                guard share < (t >> 8) & 255 else { break }
-                if ticket.compareExchange(expected: t, desired: t + 1, ordering: .acquiringAndReleasing).exchanged {
-                    do {
-                        let work = job
-                        work?(share)
-                    }
-                    finished.add(1, ordering: .releasing)
-                    watch = true
-                    break
+            if let share = claim(seen: &seen) {
+                do {
+                    let work = job
+                    work?(share)
                 }
+                finished.add(1, ordering: .releasing)
+                watch = true
             }
         }
     }

@@ -24,6 +24,34 @@ import Testing
         #expect(counts.withLock { $0 } == expected)
     }
 
+    /// A pool starts threads when a loop first asks for them, never more than its capacity:
+    /// the process's pool holds as many as the widest loop so far less one, so a server
+    /// given `--threads 2` on a 64-core host starts one, not 63.
+    @Test func aPoolStartsOnlyTheThreadsItsLoopsAskFor() {
+        let pool = LoopPool(capacity: 5)
+        #expect(pool.threadCount == 0)
+        func run(_ workers: Int) -> (ran: Bool, workers: [Int]) {
+            let seen = Mutex([Int]())
+            let ran = pool.run(workers: workers) { p in seen.withLock { $0.append(p) } }
+            return (ran, seen.withLock { $0.sorted() })
+        }
+        #expect(run(2) == (true, [0, 1]))
+        #expect(pool.threadCount == 1)
+        for _ in 0..<100 { #expect(run(2) == (true, [0, 1])) }
+        #expect(pool.threadCount == 1)
+        #expect(run(4) == (true, [0, 1, 2, 3]))
+        #expect(pool.threadCount == 3)
+        #expect(run(2) == (true, [0, 1]))
+        #expect(pool.threadCount == 3)
+        // Wider than its capacity allows: nothing runs, and the caller falls back.
+        #expect(run(7) == (false, []))
+        #expect(pool.threadCount == 3)
+        #expect(run(6) == (true, Array(0..<6)))
+        #expect(pool.threadCount == 5)
+        // The process's pool never holds more than the machine's cores less one.
+        #expect(LoopPool.shared.threadCount <= max(0, Parallel.cores - 1))
+    }
+
     @Test func nestedAndConcurrentLoopsRunEveryWorker() {
         let total = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: 4) { _ in
