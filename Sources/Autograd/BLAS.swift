@@ -39,6 +39,33 @@ public enum BLAS {
         return suggestedCoreType(forCore: coreName)
     }
 
+    /// How long OpenBLAS's idle worker threads spin before they sleep, as the exponent of
+    /// a count of cycles (`OPENBLAS_THREAD_TIMEOUT`): 2^20, about 0.3 ms, where OpenBLAS's
+    /// own default is 2^28, about 80 ms. A worker spins (yielding, so runnable all the
+    /// while) that long after every threaded product and after the library loads; on a
+    /// 2-core machine it held one core through the first 80 ms of every process, the
+    /// engine's parallel loops shared the other, and W3's fused loop ran at one core's
+    /// speed (0.82–0.96 ms against 0.40–0.47) in about a third of fresh processes.
+    public static let threadTimeoutExponent = 20
+
+    /// The variables OpenBLAS reads when it loads that a process should be started with,
+    /// given its environment: `OPENBLAS_CORETYPE` when OpenBLAS took this CPU for an old one
+    /// (`suggestedCoreType`), and `OPENBLAS_THREAD_TIMEOUT` (`threadTimeoutExponent`) unless
+    /// the environment sets it or `GOTO_THREAD_TIMEOUT`. Empty when there is nothing to
+    /// add. OpenBLAS reads them only when it loads, so an executable sets them and execs
+    /// itself (autograd-server and autograd-bench do); a library user sets them before
+    /// starting the program.
+    public static func startupEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> [String: String] {
+        var settings: [String: String] = [:]
+        if let core = suggestedCoreType(environment: environment) { settings["OPENBLAS_CORETYPE"] = core }
+        if environment["OPENBLAS_THREAD_TIMEOUT"] == nil && environment["GOTO_THREAD_TIMEOUT"] == nil {
+            settings["OPENBLAS_THREAD_TIMEOUT"] = String(threadTimeoutExponent)
+        }
+        return settings
+    }
+
     /// The core to ask OpenBLAS for when it chose `core` on this machine, or nil when
     /// `core` is not one it takes for an older CPU.
     static func suggestedCoreType(forCore core: String) -> String? {

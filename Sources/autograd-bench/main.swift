@@ -37,9 +37,11 @@ struct Options {
     var countONNXDecode: Int? = nil
 }
 
-// As autograd-server: OpenBLAS's kernels for this CPU, not for an old one it took it for.
-if let core = BLAS.suggestedCoreType() {
-    setenv("OPENBLAS_CORETYPE", core, 1)
+// As autograd-server: OpenBLAS's kernels for this CPU, not for an old one it took it for,
+// and its idle threads asleep after 2^20 cycles rather than spinning through 2^28.
+let openBLASSettings = BLAS.startupEnvironment()
+if !openBLASSettings.isEmpty {
+    for (name, value) in openBLASSettings { setenv(name, value, 1) }
     execv("/proc/self/exe", CommandLine.unsafeArgv)
 }
 

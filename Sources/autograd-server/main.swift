@@ -233,12 +233,15 @@ struct AutogradServerCommand: ParsableCommand {
 
 extension LogFormat: ExpressibleByArgument {}
 
-// OpenBLAS chooses its kernels once, when it loads, from CPUID or OPENBLAS_CORETYPE; when
-// it took this CPU for an old one (BLAS.suggestedCoreType: Emerald Rapids for Prescott),
-// the server starts again with the variable set. If exec fails it carries on as it is.
-if let core = BLAS.suggestedCoreType() {
-    setenv("OPENBLAS_CORETYPE", core, 1)
-    setenv("AUTOGRAD_OPENBLAS_CHOSE", BLAS.coreName, 1)
+// OpenBLAS reads its settings once, when it loads: its kernels from CPUID or
+// OPENBLAS_CORETYPE, how long its idle threads spin from OPENBLAS_THREAD_TIMEOUT. When the
+// server needs either (BLAS.startupEnvironment: a CPU taken for an old one, Emerald Rapids
+// for Prescott; no timeout set), it starts again with them set. If exec fails it carries
+// on as it is.
+let openBLASSettings = BLAS.startupEnvironment()
+if !openBLASSettings.isEmpty {
+    for (name, value) in openBLASSettings { setenv(name, value, 1) }
+    if openBLASSettings["OPENBLAS_CORETYPE"] != nil { setenv("AUTOGRAD_OPENBLAS_CHOSE", BLAS.coreName, 1) }
     execv("/proc/self/exe", CommandLine.unsafeArgv)
 }
 

@@ -113,6 +113,13 @@ import Glibc
         } else {
             #expect(BLAS.suggestedCoreType(forCore: core) == nil, "\(line)")
         }
+        // It runs with OpenBLAS's idle threads asleep after 2^20 cycles (BLAS.startupEnvironment),
+        // or with what the test's environment set.
+        let environ = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(server.process.processIdentifier)/environ"))) ?? Data()
+        let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        let timeout = ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"]
+            ?? (ProcessInfo.processInfo.environment["GOTO_THREAD_TIMEOUT"] == nil ? String(BLAS.threadTimeoutExponent) : nil)
+        if let timeout { #expect(variables.contains("OPENBLAS_THREAD_TIMEOUT=\(timeout)"), "\(variables.filter { $0.hasPrefix("OPENBLAS") })") }
         let response = try HTTP.postJSON(port: server.port, path: "/backward", body: try LiveGraphTests.file("api/examples/seed-linear-mse.json"))
         #expect(response.status == 200)
         #expect(server.stop() == 0)

@@ -167,6 +167,21 @@ import Glibc
         #expect(BLAS.suggestedCoreType(environment: ["OPENBLAS_CORETYPE": "Prescott"]) == nil)
     }
 
+    /// A process starts with OpenBLAS's idle threads asleep after 2^20 cycles unless its
+    /// environment says otherwise, and with its own core type where it names one.
+    @Test func theStartupEnvironmentAddsOnlyWhatIsMissing() {
+        let core = ["OPENBLAS_CORETYPE": "Haswell"]
+        #expect(BLAS.startupEnvironment(core) == ["OPENBLAS_THREAD_TIMEOUT": "20"])
+        #expect(BLAS.startupEnvironment(core.merging(["OPENBLAS_THREAD_TIMEOUT": "28"]) { $1 }) == [:])
+        #expect(BLAS.startupEnvironment(core.merging(["GOTO_THREAD_TIMEOUT": "10"]) { $1 }) == [:])
+        // Without OPENBLAS_CORETYPE, a core type only where OpenBLAS took this CPU for an
+        // old one (what this process's OpenBLAS runs is the test's own environment's).
+        let chosen = BLAS.startupEnvironment([:])
+        #expect(chosen["OPENBLAS_THREAD_TIMEOUT"] == "20")
+        #expect(chosen["OPENBLAS_CORETYPE"] == BLAS.suggestedCoreType(environment: [:]))
+        #expect(Set(chosen.keys).isSubset(of: ["OPENBLAS_THREAD_TIMEOUT", "OPENBLAS_CORETYPE"]))
+    }
+
     /// oneDNN is used exactly when libdnnl.so.2 loads here and AUTOGRAD_GEMM does not say
     /// openblas; tiny products stay on OpenBLAS; float64 never goes through oneDNN.
     @Test func theSeamChoosesOneDNNWhenItLoads() {
