@@ -40,18 +40,14 @@ public enum MemoryPolicy {
         #endif
     }
 
-    /// Returns the free memory of every heap to the system (glibc's `malloc_trim(0)`), so
-    /// that the resident size falls back after a burst of large buffers kept by
-    /// ``keepFreedBuffers(mmapThreshold:trimThreshold:)``. It walks the heaps' free chunks
-    /// (tens of microseconds to a few milliseconds): call it when the process is idle, not
-    /// per request. Returns false where there is no such call.
     /// Asks the kernel to back the 2 MiB-aligned part of a fresh buffer of `bytes` with
     /// transparent huge pages (`madvise(MADV_HUGEPAGE)`, which a kernel whose THP mode is
     /// `madvise`, Debian's default, needs). For a buffer that is about to be written whole
-    /// and came from `mmap` (glibc serves anything above its 32 MiB threshold so, and
-    /// zeroes none of it): 16 page faults for a 2048² float64 product instead of 8,192,
-    /// each a trap that costs more in a VM than the zeroing it does. Smaller buffers are
-    /// left alone. Returns whether advice was given.
+    /// and came from a fresh mapping (glibc maps anything above its 32 MiB threshold anew,
+    /// and the kernel faults its pages in one at a time on first write): 16 page faults for
+    /// a 2048² float64 product instead of 8,192, each a trap that costs more in a VM than
+    /// the zeroing of its page. Smaller buffers are left alone. Returns whether advice was
+    /// given.
     @discardableResult
     static func adviseHugePages(_ base: UnsafeMutableRawPointer, bytes: Int) -> Bool {
         #if canImport(Glibc)
@@ -66,6 +62,11 @@ public enum MemoryPolicy {
         #endif
     }
 
+    /// Returns the free memory of every heap to the system (glibc's `malloc_trim(0)`), so
+    /// that the resident size falls back after a burst of large buffers kept by
+    /// ``keepFreedBuffers(mmapThreshold:trimThreshold:)``. It walks the heaps' free chunks
+    /// (tens of microseconds to a few milliseconds): call it when the process is idle, not
+    /// per request. Returns false where there is no such call.
     @discardableResult
     public static func releaseFreedMemory() -> Bool {
         #if canImport(Glibc)
