@@ -12,7 +12,6 @@ the warm-up; each timed call ends with `block_until_ready`. XLA's CPU backend us
 machine's cores (2 here). Prints one JSON line per result with "impl": "jax"; without jax
 it says so and exits 3 (make bench-compare installs it from PyPI). CI never runs this.
 """
-import argparse
 import json
 import os
 import statistics
@@ -21,18 +20,9 @@ import sys
 import timing
 
 
-def parse_args():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--json", action="store_true", help="JSON lines (default: a table)")
-    p.add_argument("--only", action="append", default=[], help="workloads, comma-separated: W2 W3")
-    p.add_argument("--quick", action="store_true", help="fewer repetitions")
-    p.add_argument("--reps", type=int, help="repetitions for every workload")
-    return p.parse_args()
-
-
-ARGS = parse_args()
-ONLY = timing.selected(ARGS.only)
 WORKLOADS = ("W2", "W3")
+ARGS = timing.parser(__doc__, WORKLOADS).parse_args()
+ONLY = timing.selected(ARGS.only)
 
 
 def should_run(w):

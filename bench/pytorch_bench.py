@@ -8,7 +8,6 @@ Prints one JSON line per result, as autograd-bench does, with "impl": "pytorch" 
 threads (torch.set_num_threads(2)). Without torch it says so and exits 3 (make
 bench-compare then shows the Swift column alone). CI never runs this.
 """
-import argparse
 import json
 import os
 import statistics
@@ -19,11 +18,7 @@ import timing
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--json", action="store_true", help="JSON lines (default: a table)")
-    p.add_argument("--only", action="append", default=[], help="workloads, comma-separated: W1 W2 W3 W4 W5 W6 W7 W8 W9 J1")
-    p.add_argument("--quick", action="store_true", help="fewer repetitions")
-    p.add_argument("--reps", type=int, help="repetitions for every workload")
+    p = timing.parser(__doc__, ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "J1"])
     p.add_argument("--w2-body", help="the W2 request body (autograd-bench --write-request) for J1")
     return p.parse_args()
 

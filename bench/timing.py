@@ -1,6 +1,19 @@
-"""What bench/pytorch_bench.py and bench/jax_bench.py share: which workloads were asked
-for (--only), how many repetitions (--reps, --quick), and the timing loop."""
+"""What bench/pytorch_bench.py and bench/jax_bench.py share: their common flags, which
+workloads were asked for (--only), how many repetitions (--reps, --quick), and the timing
+loop."""
+import argparse
 import time
+
+
+def parser(description, workloads):
+    """An argument parser with the flags both benchmarks take: --json, --only (of
+    `workloads`, named in its help), --quick and --reps."""
+    p = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--json", action="store_true", help="JSON lines (default: a table)")
+    p.add_argument("--only", action="append", default=[], help="workloads, comma-separated: " + " ".join(workloads))
+    p.add_argument("--quick", action="store_true", help="fewer repetitions")
+    p.add_argument("--reps", type=int, help="repetitions for every workload")
+    return p
 
 
 def selected(only_args):

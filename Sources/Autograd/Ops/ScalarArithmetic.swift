@@ -75,8 +75,9 @@ struct MulScalar: Operator {
     @usableFromInline func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        let c = T(value)
-        return [grad.map { $0 * c }]
+        var g = grad
+        vjp(unary: &g, input: inputs[0], output: output)
+        return [g]
     }
 
     @usableFromInline static var isUnaryInPlace: Bool { true }
