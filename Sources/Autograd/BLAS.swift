@@ -148,6 +148,33 @@ public enum GEMM {
         return (Swift.max(1, count), alongRows)
     }
 
+    /// Two independent oneDNN products each of at least this many multiply-adds (about
+    /// 1 µs on one core) may run as a pair (`pairs(_:_:)`).
+    static let pairFrom = 1 << 18
+
+    /// Whether two independent float32 products of `first` and `second` multiply-adds (the
+    /// two of a matrix product's vector-Jacobian product, G Bᵀ and Aᵀ G) run at once, each
+    /// on its own threads (`pairBlocks`), rather than one after the other, each cut into
+    /// `blocks`. Yes when both go to oneDNN, the machine has more than one core, and they
+    /// are of similar size (the larger at most 1.3 times the smaller): on the 2-core VM of
+    /// docs/performance.md two whole products at once take 0.87–0.91 of the time of the
+    /// same two cut in halves one after the other (a 128×512×512 pair: 296 µs against 334),
+    /// since each is packed and called once, not twice. Past 1.3 the smaller one's
+    /// thread would idle longer than the halves lose. A function of the shapes and
+    /// `Parallel.cores` only, as `blocks` is.
+    static func pairs(_ first: Int, _ second: Int) -> Bool {
+        guard usesOneDNN, Parallel.cores > 1 else { return false }
+        let small = Swift.min(first, second), large = Swift.max(first, second)
+        return small >= pairFrom && Double(large) <= 1.3 * Double(small)
+    }
+
+    /// How a product that runs in a pair is cut: in half as many blocks as alone, at
+    /// least one (on two cores: whole, on its own thread).
+    static func pairBlocks(m: Int, n: Int, k: Int) -> (count: Int, alongRows: Bool) {
+        let alone = blocks(m: m, n: n, k: k)
+        return (Swift.max(1, alone.count / 2), alone.alongRows)
+    }
+
     /// The first row (or column) of block `i` of `count` over `extent`.
     @inline(__always)
     static func blockStart(_ i: Int, of count: Int, extent: Int) -> Int {

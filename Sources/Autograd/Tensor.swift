@@ -196,7 +196,7 @@ public final class Tensor<T: Scalar> {
 
     /// Wraps `out`, recording the op when any input requires a gradient.
     @inline(__always)
-    private static func record(
+    static func record(
         _ op: any Operator, _ inputs: [Tensor<T>], output out: NDArray<T>, checkedShape shape: [Int]
     ) throws(OpError) -> Tensor<T> {
         try checkOutput(out, of: op, expected: shape)

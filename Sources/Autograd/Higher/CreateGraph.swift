@@ -94,6 +94,36 @@ extension Tensor {
             }
         }
 
+        // The gradient gathered so far for `input`, moved out of its place (a recorded
+        // node's slot, or the result of a leaf that is one target) for an
+        // `AccumulatingVJP` to add to; nil when there is none, or when its tensor is
+        // referenced elsewhere (a caller's seed, a gradient handed to two inputs).
+        func takeSum(_ input: Tensor<T>) -> NDArray<T>? {
+            func steal(_ place: inout Tensor<T>?) -> NDArray<T>? {
+                guard var t = place.take() else { return nil }
+                guard !t.isRecorded, !t.requiresGrad, t.shape == input.shape, isKnownUniquelyReferenced(&t) else {
+                    place = t
+                    return nil
+                }
+                var value = NDArray<T>(shape: [0], data: [])
+                swap(&value, &t.value)
+                return value
+            }
+            if let s = slot[ObjectIdentifier(input)] { return steal(&grads[s]) }
+            guard !accumulateIntoLeaves, let indices = targetIndex[ObjectIdentifier(input)], indices.count == 1 else {
+                return nil
+            }
+            return steal(&result[indices[0]])
+        }
+        // Puts a gradient sum back where `takeSum` took it from.
+        func putBackSum(_ input: Tensor<T>, _ sum: NDArray<T>) {
+            if let s = slot[ObjectIdentifier(input)] {
+                grads[s] = Tensor(sum)
+            } else if let indices = targetIndex[ObjectIdentifier(input)] {
+                result[indices[0]] = Tensor(sum)
+            }
+        }
+
         var s = order.count
         while s > 0 {
             s -= 1
@@ -111,7 +141,22 @@ extension Tensor {
             guard let dop = op as? any DifferentiableOperator else {
                 throw AutogradError.notTwiceDifferentiable(function: opName(op, suffix: "Backward"))
             }
-            let inputGrads = try dop.differentiableVJP(g, inputs: inputs, output: node, needs: needs)
+            // Outside a recording, a product adds its input gradients to the ones gathered
+            // so far as it computes them (`AccumulatingVJP`): `summed[i]` when it did.
+            var summed = [Bool](repeating: false, count: inputs.count)
+            let inputGrads: [Tensor<T>?]
+            if let accumulating = dop as? any AccumulatingVJP, !GradMode.isRecording {
+                var sums = inputs.indices.map { i in needs[i] ? takeSum(inputs[i]) : nil }
+                let had = sums.map { $0 != nil }
+                let values = accumulating.vjp(
+                    g.value, inputs: inputs.map(\.value), output: node.value, needs: needs, adding: &sums)
+                for i in inputs.indices where had[i] {
+                    if let sum = sums[i] { putBackSum(inputs[i], sum) } else { summed[i] = true }
+                }
+                inputGrads = values.map { $0.map { Tensor($0) } }
+            } else {
+                inputGrads = try dop.differentiableVJP(g, inputs: inputs, output: node, needs: needs)
+            }
             guard inputGrads.count == inputs.count else {
                 throw AutogradError.wrongGradientCount(
                     function: opName(op, suffix: "Backward"), got: inputGrads.count, expected: inputs.count)
@@ -119,6 +164,15 @@ extension Tensor {
             for i in 0..<inputs.count where needs[i] {
                 guard var gi = inputGrads[i] else { continue }
                 let input = inputs[i]
+                if summed[i] {
+                    // The whole gradient so far, of the input's shape: it replaces the sum.
+                    guard gi.shape == input.shape else {
+                        throw AutogradError.invalidGradient(
+                            function: opName(op, suffix: "Backward"), index: i, got: gi.shape, expected: input.shape)
+                    }
+                    putBackSum(input, gi.value)
+                    continue
+                }
                 if gi.shape != input.shape {
                     guard Shape.reduces(gi.shape, to: input.shape) else {
                         throw AutogradError.invalidGradient(
@@ -287,7 +341,12 @@ public func hvp<T: Scalar>(
     // Zeros only where H·v has no path (allocated lazily: W8's are 670k elements).
     func zeros(_ x: Tensor<T>) -> Tensor<T> { Tensor(NDArray<T>(repeating: 0, shape: x.shape)) }
     guard !roots.isEmpty else { return (g.map { $0.detach() }, wrt.map(zeros)) }
-    let hv = try zip(wrt, Tensor.recordedGradients(roots: roots, targets: wrt)).map { x, d in
+    // Without `createGraph` nothing of the second pass is kept: unrecorded, each cotangent
+    // is freed as soon as it is used, and its memory serves the next one while still in cache.
+    let second = createGraph
+        ? try Tensor.recordedGradients(roots: roots, targets: wrt)
+        : try noGrad { try Tensor.recordedGradients(roots: roots, targets: wrt) }
+    let hv = zip(wrt, second).map { x, d in
         guard let d else { return zeros(x) }
         return createGraph ? d : d.detach()
     }

@@ -209,12 +209,10 @@ extension Sign: DifferentiableOperator {
 
 extension ReLUOp: DifferentiableOperator {
     // g where y > 0, else 0 (0 at 0; g at NaN, as `y <= 0` is false): threshold_backward.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
-        [needs[0] ? try R.select(R.mask(output) { !($0 <= 0) }, grad) : nil]
+        [needs[0] ? try Tensor.apply(ReLUBackward(), [grad, output]) : nil]
     }
 }
 

@@ -112,10 +112,50 @@ public struct MatMulTransposed: DifferentiableOperator, Equatable {
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
         let (ga, gb) = gradientOps
-        return [
-            needs[0] ? ga.op.forward(ga.swapped ? [x[1], grad] : [grad, x[1]]) : nil,
-            needs[1] ? gb.op.forward(gb.swapped ? [grad, x[0]] : [x[0], grad]) : nil,
-        ]
+        let xa = ga.swapped ? [x[1], grad] : [grad, x[1]], xb = gb.swapped ? [grad, x[0]] : [x[0], grad]
+        if needs[0] && needs[1], let (da, db) = Self.forwardPair((ga.op, xa), (gb.op, xb)) { return [da, db] }
+        return [needs[0] ? ga.op.forward(xa) : nil, needs[1] ? gb.op.forward(xb) : nil]
+    }
+
+    /// The product as one `gemm`'s operands, when it is one (two matrices: batch axes of
+    /// length 1 at most).
+    func operands<T: Scalar>(_ p: Plan, _ a: NDArray<T>, _ b: NDArray<T>) -> GEMMOperands<T>? {
+        guard p.batchCount == 1 && p.aBatchCount == 1 && p.bBatchCount == 1 else { return nil }
+        return GEMMOperands(
+            a.reshaped([a.shape[a.rank - 2], p.aColumns]), b.reshaped([b.shape[b.rank - 2], p.bColumns]),
+            transA: transposeA, transB: transposeB)
+    }
+
+    /// Two products' values, computed by `gemmPair` (at once when it pairs them); nil unless
+    /// both are single products of valid shapes.
+    static func forwardPair<T: Scalar>(
+        _ first: (op: MatMulTransposed, x: [NDArray<T>]), _ second: (op: MatMulTransposed, x: [NDArray<T>])
+    ) -> (NDArray<T>, NDArray<T>)? {
+        guard let p1 = try? first.op.plan(first.x[0].shape, first.x[1].shape),
+            let p2 = try? second.op.plan(second.x[0].shape, second.x[1].shape),
+            let o1 = first.op.operands(p1, first.x[0], first.x[1]),
+            let o2 = second.op.operands(p2, second.x[0], second.x[1])
+        else { return nil }
+        let (c1, c2) = gemmPair(o1, o2)
+        return (c1.reshaped(p1.outputShape), c2.reshaped(p2.outputShape))
+    }
+
+    /// `(Tensor.apply(first), Tensor.apply(second))`, the two products of a matrix product's
+    /// differentiable vector-Jacobian product, with their values computed at once when
+    /// `gemmPair` pairs them. Each is checked and recorded as `Tensor.apply` records it.
+    static func applyPair<T: Scalar>(
+        _ first: (op: MatMulTransposed, x: [Tensor<T>]), _ second: (op: MatMulTransposed, x: [Tensor<T>])
+    ) throws(OpError) -> (Tensor<T>, Tensor<T>) {
+        let s1 = try first.op.outputShape([first.x[0].shape, first.x[1].shape])
+        let s2 = try second.op.outputShape([second.x[0].shape, second.x[1].shape])
+        guard
+            let (c1, c2) = forwardPair(
+                (first.op, [first.x[0].value, first.x[1].value]), (second.op, [second.x[0].value, second.x[1].value]))
+        else { return (try Tensor.apply(first.op, first.x), try Tensor.apply(second.op, second.x)) }
+        return (
+            try Tensor.record(first.op, first.x, output: c1, checkedShape: s1),
+            try Tensor.record(second.op, second.x, output: c2, checkedShape: s2)
+        )
     }
 
     // With C = op(A) op(B) and G its gradient: d op(A) = G op(B)ᵀ and d op(B) = op(A)ᵀ G,
@@ -129,15 +169,17 @@ public struct MatMulTransposed: DifferentiableOperator, Equatable {
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
         let (ga, gb) = gradientOps
-        return [
-            needs[0] ? try Tensor.apply(ga.op, ga.swapped ? [x[1], grad] : [grad, x[1]]) : nil,
-            needs[1] ? try Tensor.apply(gb.op, gb.swapped ? [grad, x[0]] : [x[0], grad]) : nil,
-        ]
+        let xa = ga.swapped ? [x[1], grad] : [grad, x[1]], xb = gb.swapped ? [grad, x[0]] : [x[0], grad]
+        if needs[0] && needs[1] {
+            let (da, db) = try Self.applyPair((ga.op, xa), (gb.op, xb))
+            return [da, db]
+        }
+        return [needs[0] ? try Tensor.apply(ga.op, xa) : nil, needs[1] ? try Tensor.apply(gb.op, xb) : nil]
     }
 
     /// The products giving each operand's gradient: for `a`, `op` applied to `[G, B]` (or
     /// `[B, G]` when `swapped`); for `b`, to `[A, G]` (or `[G, A]`).
-    private var gradientOps: (a: (op: MatMulTransposed, swapped: Bool), b: (op: MatMulTransposed, swapped: Bool)) {
+    var gradientOps: (a: (op: MatMulTransposed, swapped: Bool), b: (op: MatMulTransposed, swapped: Bool)) {
         let a = transposeA
             ? (MatMulTransposed(transposeA: transposeB, transposeB: true), true)
             : (MatMulTransposed(transposeA: false, transposeB: !transposeB), false)
@@ -151,9 +193,10 @@ public struct MatMulTransposed: DifferentiableOperator, Equatable {
 extension MatMul: DifferentiableOperator {
     // torch's matmul backward: with both operands promoted to matrices (a 1-D a as [1, k],
     // a 1-D b as [k, 1], by reshapes) and G shaped [batch..., m, n]: dA = G Bᵀ and
-    // dB = Aᵀ G, each a transposed gemm. When b is one matrix, a's batch folds into rows
-    // and dB = A_flatᵀ G_flat is a single gemm already summed over the batch; otherwise
-    // the engine sums each gradient's broadcast batch down to its operand's.
+    // dB = Aᵀ G, each a transposed gemm (the two at once when gemmPair pairs them). When b
+    // is one matrix, a's batch folds into rows and dB = A_flatᵀ G_flat is a single gemm
+    // already summed over the batch; otherwise the engine sums each gradient's broadcast
+    // batch down to its operand's.
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -161,24 +204,26 @@ extension MatMul: DifferentiableOperator {
         let a = x[0].rank == 1 ? try Adjoint.reshape(x[0], [1, p.k]) : x[0]
         let b = x[1].rank == 1 ? try Adjoint.reshape(x[1], [p.k, 1]) : x[1]
         let g = try Adjoint.reshape(grad, p.batch + [p.m, p.n])
+        // dA = G Bᵀ: [batch..., m, k], which sums down to a (a 1-D a's [1, k] included).
+        let dA = (op: MatMulTransposed(transposeB: true), x: [g, b])
+        // dB = Aᵀ G: with one matrix b over a's batch folded into rows (already summed);
+        // with a batched b (so not 1-D) [batch..., k, n], summed down by the engine.
+        func dB() throws(OpError) -> (op: MatMulTransposed, x: [Tensor<T>]) {
+            guard p.bBatchCount == 1 else { return (MatMulTransposed(transposeA: true), [a, g]) }
+            let rows = p.batchCount * p.m
+            return (MatMulTransposed(transposeA: true), [try Adjoint.reshape(a, [rows, p.k]), try Adjoint.reshape(g, [rows, p.n])])
+        }
         var da: Tensor<T>?
         var db: Tensor<T>?
-        if needs[0] {
-            // [batch..., m, k], which sums down to a (a 1-D a's [1, k] included).
-            da = try Tensor.apply(MatMulTransposed(transposeB: true), [g, b])
+        if needs[0] && needs[1] {
+            (da, db) = try MatMulTransposed.applyPair(dA, try dB())
+        } else if needs[0] {
+            da = try Tensor.apply(dA.op, dA.x)
+        } else if needs[1] {
+            let d = try dB()
+            db = try Tensor.apply(d.op, d.x)
         }
-        if needs[1] {
-            if p.bBatchCount == 1 {
-                let rows = p.batchCount * p.m
-                let flat = try Tensor.apply(
-                    MatMulTransposed(transposeA: true),
-                    [try Adjoint.reshape(a, [rows, p.k]), try Adjoint.reshape(g, [rows, p.n])])
-                db = try Adjoint.reshape(flat, x[1].shape)
-            } else {
-                // A batched b (so not 1-D): [batch..., k, n], summed down by the engine.
-                db = try Tensor.apply(MatMulTransposed(transposeA: true), [a, g])
-            }
-        }
+        if let d = db, p.bBatchCount == 1 { db = try Adjoint.reshape(d, x[1].shape) }
         if let d = da, x[0].rank == 1 { da = try Adjoint.reshape(d, p.batch + [p.k]) }
         return [da, db]
     }
@@ -186,20 +231,18 @@ extension MatMul: DifferentiableOperator {
 
 extension LinearOp: DifferentiableOperator {
     // Over the flattened batch ([N, in] and [N, out]): dx = G Wᵀ and dW = xᵀ G, one
-    // transposed gemm each; db = G, summed down to b's shape by the engine.
+    // transposed gemm each (the two at once when gemmPair pairs them); db = G, summed down
+    // to b's shape by the engine.
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
         let inFeatures = x[1].shape[0], outFeatures = x[1].shape[1]
         let rows = x[0].shape.dropLast().reduce(1, *)
         let g = try Adjoint.reshape(grad, [rows, outFeatures])
-        var result: [Tensor<T>?] = [
-            needs[0]
-                ? try Adjoint.reshape(try Tensor.apply(MatMulTransposed(transposeB: true), [g, x[1]]), x[0].shape) : nil,
-            needs[1]
-                ? try Tensor.apply(MatMulTransposed(transposeA: true), [try Adjoint.reshape(x[0], [rows, inFeatures]), g])
-                : nil,
-        ]
+        var result = try LinearProduct.differentiableProducts(
+            dx: (MatMulTransposed(transposeB: true), [g, x[1]]), xShape: x[0].shape,
+            dW: { () throws(OpError) in (MatMulTransposed(transposeA: true), [try Adjoint.reshape(x[0], [rows, inFeatures]), g]) },
+            needs: needs)
         if x.count == 3 { result.append(needs[2] ? grad : nil) }
         return result
     }
@@ -215,14 +258,32 @@ extension LinearTransposedOp: DifferentiableOperator {
         let outFeatures = x[1].shape[0], inFeatures = x[1].shape[1]
         let rows = x[0].shape.dropLast().reduce(1, *)
         let g = try Adjoint.reshape(grad, [rows, outFeatures])
-        var result: [Tensor<T>?] = [
-            needs[0] ? try Adjoint.reshape(try Tensor.apply(MatMulTransposed(), [g, x[1]]), x[0].shape) : nil,
-            needs[1]
-                ? try Tensor.apply(MatMulTransposed(transposeA: true), [g, try Adjoint.reshape(x[0], [rows, inFeatures])])
-                : nil,
-        ]
+        var result = try LinearProduct.differentiableProducts(
+            dx: (MatMulTransposed(), [g, x[1]]), xShape: x[0].shape,
+            dW: { () throws(OpError) in (MatMulTransposed(transposeA: true), [g, try Adjoint.reshape(x[0], [rows, inFeatures])]) },
+            needs: needs)
         if x.count == 3 { result.append(needs[2] ? grad : nil) }
         return result
+    }
+}
+
+extension LinearProduct {
+    /// `linear`'s and `linear_transposed`'s recorded dx (a product over the flattened
+    /// batch, reshaped to x's shape) and dW (made only when needed), both at once through
+    /// `MatMulTransposed.applyPair` when both are needed.
+    static func differentiableProducts<T: Scalar>(
+        dx: (op: MatMulTransposed, x: [Tensor<T>]), xShape: [Int],
+        dW: () throws(OpError) -> (op: MatMulTransposed, x: [Tensor<T>]), needs: [Bool]
+    ) throws(OpError) -> [Tensor<T>?] {
+        if needs[0] && needs[1] {
+            let (gx, gW) = try MatMulTransposed.applyPair(dx, try dW())
+            return [try Adjoint.reshape(gx, xShape), gW]
+        }
+        let w = needs[1] ? try dW() : nil
+        return [
+            needs[0] ? try Adjoint.reshape(try Tensor.apply(dx.op, dx.x), xShape) : nil,
+            try w.map { w throws(OpError) in try Tensor.apply(w.op, w.x) },
+        ]
     }
 }
 

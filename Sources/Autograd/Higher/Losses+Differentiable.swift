@@ -195,7 +195,10 @@ extension CrossEntropy: DifferentiableOperator {
                 sums[s] = weight == nil ? 1 : sum
             }
             let p = try Tensor.apply(Softmax(axis: axis), [x[0]])
-            let scaled = try R.mul(p, R.constant(sums, shape: layout.keptShape(scores)))
+            // Without a weight every sum is exactly 1 (or 0 where ignored): p itself, unless
+            // a sample is ignored.
+            let scaled = weight == nil && !classes.contains { $0 < 0 }
+                ? p : try R.mul(p, R.constant(sums, shape: layout.keptShape(scores)))
             result[0] = try R.mul(R.sub(scaled, R.constant(target, shape: scores)), g)
             return result
         }

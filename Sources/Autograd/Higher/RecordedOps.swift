@@ -68,7 +68,7 @@ enum RecordedOps {
         var out = [T](repeating: 0, count: src.count)
         src.withUnsafeBufferPointer { s in
             out.withUnsafeMutableBufferPointer { o in
-                // Branch-free (a select, not a jump): a ReLU's mask is half ones at random,
+                // Branch-free (a select, not a jump): a kink's mask is often half ones at random,
                 // which a branch mispredicts about every other element (W8).
                 for i in 0..<s.count { o[i] = keep(s[i]) ? one : 0 }
             }

@@ -31,6 +31,8 @@ public struct LinearOp: Operator {
     /// `NDArray.sum(to:)` adds them, so the result is the same bytes, but row by row over
     /// contiguous memory, which vectorises (the bias gradient of a training step; also
     /// `linear_transposed`'s).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func columnSums<T: Scalar>(_ g: NDArray<T>) -> NDArray<T> {
         let rows = g.shape[0], cols = g.shape[1]
         var sums = [T](repeating: 0, count: cols)
@@ -84,15 +86,38 @@ enum LinearProduct {
     }
 
     // dx = G Wᵀ and dW = xᵀ G for [in, out]; dx = G W and dW = Gᵀ x (already [out, in]) for
-    // [out, in]; db = G summed over the batch: here for a bias of one row, by the engine's
-    // un-broadcasting for any other shape.
+    // [out, in], both at once when gemmPair pairs them; db = G summed over the batch: here
+    // for a bias of one row, by the engine's un-broadcasting for any other shape.
     @inline(__always)
     static func vjp<T: Scalar>(_ grad: NDArray<T>, _ x: [NDArray<T>], needs: [Bool], transposed: Bool) -> [NDArray<T>?] {
+        var none: (NDArray<T>?, NDArray<T>?) = (nil, nil)
+        return vjp(grad, x, needs: needs, transposed: transposed, adding: &none)
+    }
+
+    /// `vjp` with dx and dW added to `sums.0` and `sums.1` when given (and taken) by
+    /// gemm's beta = 1 (`AccumulatingVJP`); db is never added to its sum.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func vjp<T: Scalar>(
+        _ grad: NDArray<T>, _ x: [NDArray<T>], needs: [Bool], transposed: Bool,
+        adding sums: inout (NDArray<T>?, NDArray<T>?)
+    ) -> [NDArray<T>?] {
         let g = flatten(grad)
-        var result: [NDArray<T>?] = [
-            needs[0] ? gemm(g, x[1], transB: !transposed).reshaped(x[0].shape) : nil,
-            needs[1] ? (transposed ? gemm(g, flatten(x[0]), transA: true) : gemm(flatten(x[0]), g, transA: true)) : nil,
-        ]
+        // Made only when needed: flattening x is an array (W1 calls this per step).
+        func dx() -> GEMMOperands<T> { GEMMOperands(g, x[1], transB: !transposed) }
+        func dW() -> GEMMOperands<T> {
+            transposed ? GEMMOperands(g, flatten(x[0]), transA: true) : GEMMOperands(flatten(x[0]), g, transA: true)
+        }
+        var result: [NDArray<T>?]
+        if needs[0] && needs[1] {
+            let (gx, gW) = gemmPair(dx(), dW(), adding: &sums)
+            result = [gx.reshaped(x[0].shape), gW]
+        } else {
+            result = [
+                needs[0] ? dx().product(adding: &sums.0).reshaped(x[0].shape) : nil,
+                needs[1] ? dW().product(adding: &sums.1) : nil,
+            ]
+        }
         if x.count == 3 {
             let b = x[2], cols = g.shape[1]
             // One column is left to the engine, whose sum of a single column is blocked

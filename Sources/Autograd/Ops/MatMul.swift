@@ -38,7 +38,7 @@ public struct MatMul: Operator {
     }
 
     // For C = A B per batch: dA = G Bᵀ and dB = Aᵀ G, as gemm calls with a transposed
-    // operand. An operand broadcast over batch axes gets the sum over them, accumulated
+    // operand (for one matrix b, the two at once when gemmPair pairs them). An operand broadcast over batch axes gets the sum over them, accumulated
     // in place by gemm's beta = 1.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
@@ -52,8 +52,14 @@ public struct MatMul: Operator {
             // As in the forward pass, the batch folds into the rows of single gemm calls.
             let g = grad.reshaped([p.batchCount * p.m, p.n])
             let a = x[0].reshaped([p.aBatchCount * p.m, p.k])
-            if needs[0] { da = gemm(g, x[1].reshaped([p.k, p.n]), transB: true) }
-            if needs[1] { db = gemm(a, g, transA: true) }
+            let dA = GEMMOperands(g, x[1].reshaped([p.k, p.n]), transB: true)
+            let dB = GEMMOperands(a, g, transA: true)
+            if needs[0] && needs[1] {
+                (da, db) = gemmPair(dA, dB)
+            } else {
+                if needs[0] { da = dA.product() }
+                if needs[1] { db = dB.product() }
+            }
         } else {
             let (m, n, k) = (p.m, p.n, p.k)
             if needs[0] {
@@ -198,4 +204,149 @@ func gemm<T: Scalar>(
         }
     }
     return NDArray(shape: [m, n], data: c)
+}
+
+/// The operands of one `gemm`: `op(a) @ op(b)` for 2-D arrays.
+struct GEMMOperands<T: Scalar> {
+    let a: NDArray<T>, b: NDArray<T>
+    let transA: Bool, transB: Bool
+    let m: Int, n: Int, k: Int
+
+    init(_ a: NDArray<T>, _ b: NDArray<T>, transA: Bool = false, transB: Bool = false) {
+        self.a = a
+        self.b = b
+        self.transA = transA
+        self.transB = transB
+        m = transA ? a.shape[1] : a.shape[0]
+        k = transA ? a.shape[0] : a.shape[1]
+        n = transB ? b.shape[0] : b.shape[1]
+    }
+
+    var multiplyAdds: Int { GEMM.multiplyAdds(m, n, k) }
+
+    /// The product, as `gemm` computes it alone; with `sum` (of `[m, n]` elements, taken),
+    /// the product added to it by gemm's beta = 1, in its storage when that is not shared.
+    func product(adding sum: inout NDArray<T>?) -> NDArray<T> {
+        guard var c = GEMMOperands.take(&sum, count: m * n) else { return gemm(a, b, transA: transA, transB: transB) }
+        if k > 0 {
+            a.data.withUnsafeBufferPointer { pa in
+                b.data.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        guard let pa = pa.baseAddress, let pb = pb.baseAddress, let pc = pc.baseAddress else { return }
+                        T.gemm(
+                            transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: pa, lda: a.shape[1],
+                            b: pb, ldb: b.shape[1], beta: 1, c: pc, ldc: n)
+                    }
+                }
+            }
+        }
+        return NDArray(shape: [m, n], data: c)
+    }
+
+    /// The product alone (`product(adding:)` with nothing to add to).
+    func product() -> NDArray<T> {
+        var none: NDArray<T>? = nil
+        return product(adding: &none)
+    }
+
+    /// `sum`'s elements, moved out of it (nil, leaving it untouched, unless it holds
+    /// exactly `count`), so that writing them copies nothing unless another array shares them.
+    static func take(_ sum: inout NDArray<T>?, count: Int) -> [T]? {
+        guard sum?.count == count, var s = sum.take() else { return nil }
+        var data: [T] = []
+        swap(&data, &s.data)
+        return data
+    }
+
+    /// Block `i` of `cut` into `c` (the whole `[m, n]` result), on the calling thread, with
+    /// gemm's `beta` (0: overwrite, 1: add to): a block of C's rows takes A's rows (A's
+    /// columns when transposed), a block of its columns B's columns (B's rows when
+    /// transposed), as `GEMM.sgemm` cuts.
+    func block(
+        _ i: Int, of cut: (count: Int, alongRows: Bool),
+        a pa: UnsafePointer<T>, b pb: UnsafePointer<T>, c pc: UnsafeMutablePointer<T>, beta: T
+    ) {
+        let (lda, ldb) = (a.shape[1], b.shape[1])
+        let extent = cut.alongRows ? m : n
+        let start = GEMM.blockStart(i, of: cut.count, extent: extent)
+        let size = GEMM.blockStart(i + 1, of: cut.count, extent: extent) - start
+        if cut.alongRows {
+            T.gemmOnCallingThread(
+                transA: transA, transB: transB, m: size, n: n, k: k, alpha: 1,
+                a: pa + (transA ? start : start * lda), lda: lda, b: pb, ldb: ldb, beta: beta, c: pc + start * n, ldc: n)
+        } else {
+            T.gemmOnCallingThread(
+                transA: transA, transB: transB, m: m, n: size, k: k, alpha: 1,
+                a: pa, lda: lda, b: pb + (transB ? start * ldb : start), ldb: ldb, beta: beta, c: pc + start, ldc: n)
+        }
+    }
+}
+
+/// Two independent products, as `(first.product(adding:), second.product(adding:))`
+/// computes them, but at once when `GEMM.pairs` says so: the two of a matrix product's
+/// vector-Jacobian product (G Bᵀ and Aᵀ G) on two cores each run whole on its own core,
+/// which is faster than each cut in halves over both cores in turn. Whether they pair,
+/// and how each is cut, depend on the shapes and the machine's cores only; with one
+/// thread for the computation the blocks run in turn on the calling thread, the same
+/// bytes. `sums` (taken when of the product's size) are added to, as `product(adding:)`.
+func gemmPair<T: Scalar>(
+    _ first: GEMMOperands<T>, _ second: GEMMOperands<T>, adding sums: inout (NDArray<T>?, NDArray<T>?)
+) -> (NDArray<T>, NDArray<T>) {
+    guard T.gemmRunsOnCallingThread, GEMM.pairs(first.multiplyAdds, second.multiplyAdds) else {
+        return (first.product(adding: &sums.0), second.product(adding: &sums.1))
+    }
+    let cuts = [
+        GEMM.pairBlocks(m: first.m, n: first.n, k: first.k), GEMM.pairBlocks(m: second.m, n: second.n, k: second.k),
+    ]
+    func fresh(_ count: Int) -> [T] {
+        [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if let base = buffer.baseAddress {
+                MemoryPolicy.adviseHugePages(UnsafeMutableRawPointer(base), bytes: count * MemoryLayout<T>.stride)
+            }
+            initialized = count
+        }
+    }
+    // Both have m, n, k > 0 (at least `GEMM.pairFrom` multiply-adds each), so every
+    // element of a fresh array is written.
+    let given = (GEMMOperands.take(&sums.0, count: first.m * first.n), GEMMOperands.take(&sums.1, count: second.m * second.n))
+    let beta: (T, T) = (given.0 == nil ? 0 : 1, given.1 == nil ? 0 : 1)
+    var c1 = given.0 ?? fresh(first.m * first.n), c2 = given.1 ?? fresh(second.m * second.n)
+    first.a.data.withUnsafeBufferPointer { a1 in
+        first.b.data.withUnsafeBufferPointer { b1 in
+            second.a.data.withUnsafeBufferPointer { a2 in
+                second.b.data.withUnsafeBufferPointer { b2 in
+                    c1.withUnsafeMutableBufferPointer { o1 in
+                        c2.withUnsafeMutableBufferPointer { o2 in
+                            guard let a1 = a1.baseAddress, let b1 = b1.baseAddress, let o1 = o1.baseAddress,
+                                let a2 = a2.baseAddress, let b2 = b2.baseAddress, let o2 = o2.baseAddress
+                            else { return }
+                            let p = UncheckedSendable((a1, b1, o1, a2, b2, o2))
+                            let items = cuts[0].count + cuts[1].count
+                            let run = { (i: Int) in
+                                let (a1, b1, o1, a2, b2, o2) = p.value
+                                if i < cuts[0].count {
+                                    first.block(i, of: cuts[0], a: a1, b: b1, c: o1, beta: beta.0)
+                                } else {
+                                    second.block(i - cuts[0].count, of: cuts[1], a: a2, b: b2, c: o2, beta: beta.1)
+                                }
+                            }
+                            if items == 2 && ThreadBudget.threadsPerComputation > 1 {
+                                // One each, the first on this thread.
+                                Parallel.run(workers: 2, run)
+                            } else {
+                                Parallel.forEachItem(items, parallelFrom: 2, run)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return (NDArray(shape: [first.m, first.n], data: c1), NDArray(shape: [second.m, second.n], data: c2))
+}
+
+/// `gemmPair` with nothing to add to.
+func gemmPair<T: Scalar>(_ first: GEMMOperands<T>, _ second: GEMMOperands<T>) -> (NDArray<T>, NDArray<T>) {
+    var none: (NDArray<T>?, NDArray<T>?) = (nil, nil)
+    return gemmPair(first, second, adding: &none)
 }

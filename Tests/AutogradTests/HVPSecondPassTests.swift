@@ -1,0 +1,123 @@
+import Testing
+
+@testable import Autograd
+
+/// The second pass of a Hessian-vector product runs unrecorded, and in it the matrix
+/// products add their input gradients to the ones gathered so far by gemm's beta = 1
+/// (`AccumulatingVJP`); the two products of a product's vector-Jacobian product run at
+/// once (`gemmPair`); ReLU's gradient is one op (`ReLUBackward`). Each is checked here
+/// against what it replaces: the recorded second pass (`createGraph: true`, plain adds),
+/// products one at a time, central differences of the gradient, and torch's conventions.
+@Suite(.serialized) struct HVPSecondPassTests {
+    /// An MLP loss of float64 parameters `[W1, b1, W2, b2, W3]` (linear, relu, linear with
+    /// `x` used twice, matmul of a parameter with itself), the sort of graph whose second
+    /// pass gathers two or three contributions per gradient.
+    static func loss(_ p: [Tensor<Double>], x: Tensor<Double>, labels: Tensor<Double>) throws -> Tensor<Double> {
+        let h1 = try Tensor.apply(ReLUOp(), [try Tensor.apply(LinearOp(), [x, p[0], p[1]])])
+        let h2 = try Tensor.apply(ReLUOp(), [try Tensor.apply(LinearOp(), [h1, p[2], p[3]])])
+        let square = try Tensor.apply(MatMul(), [p[4], p[4]])  // [5, 5] @ [5, 5]
+        let logits = try Tensor.apply(MatMul(), [h2, square])
+        return try Tensor.apply(CrossEntropy(), [logits, labels])
+    }
+
+    static let shapes = [[6, 8], [8], [8, 5], [5], [5, 5]]
+    static var x: Tensor<Double> { Tensor(randomArray([7, 6], seed: 1)) }
+    static var labels: Tensor<Double> { Tensor(NDArray<Double>(shape: [7], data: [0, 4, 2, 1, 3, 3, 0])) }
+
+    static func parameters(shift: [NDArray<Double>]? = nil, by eps: Double = 0) -> [Tensor<Double>] {
+        shapes.enumerated().map { i, s in
+            var a = randomArray(s, in: -1...1, seed: UInt64(10 + i))
+            if let shift { a = NDArray(shape: s, data: zip(a.data, shift[i].data).map { $0 + eps * $1 }) }
+            return Tensor(a, requiresGrad: true)
+        }
+    }
+
+    static let vectors = shapes.enumerated().map { i, s in randomArray(s, in: -1...1, seed: UInt64(20 + i)) }
+
+    @Test func theUnrecordedSecondPassEqualsTheRecordedOneAndCentralDifferences() throws {
+        let p = Self.parameters()
+        let v = Self.vectors.map { Tensor($0) }
+        let (g, hv) = try hvp(of: try Self.loss(p, x: Self.x, labels: Self.labels), wrt: p, vectors: v)
+        // The recorded second pass: differentiable vector-Jacobian products and adds.
+        let p2 = Self.parameters()
+        let (g2, hvRecorded) = try hvp(
+            of: try Self.loss(p2, x: Self.x, labels: Self.labels), wrt: p2, vectors: v, createGraph: true)
+        for i in p.indices {
+            #expect(g[i].value.data == g2[i].value.data, "gradient \(i): the first pass is the same")
+            expectClose(hv[i].value, hvRecorded[i].value, rtol: 1e-12, atol: 1e-14, "H·v block \(i)")
+        }
+        // (∇f(p + εv) − ∇f(p − εv)) / 2ε.
+        let eps = 1e-5
+        func gradient(_ sign: Double) throws -> [NDArray<Double>] {
+            let q = Self.parameters(shift: Self.vectors, by: sign * eps)
+            return try grad(of: try Self.loss(q, x: Self.x, labels: Self.labels), wrt: q).map(\.value)
+        }
+        let (plus, minus) = (try gradient(1), try gradient(-1))
+        for i in p.indices {
+            let fd = NDArray(shape: Self.shapes[i], data: zip(plus[i].data, minus[i].data).map { ($0 - $1) / (2 * eps) })
+            expectClose(hv[i].value, fd, rtol: 1e-5, atol: 1e-7, "H·v block \(i) against central differences")
+        }
+    }
+
+    @Test func theCallersVectorsAndTensorsAreLeftIntact() throws {
+        let p = Self.parameters()
+        let before = p.map(\.value.data)
+        let v = Self.vectors.map { Tensor($0) }
+        let l = try Self.loss(p, x: Self.x, labels: Self.labels)
+        let first = try hvp(of: l, wrt: p, vectors: v).hvp.map(\.value.data)
+        // The seeds of the second pass are the caller's vectors: a product adds into
+        // gathered sums, never into them.
+        #expect(v.map(\.value.data) == Self.vectors.map(\.data))
+        #expect(p.map(\.value.data) == before)
+        // Same request, same bytes.
+        #expect(try hvp(of: l, wrt: p, vectors: v).hvp.map(\.value.data) == first)
+    }
+
+    @Test func pairedProductsEqualProductsOneAtATime() {
+        // W2's second layer: G Wᵀ and hᵀ G, 128×512×512 each (paired on oneDNN with two
+        // cores), then the same added to gathered sums.
+        func array(_ shape: [Int], _ seed: UInt64) -> NDArray<Float> {
+            NDArray(shape: shape, data: GEMMTests.values(shape.reduce(1, *), seed: seed))
+        }
+        let g = array([128, 512], 1), w = array([512, 512], 2), h = array([128, 512], 3)
+        let dx = GEMMOperands(g, w, transB: true), dW = GEMMOperands(h, g, transA: true)
+        #expect(GEMM.pairs(dx.multiplyAdds, dW.multiplyAdds) == (GEMM.float32 == .onednn && Parallel.cores > 1))
+        let (a, b) = gemmPair(dx, dW)
+        expectClose(a, gemm(g, w, transB: true), rtol: 1e-5, atol: 1e-5, "G Wᵀ")
+        expectClose(b, gemm(h, g, transA: true), rtol: 1e-5, atol: 1e-5, "hᵀ G")
+        let s1 = array([128, 512], 4), s2 = array([512, 512], 5)
+        var sums: (NDArray<Float>?, NDArray<Float>?) = (s1, s2)
+        let (c, d) = gemmPair(dx, dW, adding: &sums)
+        #expect(sums.0 == nil && sums.1 == nil, "both sums taken")
+        expectClose(c, NDArray(shape: [128, 512], data: zip(a.data, s1.data).map { $0 + $1 }), rtol: 1e-5, atol: 1e-5, "s + G Wᵀ")
+        expectClose(d, NDArray(shape: [512, 512], data: zip(b.data, s2.data).map { $0 + $1 }), rtol: 1e-5, atol: 1e-5, "s + hᵀ G")
+        #expect(s1.data == GEMMTests.values(128 * 512, seed: 4), "a sum shared with the caller is copied, not written")
+        // A sum of another size is left for the caller to add.
+        var wrong: (NDArray<Float>?, NDArray<Float>?) = (array([4, 4], 6), nil)
+        let (e, _) = gemmPair(dx, dW, adding: &wrong)
+        #expect(wrong.0 != nil && e.data == a.data)
+        // The bytes do not depend on the computation's share of threads.
+        ThreadBudget.computationStarted()
+        ThreadBudget.computationStarted()
+        let (a1, b1) = gemmPair(dx, dW)
+        ThreadBudget.computationFinished()
+        ThreadBudget.computationFinished()
+        #expect(a1.data == a.data && b1.data == b.data)
+    }
+
+    @Test func reluBackwardKeepsTorchsConventions() throws {
+        // threshold_backward(g, y, 0): g where y > 0 or y is NaN, 0 at 0 and below.
+        let y = NDArray<Double>(shape: [5], data: [-1, 0, 2, .nan, -0.0])
+        let g = NDArray<Double>(shape: [5], data: [1, 2, 3, 4, .infinity])
+        #expect(ReLUBackward().forward([g, y]).data.map { $0.bitPattern } == [0, 0, 3, 4, 0].map { Double($0).bitPattern })
+        #expect(throws: OpError.self) { try ReLUBackward().outputShape([[2], [3]]) }
+        // Its own gradient: itself for grad, none for output; relu's third derivative.
+        let x = Tensor(NDArray<Double>(shape: [4], data: [-1.5, 0.5, 2, -0.25]), requiresGrad: true)
+        let dy = try grad(of: try Tensor.apply(Sum(), [try Tensor.apply(Mul(), [relu(x), relu(x)])]), wrt: [x], createGraph: true)[0]
+        #expect(dy.value.data == [0, 1, 4, 0])  // 2 relu(x) relu'(x)
+        let d2 = try grad(of: try Tensor.apply(Sum(), [dy]), wrt: [x], createGraph: true)[0]
+        #expect(d2.value.data == [0, 2, 2, 0])
+        let d3 = try grad(of: try Tensor.apply(Sum(), [d2]), wrt: [x])[0]
+        #expect(d3.value.data == [0, 0, 0, 0])
+    }
+}
