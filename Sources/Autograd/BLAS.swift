@@ -213,22 +213,31 @@ public enum GEMM {
             oneDNN(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
         }
-        // A block of C's rows takes A's rows (A's columns when transposed); a block of C's
-        // columns takes B's columns (B's rows when transposed).
-        let extent = cut.alongRows ? m : n
         let (pa, pb, pc) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
         Parallel.forEachItem(cut.count, parallelFrom: 2) { i in
-            let start = blockStart(i, of: cut.count, extent: extent)
-            let size = blockStart(i + 1, of: cut.count, extent: extent) - start
-            if cut.alongRows {
-                oneDNN(
-                    transA, transB, size, n, k, alpha, pa.value + (transA ? start : start * lda), lda,
-                    pb.value, ldb, beta, pc.value + start * ldc, ldc)
-            } else {
-                oneDNN(
-                    transA, transB, m, size, k, alpha, pa.value, lda,
-                    pb.value + (transB ? start * ldb : start), ldb, beta, pc.value + start, ldc)
+            block(i, of: cut, transA: transA, transB: transB, m: m, n: n, a: pa.value, lda: lda, b: pb.value, ldb: ldb, c: pc.value, ldc: ldc) {
+                rows, cols, a, b, c in oneDNN(transA, transB, rows, cols, k, alpha, a, lda, b, ldb, beta, c, ldc)
             }
+        }
+    }
+
+    /// Calls `body` with block `i` of `cut` of the product `C = op(A) op(B)` (`[m, n]`):
+    /// its rows, its columns, and where its A, B and C start. A block of C's rows takes A's
+    /// rows (A's columns when transposed); a block of C's columns takes B's columns (B's
+    /// rows when transposed).
+    @inline(__always)
+    static func block<T>(
+        _ i: Int, of cut: (count: Int, alongRows: Bool), transA: Bool, transB: Bool, m: Int, n: Int,
+        a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int, c: UnsafeMutablePointer<T>, ldc: Int,
+        _ body: (Int, Int, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void
+    ) {
+        let extent = cut.alongRows ? m : n
+        let start = blockStart(i, of: cut.count, extent: extent)
+        let size = blockStart(i + 1, of: cut.count, extent: extent) - start
+        if cut.alongRows {
+            body(size, n, a + (transA ? start : start * lda), b, c + start * ldc)
+        } else {
+            body(m, size, a, b + (transB ? start * ldb : start), c + start)
         }
     }
 

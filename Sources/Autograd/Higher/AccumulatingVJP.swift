@@ -27,15 +27,12 @@ extension MatMulTransposed: AccumulatingVJP {
     ) -> [NDArray<T>?] {
         let (ga, gb) = gradientOps
         let xa = ga.swapped ? [x[1], grad] : [grad, x[1]], xb = gb.swapped ? [grad, x[0]] : [x[0], grad]
-        func operands(_ op: MatMulTransposed, _ v: [NDArray<T>]) -> GEMMOperands<T>? {
-            guard let p = try? op.plan(v[0].shape, v[1].shape) else { return nil }
-            return op.operands(p, v[0], v[1])
-        }
-        let oa = needs[0] ? operands(ga.op, xa) : nil
-        let ob = needs[1] ? operands(gb.op, xb) : nil
-        // Batched products (more than two matrices) as `vjp` computes them.
+        let oa = needs[0] ? ga.op.operands(xa[0], xa[1]) : nil
+        let ob = needs[1] ? gb.op.operands(xb[0], xb[1]) : nil
+        // Batched products (more than two matrices): each through the op's forward pass,
+        // its result of the broadcast batch, added to nothing.
         guard needs[0] == (oa != nil) && needs[1] == (ob != nil) else {
-            return vjp(grad, inputs: x, output: output, needs: needs)
+            return [needs[0] ? ga.op.forward(xa) : nil, needs[1] ? gb.op.forward(xb) : nil]
         }
         if let oa, let ob {
             var pair = (sums[0].take(), sums[1].take())

@@ -7,6 +7,10 @@
 // turn. The first-order pass is untouched: this one runs only when a higher derivative is
 // asked for.
 
+/// Where `recordedGradients` keeps a gradient it is gathering: a recorded node's slot, or
+/// a target's result.
+private enum SumPlace { case slot(Int), result(Int) }
+
 extension Tensor {
     /// The gradients of `roots` (each contracted with its seed) with respect to `targets`,
     /// as recorded tensors; `nil` for a target no root depends on. With
@@ -94,33 +98,35 @@ extension Tensor {
             }
         }
 
-        // The gradient gathered so far for `input`, moved out of its place (a recorded
-        // node's slot, or the result of a leaf that is one target) for an
-        // `AccumulatingVJP` to add to; nil when there is none, or when its tensor is
-        // referenced elsewhere (a caller's seed, a gradient handed to two inputs).
-        func takeSum(_ input: Tensor<T>) -> NDArray<T>? {
-            func steal(_ place: inout Tensor<T>?) -> NDArray<T>? {
-                guard var t = place.take() else { return nil }
-                guard !t.isRecorded, !t.requiresGrad, t.shape == input.shape, isKnownUniquelyReferenced(&t) else {
-                    place = t
+        // Where the gradient gathered for `input` is kept, for an `AccumulatingVJP` to add
+        // to: a recorded node's slot, or the result of a leaf that is one target (a leaf
+        // also accumulated into its `grad`, or a target twice, has no single place).
+        func sumPlace(_ input: Tensor<T>) -> SumPlace? {
+            if let s = slot[ObjectIdentifier(input)] { return .slot(s) }
+            guard !accumulateIntoLeaves, let indices = targetIndex[ObjectIdentifier(input)], indices.count == 1 else {
+                return nil
+            }
+            return .result(indices[0])
+        }
+        func withPlace<R>(_ place: SumPlace, _ body: (inout Tensor<T>?) -> R) -> R {
+            switch place {
+            case .slot(let s): body(&grads[s])
+            case .result(let i): body(&result[i])
+            }
+        }
+        // The gradient gathered so far, moved out of its place; nil when there is none, or
+        // when its tensor is referenced elsewhere (a caller's seed, a gradient handed to
+        // two inputs), which is then left where it was.
+        func takeSum(_ place: SumPlace, shape: [Int]) -> NDArray<T>? {
+            withPlace(place) { held in
+                guard var t = held.take() else { return nil }
+                guard !t.isRecorded, !t.requiresGrad, t.shape == shape, isKnownUniquelyReferenced(&t) else {
+                    held = t
                     return nil
                 }
                 var value = NDArray<T>(shape: [0], data: [])
                 swap(&value, &t.value)
                 return value
-            }
-            if let s = slot[ObjectIdentifier(input)] { return steal(&grads[s]) }
-            guard !accumulateIntoLeaves, let indices = targetIndex[ObjectIdentifier(input)], indices.count == 1 else {
-                return nil
-            }
-            return steal(&result[indices[0]])
-        }
-        // Puts a gradient sum back where `takeSum` took it from.
-        func putBackSum(_ input: Tensor<T>, _ sum: NDArray<T>) {
-            if let s = slot[ObjectIdentifier(input)] {
-                grads[s] = Tensor(sum)
-            } else if let indices = targetIndex[ObjectIdentifier(input)] {
-                result[indices[0]] = Tensor(sum)
             }
         }
 
@@ -146,12 +152,25 @@ extension Tensor {
             var summed = [Bool](repeating: false, count: inputs.count)
             let inputGrads: [Tensor<T>?]
             if let accumulating = dop as? any AccumulatingVJP, !GradMode.isRecording {
-                var sums = inputs.indices.map { i in needs[i] ? takeSum(inputs[i]) : nil }
+                let places = inputs.indices.map { i in needs[i] ? sumPlace(inputs[i]) : nil }
+                var sums = inputs.indices.map { i in places[i].flatMap { takeSum($0, shape: inputs[i].shape) } }
                 let had = sums.map { $0 != nil }
                 let values = accumulating.vjp(
                     g.value, inputs: inputs.map(\.value), output: node.value, needs: needs, adding: &sums)
                 for i in inputs.indices where had[i] {
-                    if let sum = sums[i] { putBackSum(inputs[i], sum) } else { summed[i] = true }
+                    guard let place = places[i] else { continue }
+                    if let sum = sums[i] {
+                        withPlace(place) { $0 = Tensor(sum) }  // not added to: back where it was
+                        continue
+                    }
+                    // Added to: the whole gradient so far, of the input's shape, replaces the sum.
+                    guard let total = values[i], total.shape == inputs[i].shape else {
+                        throw AutogradError.invalidGradient(
+                            function: opName(op, suffix: "Backward"), index: i, got: values[i]?.shape ?? [],
+                            expected: inputs[i].shape)
+                    }
+                    withPlace(place) { $0 = Tensor(total) }
+                    summed[i] = true
                 }
                 inputGrads = values.map { $0.map { Tensor($0) } }
             } else {
@@ -164,15 +183,7 @@ extension Tensor {
             for i in 0..<inputs.count where needs[i] {
                 guard var gi = inputGrads[i] else { continue }
                 let input = inputs[i]
-                if summed[i] {
-                    // The whole gradient so far, of the input's shape: it replaces the sum.
-                    guard gi.shape == input.shape else {
-                        throw AutogradError.invalidGradient(
-                            function: opName(op, suffix: "Backward"), index: i, got: gi.shape, expected: input.shape)
-                    }
-                    putBackSum(input, gi.value)
-                    continue
-                }
+                if summed[i] { continue }  // already in place
                 if gi.shape != input.shape {
                     guard Shape.reduces(gi.shape, to: input.shape) else {
                         throw AutogradError.invalidGradient(
@@ -342,7 +353,7 @@ public func hvp<T: Scalar>(
     func zeros(_ x: Tensor<T>) -> Tensor<T> { Tensor(NDArray<T>(repeating: 0, shape: x.shape)) }
     guard !roots.isEmpty else { return (g.map { $0.detach() }, wrt.map(zeros)) }
     // Without `createGraph` nothing of the second pass is kept: unrecorded, each cotangent
-    // is freed as soon as it is used, and its memory serves the next one while still in cache.
+    // is freed as soon as it is used, and products add into gathered sums (`AccumulatingVJP`).
     let second = createGraph
         ? try Tensor.recordedGradients(roots: roots, targets: wrt)
         : try noGrad { try Tensor.recordedGradients(roots: roots, targets: wrt) }

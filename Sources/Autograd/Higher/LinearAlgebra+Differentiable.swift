@@ -111,50 +111,37 @@ public struct MatMulTransposed: DifferentiableOperator, Equatable {
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
-        let (ga, gb) = gradientOps
-        let xa = ga.swapped ? [x[1], grad] : [grad, x[1]], xb = gb.swapped ? [grad, x[0]] : [x[0], grad]
-        if needs[0] && needs[1], let (da, db) = Self.forwardPair((ga.op, xa), (gb.op, xb)) { return [da, db] }
-        return [needs[0] ? ga.op.forward(xa) : nil, needs[1] ? gb.op.forward(xb) : nil]
+        var none: [NDArray<T>?] = [nil, nil]
+        return vjp(grad, inputs: x, output: output, needs: needs, adding: &none)
     }
 
     /// The product as one `gemm`'s operands, when it is one (two matrices: batch axes of
-    /// length 1 at most).
-    func operands<T: Scalar>(_ p: Plan, _ a: NDArray<T>, _ b: NDArray<T>) -> GEMMOperands<T>? {
-        guard p.batchCount == 1 && p.aBatchCount == 1 && p.bBatchCount == 1 else { return nil }
+    /// length 1 at most) of valid shapes.
+    func operands<T: Scalar>(_ a: NDArray<T>, _ b: NDArray<T>) -> GEMMOperands<T>? {
+        guard let p = try? plan(a.shape, b.shape), p.batchCount == 1 && p.aBatchCount == 1 && p.bBatchCount == 1 else {
+            return nil
+        }
         return GEMMOperands(
             a.reshaped([a.shape[a.rank - 2], p.aColumns]), b.reshaped([b.shape[b.rank - 2], p.bColumns]),
             transA: transposeA, transB: transposeB)
     }
 
-    /// Two products' values, computed by `gemmPair` (at once when it pairs them); nil unless
-    /// both are single products of valid shapes.
-    static func forwardPair<T: Scalar>(
-        _ first: (op: MatMulTransposed, x: [NDArray<T>]), _ second: (op: MatMulTransposed, x: [NDArray<T>])
-    ) -> (NDArray<T>, NDArray<T>)? {
-        guard let p1 = try? first.op.plan(first.x[0].shape, first.x[1].shape),
-            let p2 = try? second.op.plan(second.x[0].shape, second.x[1].shape),
-            let o1 = first.op.operands(p1, first.x[0], first.x[1]),
-            let o2 = second.op.operands(p2, second.x[0], second.x[1])
-        else { return nil }
-        let (c1, c2) = gemmPair(o1, o2)
-        return (c1.reshaped(p1.outputShape), c2.reshaped(p2.outputShape))
-    }
-
     /// `(Tensor.apply(first), Tensor.apply(second))`, the two products of a matrix product's
     /// differentiable vector-Jacobian product, with their values computed at once when
-    /// `gemmPair` pairs them. Each is checked and recorded as `Tensor.apply` records it.
+    /// `gemmPair` pairs them (both single products). Each is checked and recorded as
+    /// `Tensor.apply` records it.
     static func applyPair<T: Scalar>(
         _ first: (op: MatMulTransposed, x: [Tensor<T>]), _ second: (op: MatMulTransposed, x: [Tensor<T>])
     ) throws(OpError) -> (Tensor<T>, Tensor<T>) {
         let s1 = try first.op.outputShape([first.x[0].shape, first.x[1].shape])
         let s2 = try second.op.outputShape([second.x[0].shape, second.x[1].shape])
-        guard
-            let (c1, c2) = forwardPair(
-                (first.op, [first.x[0].value, first.x[1].value]), (second.op, [second.x[0].value, second.x[1].value]))
+        guard let o1 = first.op.operands(first.x[0].value, first.x[1].value),
+            let o2 = second.op.operands(second.x[0].value, second.x[1].value)
         else { return (try Tensor.apply(first.op, first.x), try Tensor.apply(second.op, second.x)) }
+        let (c1, c2) = gemmPair(o1, o2)
         return (
-            try Tensor.record(first.op, first.x, output: c1, checkedShape: s1),
-            try Tensor.record(second.op, second.x, output: c2, checkedShape: s2)
+            try Tensor.record(first.op, first.x, output: c1.reshaped(s1), checkedShape: s1),
+            try Tensor.record(second.op, second.x, output: c2.reshaped(s2), checkedShape: s2)
         )
     }
 

@@ -38,8 +38,9 @@ public struct MatMul: Operator {
     }
 
     // For C = A B per batch: dA = G Bᵀ and dB = Aᵀ G, as gemm calls with a transposed
-    // operand (for one matrix b, the two at once when gemmPair pairs them). An operand broadcast over batch axes gets the sum over them, accumulated
-    // in place by gemm's beta = 1.
+    // operand (for one matrix b, the two at once when gemmPair pairs them). An operand
+    // broadcast over batch axes gets the sum over them, accumulated in place by gemm's
+    // beta = 1.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func vjp<T: Scalar>(
@@ -181,29 +182,40 @@ func gemm<T: Scalar>(
             count = m * n
         }
     } else if k > 0 {
-        c = [T](unsafeUninitializedCapacity: m * n) { buffer, count in
-            if let base = buffer.baseAddress {
-                MemoryPolicy.adviseHugePages(UnsafeMutableRawPointer(base), bytes: m * n * MemoryLayout<T>.stride)
-            }
-            count = m * n
-        }
+        c = uninitializedProduct(count: m * n)
     } else {
         c = [T](repeating: 0, count: m * n)
     }
-    if m > 0 && n > 0 && k > 0 {
-        a.data.withUnsafeBufferPointer { pa in
-            b.data.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    guard let pa = pa.baseAddress, let pb = pb.baseAddress, let pc = pc.baseAddress else { return }
-                    T.gemm(
-                        transA: transA, transB: transB, m: m, n: n, k: k,
-                        alpha: 1, a: pa, lda: a.shape[1], b: pb, ldb: b.shape[1],
-                        beta: addend == nil ? 0 : 1, c: pc, ldc: n)
-                }
+    multiply(a, b, transA: transA, transB: transB, into: &c, m: m, n: n, k: k, beta: addend == nil ? 0 : 1)
+    return NDArray(shape: [m, n], data: c)
+}
+
+/// Storage for a product's `count` elements, left uninitialised for a gemm with beta = 0
+/// to write; 8 MiB or more asks for transparent huge pages (`MemoryPolicy`).
+func uninitializedProduct<T: Scalar>(count: Int) -> [T] {
+    [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+        if let base = buffer.baseAddress {
+            MemoryPolicy.adviseHugePages(UnsafeMutableRawPointer(base), bytes: count * MemoryLayout<T>.stride)
+        }
+        initialized = count
+    }
+}
+
+/// `c = op(a) op(b) + beta c` (`c` is `[m, n]`) through `T.gemm`; nothing for an empty product.
+func multiply<T: Scalar>(
+    _ a: NDArray<T>, _ b: NDArray<T>, transA: Bool, transB: Bool, into c: inout [T], m: Int, n: Int, k: Int, beta: T
+) {
+    guard m > 0 && n > 0 && k > 0 else { return }
+    a.data.withUnsafeBufferPointer { pa in
+        b.data.withUnsafeBufferPointer { pb in
+            c.withUnsafeMutableBufferPointer { pc in
+                guard let pa = pa.baseAddress, let pb = pb.baseAddress, let pc = pc.baseAddress else { return }
+                T.gemm(
+                    transA: transA, transB: transB, m: m, n: n, k: k,
+                    alpha: 1, a: pa, lda: a.shape[1], b: pb, ldb: b.shape[1], beta: beta, c: pc, ldc: n)
             }
         }
     }
-    return NDArray(shape: [m, n], data: c)
 }
 
 /// The operands of one `gemm`: `op(a) @ op(b)` for 2-D arrays.
@@ -228,18 +240,7 @@ struct GEMMOperands<T: Scalar> {
     /// the product added to it by gemm's beta = 1, in its storage when that is not shared.
     func product(adding sum: inout NDArray<T>?) -> NDArray<T> {
         guard var c = GEMMOperands.take(&sum, count: m * n) else { return gemm(a, b, transA: transA, transB: transB) }
-        if k > 0 {
-            a.data.withUnsafeBufferPointer { pa in
-                b.data.withUnsafeBufferPointer { pb in
-                    c.withUnsafeMutableBufferPointer { pc in
-                        guard let pa = pa.baseAddress, let pb = pb.baseAddress, let pc = pc.baseAddress else { return }
-                        T.gemm(
-                            transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: pa, lda: a.shape[1],
-                            b: pb, ldb: b.shape[1], beta: 1, c: pc, ldc: n)
-                    }
-                }
-            }
-        }
+        multiply(a, b, transA: transA, transB: transB, into: &c, m: m, n: n, k: k, beta: 1)
         return NDArray(shape: [m, n], data: c)
     }
 
@@ -258,26 +259,20 @@ struct GEMMOperands<T: Scalar> {
         return data
     }
 
-    /// Block `i` of `cut` into `c` (the whole `[m, n]` result), on the calling thread, with
-    /// gemm's `beta` (0: overwrite, 1: add to): a block of C's rows takes A's rows (A's
-    /// columns when transposed), a block of its columns B's columns (B's rows when
-    /// transposed), as `GEMM.sgemm` cuts.
-    func block(
-        _ i: Int, of cut: (count: Int, alongRows: Bool),
-        a pa: UnsafePointer<T>, b pb: UnsafePointer<T>, c pc: UnsafeMutablePointer<T>, beta: T
-    ) {
-        let (lda, ldb) = (a.shape[1], b.shape[1])
-        let extent = cut.alongRows ? m : n
-        let start = GEMM.blockStart(i, of: cut.count, extent: extent)
-        let size = GEMM.blockStart(i + 1, of: cut.count, extent: extent) - start
-        if cut.alongRows {
-            T.gemmOnCallingThread(
-                transA: transA, transB: transB, m: size, n: n, k: k, alpha: 1,
-                a: pa + (transA ? start : start * lda), lda: lda, b: pb, ldb: ldb, beta: beta, c: pc + start * n, ldc: n)
-        } else {
-            T.gemmOnCallingThread(
-                transA: transA, transB: transB, m: m, n: size, k: k, alpha: 1,
-                a: pa, lda: lda, b: pb + (transB ? start * ldb : start), ldb: ldb, beta: beta, c: pc + start, ldc: n)
+    /// Block `i` of `cut` (`GEMM.block`) into `c`, the whole `[m, n]` result, on the
+    /// calling thread, with gemm's `beta` (0: overwrite, 1: add to).
+    func block(_ i: Int, of cut: (count: Int, alongRows: Bool), into c: UnsafeMutablePointer<T>, beta: T) {
+        a.data.withUnsafeBufferPointer { pa in
+            b.data.withUnsafeBufferPointer { pb in
+                guard let pa = pa.baseAddress, let pb = pb.baseAddress else { return }
+                let (lda, ldb) = (a.shape[1], b.shape[1])
+                GEMM.block(i, of: cut, transA: transA, transB: transB, m: m, n: n, a: pa, lda: lda, b: pb, ldb: ldb, c: c, ldc: n) {
+                    rows, cols, a, b, c in
+                    T.gemmOnCallingThread(
+                        transA: transA, transB: transB, m: rows, n: cols, k: k, alpha: 1,
+                        a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: n)
+                }
+            }
         }
     }
 }
@@ -298,47 +293,29 @@ func gemmPair<T: Scalar>(
     let cuts = [
         GEMM.pairBlocks(m: first.m, n: first.n, k: first.k), GEMM.pairBlocks(m: second.m, n: second.n, k: second.k),
     ]
-    func fresh(_ count: Int) -> [T] {
-        [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-            if let base = buffer.baseAddress {
-                MemoryPolicy.adviseHugePages(UnsafeMutableRawPointer(base), bytes: count * MemoryLayout<T>.stride)
-            }
-            initialized = count
-        }
-    }
     // Both have m, n, k > 0 (at least `GEMM.pairFrom` multiply-adds each), so every
     // element of a fresh array is written.
     let given = (GEMMOperands.take(&sums.0, count: first.m * first.n), GEMMOperands.take(&sums.1, count: second.m * second.n))
     let beta: (T, T) = (given.0 == nil ? 0 : 1, given.1 == nil ? 0 : 1)
-    var c1 = given.0 ?? fresh(first.m * first.n), c2 = given.1 ?? fresh(second.m * second.n)
-    first.a.data.withUnsafeBufferPointer { a1 in
-        first.b.data.withUnsafeBufferPointer { b1 in
-            second.a.data.withUnsafeBufferPointer { a2 in
-                second.b.data.withUnsafeBufferPointer { b2 in
-                    c1.withUnsafeMutableBufferPointer { o1 in
-                        c2.withUnsafeMutableBufferPointer { o2 in
-                            guard let a1 = a1.baseAddress, let b1 = b1.baseAddress, let o1 = o1.baseAddress,
-                                let a2 = a2.baseAddress, let b2 = b2.baseAddress, let o2 = o2.baseAddress
-                            else { return }
-                            let p = UncheckedSendable((a1, b1, o1, a2, b2, o2))
-                            let items = cuts[0].count + cuts[1].count
-                            let run = { (i: Int) in
-                                let (a1, b1, o1, a2, b2, o2) = p.value
-                                if i < cuts[0].count {
-                                    first.block(i, of: cuts[0], a: a1, b: b1, c: o1, beta: beta.0)
-                                } else {
-                                    second.block(i - cuts[0].count, of: cuts[1], a: a2, b: b2, c: o2, beta: beta.1)
-                                }
-                            }
-                            if items == 2 && ThreadBudget.threadsPerComputation > 1 {
-                                // One each, the first on this thread.
-                                Parallel.run(workers: 2, run)
-                            } else {
-                                Parallel.forEachItem(items, parallelFrom: 2, run)
-                            }
-                        }
-                    }
+    var c1 = given.0 ?? uninitializedProduct(count: first.m * first.n)
+    var c2 = given.1 ?? uninitializedProduct(count: second.m * second.n)
+    c1.withUnsafeMutableBufferPointer { o1 in
+        c2.withUnsafeMutableBufferPointer { o2 in
+            guard let o1 = o1.baseAddress, let o2 = o2.baseAddress else { return }
+            let out = UncheckedSendable((o1, o2))
+            let items = cuts[0].count + cuts[1].count
+            let run = { (i: Int) in
+                if i < cuts[0].count {
+                    first.block(i, of: cuts[0], into: out.value.0, beta: beta.0)
+                } else {
+                    second.block(i - cuts[0].count, of: cuts[1], into: out.value.1, beta: beta.1)
                 }
+            }
+            if items == 2 && ThreadBudget.threadsPerComputation > 1 {
+                // One each, the first on this thread.
+                Parallel.run(workers: 2, run)
+            } else {
+                Parallel.forEachItem(items, parallelFrom: 2, run)
             }
         }
     }
