@@ -96,6 +96,22 @@ extension NDArray {
         // One value everywhere (a mean's upstream gradient): no strided walk to set up,
         // which for W1's 2×2 cost ten times the copy.
         if data.count == 1 { return NDArray(repeating: data[0], shape: target) }
+        // A trailing part of `target` (a bias's gradient back over the batch): whole copies
+        // of the array one after another, split over the computation's threads when large.
+        if target.count > shape.count && target.suffix(shape.count).elementsEqual(shape) {
+            let row = data.count
+            let result = data.withUnsafeBufferPointer { src in
+                [T](unsafeUninitializedCapacity: n) { dst, initialized in
+                    let p = UncheckedSendable((src.baseAddress!, dst.baseAddress!))
+                    Parallel.forEachRange(n / row, parallelFrom: Swift.max(2, Parallel.minimumElements / row), alignment: 1) {
+                        first, end in
+                        for r in first..<end { (p.value.1 + r * row).initialize(from: p.value.0, count: row) }
+                    }
+                    initialized = n
+                }
+            }
+            return NDArray(shape: target, data: result)
+        }
         var walk = StridedWalk(shape: target, strides: [Shape.broadcastStrides(shape, to: target)])
         let inner = walk.innerCount
         let stride = walk.innerStride(0)

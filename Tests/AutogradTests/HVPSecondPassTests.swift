@@ -2,7 +2,8 @@ import Testing
 
 @testable import Autograd
 
-/// The second pass of a Hessian-vector product runs unrecorded, and in it the matrix
+/// The second pass of a Hessian-vector product runs unrecorded, each op through its
+/// first-order vector-Jacobian product over arrays, and in it the matrix
 /// products add their input gradients to the ones gathered so far by gemm's beta = 1
 /// (`AccumulatingVJP`); the two products of a product's vector-Jacobian product run at
 /// once (`gemmPair`); ReLU's gradient is one op (`ReLUBackward`). Each is checked here
@@ -33,6 +34,30 @@ import Testing
     }
 
     static let vectors = shapes.enumerated().map { i, s in randomArray(s, in: -1...1, seed: UInt64(20 + i)) }
+
+    /// Unrecorded, the create-graph pass runs each op's first-order VJP over arrays
+    /// (`arrayVJP`): `grad` without `createGraph` gives `backward()`'s gradients and the
+    /// recorded pass's, through softmax, log_softmax, a broadcast bias and the ops above.
+    @Test func anUnrecordedPassGivesTheFirstOrderGradients() throws {
+        func loss(_ p: [Tensor<Double>]) throws -> Tensor<Double> {
+            let base = try Self.loss(p, x: Self.x, labels: Self.labels)
+            let s = try Tensor.apply(Softmax(axis: 0), [p[2]])
+            let l = try Tensor.apply(LogSoftmax(axis: -1), [try Tensor.apply(Add(), [p[4], p[3]])])
+            let terms = [base, try Tensor.apply(Sum(), [try Tensor.apply(Mul(), [s, p[2]])]),
+                         try Tensor.apply(Sum(), [try Tensor.apply(Mul(), [l, p[4]])])]
+            return try Tensor.apply(Add(), [terms[0], try Tensor.apply(Add(), [terms[1], terms[2]])])
+        }
+        let p = Self.parameters()
+        let unrecorded = try grad(of: try loss(p), wrt: p)
+        let recorded = try grad(of: try loss(p), wrt: p, createGraph: true)
+        let q = Self.parameters()
+        try loss(q).backward()
+        for i in p.indices {
+            #expect(!unrecorded[i].isRecorded, "gradient \(i) is a plain tensor")
+            expectClose(unrecorded[i].value, q[i].gradOrZeros, rtol: 1e-13, atol: 1e-15, "gradient \(i) against backward()")
+            expectClose(unrecorded[i].value, recorded[i].value, rtol: 1e-12, atol: 1e-14, "gradient \(i) against the recorded pass")
+        }
+    }
 
     @Test func theUnrecordedSecondPassEqualsTheRecordedOneAndCentralDifferences() throws {
         let p = Self.parameters()

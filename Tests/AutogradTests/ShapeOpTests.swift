@@ -102,6 +102,36 @@ import Testing
                     rtol: tol, atol: tol, "log_softmax grad")
     }
 
+    /// Softmax over contiguous rows (the last axis, or one followed only by axes of length 1)
+    /// takes its own path (`SoftmaxRows`): it gives the general path's values, which the
+    /// same softmax over axis 0 of the transpose takes, forward and backward, with rows of
+    /// NaN, ±infinity and a lone element among them.
+    func softmaxRowsMatchTheGeneralPath<T: Scalar>(_: T.Type, rtol: T) throws {
+        let (rows, c) = (37, 11)
+        var values = randomArray([rows, c], in: -30...30, seed: 21).data.map { T($0) }
+        values[2 * c + 3] = .nan
+        values[5 * c] = .infinity
+        values[7 * c + 1] = -.infinity
+        for j in 0..<c { values[9 * c + j] = -.infinity }
+        let w = NDArray(shape: [rows, c], data: randomArray([rows, c], seed: 22).data.map { T($0) })
+        for shape in [[rows, c], [rows, c, 1]] {
+            let x = Tensor(NDArray(shape: [rows, c], data: values), requiresGrad: true)
+            let y = x.reshaped(shape).softmax(axis: 1)
+            try (y.reshaped([rows, c]) * Tensor(w)).sum().backward()
+            let xt = Tensor(NDArray(shape: [rows, c], data: values).swappedLastAxes(), requiresGrad: true)
+            let yt = xt.softmax(axis: 0)
+            try (yt * Tensor(w.swappedLastAxes())).sum().backward()
+            expectClose(y.value.reshaped([rows, c]), yt.value.swappedLastAxes(), rtol: rtol, atol: 0, "softmax \(shape)")
+            expectClose(x.gradOrZeros, xt.gradOrZeros.swappedLastAxes(), rtol: rtol, atol: rtol, "softmax grad \(shape)")
+        }
+        let one = Tensor(NDArray<T>(shape: [3, 1], data: [2, .nan, -.infinity]), requiresGrad: true)
+        let y1 = one.softmax()
+        #expect(y1.value.data[0] == 1 && y1.value.data[1].isNaN && y1.value.data[2].isNaN)
+    }
+
+    @Test func softmaxRowsMatchTheGeneralPathInFloat() throws { try softmaxRowsMatchTheGeneralPath(Float.self, rtol: 1e-6) }
+    @Test func softmaxRowsMatchTheGeneralPathInDouble() throws { try softmaxRowsMatchTheGeneralPath(Double.self, rtol: 1e-14) }
+
     @Test func softmaxOfAScalarIsOne() {
         #expect(Tensor<Double>(3).softmax().scalars == [1])
         #expect(Tensor<Double>(3).logSoftmax(axis: 0).scalars == [0])

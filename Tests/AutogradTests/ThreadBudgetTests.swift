@@ -97,6 +97,16 @@ import Testing
         }
     }
 
+    /// Softmax over rows, split over the threads when there are many (`SoftmaxRows`).
+    @Test func softmaxRowsDoNotDependOnTheShare() throws {
+        try expectSameBitsOnAnyShare("softmax rows float32") {
+            let x: Tensor<Float> = Self.tensor([4099, 37], seed: 5)
+            let y = x.softmax()
+            try (y * y).sum().backward()
+            return Self.bits([y.value, x.grad])
+        }
+    }
+
     /// Three Adam steps of a smaller W9 model: forward, backward and the split update.
     @Test func aTrainingStepDoesNotDependOnTheShare() throws {
         try expectSameBitsOnAnyShare("MLP training") {

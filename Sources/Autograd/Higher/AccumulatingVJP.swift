@@ -19,6 +19,22 @@ protocol AccumulatingVJP: DifferentiableOperator {
     ) -> [NDArray<T>?]
 }
 
+/// `op` as an `AccumulatingVJP`, found by its concrete type; a conformer is added here
+/// (`recordedGradients` asserts the two agree in debug builds). Not `op as? any
+/// AccumulatingVJP`: that cast fails for most ops, and a failing cast to a protocol cost
+/// about 8,000 instructions each (callgrind: the runtime's walk over the conformance
+/// records, every time), asked of every node of W8's second pass: 400,000 instructions
+/// per Hessian-vector product, a sixth of all outside its products.
+func accumulatingVJP(of op: any Operator) -> (any AccumulatingVJP)? {
+    switch op {
+    case let op as MatMulTransposed: op
+    case let op as LinearOp: op
+    case let op as LinearTransposedOp: op
+    case let op as SumTo: op
+    default: nil
+    }
+}
+
 extension MatMulTransposed: AccumulatingVJP {
     @_specialize(where T == Float)
     @_specialize(where T == Double)

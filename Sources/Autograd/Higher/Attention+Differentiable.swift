@@ -9,6 +9,8 @@ extension ScaledDotProductAttention: DifferentiableOperator {
     // finite value: its probability is still exactly 0 and no ∞ − ∞ reaches a derivative. A
     // row whose every score is masked is multiplied by 0 after the softmax: its output and
     // every gradient through it are 0, as the op gives.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {

@@ -12,6 +12,8 @@
 
 extension Convolution {
     // dx = I(gy, w), dW = W(x, gy), db = gy summed over all but the channel axis.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], needs: [Bool], name: String
     ) throws(OpError) -> [Tensor<T>?] {
@@ -34,6 +36,8 @@ func convBiasGradient<T: Scalar>(_ grad: Tensor<T>, dims: Int) throws(OpError) -
 }
 
 extension Conv1dOp: DifferentiableOperator {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -42,6 +46,8 @@ extension Conv1dOp: DifferentiableOperator {
 }
 
 extension Conv2dOp: DifferentiableOperator {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -52,6 +58,8 @@ extension Conv2dOp: DifferentiableOperator {
 extension ConvTranspose2dOp: DifferentiableOperator {
     // y = I(x, w) for the conv2d geometry from y to x: dx = F(gy, w), dW = W(gy, x),
     // db = gy summed over all but the channel axis.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -105,10 +113,14 @@ public struct ConvForward: DifferentiableOperator, Equatable {
         self.shape = shape
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         NDArray(shape: shape, data: ConvKernels.forward(x[0].data, x[1].data, geometry))
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
@@ -116,6 +128,8 @@ public struct ConvForward: DifferentiableOperator, Equatable {
          needs[1] ? ConvKernels.weightGradient(x[0], grad, geometry, shape: x[1].shape) : nil]
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -146,10 +160,14 @@ public struct ConvInputGrad: DifferentiableOperator, Equatable {
         self.shape = shape
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         ConvKernels.inputGradient(x[0], x[1], geometry, shape: shape)
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
@@ -157,6 +175,8 @@ public struct ConvInputGrad: DifferentiableOperator, Equatable {
          needs[1] ? ConvKernels.weightGradient(grad, x[0], geometry, shape: x[1].shape) : nil]
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -187,10 +207,14 @@ public struct ConvWeightGrad: DifferentiableOperator, Equatable {
         self.shape = shape
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         ConvKernels.weightGradient(x[0], x[1], geometry, shape: shape)
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
@@ -198,6 +222,8 @@ public struct ConvWeightGrad: DifferentiableOperator, Equatable {
          needs[1] ? NDArray(shape: x[1].shape, data: ConvKernels.forward(x[0].data, grad.data, geometry)) : nil]
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {

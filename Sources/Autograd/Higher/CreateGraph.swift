@@ -31,26 +31,36 @@ extension Tensor {
             return try Tensor.apply(Add(), [a, b])
         }
 
-        // Post-order over the recorded nodes reachable from the roots.
-        var slot: [ObjectIdentifier: Int] = [:]
+        // Post-order over the recorded nodes reachable from the roots, each node's place
+        // in it kept in its `backwardSlot` (as `backward()` does: no dictionary to hash
+        // into for every input of every node), -2 while on the stack, and reset on the
+        // way out.
         var order: [Tensor<T>] = []
-        for (root, _) in roots where root.isRecorded && slot[ObjectIdentifier(root)] == nil {
+        defer { for node in order { node.backwardSlot = -1 } }
+        for (root, _) in roots where root.isRecorded && root.backwardSlot == -1 {
             var stack: [(Tensor<T>, Int)] = [(root, 0)]
-            slot[ObjectIdentifier(root)] = -1
+            root.backwardSlot = -2
             while let (node, next) = stack.last {
-                if next < node.inputs.count {
+                if next < node.inputCount {
                     stack[stack.count - 1].1 = next + 1
-                    let input = node.inputs[next]
-                    if input.isRecorded && input.requiresGrad && slot[ObjectIdentifier(input)] == nil {
-                        slot[ObjectIdentifier(input)] = -1
+                    let input = node.unaryInput ?? node.inputList[next]
+                    if input.isRecorded && input.requiresGrad && input.backwardSlot == -1 {
+                        input.backwardSlot = -2
                         stack.append((input, 0))
                     }
                 } else {
                     stack.removeLast()
-                    slot[ObjectIdentifier(node)] = order.count
+                    node.backwardSlot = order.count
                     order.append(node)
                 }
             }
+        }
+        /// `t`'s place in `order`, if it has one.
+        func slot(_ t: Tensor<T>) -> Int? { t.isRecorded && t.backwardSlot >= 0 ? t.backwardSlot : nil }
+        // The targets among the nodes, by place.
+        var nodeTargets = [[Int]?](repeating: nil, count: order.count)
+        for (i, t) in targets.enumerated() {
+            if let s = slot(t) { nodeTargets[s] = (nodeTargets[s] ?? []) + [i] }
         }
 
         // Only what leads to a target is differentiated, as torch's engine does for the
@@ -61,13 +71,13 @@ extension Tensor {
         var leads = [Bool](repeating: accumulateIntoLeaves, count: order.count)
         func leadsToTarget(_ t: Tensor<T>) -> Bool {
             if accumulateIntoLeaves { return true }
-            if let s = slot[ObjectIdentifier(t)] { return leads[s] }
+            if let s = slot(t) { return leads[s] }
             return targetIndex[ObjectIdentifier(t)] != nil
         }
         if !accumulateIntoLeaves {
             // Post-order: every recorded input of a node comes before it.
             for (s, node) in order.enumerated() {
-                leads[s] = targetIndex[ObjectIdentifier(node)] != nil
+                leads[s] = nodeTargets[s] != nil
                     || node.inputs.contains { $0.requiresGrad && leadsToTarget($0) }
             }
         }
@@ -90,7 +100,7 @@ extension Tensor {
         }
         for (root, seed) in roots {
             guard root.requiresGrad else { continue }
-            if let s = slot[ObjectIdentifier(root)] {
+            if let s = slot(root) {
                 guard leads[s] else { continue }
                 grads[s] = try add(grads[s], seed)
             } else {
@@ -102,7 +112,7 @@ extension Tensor {
         // to: a recorded node's slot, or the result of a leaf that is one target (a leaf
         // also accumulated into its `grad`, or a target twice, has no single place).
         func sumPlace(_ input: Tensor<T>) -> SumPlace? {
-            if let s = slot[ObjectIdentifier(input)] { return .slot(s) }
+            if let s = slot(input) { return .slot(s) }
             guard !accumulateIntoLeaves, let indices = targetIndex[ObjectIdentifier(input)], indices.count == 1 else {
                 return nil
             }
@@ -137,7 +147,7 @@ extension Tensor {
             if let shouldStop, shouldStop() { throw AutogradError.stopped }
             grads[s] = nil
             let node = order[s]
-            if let indices = targetIndex[ObjectIdentifier(node)] {
+            if let indices = nodeTargets[s] {
                 for i in indices { result[i] = try add(result[i], g) }
             }
             guard let op = node.op else { continue }
@@ -151,7 +161,9 @@ extension Tensor {
             // so far as it computes them (`AccumulatingVJP`): `summed[i]` when it did.
             var summed = [Bool](repeating: false, count: inputs.count)
             let inputGrads: [Tensor<T>?]
-            if let accumulating = dop as? any AccumulatingVJP, !GradMode.isRecording {
+            // The list `accumulatingVJP(of:)` keeps by hand agrees with the protocol (debug builds).
+            assert((accumulatingVJP(of: op) == nil) == ((op as? any AccumulatingVJP) == nil))
+            if !GradMode.isRecording, let accumulating = accumulatingVJP(of: op) {
                 let places = inputs.indices.map { i in needs[i] ? sumPlace(inputs[i]) : nil }
                 var sums = inputs.indices.map { i in places[i].flatMap { takeSum($0, shape: inputs[i].shape) } }
                 let had = sums.map { $0 != nil }
@@ -173,6 +185,11 @@ extension Tensor {
                     summed[i] = true
                 }
                 inputGrads = values.map { $0.map { Tensor($0) } }
+            } else if !GradMode.isRecording {
+                // Nothing of this pass is recorded: the op's first-order VJP, as `backward()`
+                // runs it, computes the same gradients over arrays in one pass where the
+                // differentiable one composes ops (softmax's: four, each with its array).
+                inputGrads = try arrayVJP(node, op, g.value, needs: needs).map { $0.map { Tensor($0) } }
             } else {
                 inputGrads = try dop.differentiableVJP(g, inputs: inputs, output: node, needs: needs)
             }
@@ -191,7 +208,7 @@ extension Tensor {
                     }
                     gi = try Tensor.apply(SumTo(shape: input.shape), [gi])
                 }
-                if let t = slot[ObjectIdentifier(input)] {
+                if let t = slot(input) {
                     grads[t] = try add(grads[t], gi)
                 } else {
                     try reachLeaf(input, gi)
@@ -199,6 +216,31 @@ extension Tensor {
             }
         }
         return result
+    }
+
+    /// `node`'s input gradients for `g` through its op's first-order VJP, as `backward()`
+    /// calls it (in place over `g` for a unary node, with what the forward pass saved),
+    /// each checked to hold as many elements as its shape says. The saved arrays are kept:
+    /// the graph may be differentiated again.
+    private static func arrayVJP(
+        _ node: Tensor<T>, _ op: any Operator, _ g: NDArray<T>, needs: [Bool]
+    ) throws -> [NDArray<T>?] {
+        let grads: [NDArray<T>?]
+        if let input = node.unaryInput {
+            var g = g
+            op.vjp(unary: &g, input: input.value, output: node.value)
+            grads = [g]
+        } else if let saved = node.saved {
+            grads = op.vjp(g, inputs: Tensor.values(of: node.inputList), output: node.value, saved: saved, needs: needs)
+        } else {
+            grads = op.vjp(g, inputs: Tensor.values(of: node.inputList), output: node.value, needs: needs)
+        }
+        for (i, gi) in grads.enumerated() where gi.map({ $0.data.count != Shape.count($0.shape) }) ?? false {
+            throw AutogradError.invalidGradient(
+                function: opName(op, suffix: "Backward"), index: i, got: grads[i]?.shape ?? [],
+                expected: i < node.inputCount ? node.inputs[i].shape : [])
+        }
+        return grads
     }
 
     /// Reverse-mode differentiation that records the backward pass, as PyTorch's
@@ -250,6 +292,8 @@ extension Tensor {
 /// let ddx = try grad(of: dx.sum(), wrt: [x])[0]                 // 6x
 /// print(dx.scalars, ddx.scalars)   // [3.0, 12.0] [6.0, 12.0]
 /// ```
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 public func grad<T: Scalar>(
     of f: Tensor<T>, wrt: [Tensor<T>], seed: Tensor<T>? = nil, createGraph: Bool = false
 ) throws -> [Tensor<T>] {
@@ -257,7 +301,11 @@ public func grad<T: Scalar>(
     guard seedTensor.shape == f.shape else {
         throw AutogradError.seedShapeMismatch(expected: f.shape, got: seedTensor.shape)
     }
-    let g = try Tensor.recordedGradients(roots: [(f, seedTensor)], targets: wrt)
+    // Without `createGraph` nothing of the pass is kept: run unrecorded, each op's
+    // first-order VJP computes its gradients over arrays (`recordedGradients`).
+    let g = createGraph
+        ? try Tensor.recordedGradients(roots: [(f, seedTensor)], targets: wrt)
+        : try noGrad { try Tensor.recordedGradients(roots: [(f, seedTensor)], targets: wrt) }
     return zip(wrt, g).map { x, g in
         guard let g else { return Tensor(NDArray(repeating: 0, shape: x.shape)) }
         return createGraph ? g : g.detach()
@@ -336,6 +384,8 @@ public func hvp<T: Scalar>(
 /// H·v (H over all of `wrt` jointly, `vectors` one per tensor, of its shape). The building
 /// block of `hvp(_:at:vectors:)` and of `/hvp`. The gradient's values are those
 /// `backward()` gives.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 public func hvp<T: Scalar>(
     of loss: Tensor<T>, wrt: [Tensor<T>], vectors: [Tensor<T>], createGraph: Bool = false
 ) throws -> (gradient: [Tensor<T>], hvp: [Tensor<T>]) {

@@ -59,6 +59,8 @@ public struct SumTo: DifferentiableOperator, Equatable {
         [needs[0] ? grad.broadcast(to: x[0].shape) : nil]
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {

@@ -30,6 +30,8 @@ extension MulScalar: DifferentiableOperator {
 
 extension Div: DifferentiableOperator {
     // da = g / b; db = -g * (y / b), y = a / b the recorded output (first-order order).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -48,6 +50,8 @@ extension Pow: DifferentiableOperator {
     // ∂²(a^b)/∂a∂b with b >= 1 (here a^(b-1), as pow's own convention makes the exponent's
     // derivative of a^(b-1) zero at a = 0: 0 for b > 1, the limit; 1 at b = 1, where the
     // limit is -inf). Elsewhere the values are torch's.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -77,6 +81,8 @@ extension Pow: DifferentiableOperator {
 
 extension Maximum: DifferentiableOperator {
     // The gradient goes to the larger input, a tie splits it, NaN gives g to both.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -86,6 +92,8 @@ extension Maximum: DifferentiableOperator {
 
 extension Minimum: DifferentiableOperator {
     // As maximum, with the smaller input taking the gradient.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -112,6 +120,8 @@ private func extremumVJP<T: Scalar>(
 extension Where: DifferentiableOperator {
     // torch: grad_a = where(condition, grad, 0), grad_b = where(condition, 0, grad); the
     // condition gets none.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -146,6 +156,8 @@ extension NotEqual: DifferentiableOperator {}
 
 extension Exp: DifferentiableOperator {
     // g * y.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -155,6 +167,8 @@ extension Exp: DifferentiableOperator {
 
 extension Log: DifferentiableOperator {
     // g / x.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -164,6 +178,8 @@ extension Log: DifferentiableOperator {
 
 extension Sqrt: DifferentiableOperator {
     // g / (2 y).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -173,6 +189,8 @@ extension Sqrt: DifferentiableOperator {
 
 extension Rsqrt: DifferentiableOperator {
     // -0.5 * g * y³, as ((-0.5 g) (y y y)).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output y: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -182,6 +200,8 @@ extension Rsqrt: DifferentiableOperator {
 
 extension Square: DifferentiableOperator {
     // g * (2 x).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -191,6 +211,8 @@ extension Square: DifferentiableOperator {
 
 extension Abs: DifferentiableOperator {
     // g * sign(x), sign 0 at 0 and NaN (torch's sgn); the sign is a constant.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -200,6 +222,8 @@ extension Abs: DifferentiableOperator {
 
 extension Sign: DifferentiableOperator {
     // Zero everywhere.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -209,6 +233,8 @@ extension Sign: DifferentiableOperator {
 
 extension ReLUOp: DifferentiableOperator {
     // g where y > 0, else 0 (0 at 0; g at NaN, as `y <= 0` is false): threshold_backward.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -218,6 +244,8 @@ extension ReLUOp: DifferentiableOperator {
 
 extension LeakyReLUOp: DifferentiableOperator {
     // g * (x > 0 ? 1 : slope), the slope at 0.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -228,6 +256,8 @@ extension LeakyReLUOp: DifferentiableOperator {
 
 extension Clamp: DifferentiableOperator {
     // g strictly inside the bounds, 0 on them, outside and at NaN.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -240,6 +270,8 @@ extension Clamp: DifferentiableOperator {
 
 extension TanhOp: DifferentiableOperator {
     // g * (1 - y²).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output y: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -249,6 +281,8 @@ extension TanhOp: DifferentiableOperator {
 
 extension SigmoidOp: DifferentiableOperator {
     // g * (1 - y) * y, in sigmoid_backward's order.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output y: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -261,6 +295,8 @@ extension SoftplusOp: DifferentiableOperator {
     // again, sigmoid's x counts only strictly below the threshold: torch's
     // softplus_double_backward masks with `x < threshold`, so at exactly 20 the first
     // derivative is σ(20) and the second 0. The value is σ(x) at every x either way.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -274,6 +310,8 @@ extension SoftplusOp: DifferentiableOperator {
 
 extension SiLU: DifferentiableOperator {
     // silu_backward: g * s * (1 + x (1 - s)), s = sigmoid(x).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -289,6 +327,8 @@ extension ELU: DifferentiableOperator {
     // elu_double_backward (`self < 0`): at 0 the first derivative is alpha, the second 0.
     // Elsewhere exp is taken of 0, so it never overflows in the branch not selected (a
     // NaN in the next order's gradient otherwise).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -302,6 +342,8 @@ extension ELU: DifferentiableOperator {
 
 extension Sin: DifferentiableOperator {
     // g * cos(x).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -311,6 +353,8 @@ extension Sin: DifferentiableOperator {
 
 extension Cos: DifferentiableOperator {
     // g * -sin(x).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -320,6 +364,8 @@ extension Cos: DifferentiableOperator {
 
 extension Erf: DifferentiableOperator {
     // 2/√π * exp(-x²) * g.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -331,6 +377,8 @@ extension Erf: DifferentiableOperator {
 
 extension Log1p: DifferentiableOperator {
     // g / (x + 1).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -340,6 +388,8 @@ extension Log1p: DifferentiableOperator {
 
 extension Expm1: DifferentiableOperator {
     // g * (y + 1).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -351,6 +401,8 @@ extension GELUOp: DifferentiableOperator {
     // Exact: g * (Φ(x) + x φ(x)), Φ(x) = (1 + erf(x/√2)) / 2, φ(x) = e^(-x²/2) / √(2π).
     // Tanh: g * (0.5 (1 + t) + 0.5 x (1 - t²) β (1 + 3κx²)), t = tanh(β (x + κx³)),
     // β = √(2/π), κ = 0.044715: the product rule of torch's GeluKernel backward.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {

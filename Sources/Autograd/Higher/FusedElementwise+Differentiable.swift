@@ -8,6 +8,8 @@
 // create-graph pass's job, once this op has handed it the inputs' gradients.
 
 extension FusedElementwise: DifferentiableOperator {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {

@@ -74,12 +74,16 @@ public struct IndexAdd: DifferentiableOperator, Equatable {
         return result
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
         [needs[0] ? Take(axis: axis).forward([grad, x[1]]) : nil, nil]
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -138,12 +142,16 @@ public struct ScatterAdd: DifferentiableOperator, Equatable {
         return Gather(axis: axis).vjp(x[0], inputs: [like, x[1]], output: x[0], needs: [true, false])[0] ?? like
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
         [needs[0] ? Gather(axis: axis).forward([grad, x[1]]) : nil, nil]
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -152,6 +160,8 @@ public struct ScatterAdd: DifferentiableOperator, Equatable {
 }
 
 extension Take: DifferentiableOperator {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -162,6 +172,8 @@ extension Take: DifferentiableOperator {
 }
 
 extension Gather: DifferentiableOperator {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -172,6 +184,8 @@ extension Gather: DifferentiableOperator {
 extension EmbeddingOp: DifferentiableOperator {
     // embedding(weight, indices) is take(weight, indices, axis 0) with indices in [0, V):
     // the weight's gradient is the same scatter-add of rows.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {

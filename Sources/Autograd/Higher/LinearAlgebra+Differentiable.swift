@@ -108,6 +108,8 @@ public struct MatMulTransposed: DifferentiableOperator, Equatable {
         return NDArray(shape: p.outputShape, data: c)
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
@@ -130,6 +132,8 @@ public struct MatMulTransposed: DifferentiableOperator, Equatable {
     /// differentiable vector-Jacobian product, with their values computed at once when
     /// `gemmPair` pairs them (both single products). Each is checked and recorded as
     /// `Tensor.apply` records it.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func applyPair<T: Scalar>(
         _ first: (op: MatMulTransposed, x: [Tensor<T>]), _ second: (op: MatMulTransposed, x: [Tensor<T>])
     ) throws(OpError) -> (Tensor<T>, Tensor<T>) {
@@ -152,6 +156,8 @@ public struct MatMulTransposed: DifferentiableOperator, Equatable {
     //   dB = op(A)ᵀ G                                                          (no transposeB)
     //   dB = (op(A)ᵀ G)ᵀ = Gᵀ op(A)                                           (transposeB)
     // The results have the broadcast batch; the engine sums them down to each operand's.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -184,6 +190,8 @@ extension MatMul: DifferentiableOperator {
     // is one matrix, a's batch folds into rows and dB = A_flatᵀ G_flat is a single gemm
     // already summed over the batch; otherwise the engine sums each gradient's broadcast
     // batch down to its operand's.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -220,6 +228,8 @@ extension LinearOp: DifferentiableOperator {
     // Over the flattened batch ([N, in] and [N, out]): dx = G Wᵀ and dW = xᵀ G, one
     // transposed gemm each (the two at once when gemmPair pairs them); db = G, summed down
     // to b's shape by the engine.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -239,6 +249,8 @@ extension LinearTransposedOp: DifferentiableOperator {
     // W is [out, in]; over the flattened batch ([N, in] and [N, out]): dx = G W, a plain
     // product, and dW = Gᵀ x, one gemm with transA, already [out, in]; db = G, summed down
     // to b's shape by the engine. Their own gradients are again such products.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -258,6 +270,8 @@ extension LinearProduct {
     /// `linear`'s and `linear_transposed`'s recorded dx (a product over the flattened
     /// batch, reshaped to x's shape) and dW (made only when needed), both at once through
     /// `MatMulTransposed.applyPair` when both are needed.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func differentiableProducts<T: Scalar>(
         dx: (op: MatMulTransposed, x: [Tensor<T>]), xShape: [Int],
         dW: () throws(OpError) -> (op: MatMulTransposed, x: [Tensor<T>]), needs: [Bool]

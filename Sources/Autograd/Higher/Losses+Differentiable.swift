@@ -26,6 +26,8 @@ private func signs<T: Scalar>(_ v: NDArray<T>) -> NDArray<T> { v.map { $0 > 0 ? 
 
 extension MSELoss: DifferentiableOperator {
     // d/dinput = 2 (input − target) · g.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -36,6 +38,8 @@ extension MSELoss: DifferentiableOperator {
 
 extension L1Loss: DifferentiableOperator {
     // d/dinput = sign(input − target) · g; the sign is a constant (its derivative is 0).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -48,6 +52,8 @@ extension L1Loss: DifferentiableOperator {
 extension SmoothL1Loss: DifferentiableOperator {
     // d/dinput = (input − target) / β · g where |input − target| < β, sign(input − target) · g
     // elsewhere (everywhere when β = 0).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -64,6 +70,8 @@ extension SmoothL1Loss: DifferentiableOperator {
 
 extension HuberLoss: DifferentiableOperator {
     // d/dinput = clamp(input − target, −δ, δ) · g: (input − target) · g inside, ±δ · g outside.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -80,6 +88,8 @@ extension HuberLoss: DifferentiableOperator {
 extension KLDiv: DifferentiableOperator {
     // d/dinput = −target · g (−exp(target) · g with log_target); d/dtarget = (log target + 1 −
     // input) · g (exp(target) · (target − input + 1) · g with log_target).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -105,6 +115,8 @@ extension KLDiv: DifferentiableOperator {
 extension BinaryCrossEntropy: DifferentiableOperator {
     // d/dp = g · (p − t) / max((1 − p) · p, ε) (the floor a constant where it applies);
     // d/dt = −log(p / (1 − p)) · g.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -129,6 +141,8 @@ extension BinaryCrossEntropy: DifferentiableOperator {
 
 extension BinaryCrossEntropyWithLogits: DifferentiableOperator {
     // d/dx = (sigmoid(x) − t) · g; d/dt = −x · g.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -168,6 +182,8 @@ extension CrossEntropy: DifferentiableOperator {
     // d/dlogits = (softmax · Σ_c t' − t') · g per sample, t' the weighted, smoothed target
     // (a constant for class indices, recorded for probabilities); d/dtarget =
     // −(1 − ε) · w · log_softmax · g.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -186,13 +202,19 @@ extension CrossEntropy: DifferentiableOperator {
             for s in 0..<layout.samples {
                 let k = classes[s]
                 guard k >= 0 else { continue }
+                guard let weight else {
+                    for j in 0..<c { target[layout.offset(s, j)] = uniform }
+                    target[layout.offset(s, k)] = (1 - eps) + uniform
+                    sums[s] = 1
+                    continue
+                }
                 var sum: T = 0
                 for j in 0..<c {
-                    let tj = weight.map { (j == k ? (1 - eps) * $0[k] : 0) + uniform * $0[j] } ?? (j == k ? 1 - eps : 0) + uniform
+                    let tj = (j == k ? (1 - eps) * weight[k] : 0) + uniform * weight[j]
                     target[layout.offset(s, j)] = tj
                     sum += tj
                 }
-                sums[s] = weight == nil ? 1 : sum
+                sums[s] = sum
             }
             let p = try Tensor.apply(Softmax(axis: axis), [x[0]])
             // Without a weight every sum is exactly 1 (or 0 where ignored): p itself, unless
@@ -224,6 +246,8 @@ extension CrossEntropy: DifferentiableOperator {
 extension NLLLoss: DifferentiableOperator {
     // d/dinput = −w_k · g at each sample's class, 0 elsewhere and for ignored samples: a
     // constant times g, so every higher derivative is 0.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -249,6 +273,8 @@ extension CosineSimilarity: DifferentiableOperator {
     // The clamp is outside autograd, as in torch: c = ‖a‖ + (max(‖a‖, eps) − ‖a‖) with the
     // bracket a constant, so the gradient flows through the norm, and not at all where the
     // norm is 0 (there ‖a‖ is computed as sqrt(0 + 1) times a constant 0).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {

@@ -26,6 +26,8 @@ private func affine<T: Scalar>(
 }
 
 extension LayerNormOp: DifferentiableOperator {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -38,6 +40,8 @@ extension LayerNormOp: DifferentiableOperator {
 }
 
 extension RMSNormOp: DifferentiableOperator {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -52,6 +56,8 @@ extension RMSNormOp: DifferentiableOperator {
 
 extension GroupNormOp: DifferentiableOperator {
     // x [N, C, *] seen as [N, G, C/G · *], normalised over its last axis.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -70,6 +76,8 @@ extension BatchNormOp: DifferentiableOperator {
     // Training (3 inputs): normalised per channel over N and the positions, by the biased
     // batch variance. Inference (5): (x − running_mean) · rsqrt(running_var + eps), every
     // input differentiated, as the first-order vjp does.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {

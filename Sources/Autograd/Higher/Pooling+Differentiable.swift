@@ -73,6 +73,8 @@ struct LinearPoolingBackward<Pool: LinearPooling>: DifferentiableOperator {
 }
 
 extension MaxPool2dOp: DifferentiableOperator {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -103,16 +105,22 @@ public struct MaxPool2dBackward: DifferentiableOperator {
     }
 
     // The first-order backward with no saved argmaxes finds them again from x.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         pool.vjp(x[0], inputs: [x[1]], output: x[0], needs: [true])[0] ?? NDArray(repeating: 0, shape: x[1].shape)
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
         [needs[0] ? pool.gather(grad, at: x[1]) : nil, nil]
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -143,16 +151,22 @@ public struct MaxPool2dGather: DifferentiableOperator {
         return try pool.outputShape([inputs[1]])
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
         pool.gather(x[0], at: x[1])
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
         [needs[0] ? MaxPool2dBackward(pool: pool).forward([grad, x[1]]) : nil, nil]
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {

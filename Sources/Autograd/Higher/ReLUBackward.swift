@@ -49,12 +49,16 @@ struct ReLUBackward: DifferentiableOperator, Equatable {
         return NDArray(shape: x[0].shape, data: out)
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
     ) -> [NDArray<T>?] {
         [needs[0] ? forward([grad, x[1]]) : nil, nil]
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {

@@ -9,6 +9,8 @@
 
 extension Mean: DifferentiableOperator {
     // g / N, in the kept shape, broadcast over the reduced axes.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -20,6 +22,8 @@ extension Mean: DifferentiableOperator {
 }
 
 extension Amax: DifferentiableOperator {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -29,6 +33,8 @@ extension Amax: DifferentiableOperator {
 }
 
 extension Amin: DifferentiableOperator {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -38,6 +44,8 @@ extension Amin: DifferentiableOperator {
 }
 
 extension Var: DifferentiableOperator {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -49,6 +57,8 @@ extension Var: DifferentiableOperator {
 extension Std: DifferentiableOperator {
     // torch's std_backward: var's gradient for g / (2 std), 0 where std is 0 (std itself
     // recorded, so the second derivative goes through it).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -84,6 +94,8 @@ extension Norm: DifferentiableOperator {
     // torch's norm_backward. 2: x * (g / norm), 0 where the norm is 0, the norm recorded;
     // 1: sgn(x) * g; inf: sgn(x) * g / (count of |x| equal to the norm) on those elements,
     // the sign and the tie mask constant.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -111,6 +123,8 @@ extension Norm: DifferentiableOperator {
 extension Cumsum: DifferentiableOperator {
     // The running sum of g from the end: flip, cumsum, flip (the same additions in the
     // same order as the first-order kernel's).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {

@@ -6,6 +6,8 @@
 // the widths negated (a crop), concat and stack as slices, flip as itself.
 
 extension Transpose: DifferentiableOperator {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -23,6 +25,8 @@ extension SliceOp: DifferentiableOperator {
     // The taken elements go back where they came from, zeros elsewhere. With step 1 that
     // is a pad along the axis; with step s, each gradient slab is first followed by s - 1
     // zero slabs (unsqueeze, pad, reshape), then padded before and padded or cropped after.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -48,6 +52,8 @@ extension SliceOp: DifferentiableOperator {
 extension Pad: DifferentiableOperator {
     // Pad's adjoint is a pad with every width negated (value 0): padding becomes cropping
     // and cropping becomes padding with zeros, which is what cropped elements receive.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -65,6 +71,8 @@ extension Pad: DifferentiableOperator {
 
 extension Concat: DifferentiableOperator {
     // Each input's gradient is its own slab of the upstream gradient.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -84,6 +92,8 @@ extension Concat: DifferentiableOperator {
 
 extension Stack: DifferentiableOperator {
     // Input j's gradient is the slab at index j of the new axis.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -102,6 +112,8 @@ extension Stack: DifferentiableOperator {
 }
 
 extension Squeeze: DifferentiableOperator {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -110,6 +122,8 @@ extension Squeeze: DifferentiableOperator {
 }
 
 extension Unsqueeze: DifferentiableOperator {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -119,6 +133,8 @@ extension Unsqueeze: DifferentiableOperator {
 
 extension Flip: DifferentiableOperator {
     // Flipping is its own adjoint.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -129,6 +145,8 @@ extension Flip: DifferentiableOperator {
 extension DropoutOp: DifferentiableOperator {
     // A constant mask times a constant scale: the op is diagonal and so its own adjoint,
     // g * mask / (1 - p), the same mask drawn again from the seed (zeros for p = 1).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {

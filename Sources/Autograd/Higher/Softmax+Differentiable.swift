@@ -6,6 +6,8 @@ private typealias R = RecordedOps
 
 extension Softmax: DifferentiableOperator {
     // dx = (g - sum(g * y, axis, keepdims)) * y.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output y: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -18,6 +20,8 @@ extension Softmax: DifferentiableOperator {
 
 extension LogSoftmax: DifferentiableOperator {
     // dx = g - exp(y) * sum(g, axis, keepdims), exp(y) being the softmax.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output y: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {
@@ -30,6 +34,8 @@ extension LogSoftmax: DifferentiableOperator {
 
 extension LogSumExp: DifferentiableOperator {
     // dx = g * exp(x - y), with g and y back in the kept shape (the reduced axes as 1).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func differentiableVJP<T: Scalar>(
         _ grad: Tensor<T>, inputs x: [Tensor<T>], output y: Tensor<T>, needs: [Bool]
     ) throws(OpError) -> [Tensor<T>?] {

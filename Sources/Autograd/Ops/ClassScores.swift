@@ -20,7 +20,6 @@ struct ClassScores {
 
     init(_ op: String, _ inputs: [[Int]], probabilitiesAllowed: Bool) throws(OpError) {
         let (scores, target) = (inputs[0], inputs[1])
-        let described = "scores \(Shape.describe(scores)) and target \(Shape.describe(target))"
         guard !scores.isEmpty else { throw .shape("\(op): the scores must be [C], [N, C] or [N, C, d...], got a scalar") }
         c = scores.count == 1 ? scores[0] : scores[1]
         n = scores.count == 1 ? 1 : scores[0]
@@ -33,7 +32,7 @@ struct ClassScores {
             indices = false
         } else {
             throw .shape(
-                "\(op): \(described) do not match: the target must be class indices \(Shape.describe(rowShape))"
+                "\(op): scores \(Shape.describe(scores)) and target \(Shape.describe(target)) do not match: the target must be class indices \(Shape.describe(rowShape))"
                     + (probabilitiesAllowed ? " or probabilities \(Shape.describe(scores))" : ""))
         }
         if inputs.count > 2 && inputs[2] != [c] {

@@ -55,6 +55,8 @@ public struct CrossEntropy: SavingOperator {
         reduction.outputShape(try ClassScores("cross_entropy", inputs, probabilitiesAllowed: true).rowShape)
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func validateValues<T: Scalar>(_ inputs: [NDArray<T>]) throws(OpError) {
         let layout = try ClassScores("cross_entropy", inputs.map(\.shape), probabilitiesAllowed: true)
         try layout.check(inputs[1], ignore: ignoreIndex)

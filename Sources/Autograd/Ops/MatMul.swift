@@ -284,6 +284,8 @@ struct GEMMOperands<T: Scalar> {
 /// and how each is cut, depend on the shapes and the machine's cores only; with one
 /// thread for the computation the blocks run in turn on the calling thread, the same
 /// bytes. `sums` (taken when of the product's size) are added to, as `product(adding:)`.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 func gemmPair<T: Scalar>(
     _ first: GEMMOperands<T>, _ second: GEMMOperands<T>, adding sums: inout (NDArray<T>?, NDArray<T>?)
 ) -> (NDArray<T>, NDArray<T>) {
@@ -323,6 +325,8 @@ func gemmPair<T: Scalar>(
 }
 
 /// `gemmPair` with nothing to add to.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 func gemmPair<T: Scalar>(_ first: GEMMOperands<T>, _ second: GEMMOperands<T>) -> (NDArray<T>, NDArray<T>) {
     var none: (NDArray<T>?, NDArray<T>?) = (nil, nil)
     return gemmPair(first, second, adding: &none)

@@ -12,4 +12,15 @@ public struct ReLUOp: UnaryElementwise {
     // g where the output is positive; the subgradient at 0 is 0, as torch's threshold_backward.
     public func derivative<T: Scalar>(_ g: T, x: T, y: T) -> T { y <= 0 ? 0 : g }
     public var kernel: FusedElementwise.Unary? { .relu }
+
+    // torch's threshold_backward: one pass over the gradient and the output on the
+    // computation's threads (`ReLUBackward`), rather than the fused kernel's general
+    // evaluation of `derivative`, which took twice as long.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        [needs[0] ? ReLUBackward().forward([grad, output]) : nil]
+    }
 }
