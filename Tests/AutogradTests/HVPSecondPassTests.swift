@@ -59,6 +59,42 @@ import Testing
         }
     }
 
+    /// Cross-entropy's gradient is one op (`CrossEntropyGradient`): unrecorded, its
+    /// second derivative is its array VJP; recorded, softmax's composition. The two agree,
+    /// and its values are `backward()`'s gradient, with class weights, an ignored sample,
+    /// label smoothing, extra axes and every reduction.
+    @Test(arguments: [
+        (false, false, 0.0, Reduction.mean, false), (true, false, 0.0, .mean, false), (false, true, 0.0, .mean, false),
+        (true, true, 0.2, .mean, true), (false, false, 0.1, .sum, true), (true, true, 0.0, .none, false),
+        (false, true, 0.3, .none, true),
+    ])
+    func crossEntropysGradientOpAgreesUnrecordedAndRecorded(
+        weighted: Bool, ignoring: Bool, smoothing: Double, reduction: Reduction, extraAxis: Bool
+    ) throws {
+        let shape = extraAxis ? [3, 4, 2] : [5, 4]
+        let samples = extraAxis ? 6 : 5
+        let labels = Tensor(NDArray<Double>(
+            shape: extraAxis ? [3, 2] : [5], data: (0..<samples).map { Double(($0 * 3) % 4) }.enumerated().map { i, k in
+                ignoring && i == 1 ? 2 : k
+            }))
+        let weight = Tensor(NDArray<Double>([0.5, 2, 1.5, 0.25]))
+        let op = CrossEntropy(reduction: reduction, labelSmoothing: smoothing, ignoreIndex: ignoring ? 2 : -100)
+        func loss(_ x: Tensor<Double>) throws -> Tensor<Double> {
+            let y = try Tensor.apply(op, weighted ? [x, labels, weight] : [x, labels])
+            return reduction == .none ? try Tensor.apply(Sum(), [try Tensor.apply(Mul(), [y, y])]) : y
+        }
+        let v = Tensor(randomArray(shape, in: -1...1, seed: 31))
+        let x1 = Tensor(randomArray(shape, in: -3...3, seed: 30), requiresGrad: true)
+        let (g, hv) = try hvp(of: try loss(x1), wrt: [x1], vectors: [v])
+        let x2 = Tensor(randomArray(shape, in: -3...3, seed: 30), requiresGrad: true)
+        let (_, hvRecorded) = try hvp(of: try loss(x2), wrt: [x2], vectors: [v], createGraph: true)
+        let x3 = Tensor(randomArray(shape, in: -3...3, seed: 30), requiresGrad: true)
+        try loss(x3).backward()
+        expectClose(g[0].value, x3.gradOrZeros, rtol: 1e-13, atol: 1e-15, "the gradient against backward()")
+        expectClose(hv[0].value, hvRecorded[0].value, rtol: 1e-12, atol: 1e-14, "H·v unrecorded against recorded")
+        #expect(hv[0].value.data.contains { $0 != 0 })
+    }
+
     @Test func theUnrecordedSecondPassEqualsTheRecordedOneAndCentralDifferences() throws {
         let p = Self.parameters()
         let v = Self.vectors.map { Tensor($0) }

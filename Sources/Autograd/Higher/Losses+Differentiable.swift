@@ -197,31 +197,11 @@ extension CrossEntropy: DifferentiableOperator {
             let classes = layout.classes(x[1].value, ignore: ignoreIndex)
             let g = try layout.recordedSpread(
                 grad, reduction, scores: scores, denominator: layout.totalWeight(classes, weight))
-            // The target t' and its sum per sample (exactly 1 without a weight; 0 where ignored).
-            var target = [T](repeating: 0, count: x[0].count), sums = [T](repeating: 0, count: layout.samples)
-            for s in 0..<layout.samples {
-                let k = classes[s]
-                guard k >= 0 else { continue }
-                guard let weight else {
-                    for j in 0..<c { target[layout.offset(s, j)] = uniform }
-                    target[layout.offset(s, k)] = (1 - eps) + uniform
-                    sums[s] = 1
-                    continue
-                }
-                var sum: T = 0
-                for j in 0..<c {
-                    let tj = (j == k ? (1 - eps) * weight[k] : 0) + uniform * weight[j]
-                    target[layout.offset(s, j)] = tj
-                    sum += tj
-                }
-                sums[s] = sum
-            }
-            let p = try Tensor.apply(Softmax(axis: axis), [x[0]])
-            // Without a weight every sum is exactly 1 (or 0 where ignored): p itself, unless
-            // a sample is ignored.
-            let scaled = weight == nil && !classes.contains { $0 < 0 }
-                ? p : try R.mul(p, R.constant(sums, shape: layout.keptShape(scores)))
-            result[0] = try R.mul(R.sub(scaled, R.constant(target, shape: scores)), g)
+            // (softmax · s − t′) · g as one op; its derivatives are softmax's.
+            let op = CrossEntropyGradient(
+                layout: layout, classes: classes, weight: weight.map { $0.map { Double($0) } },
+                labelSmoothing: labelSmoothing)
+            result[0] = try Tensor.apply(op, [x[0], g])
             return result
         }
         let g = try layout.recordedSpread(grad, reduction, scores: scores, denominator: T(layout.samples))
