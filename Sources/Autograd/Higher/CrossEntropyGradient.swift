@@ -43,7 +43,7 @@ struct CrossEntropyGradient: DifferentiableOperator {
     var scaled: Bool { weight != nil || classes.contains { $0 < 0 } }
 
     func outputShape(_ inputs: [[Int]]) throws(OpError) -> [Int] {
-        let kept = layout.rowShape.isEmpty ? [1] : Shape.keeping(inputs[0], axis: 1)
+        let kept = layout.keptShape(inputs[0])
         guard inputs[1].reduce(1, *) == 1 || inputs[1] == kept else {
             throw .shape("cross_entropy_gradient: grad \(Shape.describe(inputs[1])) is neither one value nor \(Shape.describe(kept))")
         }
@@ -78,6 +78,10 @@ struct CrossEntropyGradient: DifferentiableOperator {
         return (target, sums)
     }
 
+    /// `p · s − t′` for one element, `s` applied only when `scaled`.
+    @inline(__always)
+    private func difference<T: Scalar>(_ p: T, _ t: T, _ sum: T, scaled: Bool) -> T { (scaled ? p * sum : p) - t }
+
     /// Calls `body(i, s)` for every element `i` of the scores with its sample `s`.
     @inline(__always)
     private func forEachElement(_ body: (Int, Int) -> Void) {
@@ -94,8 +98,7 @@ struct CrossEntropyGradient: DifferentiableOperator {
         let scaled = scaled, g = x[1].data, one = x[1].count == 1
         var out = p.data
         forEachElement { i, s in
-            let a = (scaled ? out[i] * sums[s] : out[i]) - t[i]
-            out[i] = a * g[one ? 0 : s]
+            out[i] = difference(out[i], t[i], sums[s], scaled: scaled) * g[one ? 0 : s]
         }
         return NDArray(shape: p.shape, data: out)
     }
@@ -124,7 +127,7 @@ struct CrossEntropyGradient: DifferentiableOperator {
         if needs[1] {
             var d = c
             let pd = p.data
-            forEachElement { i, s in d[i] = c[i] * ((scaled ? pd[i] * sums[s] : pd[i]) - t[i]) }
+            forEachElement { i, s in d[i] = c[i] * difference(pd[i], t[i], sums[s], scaled: scaled) }
             dG = NDArray(shape: p.shape, data: d)
         }
         return [dLogits, dG]
@@ -137,7 +140,7 @@ struct CrossEntropyGradient: DifferentiableOperator {
     ) throws(OpError) -> [Tensor<T>?] {
         let (t, sums) = target(T.self)
         let scores = x[0].shape
-        let kept = layout.rowShape.isEmpty ? [1] : Shape.keeping(scores, axis: 1)
+        let kept = layout.keptShape(scores)
         let p = try Tensor.apply(Softmax(axis: axis), [x[0]])
         var result: [Tensor<T>?] = [nil, nil]
         if needs[0] {
