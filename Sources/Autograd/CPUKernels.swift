@@ -52,6 +52,10 @@ public enum CPUKernels {
         unary(expNonPositive, x, y, n, level: level) { T.expNonPositive($0) }
     }
     static var gelu: Int32 { Int32(CAK_GELU) }
+    /// `x < 0 ? 0 : x`: relu (NaN and -0 pass through).
+    static var relu: Int32 { Int32(CAK_RELU) }
+    /// `y <= 0 ? 0 : g`: relu's gradient from the upstream `g` and the output `y`.
+    static var reluGradient: Int32 { Int32(CAK_RELU_GRADIENT) }
     /// erf's gradient from the upstream `a` and the input `b`.
     static var erfGradient: Int32 { Int32(CAK_ERF_GRADIENT) }
     /// GELU's (exact form) gradient from the upstream `a` and the input `b`.

@@ -101,6 +101,7 @@ CAK_LOGISTIC(double, cak_exp_nonpositive_f64, __builtin_fabs)
       case CAK_ERF: CAK_LOOP(y[i] = cak_erf_##sfx(x[i])); break;                        \
       case CAK_GELU: CAK_LOOP(y[i] = cak_gelu_##sfx(x[i])); break;                      \
       case CAK_EXP_NONPOSITIVE: CAK_LOOP(y[i] = cak_exp_nonpositive_##sfx(x[i])); break; \
+      case CAK_RELU: CAK_LOOP(y[i] = x[i] < 0 ? (T)0 : x[i]); break;                   \
     }                                                                                   \
   }                                                                                     \
   CAK_INLINE void binary_##T(int op, const T *a, const T *b, T *y, ptrdiff_t n) {       \
@@ -112,6 +113,7 @@ CAK_LOGISTIC(double, cak_exp_nonpositive_f64, __builtin_fabs)
       case CAK_SIGMOID_GRADIENT: CAK_LOOP(y[i] = a[i] * (1 - b[i]) * b[i]); break;      \
       case CAK_GELU_GRADIENT: CAK_LOOP(y[i] = cak_gelu_gradient_##sfx(a[i], b[i])); break; \
       case CAK_ERF_GRADIENT: CAK_LOOP(y[i] = cak_erf_gradient_##sfx(a[i], b[i])); break; \
+      case CAK_RELU_GRADIENT: CAK_LOOP(y[i] = b[i] <= 0 ? (T)0 : a[i]); break;         \
     }                                                                                   \
   }                                                                                     \
   CAK_INLINE void accumulate_##T(const T *x, T *y, ptrdiff_t n) { CAK_LOOP(y[i] += x[i]); } \

@@ -75,6 +75,7 @@ import Testing
             ("sigmoid gradient", CPUKernels.sigmoidGradient, { g, y in g * (1 - y) * y }),
             ("gelu gradient", CPUKernels.geluGradient, { CPUKernels.geluGradient($0, $1) }),
             ("erf gradient", CPUKernels.erfGradient, { CPUKernels.erfGradient($0, $1) }),
+            ("relu gradient", CPUKernels.reluGradient, { g, y in y <= 0 ? 0 : g }),
         ]
         for (name, op, f) in ops {
             let expected = zip(a, b).map(f)
@@ -107,6 +108,7 @@ import Testing
             // Against the Swift formula (FastMath.swift), over every input (its domain is x <= 0;
             // the clamps at -87 and -746 and the NaN and infinities included).
             ("expNonPositive", CPUKernels.expNonPositive, { T.expNonPositive($0) }),
+            ("relu", CPUKernels.relu, { $0 < 0 ? 0 : $0 }),
         ]
         for (name, op, f) in ops {
             checkEveryLevel("\(name) \(T.self)", initial: x, expected: x.map(f)) { level, n, y in

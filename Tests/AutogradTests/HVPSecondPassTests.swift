@@ -95,6 +95,46 @@ import Testing
         #expect(hv[0].value.data.contains { $0 != 0 })
     }
 
+    /// `sum_to` of a [rows, cols] gradient to [cols] runs row by row (`LinearOp.columnSums`):
+    /// the bytes of `sum(to:)`, short and long batches, one column and many, float and double.
+    @Test func sumToABiasRowGivesTheBytesOfSumTo() {
+        for (rows, cols) in [(1, 5), (3, 1), (7, 3), (128, 512), (1_000, 17), (4_099, 2)] {
+            let x = randomArray([rows, cols], in: -1e3...1e3, seed: UInt64(rows * 31 + cols))
+            #expect(SumTo(shape: [cols]).forward([x]).data == x.sum(to: [cols]).data, "\(rows)×\(cols) double")
+            let f = NDArray<Float>(shape: x.shape, data: x.data.map { Float($0) })
+            #expect(SumTo(shape: [cols]).forward([f]).data == f.sum(to: [cols]).data, "\(rows)×\(cols) float")
+        }
+    }
+
+    /// `CrossEntropyGradient` saves its softmax for its VJP: the VJP given it is the VJP that
+    /// computes it again, to the bit, for both inputs; the forward pass with and without
+    /// saving gives the same values; the saved array is the softmax.
+    @Test(arguments: [(false, false, 0.0, false), (true, true, 0.2, false), (false, true, 0.1, true), (true, false, 0.0, true)])
+    func crossEntropysGradientOpSavesItsSoftmax(weighted: Bool, ignoring: Bool, smoothing: Double, extraAxis: Bool) throws {
+        let shape = extraAxis ? [3, 4, 2] : [5, 4]
+        let samples = extraAxis ? 6 : 5
+        let labels = NDArray<Double>(
+            shape: extraAxis ? [3, 2] : [5], data: (0..<samples).map { i in ignoring && i == 1 ? -1 : Double((i * 3) % 4) })
+        let layout = try ClassScores("cross_entropy", [shape, labels.shape], probabilitiesAllowed: false)
+        let op = CrossEntropyGradient(
+            layout: layout, classes: layout.classes(labels, ignore: -1), weight: weighted ? [0.5, 2, 1.5, 0.25] : nil,
+            labelSmoothing: smoothing)
+        let logits = randomArray(shape, in: -3...3, seed: 40)
+        let g = randomArray(extraAxis ? [3, 2] : [5], in: 0.5...2, seed: 41)
+        let (y, saved) = op.forward([logits, g], saving: [true, true])
+        #expect(y.data == op.forward([logits, g]).data)
+        #expect(saved.count == 1 && saved[0]?.data == Softmax(axis: 1).forward([logits]).data)
+        let upstream = randomArray(shape, in: -1...1, seed: 42)
+        for needs in [[true, true], [true, false], [false, true]] {
+            let withSaved = op.vjp(upstream, inputs: [logits, g], output: y, saved: saved, needs: needs)
+            let recomputed = op.vjp(upstream, inputs: [logits, g], output: y, needs: needs)
+            for i in 0..<2 {
+                #expect(withSaved[i]?.data == recomputed[i]?.data, "input \(i), needs \(needs)")
+                #expect((withSaved[i] != nil) == needs[i])
+            }
+        }
+    }
+
     @Test func theUnrecordedSecondPassEqualsTheRecordedOneAndCentralDifferences() throws {
         let p = Self.parameters()
         let v = Self.vectors.map { Tensor($0) }

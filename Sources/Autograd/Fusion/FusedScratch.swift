@@ -85,7 +85,7 @@ struct FusedScratch<T: Scalar> {
         case .log: for i in 0..<m { y[i] = T.log(x[i]) }
         case .sigmoid: CPUKernels.logistic(x, y, m)
         case .tanh: for i in 0..<m { y[i] = T.tanh(x[i]) }
-        case .relu: for i in 0..<m { y[i] = x[i] < 0 ? 0 : x[i] }
+        case .relu: CPUKernels.unary(CPUKernels.relu, x, y, m) { $0 < 0 ? 0 : $0 }
         case .sqrt: for i in 0..<m { y[i] = x[i].squareRoot() }
         case .abs: for i in 0..<m { y[i] = x[i].magnitude }
         case .softplus:
@@ -240,13 +240,7 @@ struct FusedScratch<T: Scalar> {
         case .log: for i in 0..<m { d[i] = g[i] / x[i] }
         case .sigmoid: CPUKernels.binary(CPUKernels.sigmoidGradient, g, y, d, m) { g, y in g * (1 - y) * y }
         case .tanh: for i in 0..<m { d[i] = g[i] * (1 - y[i] * y[i]) }
-        case .relu:
-            // g[i] is read unconditionally so the loop is a vector select: a branch on
-            // y's sign mispredicts half the time on real activations.
-            for i in 0..<m {
-                let gi = g[i]
-                d[i] = y[i] <= 0 ? 0 : gi
-            }
+        case .relu: CPUKernels.binary(CPUKernels.reluGradient, g, y, d, m) { g, y in y <= 0 ? 0 : g }
         case .sqrt: for i in 0..<m { d[i] = g[i] / (2 * y[i]) }
         case .abs: for i in 0..<m { d[i] = g[i] * (x[i] > 0 ? 1 : x[i] < 0 ? -1 : 0) }
         case .softplus:

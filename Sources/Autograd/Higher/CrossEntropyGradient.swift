@@ -58,19 +58,21 @@ struct CrossEntropyGradient: DifferentiableOperator {
         let c = layout.c, eps = T(labelSmoothing), uniform = T(labelSmoothing) / T(c)
         let weight = weight.map { $0.map { T($0) } }
         var target = [T](repeating: 0, count: layout.samples * c), sums = [T](repeating: 0, count: layout.samples)
+        let inner = layout.inner
         for s in 0..<layout.samples {
             let k = classes[s]
             guard k >= 0 else { continue }
+            let base = layout.offset(s, 0)
             guard let weight else {
-                for j in 0..<c { target[layout.offset(s, j)] = uniform }
-                target[layout.offset(s, k)] = (1 - eps) + uniform
+                for j in 0..<c { target[base + j * inner] = uniform }
+                target[base + k * inner] = (1 - eps) + uniform
                 sums[s] = 1
                 continue
             }
             var sum: T = 0
             for j in 0..<c {
                 let tj = (j == k ? (1 - eps) * weight[k] : 0) + uniform * weight[j]
-                target[layout.offset(s, j)] = tj
+                target[base + j * inner] = tj
                 sum += tj
             }
             sums[s] = sum
@@ -82,17 +84,24 @@ struct CrossEntropyGradient: DifferentiableOperator {
     @inline(__always)
     private func difference<T: Scalar>(_ p: T, _ t: T, _ sum: T, scaled: Bool) -> T { (scaled ? p * sum : p) - t }
 
-    /// Calls `body(i, s)` for every element `i` of the scores with its sample `s`.
+    /// Calls `body(i, s)` for every element `i` of the scores with its sample `s` (the
+    /// sample's first element found once: `offset` divides).
     @inline(__always)
     private func forEachElement(_ body: (Int, Int) -> Void) {
+        let inner = layout.inner
         for s in 0..<layout.samples {
-            for j in 0..<layout.c { body(layout.offset(s, j), s) }
+            let base = layout.offset(s, 0)
+            for j in 0..<layout.c { body(base + j * inner, s) }
         }
     }
 
+    /// The softmax is saved for the vector-Jacobian product (the second pass of a
+    /// Hessian-vector product would compute it again).
+    static var savesForBackward: Bool { true }
+
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+    func forward<T: Scalar>(_ x: [NDArray<T>], saving needs: [Bool]) -> (NDArray<T>, [NDArray<T>?]) {
         let p = Softmax(axis: axis).forward([x[0]])
         let (t, sums) = target(T.self)
         let scaled = scaled, g = x[1].data, one = x[1].count == 1
@@ -100,20 +109,32 @@ struct CrossEntropyGradient: DifferentiableOperator {
         forEachElement { i, s in
             out[i] = difference(out[i], t[i], sums[s], scaled: scaled) * g[one ? 0 : s]
         }
-        return NDArray(shape: p.shape, data: out)
+        return (NDArray(shape: p.shape, data: out), needs.contains(true) ? [p] : [])
+    }
+
+    func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { forward(x, saving: []).0 }
+
+    func vjp<T: Scalar>(
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+    ) -> [NDArray<T>?] {
+        vjp(grad, inputs: x, output: output, saved: [], needs: needs)
     }
 
     // d/dlogits: softmax's vector-Jacobian product of grad · g (· s); d/dg: grad · (p · s −
     // t′), of the scores' shape (the engine sums it down to g's), as the composition's
-    // multiply, subtract and softmax gave them.
+    // multiply, subtract and softmax gave them. `saved`: the forward pass's softmax,
+    // computed again when absent.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     func vjp<T: Scalar>(
-        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]
+        _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, saved: [NDArray<T>?], needs: [Bool]
     ) -> [NDArray<T>?] {
-        let p = Softmax(axis: axis).forward([x[0]])
-        let (t, sums) = target(T.self)
-        let scaled = scaled, g = x[1].data, one = x[1].count == 1, c = grad.data
+        let p = saved.first.flatMap { $0.flatMap { $0.shape == x[0].shape ? $0 : nil } }
+            ?? Softmax(axis: axis).forward([x[0]])
+        let scaled = scaled
+        // The target only where it is read: d/dg, and the sums when they scale.
+        let (t, sums) = needs[1] || scaled ? target(T.self) : ([], [])
+        let g = x[1].data, one = x[1].count == 1, c = grad.data
         var dLogits: NDArray<T>?
         if needs[0] {
             var u = c

@@ -51,7 +51,16 @@ public struct SumTo: DifferentiableOperator, Equatable {
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> { x[0].sum(to: shape) }
+    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
+        // A bias's gradient ([rows, cols] to [cols], cols > 1; a create-graph pass records
+        // one per linear layer): row by row, the same additions in the same order as
+        // `sum(to:)`, the same bytes (`LinearOp.columnSums`, as the first-order pass sums it).
+        let input = x[0]
+        if input.rank == 2 && shape == [input.shape[1]] && input.shape[1] > 1 {
+            return LinearOp.columnSums(input)
+        }
+        return input.sum(to: shape)
+    }
 
     public func vjp<T: Scalar>(
         _ grad: NDArray<T>, inputs x: [NDArray<T>], output: NDArray<T>, needs: [Bool]

@@ -34,11 +34,10 @@ struct ReLUBackward: DifferentiableOperator, Equatable {
                         let p = UncheckedSendable((gp, yp, op))
                         Parallel.forEachRange(n) { start, end in
                             let (g, y, o) = p.value
-                            // Both values loaded before the choice, so the loop is a blend;
-                            // the test is `relu`'s first-order one (false at NaN).
-                            for i in start..<end {
-                                let (gi, yi) = (g[i], y[i])
-                                o[i] = yi <= 0 ? 0 : gi
+                            // A vector blend (CPUKernels); the test is `relu`'s first-order
+                            // one (false at NaN).
+                            CPUKernels.binary(CPUKernels.reluGradient, g + start, y + start, o + start, end - start) {
+                                g, y in y <= 0 ? 0 : g
                             }
                         }
                     }

@@ -41,6 +41,8 @@ enum {
   CAK_GELU = 2,
   /// FastMath.swift's Scalar.expNonPositive (e^x for x <= 0; cak_exp_nonpositive_*).
   CAK_EXP_NONPOSITIVE = 3,
+  /// ReLU: x < 0 ? 0 : x (NaN and -0 pass through, as the Swift formula).
+  CAK_RELU = 4,
 };
 void cak_unary_f32(int level, int op, const float *x, float *y, ptrdiff_t n);
 void cak_unary_f64(int level, int op, const double *x, double *y, ptrdiff_t n);
@@ -57,6 +59,9 @@ enum {
   CAK_GELU_GRADIENT = 5,
   /// erf's gradient 2/sqrt(pi) e^(-b^2) a, from the upstream a and the input b.
   CAK_ERF_GRADIENT = 6,
+  /// ReLU's gradient from the upstream a and the output b: b <= 0 ? 0 : a (torch's
+  /// threshold_backward; a NaN output passes the gradient).
+  CAK_RELU_GRADIENT = 7,
 };
 void cak_binary_f32(int level, int op, const float *a, const float *b, float *y, ptrdiff_t n);
 void cak_binary_f64(int level, int op, const double *a, const double *b, double *y, ptrdiff_t n);
