@@ -221,4 +221,32 @@ import Testing
         let d3 = try grad(of: try Tensor.apply(Sum(), [d2]), wrt: [x])[0]
         #expect(d3.value.data == [0, 0, 0, 0])
     }
+
+    /// relu's forward pass (one pass of the vector kernel over the computation's threads)
+    /// and ReLUBackward keep the scalar formulas to the bit (NaN and -0 pass through, 0 below
+    /// zero) at sizes below, at and above the parallel threshold, with odd tails.
+    @Test func reluAndItsGradientKeepTheFormulaAtEverySize() {
+        for n in [0, 1, 17, Parallel.minimumElements - 1, Parallel.minimumElements, 3 * Parallel.minimumElements + 5] {
+            var x = randomArray([n], in: -2...2, seed: UInt64(n) + 7).data
+            var g = randomArray([n], in: -2...2, seed: UInt64(n) + 8).data
+            for (i, special) in [Double.nan, -0.0, 0, .infinity, -.infinity].enumerated() where i < n {
+                x[n - 1 - i] = special
+                g[i] = special
+            }
+            for precision in ["double", "float"] {
+                func bits(_ a: NDArray<Double>) -> [UInt64] { a.data.map(\.bitPattern) }
+                let (xs, gs) = (NDArray(shape: [n], data: x), NDArray(shape: [n], data: g))
+                if precision == "double" {
+                    #expect(bits(ReLUOp().forward([xs])) == x.map { ($0 < 0 ? 0 : $0).bitPattern }, "relu, n = \(n)")
+                    #expect(bits(ReLUBackward().forward([gs, xs])) == zip(g, x).map { ($1 <= 0 ? 0 : $0).bitPattern }, "n = \(n)")
+                } else {
+                    let (xf, gf) = (x.map { Float($0) }, g.map { Float($0) })
+                    let y = ReLUOp().forward([NDArray(shape: [n], data: xf)]).data.map(\.bitPattern)
+                    #expect(y == xf.map { ($0 < 0 ? 0 : $0).bitPattern }, "relu float, n = \(n)")
+                    let d = ReLUBackward().forward([NDArray(shape: [n], data: gf), NDArray(shape: [n], data: xf)]).data.map(\.bitPattern)
+                    #expect(d == zip(gf, xf).map { ($1 <= 0 ? 0 : $0).bitPattern }, "relu gradient float, n = \(n)")
+                }
+            }
+        }
+    }
 }
