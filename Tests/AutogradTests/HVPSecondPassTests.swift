@@ -95,6 +95,66 @@ import Testing
         #expect(hv[0].value.data.contains { $0 != 0 })
     }
 
+    /// `hvp` leaves a weight's gradient out of its first pass when the linear's input gets
+    /// none (`DeferredWeightGradients`) and computes it beside the seed of the second pass:
+    /// `linear` and `linear_transposed`, a weight used by two linears (two items, added), a
+    /// weight without a vector's place (not a target), a linear whose input needs its
+    /// gradient (not deferred). Gradients and H·v against the recorded path (which defers
+    /// nothing), `backward()` and central differences.
+    @Test func weightGradientsLeftToHVPGiveTheSameValues() throws {
+        let x = Tensor(randomArray([7, 6], seed: 50)), x2 = Tensor(randomArray([7, 4], seed: 51))
+        let labels = Tensor(NDArray<Double>(shape: [7], data: [0, 4, 2, 1, 3, 3, 0]))
+        let shapes = [[6, 8], [8], [5, 8], [5, 4]]
+        func parameters(_ shift: Double = 0) -> [Tensor<Double>] {
+            shapes.enumerated().map { i, s in
+                let a = randomArray(s, in: -1...1, seed: UInt64(60 + i)), v = randomArray(s, in: -1...1, seed: UInt64(70 + i))
+                return Tensor(NDArray(shape: s, data: zip(a.data, v.data).map { $0 + shift * $1 }), requiresGrad: true)
+            }
+        }
+        let vectors = shapes.enumerated().map { i, s in Tensor(randomArray(s, in: -1...1, seed: UInt64(70 + i))) }
+        let frozen = Tensor(randomArray([6, 8], in: -1...1, seed: 80), requiresGrad: true)  // not a target
+        func loss(_ p: [Tensor<Double>]) throws -> Tensor<Double> {
+            let h1 = try Tensor.apply(ReLUOp(), [try Tensor.apply(LinearOp(), [x, p[0], p[1]])])
+            let h2 = try Tensor.apply(LinearTransposedOp(), [h1, p[2]])          // dx needed: not deferred
+            let h3 = try Tensor.apply(LinearTransposedOp(), [x2, p[3]])          // deferred, [out, in]
+            let shared = try Tensor.apply(LinearOp(), [x, p[0]])                // W1 a second time
+            let other = try Tensor.apply(LinearOp(), [x, frozen])
+            let extra = try Tensor.apply(Sum(), [try Tensor.apply(Mul(), [try Tensor.apply(TanhOp(), [shared]), other])])
+            return try Tensor.apply(Add(), [try Tensor.apply(CrossEntropy(), [try Tensor.apply(Add(), [h2, h3]), labels]), extra])
+        }
+        // Which gradients the first pass leaves out: W1 twice, W3 once.
+        let probe = parameters()
+        let deferring = DeferredWeightGradients<Double>(vectors: vectors.map { Optional($0) })
+        _ = try Tensor.recordedGradients(
+            roots: [(try loss(probe), Tensor(NDArray(repeating: 1, shape: [])))], targets: probe, deferring: deferring)
+        #expect(deferring.items.map(\.target).sorted() == [0, 0, 3])
+        let transposedFlags = deferring.items.map { ($0.target, $0.transposed) }
+        #expect(transposedFlags.allSatisfy { target, transposed in transposed == (target == 3) })
+
+        let p = parameters()
+        let (g, hv) = try hvp(of: try loss(p), wrt: p, vectors: vectors)
+        let q = parameters()
+        let (gRecorded, hvRecorded) = try hvp(of: try loss(q), wrt: q, vectors: vectors, createGraph: true)
+        let r = parameters()
+        try loss(r).backward()
+        for i in shapes.indices {
+            expectClose(g[i].value, gRecorded[i].value, rtol: 1e-13, atol: 1e-15, "gradient \(i) against the recorded path")
+            expectClose(g[i].value, r[i].gradOrZeros, rtol: 1e-13, atol: 1e-15, "gradient \(i) against backward()")
+            expectClose(hv[i].value, hvRecorded[i].value, rtol: 1e-12, atol: 1e-14, "H·v \(i) against the recorded path")
+            #expect(hv[i].value.data.contains { $0 != 0 })
+        }
+        let eps = 1e-5
+        func gradient(_ shift: Double) throws -> [NDArray<Double>] {
+            let s = parameters(shift)
+            return try grad(of: try loss(s), wrt: s).map(\.value)
+        }
+        let (up, down) = (try gradient(eps), try gradient(-eps))
+        for i in shapes.indices {
+            let fd = NDArray(shape: shapes[i], data: zip(up[i].data, down[i].data).map { ($0 - $1) / (2 * eps) })
+            expectClose(hv[i].value, fd, rtol: 1e-5, atol: 1e-7, "H·v \(i) against central differences")
+        }
+    }
+
     /// `sum_to` of a [rows, cols] gradient to [cols] runs row by row (`LinearOp.columnSums`):
     /// the bytes of `sum(to:)`, short and long batches, one column and many, float and double.
     @Test func sumToABiasRowGivesTheBytesOfSumTo() {

@@ -11,6 +11,57 @@
 /// a target's result.
 private enum SumPlace { case slot(Int), result(Int) }
 
+/// The weight gradients a create-graph pass leaves to `hvp(of:wrt:vectors:)`: a `linear`
+/// (or `linear_transposed`) whose weight is a leaf target with a vector, and whose input
+/// `x` gets no gradient, would compute dW = xᵀ G as a product of its own, split over the
+/// cores (W8's first layer: 128×784×512). Nothing in the second pass reads dW's value: it
+/// only seeds G with ⟨dW, v⟩'s gradient x·v. `hvp` computes the two together, one on each
+/// core (`gemmPair`), instead of one after the other, each split in halves.
+final class DeferredWeightGradients<T: Scalar> {
+    struct Item {
+        /// The weight's place among the targets.
+        let target: Int
+        /// `linear_transposed` ([out, in] weight): dW = Gᵀ x, and the seed x·vᵀ.
+        let transposed: Bool
+        let x: NDArray<T>
+        /// G: the gradient reaching the linear's output, recorded.
+        let cotangent: Tensor<T>
+        let vector: Tensor<T>
+    }
+
+    /// One per target; nil where the target has no vector.
+    let vectors: [Tensor<T>?]
+    private(set) var items: [Item] = []
+
+    init(vectors: [Tensor<T>?]) { self.vectors = vectors }
+
+    /// The seeds of the second pass for the items' cotangents (x·v), handed over to
+    /// `recordedGradients`, which moves each array out: held nowhere else, the products
+    /// and the bias's broadcast of the second pass add into it in place.
+    var seeds: [(tensor: Tensor<T>, seed: NDArray<T>?)] = []
+
+    /// Whether the weight gradient of `op` (`needs`: of `inputs`) is left here, recorded as
+    /// an item; the op's VJP is then asked for the others only.
+    func take(
+        _ op: any Operator, inputs: [Tensor<T>], cotangent g: Tensor<T>, needs: [Bool],
+        targets: [ObjectIdentifier: [Int]]
+    ) -> Bool {
+        let transposed: Bool
+        switch op {
+        case is LinearOp: transposed = false
+        case is LinearTransposedOp: transposed = true
+        default: return false
+        }
+        guard needs.count >= 2, !needs[0], needs[1], g.requiresGrad else { return false }
+        let w = inputs[1]
+        guard !w.isRecorded, let indices = targets[ObjectIdentifier(w)], indices.count == 1,
+              let vector = vectors[indices[0]], w.rank == 2, inputs[0].rank >= 1
+        else { return false }
+        items.append(Item(target: indices[0], transposed: transposed, x: inputs[0].value, cotangent: g, vector: vector))
+        return true
+    }
+}
+
 extension Tensor {
     /// The gradients of `roots` (each contracted with its seed) with respect to `targets`,
     /// as recorded tensors; `nil` for a target no root depends on. With
@@ -20,7 +71,8 @@ extension Tensor {
     @_specialize(where T == Double)
     static func recordedGradients(
         roots: [(tensor: Tensor<T>, seed: Tensor<T>)], targets: [Tensor<T>],
-        accumulateIntoLeaves: Bool = false, shouldStop: (() -> Bool)? = nil
+        accumulateIntoLeaves: Bool = false, shouldStop: (() -> Bool)? = nil,
+        deferring: DeferredWeightGradients<T>? = nil, seededBy deferred: DeferredWeightGradients<T>? = nil
     ) throws -> [Tensor<T>?] {
         var targetIndex: [ObjectIdentifier: [Int]] = [:]
         for (i, t) in targets.enumerated() { targetIndex[ObjectIdentifier(t), default: []].append(i) }
@@ -37,7 +89,8 @@ extension Tensor {
         // way out.
         var order: [Tensor<T>] = []
         defer { for node in order { node.backwardSlot = -1 } }
-        for (root, _) in roots where root.isRecorded && root.backwardSlot == -1 {
+        let rootTensors = roots.map(\.tensor) + (deferred?.seeds.map(\.tensor) ?? [])
+        for root in rootTensors where root.isRecorded && root.backwardSlot == -1 {
             var stack: [(Tensor<T>, Int)] = [(root, 0)]
             root.backwardSlot = -2
             while let (node, next) = stack.last {
@@ -98,13 +151,20 @@ extension Tensor {
                 }
             }
         }
-        for (root, seed) in roots {
-            guard root.requiresGrad else { continue }
+        func seed(_ root: Tensor<T>, _ seed: Tensor<T>) throws {
+            guard root.requiresGrad else { return }
             if let s = slot(root) {
-                guard leads[s] else { continue }
+                guard leads[s] else { return }
                 grads[s] = try add(grads[s], seed)
             } else {
                 try reachLeaf(root, seed)
+            }
+        }
+        for (root, s) in roots { try seed(root, s) }
+        if let deferred {
+            for i in deferred.seeds.indices {
+                guard let value = deferred.seeds[i].seed.take() else { continue }
+                try seed(deferred.seeds[i].tensor, Tensor(value))
             }
         }
 
@@ -190,6 +250,12 @@ extension Tensor {
                 // runs it, computes the same gradients over arrays in one pass where the
                 // differentiable one composes ops (softmax's: four, each with its array).
                 inputGrads = try arrayVJP(node, op, g.value, needs: needs).map { $0.map { Tensor($0) } }
+            } else if let deferring, !accumulateIntoLeaves,
+                      deferring.take(op, inputs: inputs, cotangent: g, needs: needs, targets: targetIndex) {
+                // The weight's gradient is left to `hvp` (`DeferredWeightGradients`).
+                var others = needs
+                others[1] = false
+                inputGrads = try dop.differentiableVJP(g, inputs: inputs, output: node, needs: others)
             } else {
                 inputGrads = try dop.differentiableVJP(g, inputs: inputs, output: node, needs: needs)
             }
@@ -393,20 +459,42 @@ public func hvp<T: Scalar>(
     for (x, v) in zip(wrt, vectors) where x.shape != v.shape {
         throw AutogradError.seedShapeMismatch(expected: x.shape, got: v.shape)
     }
-    let g = try grad(of: loss, wrt: wrt, createGraph: true)
-    // H·v is the gradient of ⟨g, v⟩: g's backward pass seeded with v (the same values as
-    // differentiating Σ sum(g * v), without its sum, product and broadcast nodes).
-    let roots: [(tensor: Tensor<T>, seed: Tensor<T>)] = zip(g, vectors).compactMap { gi, vi in
-        gi.requiresGrad ? (gi, vi) : nil
-    }
     // Zeros only where H·v has no path (allocated lazily: W8's are 670k elements).
     func zeros(_ x: Tensor<T>) -> Tensor<T> { Tensor(NDArray<T>(repeating: 0, shape: x.shape)) }
-    guard !roots.isEmpty else { return (g.map { $0.detach() }, wrt.map(zeros)) }
+    // The first pass, recorded. Unless the second is recorded too, a first layer's weight
+    // gradient is left out of it (`DeferredWeightGradients`) and computed below.
+    let seed = Tensor(try loss.seedValue(nil))
+    let deferring = createGraph ? nil : DeferredWeightGradients<T>(vectors: vectors)
+    let first = try Tensor.recordedGradients(roots: [(loss, seed)], targets: wrt, deferring: deferring)
+    // H·v is the gradient of ⟨g, v⟩: g's backward pass seeded with v (the same values as
+    // differentiating Σ sum(g * v), without its sum, product and broadcast nodes).
+    let roots: [(tensor: Tensor<T>, seed: Tensor<T>)] = zip(first, vectors).compactMap { gi, vi in
+        gi.flatMap { $0.requiresGrad ? ($0, vi) : nil }
+    }
+    // Each weight gradient left out: dW = xᵀ G (Gᵀ x) and the seed of G, x·v (x·vᵀ), the
+    // gradient of ⟨dW, v⟩ with respect to G, one on each core.
+    var gradients = first
+    for item in deferring?.items ?? [] {
+        let x = LinearProduct.flatten(item.x), g = LinearProduct.flatten(item.cotangent.value)
+        let value = item.transposed ? GEMMOperands(g, x, transA: true) : GEMMOperands(x, g, transA: true)
+        let tangent = GEMMOperands(x, item.vector.value, transB: item.transposed)
+        let (dW, seed) = gemmPair(value, tangent)
+        let w = wrt[item.target]
+        guard dW.shape == w.shape, seed.count == item.cotangent.count else {
+            throw AutogradError.invalidGradient(
+                function: item.transposed ? "LinearTransposedOpBackward" : "LinearOpBackward", index: 1, got: dW.shape,
+                expected: w.shape)
+        }
+        gradients[item.target] = try gradients[item.target].map { try Tensor.apply(Add(), [$0, Tensor(dW)]) } ?? Tensor(dW)
+        deferring?.seeds.append((item.cotangent, seed.reshaped(item.cotangent.shape)))
+    }
+    let g = zip(wrt, gradients).map { x, g in g ?? zeros(x) }
+    guard !roots.isEmpty || !(deferring?.seeds.isEmpty ?? true) else { return (g.map { $0.detach() }, wrt.map(zeros)) }
     // Without `createGraph` nothing of the second pass is kept: unrecorded, each cotangent
     // is freed as soon as it is used, and products add into gathered sums (`AccumulatingVJP`).
     let second = createGraph
         ? try Tensor.recordedGradients(roots: roots, targets: wrt)
-        : try noGrad { try Tensor.recordedGradients(roots: roots, targets: wrt) }
+        : try noGrad { try Tensor.recordedGradients(roots: roots, targets: wrt, seededBy: deferring) }
     let hv = zip(wrt, second).map { x, d in
         guard let d else { return zeros(x) }
         return createGraph ? d : d.detach()
