@@ -73,23 +73,17 @@ extension Executor {
         }
         let stage = "computing the Hessian-vector products"
         let gradients: [Tensor<T>]
-        var products: [Tensor<T>]
+        let products: [Tensor<T>]
         do {
-            gradients = try grad(of: loss, wrt: wrt.map { leaves[$0] }, createGraph: true)
-            try deadline.check("between the gradient and the Hessian-vector products")
-            var inner: Tensor<T>?
-            for (k, (_, direction)) in plan.directions.enumerated() where gradients[position[k]].requiresGrad {
-                let term = try Tensor.apply(
-                    Sum(axes: nil, keepdims: false), [try Tensor.apply(Mul(), [gradients[position[k]], Tensor(Self.array(direction))])])
-                inner = try inner.map { (a) throws(OpError) in try Tensor.apply(Add(), [a, term]) } ?? term
-            }
-            let targets = plan.directions.map { leaves[$0.slot] }
-            if let inner {
-                products = try grad(of: inner, wrt: targets)
-            } else {
-                // The gradient is constant in every tensor with a vector: H·v is zero.
-                products = targets.map { Tensor(NDArray(repeating: 0, shape: $0.shape)) }
-            }
+            // The library's: the second pass unrecorded, its products adding into the
+            // gradients gathered so far (as `hvp(of:wrt:vectors:)` for W8).
+            var vectors = [Tensor<T>?](repeating: nil, count: wrt.count)
+            for (k, (_, direction)) in plan.directions.enumerated() { vectors[position[k]] = Tensor(Self.array(direction)) }
+            let (g, hv) = try hessianVectorProducts(
+                of: loss, wrt: wrt.map { leaves[$0] }, vectors: vectors,
+                shouldStop: deadline.seconds == nil ? nil : { deadline.isPast })
+            gradients = g
+            products = position.map { hv[$0] ?? Tensor(NDArray(repeating: 0, shape: leaves[wrt[$0]].shape)) }
         } catch let problem as Problem {
             throw problem
         } catch {

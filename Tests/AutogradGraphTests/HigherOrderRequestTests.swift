@@ -158,6 +158,52 @@ import Testing
         Self.expectTensor(hvp["hvp"]?["x"], [3], (0..<3).map { 6 * [0.5, -2, 1.5][$0] * x[$0] * v[$0] })
     }
 
+    @Test func hvpOfAnMLPMatchesBackwardAndFiniteDifferences() throws {
+        // linear (x has no gradient: the first layer's weight gradient is computed beside
+        // the second pass's seed), relu, linear, cross_entropy. Vectors on W1 and b1 only;
+        // gradients asked for W2 (no vector) and W1: /backward's, and H·v against central
+        // differences of /backward's gradients along the vectors.
+        let x = (0..<12).map { Double(($0 * 7) % 11) / 5 - 1 }
+        let w1 = (0..<15).map { Double(($0 * 5) % 13) / 6 - 1 }, b1 = [0.1, -0.2, 0.3, 0, 0.05]
+        let w2 = (0..<10).map { Double(($0 * 3) % 7) / 3 - 1 }
+        let v1 = (0..<15).map { Double(($0 * 4) % 9) / 4 - 1 }, vb = [0.5, -1, 0.25, 1, -0.5]
+        func list(_ a: [Double]) -> String { "[" + a.map { "\($0)" }.joined(separator: ", ") + "]" }
+        func request(_ endpoint: Endpoint, shift eps: Double = 0) -> String {
+            let w1s = zip(w1, v1).map { $0 + eps * $1 }, b1s = zip(b1, vb).map { $0 + eps * $1 }
+            let extra = endpoint == .hvp
+                ? #", "vectors": {"W1": {"shape": [3, 5], "data": \#(list(v1))}, "b1": {"data": \#(list(vb))}}, "gradients": ["W2", "W1"]"#
+                : ""
+            return #"""
+                {"dtype": "float64",
+                 "tensors": {"x": {"shape": [4, 3], "data": \#(list(x))}, "labels": {"data": [0, 1, 1, 0]},
+                             "W1": {"shape": [3, 5], "data": \#(list(w1s)), "requires_grad": true},
+                             "b1": {"data": \#(list(b1s)), "requires_grad": true},
+                             "W2": {"shape": [5, 2], "data": \#(list(w2)), "requires_grad": true}},
+                 "ops": [{"id": "h", "op": "linear", "inputs": ["x", "W1", "b1"]}, {"id": "a", "op": "relu", "inputs": ["h"]},
+                         {"id": "z", "op": "linear", "inputs": ["a", "W2"]},
+                         {"id": "loss", "op": "cross_entropy", "inputs": ["z", "labels"]}],
+                 "loss": "loss"\#(extra)}
+                """#
+        }
+        let (status, hvp) = try Self.answer(.hvp, request(.hvp))
+        #expect(status == 200)
+        let (_, backward) = try Self.answer(.backward, request(.backward))
+        #expect(hvp["gradients"]?.objectValue?.keys == ["W2", "W1"])
+        for name in ["W2", "W1"] {
+            let g = Self.tensor(backward["gradients"]?[name])
+            Self.expectTensor(hvp["gradients"]?[name], g.shape, g.data, tolerance: 1e-13)
+        }
+        let eps = 1e-6
+        let plus = try Self.answer(.backward, request(.backward, shift: eps)).1["gradients"]
+        let minus = try Self.answer(.backward, request(.backward, shift: -eps)).1["gradients"]
+        for (name, shape) in [("W1", [3, 5]), ("b1", [5])] {
+            let numeric = zip(Self.tensor(plus?[name]).data, Self.tensor(minus?[name]).data).map { ($0 - $1) / (2 * eps) }
+            #expect(numeric.count == shape.reduce(1, *))
+            #expect(numeric.contains { abs($0) > 1e-3 })
+            Self.expectTensor(hvp["hvp"]?[name], shape, numeric, tolerance: 1e-6)
+        }
+    }
+
     // MARK: the grad op
 
     @Test func nestedGradOpsGiveHigherDerivatives() throws {

@@ -456,8 +456,23 @@ public func hvp<T: Scalar>(
     of loss: Tensor<T>, wrt: [Tensor<T>], vectors: [Tensor<T>], createGraph: Bool = false
 ) throws -> (gradient: [Tensor<T>], hvp: [Tensor<T>]) {
     precondition(wrt.count == vectors.count, "hvp: \(wrt.count) tensors but \(vectors.count) vectors")
-    for (x, v) in zip(wrt, vectors) where x.shape != v.shape {
-        throw AutogradError.seedShapeMismatch(expected: x.shape, got: v.shape)
+    let (g, hv) = try hessianVectorProducts(of: loss, wrt: wrt, vectors: vectors, createGraph: createGraph)
+    return (g, hv.map { $0! })
+}
+
+/// `hvp(of:wrt:vectors:createGraph:)` where some tensors of `wrt` have no vector (nil):
+/// each gets its gradient, and H·v is given (H over the tensors with a vector, jointly)
+/// for those with one, nil for the others. `/hvp` answers through it; `shouldStop` is
+/// asked between nodes of both passes (``AutogradError/stopped``).
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+package func hessianVectorProducts<T: Scalar>(
+    of loss: Tensor<T>, wrt: [Tensor<T>], vectors: [Tensor<T>?], createGraph: Bool = false,
+    shouldStop: (() -> Bool)? = nil
+) throws -> (gradient: [Tensor<T>], hvp: [Tensor<T>?]) {
+    precondition(wrt.count == vectors.count, "hvp: \(wrt.count) tensors but \(vectors.count) vectors")
+    for (x, v) in zip(wrt, vectors) where v.map({ x.shape != $0.shape }) ?? false {
+        throw AutogradError.seedShapeMismatch(expected: x.shape, got: v?.shape ?? [])
     }
     // Zeros only where H·v has no path (allocated lazily: W8's are 670k elements).
     func zeros(_ x: Tensor<T>) -> Tensor<T> { Tensor(NDArray<T>(repeating: 0, shape: x.shape)) }
@@ -465,12 +480,16 @@ public func hvp<T: Scalar>(
     // gradient is left out of it (`DeferredWeightGradients`) and computed below.
     let seed = Tensor(try loss.seedValue(nil))
     let deferring = createGraph ? nil : DeferredWeightGradients<T>(vectors: vectors)
-    let first = try Tensor.recordedGradients(roots: [(loss, seed)], targets: wrt, deferring: deferring)
+    let first = try Tensor.recordedGradients(
+        roots: [(loss, seed)], targets: wrt, shouldStop: shouldStop, deferring: deferring)
     // H·v is the gradient of ⟨g, v⟩: g's backward pass seeded with v (the same values as
     // differentiating Σ sum(g * v), without its sum, product and broadcast nodes).
     let roots: [(tensor: Tensor<T>, seed: Tensor<T>)] = zip(first, vectors).compactMap { gi, vi in
-        gi.flatMap { $0.requiresGrad ? ($0, vi) : nil }
+        guard let gi, let vi, gi.requiresGrad else { return nil }
+        return (gi, vi)
     }
+    // The second pass's targets: the tensors with a vector.
+    let withVector = wrt.indices.filter { vectors[$0] != nil }
     // Each weight gradient left out: dW = xᵀ G (Gᵀ x) and the seed of G, x·v (x·vᵀ), the
     // gradient of ⟨dW, v⟩ with respect to G, one on each core.
     var gradients = first
@@ -489,15 +508,20 @@ public func hvp<T: Scalar>(
         deferring?.seeds.append((item.cotangent, seed.reshaped(item.cotangent.shape)))
     }
     let g = zip(wrt, gradients).map { x, g in g ?? zeros(x) }
-    guard !roots.isEmpty || !(deferring?.seeds.isEmpty ?? true) else { return (g.map { $0.detach() }, wrt.map(zeros)) }
+    guard !roots.isEmpty || !(deferring?.seeds.isEmpty ?? true) else {
+        return (g.map { $0.detach() }, wrt.indices.map { vectors[$0] == nil ? nil : zeros(wrt[$0]) })
+    }
     // Without `createGraph` nothing of the second pass is kept: unrecorded, each cotangent
     // is freed as soon as it is used, and products add into gathered sums (`AccumulatingVJP`).
+    let targets = withVector.map { wrt[$0] }
     let second = createGraph
-        ? try Tensor.recordedGradients(roots: roots, targets: wrt)
-        : try noGrad { try Tensor.recordedGradients(roots: roots, targets: wrt, seededBy: deferring) }
-    let hv = zip(wrt, second).map { x, d in
-        guard let d else { return zeros(x) }
-        return createGraph ? d : d.detach()
+        ? try Tensor.recordedGradients(roots: roots, targets: targets, shouldStop: shouldStop)
+        : try noGrad {
+            try Tensor.recordedGradients(roots: roots, targets: targets, shouldStop: shouldStop, seededBy: deferring)
+        }
+    var hv = [Tensor<T>?](repeating: nil, count: wrt.count)
+    for (i, d) in zip(withVector, second) {
+        hv[i] = d.map { createGraph ? $0 : $0.detach() } ?? zeros(wrt[i])
     }
     return (createGraph ? g : g.map { $0.detach() }, hv)
 }
