@@ -457,7 +457,8 @@ public func hvp<T: Scalar>(
 ) throws -> (gradient: [Tensor<T>], hvp: [Tensor<T>]) {
     precondition(wrt.count == vectors.count, "hvp: \(wrt.count) tensors but \(vectors.count) vectors")
     let (g, hv) = try hessianVectorProducts(of: loss, wrt: wrt, vectors: vectors, createGraph: createGraph)
-    return (g, hv.map { $0! })
+    // Every tensor has a vector, so every block is there; zeros would stand for a missing one.
+    return (g, zip(wrt, hv).map { x, d in d ?? Tensor(NDArray<T>(repeating: 0, shape: x.shape)) })
 }
 
 /// `hvp(of:wrt:vectors:createGraph:)` where some tensors of `wrt` have no vector (nil):
