@@ -13,25 +13,6 @@ public struct ReLUOp: UnaryElementwise {
     public func derivative<T: Scalar>(_ g: T, x: T, y: T) -> T { y <= 0 ? 0 : g }
     public var kernel: FusedElementwise.Unary? { .relu }
 
-    // One pass of the vector kernel over the computation's threads: a fused op built for
-    // one instruction (the default for large arrays) took 14–20 µs at [128, 512], about
-    // four times as long. The same values: relu is exact.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    public func forward<T: Scalar>(_ x: [NDArray<T>]) -> NDArray<T> {
-        let n = x[0].count
-        return x[0].data.withUnsafeBufferPointer { src in
-            NDArray(shape: x[0].shape) { dst in
-                guard n > 0, let s = src.baseAddress, let d = dst.baseAddress else { return }
-                let p = UncheckedSendable((s, d))
-                Parallel.forEachRange(n) { start, end in
-                    let (s, d) = p.value
-                    CPUKernels.unary(CPUKernels.relu, s + start, d + start, end - start) { $0 < 0 ? 0 : $0 }
-                }
-            }
-        }
-    }
-
     // torch's threshold_backward: one pass over the gradient and the output on the
     // computation's threads (`ReLUBackward`), rather than the fused kernel's general
     // evaluation of `derivative`, which took twice as long.
