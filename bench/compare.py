@@ -175,9 +175,17 @@ def build(rows):
                     "PyTorch hvp", 1.0, "ms")
     lower_is_better("W8", "  the HVP against our own W2 step (paired)", hv, find(rows, "W8", "swift", "w2_step_paired"),
                     "W2 step", 2.5, "ms")
+    hg, sg = med(find(rows, "W8", "swift", "hvp_with_gradient_time")), med(find(rows, "W8", "swift", "w2_step_paired_with_gradient"))
+    if hg is not None and sg:
+        out.append(("W8", "  the gradient and H·v together (/hvp's default answer), against our W2 step", fmt(hg, "ms"),
+                    f"{fmt(sg, 'ms')} (W2 step)", f"{hg / sg:.2f}x", "", ""))
     lower_is_better("W8", "  POST /hvp through GraphService.respond in-process (b64)",
                     find(rows, "W8", "swift", "hvp_respond_b64"), find(rows, "W8", "pytorch", "hvp_time"),
                     "PyTorch hvp", 1.0, "ms")
+    ho, ph = med(find(rows, "W8", "swift", "hvp_only_respond_b64")), med(find(rows, "W8", "pytorch", "hvp_time"))
+    if ho is not None and ph:
+        out.append(("W8", '  the same with "gradients": [] (H·v alone)', fmt(ho, "ms"), f"{fmt(ph, 'ms')} (PyTorch hvp)",
+                    f"{ho / ph:.2f}x", "", ""))
     vh = med(find(rows, "W8", "pytorch", "vhp_time"))
     if vh is not None and med(hv) is not None:
         out.append(("W8", "  torch.autograd.functional.vhp, for reference", fmt(med(hv), "ms"), f"{fmt(vh, 'ms')} (PyTorch vhp)",

@@ -79,10 +79,13 @@ extension Executor {
             // gradients gathered so far (as `hvp(of:wrt:vectors:)` for W8).
             var vectors = [Tensor<T>?](repeating: nil, count: wrt.count)
             for (k, (_, direction)) in plan.directions.enumerated() { vectors[position[k]] = Tensor(Self.array(direction)) }
+            // Only the gradients answered are computed: a tensor with a vector and no
+            // `requires_grad` gets H·v alone (`DeferredWeightGradients`).
             let (g, hv) = try hessianVectorProducts(
                 of: loss, wrt: wrt.map { leaves[$0] }, vectors: vectors,
+                keepingGradients: wrt.indices.map { $0 < plan.gradients.count },
                 shouldStop: deadline.seconds == nil ? nil : { deadline.isPast })
-            gradients = g
+            gradients = plan.gradients.indices.map { g[$0] ?? Tensor(NDArray(repeating: 0, shape: leaves[wrt[$0]].shape)) }
             products = position.map { hv[$0] ?? Tensor(NDArray(repeating: 0, shape: leaves[wrt[$0]].shape)) }
         } catch let problem as Problem {
             throw problem

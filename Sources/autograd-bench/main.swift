@@ -681,8 +681,10 @@ func w6() {
 
 if shouldRun("W6") { w6() }
 // MARK: W8 — Hessian-vector product of the W2 MLP loss with respect to all six parameters
-// (issue 12): forward, the create-graph backward pass and the second backward, as
-// torch.autograd.functional.hvp does them; timed alternately with a W2 step of the same model.
+// (issue 12): forward, the create-graph backward pass and the second backward, answering
+// what torch.autograd.functional.hvp answers (the loss and H·v); timed alternately with a
+// W2 step of the same model. Also the gradient and H·v together (what /hvp answers by
+// default), and /hvp in process with and without the gradients.
 
 /// W8's model: W2's MLP and data as three `Linear` layers, and a direction for the HVP
 /// (one deterministic vector per parameter, of its shape).
@@ -708,14 +710,25 @@ final class W8Model {
         }
     }
 
-    func loss() -> Tensor<Float> {
-        let h1 = relu(layers[0](x))
-        let h2 = relu(layers[1](h1))
-        return crossEntropy(layers[2](h2), labels)
+    func loss() -> Tensor<Float> { loss(params) }
+
+    /// The loss as a function of the six parameters (W1, b1, W2, b2, W3, b3).
+    func loss(_ p: [Tensor<Float>]) -> Tensor<Float> {
+        let h1 = relu(linear(x, p[0], p[1]))
+        let h2 = relu(linear(h1, p[2], p[3]))
+        return crossEntropy(linear(h2, p[4], p[5]), labels)
     }
 
-    /// H·v, one block per parameter (the forward pass included, as torch's hvp).
-    func hvpOnce() throws -> [Tensor<Float>] { try hvp(of: loss(), wrt: params, vectors: vectors).hvp }
+    /// H·v, one block per parameter, as `torch.autograd.functional.hvp(loss, params, v)`
+    /// answers it (the loss's value and H·v; the forward pass included).
+    func hvpOnce() throws -> [NDArray<Float>] {
+        try hvp({ self.loss($0) }, at: params.map(\.value), vectors: vectors.map(\.value)).hvp
+    }
+
+    /// The gradient and H·v together (`hvp(of:wrt:vectors:)`, what `/hvp` answers).
+    func hvpWithGradientOnce() throws -> (gradient: [Tensor<Float>], hvp: [Tensor<Float>]) {
+        try hvp(of: loss(), wrt: params, vectors: vectors)
+    }
 
     /// A W2 step of the same model: zero the gradients, forward, backward.
     func step() {
@@ -731,15 +744,19 @@ if shouldRun("W8") {
     do {
         let hv = try model.hvpOnce()
         precondition(hv.count == 6 && zip(hv, model.params).allSatisfy { $0.shape == $1.shape })
-        let (t, step) = measurePair(reps: reps(30), warmup: 3) {
-            blackHole(try! model.hvpOnce())
-        } _: {
-            model.step()
+        // H·v as torch's hvp answers it, then with the gradient as well (what /hvp answers
+        // by default), each alternately with a step.
+        let calls: [(metric: String, step: String, body: () -> Void)] = [
+            ("hvp_time", "w2_step_paired", { blackHole(try! model.hvpOnce()) }),
+            ("hvp_with_gradient_time", "w2_step_paired_with_gradient", { blackHole(try! model.hvpWithGradientOnce()) }),
+        ]
+        for call in calls {
+            let (t, step) = measurePair(reps: reps(30), warmup: 3, call.body) { model.step() }
+            report(Result(workload: "W8", dtype: "float32", metric: call.metric, values: t.map { $0 * 1e3 }, unit: "ms"))
+            report(Result(workload: "W8", dtype: "float32", metric: call.step, values: step.map { $0 * 1e3 }, unit: "ms"))
         }
-        report(Result(workload: "W8", dtype: "float32", metric: "hvp_time", values: t.map { $0 * 1e3 }, unit: "ms"))
-        report(Result(workload: "W8", dtype: "float32", metric: "w2_step_paired", values: step.map { $0 * 1e3 }, unit: "ms"))
     } catch {
-        FileHandle.standardError.write("W8: hvp(of:wrt:vectors:) threw \(error); skipped\n".data(using: .utf8)!)
+        FileHandle.standardError.write("W8: hvp threw \(error); skipped\n".data(using: .utf8)!)
     }
     // The same through the graph format: W2's request body (base64 tensors) with the six
     // vectors, POST /hvp through GraphService.respond in-process (H·v and the gradients).
@@ -750,14 +767,19 @@ if shouldRun("W8") {
         let bytes = v.value.data.withUnsafeBytes { Data($0) }
         vectors += (i == 0 ? "" : ", ") + "\"\(name)\": {\"shape\": \(v.shape), \"b64\": \"\(bytes.base64EncodedString())\"}"
     }
+    let hvpOnly = body + Array((vectors + "}, \"gradients\": []}\n").utf8)
     body += Array((vectors + "}}\n").utf8)
     let service = GraphService()
-    let first = service.respond(to: .hvp, body: body)
-    if first.status == 200 {
-        let t = measure(reps: reps(20), warmup: 1) { blackHole(service.respond(to: .hvp, body: body)) }
-        report(Result(workload: "W8", dtype: "float32", metric: "hvp_respond_b64", values: t.map { $0 * 1e3 }, unit: "ms"))
-    } else {
-        FileHandle.standardError.write("W8 /hvp in process: HTTP \(first.status); skipped\n".data(using: .utf8)!)
+    // With the gradients (the default) and without ("gradients": [], H·v alone, as a
+    // Newton-CG client asks in its inner loop).
+    for (request, metric) in [(body, "hvp_respond_b64"), (hvpOnly, "hvp_only_respond_b64")] {
+        let first = service.respond(to: .hvp, body: request)
+        guard first.status == 200 else {
+            FileHandle.standardError.write("W8 /hvp in process (\(metric)): HTTP \(first.status); skipped\n".data(using: .utf8)!)
+            continue
+        }
+        let t = measure(reps: reps(20), warmup: 1) { blackHole(service.respond(to: .hvp, body: request)) }
+        report(Result(workload: "W8", dtype: "float32", metric: metric, values: t.map { $0 * 1e3 }, unit: "ms"))
     }
 }
 

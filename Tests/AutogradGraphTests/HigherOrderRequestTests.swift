@@ -204,6 +204,53 @@ import Testing
         }
     }
 
+    @Test func hvpComputesOnlyTheGradientsItAnswers() throws {
+        // A tensor with a vector whose gradient is not answered gets H·v without its weight
+        // gradient ever being computed (every linear layer's, also the hidden one's, whose
+        // input gets a gradient: seeded with G·vᵀ instead). The same products as with every
+        // gradient answered, for "gradients": [] (none), ["W2"] and no requires_grad at all;
+        // the gradients answered are /backward's.
+        let x = (0..<12).map { Double(($0 * 7) % 11) / 5 - 1 }
+        let w1 = (0..<15).map { Double(($0 * 5) % 13) / 6 - 1 }, b1 = [0.1, -0.2, 0.3, 0, 0.05]
+        let w2 = (0..<10).map { Double(($0 * 3) % 7) / 3 - 1 }
+        let v1 = (0..<15).map { Double(($0 * 4) % 9) / 4 - 1 }, vb = [0.5, -1, 0.25, 1, -0.5]
+        let v2 = (0..<10).map { Double(($0 * 2) % 5) / 2 - 1 }
+        func list(_ a: [Double]) -> String { "[" + a.map { "\($0)" }.joined(separator: ", ") + "]" }
+        func request(_ endpoint: Endpoint, gradients: String?, requiresGrad: Bool = true) -> String {
+            let vectors = #""vectors": {"W1": {"shape": [3, 5], "data": \#(list(v1))}, "b1": {"data": \#(list(vb))}, "W2": {"shape": [5, 2], "data": \#(list(v2))}}"#
+            let extra = (endpoint == .hvp ? ", " + vectors : "") + (gradients.map { #", "gradients": \#($0)"# } ?? "")
+            let rg = requiresGrad ? #", "requires_grad": true"# : ""
+            return #"""
+                {"dtype": "float64",
+                 "tensors": {"x": {"shape": [4, 3], "data": \#(list(x))}, "labels": {"data": [0, 1, 1, 0]},
+                             "W1": {"shape": [3, 5], "data": \#(list(w1))\#(rg)}, "b1": {"data": \#(list(b1))\#(rg)},
+                             "W2": {"shape": [5, 2], "data": \#(list(w2))\#(rg)}},
+                 "ops": [{"id": "h", "op": "linear", "inputs": ["x", "W1", "b1"]}, {"id": "a", "op": "relu", "inputs": ["h"]},
+                         {"id": "z", "op": "linear", "inputs": ["a", "W2"]},
+                         {"id": "loss", "op": "cross_entropy", "inputs": ["z", "labels"]}],
+                 "loss": "loss"\#(extra)}
+                """#
+        }
+        let (status, all) = try Self.answer(.hvp, request(.hvp, gradients: nil))
+        #expect(status == 200)
+        #expect(all["gradients"]?.objectValue?.keys.sorted() == ["W1", "W2", "b1"])
+        let (_, backward) = try Self.answer(.backward, request(.backward, gradients: nil))
+        for (gradients, requiresGrad, answered) in [("[]", true, [String]()), (#"["W2"]"#, true, ["W2"]), (nil, false, [])] {
+            let (status, some) = try Self.answer(.hvp, request(.hvp, gradients: gradients, requiresGrad: requiresGrad))
+            #expect(status == 200)
+            #expect(some["gradients"]?.objectValue?.keys.sorted() == answered, "\(gradients ?? "default")")
+            for name in answered {
+                let g = Self.tensor(backward["gradients"]?[name])
+                Self.expectTensor(some["gradients"]?[name], g.shape, g.data, tolerance: 1e-13)
+            }
+            for (name, shape) in [("W1", [3, 5]), ("b1", [5]), ("W2", [5, 2])] {
+                let h = Self.tensor(all["hvp"]?[name])
+                #expect(h.shape == shape && h.data.contains { abs($0) > 1e-3 })
+                Self.expectTensor(some["hvp"]?[name], shape, h.data, tolerance: 1e-13)
+            }
+        }
+    }
+
     // MARK: the grad op
 
     @Test func nestedGradOpsGiveHigherDerivatives() throws {

@@ -124,7 +124,7 @@ import Testing
         }
         // Which gradients the first pass leaves out: W1 twice, W3 once.
         let probe = parameters()
-        let deferring = DeferredWeightGradients<Double>(vectors: vectors.map { Optional($0) })
+        let deferring = DeferredWeightGradients<Double>(vectors: vectors.map { Optional($0) }, keepsGradient: vectors.map { _ in true })
         _ = try Tensor.recordedGradients(
             roots: [(try loss(probe), Tensor(NDArray(repeating: 1, shape: [])))], targets: probe, deferring: deferring)
         #expect(deferring.items.map(\.target).sorted() == [0, 0, 3])
@@ -152,6 +152,80 @@ import Testing
         for i in shapes.indices {
             let fd = NDArray(shape: shapes[i], data: zip(up[i].data, down[i].data).map { ($0 - $1) / (2 * eps) })
             expectClose(hv[i].value, fd, rtol: 1e-5, atol: 1e-7, "H·v \(i) against central differences")
+        }
+    }
+
+    /// Without the gradients (`hvp(_:at:vectors:)`, which answers H·v only, as
+    /// `torch.autograd.functional.hvp`), every `linear` / `linear_transposed` whose weight is a
+    /// target with a vector leaves dW out of the first pass and it is never computed, also
+    /// where the layer's input gets a gradient (seeded with G·vᵀ, or G·v): an input that is a
+    /// target itself, an input from a hidden layer, a rank-3 input. A linear whose G is a
+    /// constant (a plain sum of it) is not left out: nothing would seed G. H·v against the
+    /// recorded path (which leaves nothing out) and central differences of the gradient.
+    @Test func hvpWithoutGradientsLeavesEveryLinearWeightGradientOut() throws {
+        let x2 = Tensor(randomArray([7, 4], seed: 52)), x3 = Tensor(randomArray([2, 3, 6], seed: 53))
+        let labels = Tensor(NDArray<Double>(shape: [7], data: [0, 4, 2, 1, 3, 3, 0]))
+        // x, W1, b1, W2 ([out, in]), W3 ([out, in]), W4.
+        let shapes = [[7, 6], [6, 8], [8], [5, 8], [5, 4], [6, 5]]
+        let values = shapes.enumerated().map { i, s in randomArray(s, in: -1...1, seed: UInt64(90 + i)) }
+        let vectors = shapes.enumerated().map { i, s in randomArray(s, in: -1...1, seed: UInt64(100 + i)) }
+        func loss(_ p: [Tensor<Double>]) throws -> Tensor<Double> {
+            let h1 = try Tensor.apply(ReLUOp(), [try Tensor.apply(LinearOp(), [p[0], p[1], p[2]])])  // x a target
+            let h2 = try Tensor.apply(LinearTransposedOp(), [h1, p[3]])                           // a hidden input
+            let h3 = try Tensor.apply(LinearTransposedOp(), [x2, p[4]])                           // no input gradient
+            let ce = try Tensor.apply(CrossEntropy(), [try Tensor.apply(Add(), [h2, h3]), labels])
+            let deep = try Tensor.apply(Sum(), [try Tensor.apply(TanhOp(), [try Tensor.apply(LinearOp(), [x3, p[5]])])])
+            let plain = try Tensor.apply(Sum(), [try Tensor.apply(LinearOp(), [p[0], p[1]])])    // G constant
+            return try Tensor.apply(Add(), [try Tensor.apply(Add(), [ce, deep]), plain])
+        }
+        func leaves(_ shift: Double = 0) -> [Tensor<Double>] {
+            zip(values, vectors).map { a, v in
+                Tensor(NDArray(shape: a.shape, data: zip(a.data, v.data).map { $0 + shift * $1 }), requiresGrad: true)
+            }
+        }
+        // What the first pass leaves out: W1 through h1 (input x, a target), W2 (input h1),
+        // W3 (no input gradient), W4 (rank-3 input, no gradient); not W1 under the plain sum.
+        let probe = leaves()
+        let deferring = DeferredWeightGradients<Double>(
+            vectors: vectors.map { Optional(Tensor($0)) }, keepsGradient: vectors.map { _ in false })
+        let first = try Tensor.recordedGradients(
+            roots: [(try loss(probe), Tensor(NDArray(repeating: 1, shape: [])))], targets: probe, deferring: deferring)
+        #expect(deferring.items.map(\.target).sorted() == [1, 3, 4, 5])
+        #expect(deferring.items.filter { $0.input != nil }.map(\.target).sorted() == [1, 3])
+        #expect(first[3] == nil && first[4] == nil && first[5] == nil)  // never computed
+        #expect(first[1] != nil)  // the plain sum's xᵀ·1 only
+
+        let (_, hv) = try hvp({ try loss($0) }, at: values, vectors: vectors)
+        let q = leaves()
+        let (_, hvRecorded) = try hvp(of: try loss(q), wrt: q, vectors: vectors.map { Tensor($0) }, createGraph: true)
+        let r = leaves()
+        let (_, hvKept) = try hvp(of: try loss(r), wrt: r, vectors: vectors.map { Tensor($0) })
+        let eps = 1e-5
+        func gradient(_ shift: Double) throws -> [NDArray<Double>] {
+            let s = leaves(shift)
+            return try grad(of: try loss(s), wrt: s).map(\.value)
+        }
+        let (up, down) = (try gradient(eps), try gradient(-eps))
+        for i in shapes.indices {
+            expectClose(hv[i], hvRecorded[i].value, rtol: 1e-12, atol: 1e-14, "H·v \(i) against the recorded path")
+            expectClose(hv[i], hvKept[i].value, rtol: 1e-12, atol: 1e-14, "H·v \(i) against the gradient-keeping path")
+            #expect(hv[i].data.contains { $0 != 0 })
+            let fd = NDArray(shape: shapes[i], data: zip(up[i].data, down[i].data).map { ($0 - $1) / (2 * eps) })
+            expectClose(hv[i], fd, rtol: 1e-5, atol: 1e-7, "H·v \(i) against central differences")
+        }
+        // Some gradients kept (as /hvp keeps those it answers): the kept ones are
+        // `backward()`'s, the others nil; W1 (input x kept, so x's layer not left out) and
+        // W4 kept, W2 and W3 not.
+        let keep = [true, true, false, false, false, true]
+        let m = leaves()
+        let (gSome, hvSome) = try hessianVectorProducts(
+            of: try loss(m), wrt: m, vectors: vectors.map { Tensor($0) }, keepingGradients: keep)
+        let b = leaves()
+        try loss(b).backward()
+        for i in shapes.indices {
+            #expect((gSome[i] != nil) == keep[i], "gradient \(i)")
+            if let g = gSome[i] { expectClose(g.value, b[i].gradOrZeros, rtol: 1e-13, atol: 1e-15, "gradient \(i)") }
+            expectClose(hvSome[i]?.value ?? NDArray(shape: [0], data: []), hv[i], rtol: 1e-12, atol: 1e-14, "H·v \(i), some kept")
         }
     }
 

@@ -11,12 +11,20 @@
 /// a target's result.
 private enum SumPlace { case slot(Int), result(Int) }
 
-/// The weight gradients a create-graph pass leaves to `hvp(of:wrt:vectors:)`: a `linear`
-/// (or `linear_transposed`) whose weight is a leaf target with a vector, and whose input
-/// `x` gets no gradient, would compute dW = xᵀ G as a product of its own, split over the
-/// cores (W8's first layer: 128×784×512). Nothing in the second pass reads dW's value: it
-/// only seeds G with ⟨dW, v⟩'s gradient x·v. `hvp` computes the two together, one on each
-/// core (`gemmPair`), instead of one after the other, each split in halves.
+/// The weight gradients a create-graph pass leaves to `hessianVectorProducts`: a `linear`
+/// (or `linear_transposed`) whose weight is a leaf target with a vector. Nothing in the
+/// second pass reads dW = xᵀ G's value: differentiating ⟨dW, v⟩ only seeds G with x·v and
+/// x with G·vᵀ, two products `hessianVectorProducts` computes itself.
+///
+/// - Where the weight's gradient is kept (`hvp(of:wrt:vectors:)`, and `/hvp` for a tensor
+///   with `requires_grad`), only a layer whose input gets no gradient is left here (W8's
+///   first layer: 128×784×512): dW and x·v are then computed together, one on each core
+///   (`gemmPair`), instead of one after the other, each split in halves.
+/// - Where it is not (`hvp(_:at:vectors:)`, which answers only H·v as
+///   `torch.autograd.functional.hvp`; `/hvp` for a tensor with a vector and no
+///   `requires_grad`), every such layer is left here and dW is never computed: gradient
+///   values nobody reads are a sixth of the HVP's products in W8 (dW₁ and dW₂), and
+///   `jax.jit` of `jvp(grad(f))` drops them too.
 final class DeferredWeightGradients<T: Scalar> {
     struct Item {
         /// The weight's place among the targets.
@@ -24,6 +32,9 @@ final class DeferredWeightGradients<T: Scalar> {
         /// `linear_transposed` ([out, in] weight): dW = Gᵀ x, and the seed x·vᵀ.
         let transposed: Bool
         let x: NDArray<T>
+        /// The input x, when it gets a gradient in the second pass (G·vᵀ); only where the
+        /// weight's gradient is not kept.
+        let input: Tensor<T>?
         /// G: the gradient reaching the linear's output, recorded.
         let cotangent: Tensor<T>
         let vector: Tensor<T>
@@ -31,13 +42,19 @@ final class DeferredWeightGradients<T: Scalar> {
 
     /// One per target; nil where the target has no vector.
     let vectors: [Tensor<T>?]
+    /// One per target: whether its gradient's value is wanted (then computed from the items).
+    let keepsGradient: [Bool]
     private(set) var items: [Item] = []
 
-    init(vectors: [Tensor<T>?]) { self.vectors = vectors }
+    init(vectors: [Tensor<T>?], keepsGradient: [Bool]) {
+        precondition(vectors.count == keepsGradient.count)
+        self.vectors = vectors
+        self.keepsGradient = keepsGradient
+    }
 
-    /// The seeds of the second pass for the items' cotangents (x·v), handed over to
-    /// `recordedGradients`, which moves each array out: held nowhere else, the products
-    /// and the bias's broadcast of the second pass add into it in place.
+    /// The seeds of the second pass for the items' cotangents (x·v) and inputs (G·vᵀ),
+    /// handed over to `recordedGradients`, which moves each array out: held nowhere else,
+    /// the products and the bias's broadcast of the second pass add into it in place.
     var seeds: [(tensor: Tensor<T>, seed: NDArray<T>?)] = []
 
     /// Whether the weight gradient of `op` (`needs`: of `inputs`) is left here, recorded as
@@ -52,13 +69,53 @@ final class DeferredWeightGradients<T: Scalar> {
         case is LinearTransposedOp: transposed = true
         default: return false
         }
-        guard needs.count >= 2, !needs[0], needs[1], g.requiresGrad else { return false }
+        guard needs.count >= 2, needs[1], g.requiresGrad else { return false }
         let w = inputs[1]
         guard !w.isRecorded, let indices = targets[ObjectIdentifier(w)], indices.count == 1,
-              let vector = vectors[indices[0]], w.rank == 2, inputs[0].rank >= 1
+              let vector = vectors[indices[0]], w.rank == 2, inputs[0].rank >= 1,
+              !needs[0] || !keepsGradient[indices[0]]
         else { return false }
-        items.append(Item(target: indices[0], transposed: transposed, x: inputs[0].value, cotangent: g, vector: vector))
+        items.append(Item(
+            target: indices[0], transposed: transposed, x: inputs[0].value, input: needs[0] ? inputs[0] : nil,
+            cotangent: g, vector: vector))
         return true
+    }
+
+    /// After the first pass: `gradients` (the first pass's, one per target) completed with
+    /// what was left out, and the seeds of the second pass. Each item seeds G with x·v
+    /// (x·vᵀ for `linear_transposed`); where the weight's gradient is kept, dW = xᵀ G (Gᵀ x)
+    /// is computed on the other core and added to the gradient; where it is not, an input
+    /// that gets a gradient is seeded with G·vᵀ (G·v) on the other core.
+    func complete(_ gradients: inout [Tensor<T>?], wrt: [Tensor<T>]) throws {
+        for item in items {
+            let function = item.transposed ? "LinearTransposedOpBackward" : "LinearOpBackward"
+            let x = LinearProduct.flatten(item.x), g = LinearProduct.flatten(item.cotangent.value)
+            let tangent = GEMMOperands(x, item.vector.value, transB: item.transposed)
+            let seed: NDArray<T>
+            if keepsGradient[item.target] {
+                let value = item.transposed ? GEMMOperands(g, x, transA: true) : GEMMOperands(x, g, transA: true)
+                let dW: NDArray<T>
+                (dW, seed) = gemmPair(value, tangent)
+                let w = wrt[item.target]
+                guard dW.shape == w.shape else {
+                    throw AutogradError.invalidGradient(function: function, index: 1, got: dW.shape, expected: w.shape)
+                }
+                gradients[item.target] = try gradients[item.target].map { try Tensor.apply(Add(), [$0, Tensor(dW)]) } ?? Tensor(dW)
+            } else if let input = item.input {
+                let inputSeed: NDArray<T>
+                (seed, inputSeed) = gemmPair(tangent, GEMMOperands(g, item.vector.value, transB: !item.transposed))
+                guard inputSeed.count == input.count else {
+                    throw AutogradError.invalidGradient(function: function, index: 0, got: inputSeed.shape, expected: input.shape)
+                }
+                seeds.append((input, inputSeed.reshaped(input.shape)))
+            } else {
+                seed = tangent.product()
+            }
+            guard seed.count == item.cotangent.count else {
+                throw AutogradError.invalidGradient(function: function, index: 1, got: seed.shape, expected: item.cotangent.shape)
+            }
+            seeds.append((item.cotangent, seed.reshaped(item.cotangent.shape)))
+        }
     }
 }
 
@@ -429,7 +486,9 @@ public func jvp<T: Scalar>(
 
 /// The scalar function's value and its Hessian-vector product at `inputs`, as
 /// `torch.autograd.functional.hvp`: H·v with H the Hessian over all inputs jointly, one
-/// block per input. Computed as the gradient of ⟨∇f, v⟩ (reverse over reverse).
+/// block per input. Computed as the gradient of ⟨∇f, v⟩ (reverse over reverse), without
+/// the gradient values the second pass does not read (a `linear` layer's dW): for the
+/// gradient as well, `hvp(of:wrt:vectors:createGraph:)`.
 ///
 /// ```swift
 /// let (f, hv) = try hvp({ ($0[0] * $0[0] * $0[0]).sum() },
@@ -440,10 +499,13 @@ public func jvp<T: Scalar>(
 public func hvp<T: Scalar>(
     _ f: ([Tensor<T>]) throws -> Tensor<T>, at inputs: [NDArray<T>], vectors: [NDArray<T>]
 ) throws -> (output: NDArray<T>, hvp: [NDArray<T>]) {
+    precondition(inputs.count == vectors.count, "hvp: \(inputs.count) inputs but \(vectors.count) vectors")
     let leaves = inputs.map { Tensor($0, requiresGrad: true) }
     let y = try f(leaves)
-    let (_, hv) = try hvp(of: y, wrt: leaves, vectors: vectors.map { Tensor($0) })
-    return (y.value, hv.map { $0.value })
+    // Only H·v is answered: the gradients' values are not computed where nothing reads them.
+    let (_, hv) = try hessianVectorProducts(
+        of: y, wrt: leaves, vectors: vectors.map { Tensor($0) }, keepingGradients: inputs.map { _ in false })
+    return (y.value, zip(inputs, hv).map { x, d in d?.value ?? NDArray(repeating: 0, shape: x.shape) })
 }
 
 /// The gradient of the scalar `loss` with respect to `wrt` and its Hessian-vector product
@@ -457,30 +519,37 @@ public func hvp<T: Scalar>(
 ) throws -> (gradient: [Tensor<T>], hvp: [Tensor<T>]) {
     precondition(wrt.count == vectors.count, "hvp: \(wrt.count) tensors but \(vectors.count) vectors")
     let (g, hv) = try hessianVectorProducts(of: loss, wrt: wrt, vectors: vectors, createGraph: createGraph)
-    // Every tensor has a vector, so every block is there; zeros would stand for a missing one.
-    return (g, zip(wrt, hv).map { x, d in d ?? Tensor(NDArray<T>(repeating: 0, shape: x.shape)) })
+    // Every gradient is kept and every tensor has a vector, so every block is there; zeros
+    // would stand for a missing one.
+    func zeros(_ x: Tensor<T>) -> Tensor<T> { Tensor(NDArray<T>(repeating: 0, shape: x.shape)) }
+    return (zip(wrt, g).map { x, d in d ?? zeros(x) }, zip(wrt, hv).map { x, d in d ?? zeros(x) })
 }
 
-/// `hvp(of:wrt:vectors:createGraph:)` where some tensors of `wrt` have no vector (nil):
-/// each gets its gradient, and H·v is given (H over the tensors with a vector, jointly)
-/// for those with one, nil for the others. `/hvp` answers through it; `shouldStop` is
-/// asked between nodes of both passes (``AutogradError/stopped``).
+/// `hvp(of:wrt:vectors:createGraph:)` where some tensors of `wrt` have no vector (nil)
+/// and some gradients are not wanted: each tensor whose flag in `keepingGradients` is true
+/// (all by default) gets its gradient, the others nil (their weight gradients are then
+/// not computed where the second pass does not need them, `DeferredWeightGradients`), and
+/// H·v is given (H over the tensors with a vector, jointly) for those with one, nil for
+/// the others. `/hvp` and `hvp(_:at:vectors:)` answer through it; `shouldStop` is asked
+/// between nodes of both passes (``AutogradError/stopped``).
 @_specialize(where T == Float)
 @_specialize(where T == Double)
 package func hessianVectorProducts<T: Scalar>(
     of loss: Tensor<T>, wrt: [Tensor<T>], vectors: [Tensor<T>?], createGraph: Bool = false,
-    shouldStop: (() -> Bool)? = nil
-) throws -> (gradient: [Tensor<T>], hvp: [Tensor<T>?]) {
+    keepingGradients keep: [Bool]? = nil, shouldStop: (() -> Bool)? = nil
+) throws -> (gradient: [Tensor<T>?], hvp: [Tensor<T>?]) {
     precondition(wrt.count == vectors.count, "hvp: \(wrt.count) tensors but \(vectors.count) vectors")
+    precondition(keep.map { $0.count == wrt.count } ?? true, "hvp: \(wrt.count) tensors but \(keep?.count ?? 0) flags")
+    let keep = keep ?? [Bool](repeating: true, count: wrt.count)
     for (x, v) in zip(wrt, vectors) where v.map({ x.shape != $0.shape }) ?? false {
         throw AutogradError.seedShapeMismatch(expected: x.shape, got: v?.shape ?? [])
     }
     // Zeros only where H·v has no path (allocated lazily: W8's are 670k elements).
     func zeros(_ x: Tensor<T>) -> Tensor<T> { Tensor(NDArray<T>(repeating: 0, shape: x.shape)) }
-    // The first pass, recorded. Unless the second is recorded too, a first layer's weight
-    // gradient is left out of it (`DeferredWeightGradients`) and computed below.
+    // The first pass, recorded. Unless the second is recorded too, weight gradients of
+    // linear layers are left out of it (`DeferredWeightGradients`) and handled below.
     let seed = Tensor(try loss.seedValue(nil))
-    let deferring = createGraph ? nil : DeferredWeightGradients<T>(vectors: vectors)
+    let deferring = createGraph ? nil : DeferredWeightGradients<T>(vectors: vectors, keepsGradient: keep)
     let first = try Tensor.recordedGradients(
         roots: [(loss, seed)], targets: wrt, shouldStop: shouldStop, deferring: deferring)
     // H·v is the gradient of ⟨g, v⟩: g's backward pass seeded with v (the same values as
@@ -491,26 +560,11 @@ package func hessianVectorProducts<T: Scalar>(
     }
     // The second pass's targets: the tensors with a vector.
     let withVector = wrt.indices.filter { vectors[$0] != nil }
-    // Each weight gradient left out: dW = xᵀ G (Gᵀ x) and the seed of G, x·v (x·vᵀ), the
-    // gradient of ⟨dW, v⟩ with respect to G, one on each core.
     var gradients = first
-    for item in deferring?.items ?? [] {
-        let x = LinearProduct.flatten(item.x), g = LinearProduct.flatten(item.cotangent.value)
-        let value = item.transposed ? GEMMOperands(g, x, transA: true) : GEMMOperands(x, g, transA: true)
-        let tangent = GEMMOperands(x, item.vector.value, transB: item.transposed)
-        let (dW, seed) = gemmPair(value, tangent)
-        let w = wrt[item.target]
-        guard dW.shape == w.shape, seed.count == item.cotangent.count else {
-            throw AutogradError.invalidGradient(
-                function: item.transposed ? "LinearTransposedOpBackward" : "LinearOpBackward", index: 1, got: dW.shape,
-                expected: w.shape)
-        }
-        gradients[item.target] = try gradients[item.target].map { try Tensor.apply(Add(), [$0, Tensor(dW)]) } ?? Tensor(dW)
-        deferring?.seeds.append((item.cotangent, seed.reshaped(item.cotangent.shape)))
-    }
-    let g = zip(wrt, gradients).map { x, g in g ?? zeros(x) }
+    try deferring?.complete(&gradients, wrt: wrt)
+    let g = wrt.indices.map { i in keep[i] ? gradients[i] ?? zeros(wrt[i]) : nil }
     guard !roots.isEmpty || !(deferring?.seeds.isEmpty ?? true) else {
-        return (g.map { $0.detach() }, wrt.indices.map { vectors[$0] == nil ? nil : zeros(wrt[$0]) })
+        return (g.map { $0?.detach() }, wrt.indices.map { vectors[$0] == nil ? nil : zeros(wrt[$0]) })
     }
     // Without `createGraph` nothing of the second pass is kept: unrecorded, each cotangent
     // is freed as soon as it is used, and products add into gathered sums (`AccumulatingVJP`).
@@ -524,5 +578,5 @@ package func hessianVectorProducts<T: Scalar>(
     for (i, d) in zip(withVector, second) {
         hv[i] = d.map { createGraph ? $0 : $0.detach() } ?? zeros(wrt[i])
     }
-    return (createGraph ? g : g.map { $0.detach() }, hv)
+    return (createGraph ? g : g.map { $0?.detach() }, hv)
 }

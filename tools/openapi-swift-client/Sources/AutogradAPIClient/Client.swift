@@ -1295,7 +1295,8 @@ public struct Client: APIProtocol {
     /// docs/higher-order.md), so every op between those tensors and the loss must be
     /// twice differentiable; one that is not is 422 at that op. A missing or non-scalar
     /// loss is 422 at `/loss`; a vector whose name is not a tensor of the request or whose
-    /// shape is not the tensor's is 422 at `/vectors/NAME`.
+    /// shape is not the tensor's is 422 at `/vectors/NAME`. Only the gradients answered are
+    /// computed: for H·v alone (a Newton-CG inner loop) send `"gradients": []`.
     ///
     ///
     /// - Remark: HTTP `POST /hvp`.
