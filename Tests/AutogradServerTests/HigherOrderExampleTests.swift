@@ -86,10 +86,13 @@ struct HigherOrderExampleTests {
         let loss0 = Self.numbers(first["outputs"]?["loss"]?["data"]).first ?? .nan
         #expect(abs(loss0 - log(2)) < 1e-12)  // w = 0: every probability is 1/2
 
-        // Conjugate gradients on H p = −g, one /hvp call per product: exact in d steps.
+        // Conjugate gradients on H p = −g, one /hvp call per product: exact in d steps. The
+        // gradient is known, so each call asks for H·v alone ("gradients": []).
         func hessianTimes(_ v: [Double]) throws -> [Double] {
-            let body = Self.setting(request, ["vectors", "w"], to: Self.tensor([3], v))
-            return Self.numbers(try Self.post(server.port, "/hvp", body)["hvp"]?["w"]?["data"])
+            let body = Self.setting(Self.setting(request, ["vectors", "w"], to: Self.tensor([3], v)), ["gradients"], to: [])
+            let answer = try Self.post(server.port, "/hvp", body)
+            #expect(answer["gradients"]?.objectValue?.keys == [])
+            return Self.numbers(answer["hvp"]?["w"]?["data"])
         }
         var p = [Double](repeating: 0, count: d)
         var r = gradient.map { -$0 }

@@ -148,7 +148,9 @@ class Client:
         gives. ``vectors`` maps tensor names to arrays (or wire tensors) of the tensors'
         shapes (they need no ``requires_grad``); it may instead be the graph's own
         ``"vectors"`` member. A missing or non-scalar loss is a 422 at ``/loss``, an
-        unknown name or a wrong shape one at ``/vectors/NAME``.
+        unknown name or a wrong shape one at ``/vectors/NAME``. For H·v alone (the inner
+        loop of Newton-CG), give the graph ``"gradients": []``: the server then computes
+        no gradient it would not answer.
         """
         return self._post("/hvp", _with_directions(graph, "vectors", vectors))
 

@@ -175,6 +175,10 @@ class LiveServerTests(unittest.TestCase):
         np.testing.assert_array_equal(result.gradients["x"], 3 * x * x)
         np.testing.assert_array_equal(result.hvp["x"], 6 * x * v)
         self.assertEqual(result.hvp["x"].dtype, np.float64)
+        # H·v alone: "gradients": [] answers (and computes) no gradient, the same products.
+        alone = self.client.hvp({**graph, "gradients": []}, vectors={"x": v})
+        self.assertEqual(alone.gradients, {})
+        np.testing.assert_array_equal(alone.hvp["x"], 6 * x * v)
 
     def test_hvp_joint_hessian_of_two_tensors(self) -> None:
         # The spec's example: loss = Σ x²·y; H over (x, y) jointly; y needs no requires_grad.
