@@ -10,6 +10,19 @@ import Testing
 /// against what it replaces: the recorded second pass (`createGraph: true`, plain adds),
 /// products one at a time, central differences of the gradient, and torch's conventions.
 @Suite(.serialized) struct HVPSecondPassTests {
+    /// H·v by central differences of the gradient, (∇f(p + εv) − ∇f(p − εv)) / 2ε, one
+    /// block per tensor; `leaves(s)` gives fresh leaves at p + s·v.
+    static func centralDifferenceHVP(
+        _ loss: ([Tensor<Double>]) throws -> Tensor<Double>, leaves: (Double) -> [Tensor<Double>], eps: Double = 1e-5
+    ) throws -> [NDArray<Double>] {
+        func gradient(_ shift: Double) throws -> [NDArray<Double>] {
+            let s = leaves(shift)
+            return try grad(of: try loss(s), wrt: s).map(\.value)
+        }
+        let (up, down) = (try gradient(eps), try gradient(-eps))
+        return zip(up, down).map { u, d in NDArray(shape: u.shape, data: zip(u.data, d.data).map { ($0 - $1) / (2 * eps) }) }
+    }
+
     /// An MLP loss of float64 parameters `[W1, b1, W2, b2, W3]` (linear, relu, linear with
     /// `x` used twice, matmul of a parameter with itself), the sort of graph whose second
     /// pass gathers two or three contributions per gradient.
@@ -143,15 +156,9 @@ import Testing
             expectClose(hv[i].value, hvRecorded[i].value, rtol: 1e-12, atol: 1e-14, "H·v \(i) against the recorded path")
             #expect(hv[i].value.data.contains { $0 != 0 })
         }
-        let eps = 1e-5
-        func gradient(_ shift: Double) throws -> [NDArray<Double>] {
-            let s = parameters(shift)
-            return try grad(of: try loss(s), wrt: s).map(\.value)
-        }
-        let (up, down) = (try gradient(eps), try gradient(-eps))
+        let fd = try Self.centralDifferenceHVP(loss, leaves: parameters)
         for i in shapes.indices {
-            let fd = NDArray(shape: shapes[i], data: zip(up[i].data, down[i].data).map { ($0 - $1) / (2 * eps) })
-            expectClose(hv[i].value, fd, rtol: 1e-5, atol: 1e-7, "H·v \(i) against central differences")
+            expectClose(hv[i].value, fd[i], rtol: 1e-5, atol: 1e-7, "H·v \(i) against central differences")
         }
     }
 
@@ -200,18 +207,12 @@ import Testing
         let (_, hvRecorded) = try hvp(of: try loss(q), wrt: q, vectors: vectors.map { Tensor($0) }, createGraph: true)
         let r = leaves()
         let (_, hvKept) = try hvp(of: try loss(r), wrt: r, vectors: vectors.map { Tensor($0) })
-        let eps = 1e-5
-        func gradient(_ shift: Double) throws -> [NDArray<Double>] {
-            let s = leaves(shift)
-            return try grad(of: try loss(s), wrt: s).map(\.value)
-        }
-        let (up, down) = (try gradient(eps), try gradient(-eps))
+        let fd = try Self.centralDifferenceHVP(loss, leaves: leaves)
         for i in shapes.indices {
             expectClose(hv[i], hvRecorded[i].value, rtol: 1e-12, atol: 1e-14, "H·v \(i) against the recorded path")
             expectClose(hv[i], hvKept[i].value, rtol: 1e-12, atol: 1e-14, "H·v \(i) against the gradient-keeping path")
             #expect(hv[i].data.contains { $0 != 0 })
-            let fd = NDArray(shape: shapes[i], data: zip(up[i].data, down[i].data).map { ($0 - $1) / (2 * eps) })
-            expectClose(hv[i], fd, rtol: 1e-5, atol: 1e-7, "H·v \(i) against central differences")
+            expectClose(hv[i], fd[i], rtol: 1e-5, atol: 1e-7, "H·v \(i) against central differences")
         }
         // Some gradients kept (as /hvp keeps those it answers): the kept ones are
         // `backward()`'s, the others nil; W1 (input x kept, so x's layer not left out) and
@@ -281,16 +282,11 @@ import Testing
             #expect(g[i].value.data == g2[i].value.data, "gradient \(i): the first pass is the same")
             expectClose(hv[i].value, hvRecorded[i].value, rtol: 1e-12, atol: 1e-14, "H·v block \(i)")
         }
-        // (∇f(p + εv) − ∇f(p − εv)) / 2ε.
-        let eps = 1e-5
-        func gradient(_ sign: Double) throws -> [NDArray<Double>] {
-            let q = Self.parameters(shift: Self.vectors, by: sign * eps)
-            return try grad(of: try Self.loss(q, x: Self.x, labels: Self.labels), wrt: q).map(\.value)
-        }
-        let (plus, minus) = (try gradient(1), try gradient(-1))
+        let fd = try Self.centralDifferenceHVP(
+            { try Self.loss($0, x: Self.x, labels: Self.labels) }, leaves: { Self.parameters(shift: Self.vectors, by: $0) })
         for i in p.indices {
-            let fd = NDArray(shape: Self.shapes[i], data: zip(plus[i].data, minus[i].data).map { ($0 - $1) / (2 * eps) })
-            expectClose(hv[i].value, fd, rtol: 1e-5, atol: 1e-7, "H·v block \(i) against central differences")
+            #expect(fd[i].shape == Self.shapes[i])
+            expectClose(hv[i].value, fd[i], rtol: 1e-5, atol: 1e-7, "H·v block \(i) against central differences")
         }
     }
 
